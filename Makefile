@@ -1,0 +1,53 @@
+# paperbell - every target sets up what it needs (a venv with the project installed).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.installed-stamp
+OUTBOX ?= outbox
+export SAM_CLI_TELEMETRY = 0
+export AWS_DEFAULT_REGION ?= us-east-1
+
+.PHONY: help demo test lint typecheck validate unit integration e2e build bench clean
+
+help:
+	@echo "make demo   - run the whole pipeline locally (moto), mails to ./$(OUTBOX)"
+	@echo "make test   - lint + type check + template validation + the whole test suite"
+	@echo "make build  - sam build (no Docker needed; python3.11 on PATH)"
+	@echo "make bench  - benchmarks (see BENCHMARKS.md)"
+
+$(STAMP): pyproject.toml layers/paperbell/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+demo: $(STAMP)
+	$(BIN)/paperbell demo --outbox $(OUTBOX)
+
+lint: $(STAMP)
+	$(BIN)/ruff check layers functions tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+validate: $(STAMP)
+	$(BIN)/sam validate --lint --template template.yaml
+
+test: lint typecheck validate
+	$(BIN)/pytest
+
+unit: $(STAMP)
+	$(BIN)/pytest tests/unit
+integration: $(STAMP)
+	$(BIN)/pytest tests/integration
+e2e: $(STAMP)
+	$(BIN)/pytest tests/e2e
+
+build: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam build --template template.yaml
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) .aws-sam $(OUTBOX) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,13 @@
+"""Stored-query matching benchmark (thin wrapper; the logic is paperbell.matching.benchmark).
+
+    .venv/bin/python benchmarks/bench_match.py --queries 10000,100000,1000000
+"""
+
+from __future__ import annotations
+
+import sys
+
+from paperbell.matching.benchmark import main
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

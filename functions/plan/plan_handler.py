@@ -1,0 +1,14 @@
+"""PlanFunction: hourly; queues one digest job per subscriber due this hour."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from paperbell.observability import logger, metrics
+from paperbell.services.planning import plan_from_event
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics(capture_cold_start_metric=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return plan_from_event(event)

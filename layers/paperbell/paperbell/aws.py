@@ -1,0 +1,46 @@
+"""boto3 clients with the retry policy the project relies on.
+
+Why not plain ``boto3.client``: the default ``legacy`` retry mode retries throttling only
+a few times; paperbell configures ``standard`` mode with more attempts so DynamoDB and SES
+throttling is absorbed by the SDK (issue: "configured, not default"). Clients are cached
+per process (cold start cost paid once) and honour ``AWS_ENDPOINT_URL`` for local runs.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+RETRY_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 8},
+    connect_timeout=5,
+    read_timeout=20,
+)
+
+
+@lru_cache(maxsize=None)
+def client(service: str) -> Any:
+    """A cached low-level client for ``service`` (dynamodb, sesv2, sqs, ...)."""
+    return boto3.session.Session().client(service, config=RETRY_CONFIG)  # type: ignore[call-overload]
+
+
+@lru_cache(maxsize=None)
+def table(name: str) -> Any:
+    """A cached DynamoDB Table resource (the resource API handles type marshalling)."""
+    return dynamodb_resource().Table(name)
+
+
+def reset_clients() -> None:
+    """Forget cached clients (tests switch between moto backends and endpoints)."""
+    client.cache_clear()
+    table.cache_clear()
+    dynamodb_resource.cache_clear()
+
+
+@lru_cache(maxsize=None)
+def dynamodb_resource() -> Any:
+    """The DynamoDB service resource (batch_get_item with plain Python types)."""
+    return boto3.session.Session().resource("dynamodb", config=RETRY_CONFIG)

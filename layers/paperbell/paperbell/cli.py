@@ -1,0 +1,166 @@
+"""The ``paperbell`` command line.
+
+Contract (outside checks rely on these exact forms):
+  paperbell fetch SOURCE [--json]
+  paperbell match SOURCE --query Q [--query Q ...] [--json]
+  paperbell demo [--feed SOURCE] [--subscribers FILE] [--outbox DIR]
+Errors are one clear line on stderr and a non-zero exit status, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from paperbell import __version__
+from paperbell.errors import PaperbellError, QueryError
+
+EXIT_USAGE = 2
+EXIT_ERROR = 1
+
+
+def _source_arg(value: str) -> str:
+    """A file path on the command line is made absolute; names and URLs pass through."""
+    return os.path.abspath(value) if os.path.exists(value) else value
+
+
+def _read(source: str) -> Any:
+    from paperbell.demo_data import resolve_bundled
+    from paperbell.sources import read_source
+
+    return read_source(resolve_bundled(source))
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    result = _read(args.source)
+    for paper in result.papers:
+        if args.json:
+            print(json.dumps(paper.as_json(), ensure_ascii=False))
+        else:
+            extra = f" ▲{paper.upvotes}" if paper.upvotes is not None else ""
+            print(f"{paper.id}  {paper.title}{extra}")
+    if result.skipped:
+        print(f"paperbell: skipped {result.skipped} broken item(s): "
+              f"{'; '.join(result.errors[:3])}", file=sys.stderr)
+    if not args.json:
+        print(f"{len(result.papers)} paper(s)", file=sys.stderr)
+    return 0
+
+
+def cmd_match(args: argparse.Namespace) -> int:
+    from paperbell.matching import match_query, parse_query, snippet
+
+    queries = []
+    for text in args.query:
+        queries.append(parse_query(text))
+    result = _read(args.source)
+    count = 0
+    for paper in result.papers:
+        matched: list[str] = []
+        spans: dict[str, set[tuple[int, int]]] = {"title": set(), "abstract": set()}
+        for query in queries:
+            highlights = match_query(query, paper)
+            if highlights is None:
+                continue
+            matched.append(query.text)
+            for field_name, field_spans in dict(highlights).items():
+                spans.setdefault(field_name, set()).update(tuple(s) for s in field_spans)
+        if not matched:
+            continue
+        count += 1
+        merged = {k: sorted(v) for k, v in spans.items()}
+        if args.json:
+            print(json.dumps({"id": paper.id, "title": paper.title, "queries": matched,
+                              "highlights": merged}, ensure_ascii=False))
+            continue
+        print(f"{paper.id}  {_marked(paper.title, merged.get('title', []))}")
+        for text in matched:
+            print(f"  matched: {text}")
+        if merged.get("abstract"):
+            window, rebased = snippet(paper.abstract, merged["abstract"])
+            print(f"  {_marked(window, rebased)}")
+    if not args.json:
+        print(f"{count} of {len(result.papers)} paper(s) matched", file=sys.stderr)
+    return 0
+
+
+def _marked(text: str, spans: Sequence[Sequence[int]]) -> str:
+    """Terminal highlight: **term** (plain text, works in any terminal and in pipes)."""
+    out, pos = [], 0
+    for start, end in sorted((int(s[0]), int(s[1])) for s in spans):
+        if start < pos:
+            continue
+        out.append(text[pos:start])
+        out.append(f"**{text[start:end]}**")
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from paperbell.local.demo import format_summary, run_demo
+
+    feed = _source_arg(args.feed) if args.feed else None
+    summary, written = run_demo(feed=feed, subscribers_file=args.subscribers, outbox=args.outbox)
+    print(format_summary(summary, written, args.outbox))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="paperbell",
+        description="Trending research papers, matched to your queries, once a day.",
+    )
+    parser.add_argument("--version", action="version", version=f"paperbell {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    fetch = sub.add_parser("fetch", help="read a feed and print its papers",
+                           description="Read SOURCE (a URL, a file path or a source name such "
+                           "as hf:daily, arxiv:cs.LG, bundled:seed) and print its papers; "
+                           "the format is detected from the content.")
+    fetch.add_argument("source", type=_source_arg, metavar="SOURCE")
+    fetch.add_argument("--json", action="store_true",
+                       help="one JSON object per line: id, title, abstract, authors, url, "
+                       "published, source, categories, upvotes")
+    fetch.set_defaults(func=cmd_fetch)
+
+    match = sub.add_parser("match", help="which papers of a feed match which queries",
+                           description="Match every paper of SOURCE against the queries.")
+    match.add_argument("source", type=_source_arg, metavar="SOURCE")
+    match.add_argument("--query", "-q", action="append", required=True, metavar="Q",
+                       help="a query (repeatable); see README for the syntax")
+    match.add_argument("--json", action="store_true",
+                       help="one JSON object per matching paper: id, title, queries, highlights")
+    match.set_defaults(func=cmd_match)
+
+    demo = sub.add_parser("demo", help="run the whole pipeline locally, mails to an outbox",
+                          description="Run scrape -> stream -> match -> plan -> mail on an "
+                          "embedded AWS (moto) and write the mails SES accepted to DIR.")
+    demo.add_argument("--feed", metavar="SOURCE", help="feed to scrape (default: bundled feeds)")
+    demo.add_argument("--subscribers", metavar="FILE",
+                      help="JSON array of {\"email\", \"queries\"} (default: bundled demo subscribers)")
+    demo.add_argument("--outbox", metavar="DIR", default="outbox", help="default: ./outbox")
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except QueryError as exc:
+        print(f"paperbell: bad query: {exc.render()}", file=sys.stderr)
+        return EXIT_USAGE
+    except PaperbellError as exc:
+        print(f"paperbell: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0

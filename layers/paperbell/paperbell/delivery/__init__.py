@@ -1,0 +1,1 @@
+"""Turning a subscriber's matches into one mail: digest model, text and HTML rendering, MIME."""

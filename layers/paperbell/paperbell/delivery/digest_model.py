@@ -1,0 +1,295 @@
+"""What one digest mail contains, independent of how it is rendered.
+
+The text and HTML renderers and the MIME builder share everything here: which papers
+are shown and in what order, the subject line, the links of a paper, and the small
+sanitizers that keep feed content from breaking out of a header line or a link.
+Everything coming from a feed (titles, authors, abstracts, URLs) and from a subscriber
+(queries) is treated as untrusted text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date
+from urllib.parse import urlsplit
+
+from paperbell.models import Paper, Subscriber
+
+KINDS = ("digest", "empty-note")
+SNIPPET_WIDTH = 240
+MAX_AUTHORS = 3
+SUBJECT_MAX = 90
+SUBJECT_QUERY_MAX = 40
+
+Span = tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriberLinks:
+    """Per-subscriber URLs (signed tokens are the caller's business)."""
+
+    unsubscribe_url: str
+    manage_url: str
+    full_list_url: str
+
+
+@dataclass(frozen=True, slots=True)
+class MailSettings:
+    """Deployment-wide mail settings."""
+
+    sender: str
+    sender_name: str = "paperbell"
+    reply_to: str | None = None
+    configuration_set: str | None = None
+    unsubscribe_mailto: str | None = None
+    site_url: str = ""
+    max_papers: int = 30
+
+
+@dataclass(frozen=True, slots=True)
+class DigestEntry:
+    """One paper and every query of the subscriber it matched.
+
+    ``highlights`` maps ``"title"`` / ``"abstract"`` to character spans into the
+    original ``paper.title`` / ``paper.abstract``.
+    """
+
+    paper: Paper
+    queries: tuple[str, ...]
+    highlights: dict[str, list[Span]] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """One mail for one subscriber and one day.
+
+    ``entries`` may name the same paper more than once (one pending match per query);
+    :meth:`ranked` merges them. A ``"digest"`` without entries renders as the empty note.
+    """
+
+    subscriber: Subscriber
+    entries: list[DigestEntry]
+    digest_date: date
+    links: SubscriberLinks
+    kind: str = "digest"
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown digest kind {self.kind!r}; expected one of {KINDS}")
+
+    @property
+    def is_empty(self) -> bool:
+        return self.kind == "empty-note" or not self.entries
+
+    def ranked(self) -> list[DigestEntry]:
+        """Each paper once, most trending first (upvotes desc, none last), then newest."""
+        return sorted(merge_entries(self.entries), key=_rank_key)
+
+    def page(self, max_papers: int) -> tuple[list[DigestEntry], int]:
+        """The entries to show (at most ``max_papers``) and how many more were left out."""
+        if self.is_empty:
+            return [], 0
+        ranked = self.ranked()
+        limit = max(max_papers, 1)
+        return ranked[:limit], max(len(ranked) - limit, 0)
+
+
+def merge_entries(entries: Iterable[DigestEntry]) -> list[DigestEntry]:
+    """One entry per paper id: queries unioned (first-seen order), highlights unioned."""
+    merged: dict[str, DigestEntry] = {}
+    for entry in entries:
+        seen = merged.get(entry.paper.id)
+        if seen is None:
+            merged[entry.paper.id] = DigestEntry(
+                entry.paper, tuple(dict.fromkeys(entry.queries)), dict(entry.highlights)
+            )
+            continue
+        highlights = {
+            key: [*seen.highlights.get(key, []), *entry.highlights.get(key, [])]
+            for key in {*seen.highlights, *entry.highlights}
+        }
+        queries = tuple(dict.fromkeys((*seen.queries, *entry.queries)))
+        merged[entry.paper.id] = DigestEntry(seen.paper, queries, highlights)
+    return list(merged.values())
+
+
+def _rank_key(entry: DigestEntry) -> tuple[bool, int, bool, float, str]:
+    paper = entry.paper
+    published = paper.published
+    if published is not None and published.tzinfo is None:
+        published = published.replace(tzinfo=UTC)
+    return (
+        paper.upvotes is None,
+        -(paper.upvotes or 0),
+        published is None,
+        -published.timestamp() if published else 0.0,
+        paper.id,
+    )
+
+
+# --- sanitizers -------------------------------------------------------------------------
+
+_SPACE_RE = re.compile(r"\s+")
+
+
+def squash(text: str) -> str:
+    """Collapse every whitespace run (CR, LF, tab, U+2028, ...) to one space and drop
+    other control and format characters (bidi overrides, NUL, ...)."""
+    collapsed = _SPACE_RE.sub(" ", text)
+    return "".join(ch for ch in collapsed if unicodedata.category(ch) not in ("Cc", "Cf"))
+
+
+def one_line(text: str) -> str:
+    """:func:`squash`, stripped: one clean line, safe for a header."""
+    return squash(text).strip()
+
+
+def safe_url(url: str | None) -> str | None:
+    """``url`` when it is an absolute http(s) URL that cannot break out of an attribute
+    or a header, else None (javascript:, data:, relative, whitespace inside, ...)."""
+    if not url:
+        return None
+    url = url.strip()
+    if any(
+        ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf") or ch in '<>"\\`' for ch in url
+    ):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return url
+
+
+def clean_spans(text: str, spans: Iterable[Sequence[int]]) -> list[Span]:
+    """Spans clipped to ``text``, trimmed of surrounding whitespace, sorted, non-empty and
+    non-overlapping (overlapping or touching spans are merged)."""
+    result: list[Span] = []
+    for span in sorted((int(s[0]), int(s[1])) for s in spans if len(s) == 2):
+        start, end = max(span[0], 0), min(span[1], len(text))
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if start >= end:
+            continue
+        if result and start <= result[-1][1]:
+            result[-1] = (result[-1][0], max(result[-1][1], end))
+        else:
+            result.append((start, end))
+    return result
+
+
+def split_marked(text: str, spans: Iterable[Sequence[int]]) -> list[tuple[str, bool]]:
+    """``text`` cut into (piece, highlighted) pieces along ``spans``."""
+    pieces: list[tuple[str, bool]] = []
+    pos = 0
+    for start, end in clean_spans(text, spans):
+        if start > pos:
+            pieces.append((text[pos:start], False))
+        pieces.append((text[start:end], True))
+        pos = end
+    if pos < len(text):
+        pieces.append((text[pos:], False))
+    return pieces
+
+
+# --- what a paper shows -----------------------------------------------------------------
+
+
+def authors_line(paper: Paper) -> str:
+    names = [name for name in (one_line(a) for a in paper.authors) if name]
+    if len(names) > MAX_AUTHORS:
+        return ", ".join(names[:MAX_AUTHORS]) + " et al."
+    return ", ".join(names)
+
+
+def paper_links(paper: Paper) -> list[tuple[str, str]]:
+    """(label, url) pairs: abstract, PDF and HF page for arXiv papers, else the paper url."""
+    arxiv_id = paper.arxiv_id
+    if arxiv_id is None:
+        url = safe_url(paper.url)
+        return [("link", url)] if url else []
+    links = [
+        ("abstract", f"https://arxiv.org/abs/{arxiv_id}"),
+        ("PDF", f"https://arxiv.org/pdf/{arxiv_id}"),
+    ]
+    if "/" not in arxiv_id:  # Hugging Face papers pages exist for new-style ids only
+        links.append(("HF", f"https://huggingface.co/papers/{arxiv_id}"))
+    return links
+
+
+def canonical_url(paper: Paper) -> str | None:
+    """Where the title links to: the paper's own page, else its arXiv abstract."""
+    url = safe_url(paper.url)
+    if url is None and paper.arxiv_id is not None:
+        url = f"https://arxiv.org/abs/{paper.arxiv_id}"
+    return url
+
+
+def code_link(paper: Paper) -> tuple[str, int | None] | None:
+    """(GitHub url, stars) when the feed named a repository with an http(s) url."""
+    url = safe_url(str(paper.extra.get("github_repo") or ""))
+    if url is None:
+        return None
+    stars = paper.extra.get("github_stars")
+    return url, stars if isinstance(stars, int) and not isinstance(stars, bool) else None
+
+
+def abstract_snippet(entry: DigestEntry, width: int = SNIPPET_WIDTH) -> tuple[str, list[Span]]:
+    """A window of the abstract around its first highlighted span, spans re-based into
+    the window; the start of the abstract when only the title matched."""
+    from paperbell.matching import snippet
+
+    abstract = entry.paper.abstract
+    if not abstract.strip():
+        return "", []
+    spans = clean_spans(abstract, entry.highlights.get("abstract", []))
+    text, window_spans = snippet(abstract, spans, width=width)
+    return text, clean_spans(text, window_spans)
+
+
+# --- subject ----------------------------------------------------------------------------
+
+
+def queries_by_frequency(digest: Digest) -> list[str]:
+    """Matched queries, most papers first; ties keep the subscriber's own order."""
+    entries = merge_entries(digest.entries)
+    counts = Counter(q for entry in entries for q in entry.queries)
+    order = {q: i for i, q in enumerate(digest.subscriber.queries)}
+    return sorted(counts, key=lambda q: (-counts[q], order.get(q, len(order)), q))
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def paper_count_phrase(count: int) -> str:
+    return f"{count} new paper" if count == 1 else f"{count} new papers"
+
+
+def digest_subject(digest: Digest) -> str:
+    """``7 new papers: lottery tickets, RoPE`` (queries most frequent first, cut to fit);
+    ``Nothing new today`` for the empty note. Always one line."""
+    if digest.is_empty:
+        return "Nothing new today"
+    count = len(merge_entries(digest.entries))
+    head = paper_count_phrase(count) + ": "
+    queries = [q for q in (one_line(q) for q in queries_by_frequency(digest)) if q]
+    if not queries:
+        return head[:-2]
+    shown: list[str] = []
+    for i, query in enumerate(queries):
+        rest = len(queries) - i - 1
+        tail = f", +{rest} more" if rest else ""
+        candidate = ", ".join([*shown, _shorten(query, SUBJECT_QUERY_MAX)])
+        if shown and len(head) + len(candidate) + len(tail) > SUBJECT_MAX:
+            return head + ", ".join(shown) + f", +{len(queries) - i} more"
+        shown.append(_shorten(query, SUBJECT_QUERY_MAX))
+    return head + ", ".join(shown)

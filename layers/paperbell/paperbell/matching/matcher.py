@@ -1,0 +1,324 @@
+"""Verify one parsed query against one paper and say where it matched.
+
+Why a separate "analyzed paper": a paper is tokenized once and then checked against many
+queries (every candidate the presearcher finds), so all per-paper work — tokens, word
+positions, compound tokens, and each distinct term's match result — is computed once and
+cached on :class:`AnalyzedPaper`.
+
+Highlights are char offsets into the ORIGINAL ``paper.title`` / ``paper.abstract``
+strings (tokens keep their source spans), sorted and merged, for positive terms of the
+satisfied parts of the query only (a term in a failed ``OR`` branch or under ``NOT`` is
+never highlighted).
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+
+from paperbell.models import Paper
+
+from .normalize import FieldTokens, tokenize
+from .query_parser import And, Category, Node, Not, Or, Query, Source, Term, Upvotes, parse_query
+
+__all__ = [
+    "AnalyzedPaper",
+    "Highlights",
+    "QueryHit",
+    "Span",
+    "evaluate",
+    "match_query",
+    "merge_spans",
+    "snippet",
+]
+
+Span = tuple[int, int]
+_NO_SPANS: tuple[Span, ...] = ()
+
+
+def merge_spans(spans: list[Span] | tuple[Span, ...]) -> tuple[Span, ...]:
+    """Sort spans and merge overlapping or touching ones."""
+    if not spans:
+        return _NO_SPANS
+    ordered = sorted(spans)
+    out = [ordered[0]]
+    for s, e in ordered[1:]:
+        ls, le = out[-1]
+        if s <= le:
+            if e > le:
+                out[-1] = (ls, e)
+        else:
+            out.append((s, e))
+    return tuple(out)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Highlights(Mapping[str, list[Span]]):
+    """Where a query matched: ``{"title": [(start, end), ...], "abstract": [...]}``.
+
+    Immutable (one object is shared by every query that matched through the same term);
+    reading a key returns a fresh list. Equality is mapping equality, so comparing with a
+    plain dict works.
+    """
+
+    title: tuple[Span, ...] = ()
+    abstract: tuple[Span, ...] = ()
+
+    def __getitem__(self, key: str) -> list[Span]:
+        if key == "title":
+            return list(self.title)
+        if key == "abstract":
+            return list(self.abstract)
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(("title", "abstract"))
+
+    def __len__(self) -> int:
+        return 2
+
+    def __bool__(self) -> bool:
+        """True when anything is highlighted (a filter-only match highlights nothing)."""
+        return bool(self.title or self.abstract)
+
+    def as_dict(self) -> dict[str, list[Span]]:
+        """Plain JSON-able form, e.g. for ``PendingMatch.highlights``."""
+        return {"title": list(self.title), "abstract": list(self.abstract)}
+
+    def union(self, other: Highlights) -> Highlights:
+        """Both sets of spans, merged."""
+        if not other:
+            return self
+        if not self:
+            return other
+        return Highlights(
+            merge_spans(self.title + other.title), merge_spans(self.abstract + other.abstract)
+        )
+
+
+EMPTY_HIGHLIGHTS = Highlights()
+
+
+@dataclass(frozen=True, slots=True)
+class QueryHit:
+    """One stored query that matched a paper."""
+
+    query_id: str
+    highlights: Highlights
+
+
+# ---------------------------------------------------------------------------------------
+# Per-paper analysis
+# ---------------------------------------------------------------------------------------
+
+_TermResult = tuple[bool, tuple[Span, ...], tuple[Span, ...]]
+
+
+def _field_spans(ft: FieldTokens, term: Term) -> list[Span]:
+    starts, ends = ft.starts, ft.ends
+    if term.prefix:
+        pre = term.parts[0]
+        out = [(starts[i], ends[i]) for i, s in enumerate(ft.surfaces) if s.startswith(pre)]
+        # A compound counts only when the prefix runs past its first word ("pretrain*" in
+        # "pre-training"); otherwise the word itself already matched.
+        surfaces = ft.surfaces
+        out += [
+            sp
+            for s, sp, first in zip(ft.comp_surfaces, ft.comp_spans, ft.comp_first, strict=True)
+            if s.startswith(pre) and not surfaces[first].startswith(pre)
+        ]
+        return out
+    parts = term.parts
+    pos = ft.positions
+    if len(parts) == 1:
+        k = parts[0]
+        out = [(starts[i], ends[i]) for i in pos.get(k, ())]
+        out += ft.compounds.get(k, ())
+        return out
+    keys = ft.keys
+    n, total = len(parts), len(keys)
+    out = []
+    for i in pos.get(parts[0], ()):
+        if i + n <= total and all(keys[i + j] == parts[j] for j in range(1, n)):
+            out.append((starts[i], ends[i + n - 1]))
+    c = term.compound
+    if c is not None:
+        out += [(starts[i], ends[i]) for i in pos.get(c, ())]
+        out += ft.compounds.get(c, ())
+    return out
+
+
+class AnalyzedPaper:
+    """A paper tokenized once, with a cache of per-term results for many queries."""
+
+    __slots__ = ("_cache", "_terms", "abstract", "author", "categories", "paper", "source",
+                 "title", "upvotes")
+
+    def __init__(self, paper: Paper) -> None:
+        self.paper = paper
+        self.title = tokenize(paper.title or "")
+        self.abstract = tokenize(paper.abstract or "")
+        author = FieldTokens()
+        for name in paper.authors:
+            author.extend(tokenize(name))
+        self.author = author
+        self.categories = frozenset(c.lower() for c in paper.categories)
+        self.source = (paper.source or "").lower()
+        self.upvotes = paper.upvotes
+        self._cache: dict[Term, _TermResult] = {}
+        self._terms: set[str] | None = None
+
+    def term(self, term: Term) -> _TermResult:
+        """(matched, title spans, abstract spans) for one term, cached per paper."""
+        hit = self._cache.get(term)
+        if hit is not None:
+            return hit
+        f = term.field
+        if f == "author":
+            res: _TermResult = (bool(_field_spans(self.author, term)), _NO_SPANS, _NO_SPANS)
+        else:
+            t = merge_spans(_field_spans(self.title, term)) if f != "abstract" else _NO_SPANS
+            a = merge_spans(_field_spans(self.abstract, term)) if f != "title" else _NO_SPANS
+            res = (bool(t or a), t, a)
+        self._cache[term] = res
+        return res
+
+
+# ---------------------------------------------------------------------------------------
+# Evaluation
+# ---------------------------------------------------------------------------------------
+
+_OPS: dict[str, Callable[[int, int], bool]] = {
+    ">=": operator.ge,
+    ">": operator.gt,
+    "<=": operator.le,
+    "<": operator.lt,
+    "=": operator.eq,
+}
+
+
+def _eval(node: Node, ap: AnalyzedPaper) -> bool:
+    t = type(node)
+    if t is Term:
+        return ap.term(node)[0]  # type: ignore[arg-type]
+    if t is And:
+        return all(_eval(c, ap) for c in node.children)  # type: ignore[union-attr]
+    if t is Or:
+        return any(_eval(c, ap) for c in node.children)  # type: ignore[union-attr]
+    if t is Not:
+        return not _eval(node.child, ap)  # type: ignore[union-attr]
+    if t is Category:
+        return node.value in ap.categories  # type: ignore[union-attr]
+    if t is Source:
+        return ap.source == node.value  # type: ignore[union-attr]
+    if t is Upvotes:
+        up = ap.upvotes
+        return up is not None and _OPS[node.op](up, node.value)  # type: ignore[union-attr]
+    raise TypeError(f"unknown query node {node!r}")  # pragma: no cover
+
+
+def _collect(node: Node, ap: AnalyzedPaper, title: list[Span], abstract: list[Span]) -> None:
+    """Add the spans of positive terms in satisfied parts of ``node`` (already true)."""
+    if isinstance(node, Term):
+        _, t, a = ap.term(node)
+        title += t
+        abstract += a
+    elif isinstance(node, And):
+        for c in node.children:
+            _collect(c, ap, title, abstract)
+    elif isinstance(node, Or):
+        for c in node.children:
+            if _eval(c, ap):
+                _collect(c, ap, title, abstract)
+    # Not, Category, Source, Upvotes: nothing to highlight.
+
+
+def evaluate(node: Node, ap: AnalyzedPaper) -> Highlights | None:
+    """Highlights if the query tree ``node`` matches the analyzed paper, else None."""
+    if not _eval(node, ap):
+        return None
+    if type(node) is Term:
+        _, t, a = ap.term(node)  # type: ignore[arg-type]
+        return Highlights(t, a) if (t or a) else EMPTY_HIGHLIGHTS
+    title: list[Span] = []
+    abstract: list[Span] = []
+    _collect(node, ap, title, abstract)
+    if not title and not abstract:
+        return EMPTY_HIGHLIGHTS
+    return Highlights(merge_spans(title), merge_spans(abstract))
+
+
+_last_paper: list[tuple[Paper, AnalyzedPaper]] = []
+
+
+def analyze_paper(paper: Paper) -> AnalyzedPaper:
+    """Tokenize ``paper``, reusing the last result when called again with the same object.
+
+    Why: callers commonly loop ``for q in queries: match_query(q, paper)``; re-tokenizing
+    the same abstract for every query would dominate the cost.
+    """
+    if _last_paper and _last_paper[0][0] is paper:
+        return _last_paper[0][1]
+    ap = AnalyzedPaper(paper)
+    _last_paper[:] = [(paper, ap)]
+    return ap
+
+
+def match_query(query: Query | str, paper: Paper) -> Highlights | None:
+    """Does ``query`` match ``paper``? Highlights (possibly empty) if so, else None.
+
+    A string is parsed first (raising :class:`~paperbell.errors.QueryError` if invalid).
+    """
+    q = parse_query(query) if isinstance(query, str) else query
+    return evaluate(q.root, analyze_paper(paper))
+
+
+# ---------------------------------------------------------------------------------------
+# Snippets
+# ---------------------------------------------------------------------------------------
+
+ELLIPSIS = "…"
+
+
+def snippet(text: str, spans: list[Span] | tuple[Span, ...], width: int = 240
+            ) -> tuple[str, list[Span]]:
+    """A window of at most ``width`` characters of ``text`` around the first span.
+
+    Why: a mail shows a few lines of a long abstract, centred on the first match. The window
+    starts about a third of the width before the first span, is moved to word boundaries,
+    and gets "…" on each side where text was cut (the "…" count toward ``width``). Spans
+    are clipped to the window and re-based to offsets into the returned string.
+    """
+    if width < 8:
+        raise ValueError("width must be at least 8")
+    n = len(text)
+    ordered = merge_spans(list(spans))
+    if n <= width:
+        return text, [(s, e) for s, e in ordered if 0 <= s < e <= n]
+    first_s = ordered[0][0] if ordered else 0
+    budget = width - 2  # room for both ellipses
+    start = max(0, first_s - budget // 3)
+    end = min(n, start + budget)
+    start = max(0, end - budget)
+    if start > 0:  # move forward to the start of a word, without passing the first span
+        cut = text.find(" ", start, first_s)
+        if cut >= 0:
+            start = cut + 1
+    if end < n:  # move back to the end of a word
+        cut = text.rfind(" ", max(start, first_s + 1), end)
+        if cut > start:
+            end = cut
+    prefix = ELLIPSIS if start > 0 else ""
+    suffix = ELLIPSIS if end < n else ""
+    body = text[start:end].strip()
+    lead = len(text[start:end]) - len(text[start:end].lstrip())
+    start += lead
+    body_end = start + len(body)
+    out: list[Span] = []
+    shift = len(prefix) - start
+    for s, e in ordered:
+        s2, e2 = max(s, start), min(e, body_end)
+        if s2 < e2:
+            out.append((s2 + shift, e2 + shift))
+    return prefix + body + suffix, out

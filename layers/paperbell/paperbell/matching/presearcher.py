@@ -1,0 +1,422 @@
+"""The stored-query index (Lucene Monitor / Elasticsearch percolator style).
+
+Why: with up to a million stored queries, checking each against every new paper is far too
+slow. Each query is parsed once when stored, :mod:`query_analyzer` files it under a few
+index terms, and a paper only meets the queries filed under terms it contains
+(*candidates*). Candidates that are *exact* (the term proves the match) are reported
+straight away; the rest are verified with :func:`matcher.evaluate`.
+
+Memory layout (the goals are <= 300 bytes per stored query and a snapshot that loads in
+well under a second for 1M queries, inside a Lambda):
+
+* query ids and query texts live in two UTF-8 blobs with ``array('I')`` offsets — no
+  Python object per query. A query is parsed again only when it is a candidate that needs
+  verification (with a bounded cache of parsed queries);
+* postings are CSR arrays: ``terms`` (dict term -> term number), ``post_off`` /
+  ``post_split`` / ``postings``; for term ``t`` the exact queries are
+  ``postings[post_off[t]:post_split[t]]`` and those needing verification
+  ``postings[post_split[t]:post_off[t+1]]``, so the hot loop splits them without looking
+  at each query;
+* changes after a build or load go to a small overlay (dict of lists) plus a deleted set,
+  folded into the arrays by :meth:`MatchIndex.compact` (called by ``to_snapshot``).
+
+The snapshot is these arrays written back to back (``array.tobytes``), so loading is a
+few memory copies plus one dict of distinct terms.
+"""
+
+from __future__ import annotations
+
+import struct
+import sys
+from array import array
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Literal
+
+from paperbell.errors import QueryError
+from paperbell.models import Paper
+
+from .matcher import EMPTY_HIGHLIGHTS, AnalyzedPaper, Highlights, QueryHit, evaluate
+from .normalize import BOUNDARY
+from .query_analyzer import (
+    AUTHOR_NS,
+    CATEGORY_NS,
+    PREFIX_LEN,
+    PREFIX_NS,
+    SOURCE_NS,
+    IndexPlan,
+    analyze,
+)
+from .query_parser import Query, Term, parse_query
+
+__all__ = ["MatchIndex", "paper_terms"]
+
+_EXACT = 1
+_DELETED = 2
+_MAGIC = b"PBMIDX01"
+_HEADER = struct.Struct("<8sB3xQQQQQQQ")  # magic, byteorder, n, T, P, always, ids, texts, terms
+_PARSED_CACHE_MAX = 100_000
+
+
+def paper_terms(ap: AnalyzedPaper) -> set[str]:
+    """Every index term a paper contains (the query side is in :mod:`query_analyzer`)."""
+    terms: set[str] = set()
+    for ft, ns in ((ap.title, ""), (ap.abstract, ""), (ap.author, AUTHOR_NS)):
+        keys = ft.keys
+        if not keys:
+            continue
+        bigrams = [f"{a} {b}" for a, b in zip(keys, keys[1:], strict=False)]
+        prefixes = [PREFIX_NS + s[:PREFIX_LEN] for s in ft.surfaces if len(s) >= PREFIX_LEN]
+        prefixes += [PREFIX_NS + s[:PREFIX_LEN] for s in ft.comp_surfaces]
+        if ns:
+            terms.update(ns + k for k in keys if k != BOUNDARY)
+            terms.update(ns + k for k in ft.comp_keys)
+            terms.update(ns + b for b in bigrams)
+            terms.update(ns + p for p in prefixes)
+        else:
+            terms.update(keys)
+            terms.update(ft.comp_keys)
+            terms.update(bigrams)
+            terms.update(prefixes)
+    terms.update(CATEGORY_NS + c for c in ap.categories)
+    if ap.source:
+        terms.add(SOURCE_NS + ap.source)
+    return terms
+
+
+def _term_highlights(ap: AnalyzedPaper, term: str) -> Highlights:
+    """Highlights proven by one index term of an exact query."""
+    if term[0] in (AUTHOR_NS, CATEGORY_NS, SOURCE_NS):
+        return EMPTY_HIGHLIGHTS
+    parts = tuple(term.split(" "))
+    _, t, a = ap.term(Term("text", parts))
+    return Highlights(t, a) if (t or a) else EMPTY_HIGHLIGHTS
+
+
+class MatchIndex:
+    """Stored queries, matched against papers through a term index. See module docstring."""
+
+    def __init__(self, df: Mapping[str, float] | None = None) -> None:
+        self._df = df
+        self._ids = bytearray()
+        self._ids_off = array("I", [0])
+        self._texts = bytearray()
+        self._texts_off = array("I", [0])
+        self._flags = bytearray()
+        # base (compacted) postings
+        self._terms: dict[str, int] = {}
+        self._post_off = array("I", [0])
+        self._post_split = array("I")
+        self._postings = array("I")
+        self._always = array("I")
+        # overlay
+        self._delta: dict[str, list[int]] = {}
+        self._delta_always: list[int] = []
+        self._deleted: set[int] = set()
+        self._slot_of: dict[str, int] | None = None
+        self._parsed: dict[int, Query] = {}
+        #: (query_id, error) for queries skipped by ``build(..., on_error="skip")``.
+        self.errors: list[tuple[str, QueryError]] = []
+
+    # -- construction ---------------------------------------------------------------------
+    @classmethod
+    def build(
+        cls,
+        queries: Iterable[tuple[str, str]],
+        *,
+        df: Mapping[str, float] | None = None,
+        on_error: Literal["raise", "skip"] = "raise",
+    ) -> MatchIndex:
+        """Index ``(query_id, query_text)`` pairs; a repeated id keeps its last text.
+
+        An invalid query raises :class:`QueryError` whose message starts with the query id,
+        or, with ``on_error="skip"``, is left out and listed in :attr:`errors`.
+        """
+        index = cls(df)
+        for qid, text in queries:
+            try:
+                index.add(qid, text)
+            except QueryError as exc:
+                if on_error == "raise":
+                    raise
+                index.errors.append((qid, exc))
+        index.compact()
+        return index
+
+    def _slots(self) -> dict[str, int]:
+        if self._slot_of is None:
+            ids, off, flags = bytes(self._ids), self._ids_off, self._flags
+            self._slot_of = {
+                ids[off[i] : off[i + 1]].decode(): i
+                for i in range(len(flags))
+                if not flags[i] & _DELETED
+            }
+        return self._slot_of
+
+    def add(self, query_id: str, query_text: str) -> None:
+        """Store (or replace) one query. Raises :class:`QueryError` naming ``query_id``."""
+        try:
+            q = parse_query(query_text)
+        except QueryError as exc:
+            raise QueryError(f"query {query_id!r}: {exc.message}", exc.position, exc.query
+                             ) from exc
+        plan = analyze(q.root, self._df)
+        self.remove(query_id)
+        slot = len(self._flags)
+        self._ids += query_id.encode()
+        self._ids_off.append(len(self._ids))
+        self._texts += query_text.encode()
+        self._texts_off.append(len(self._texts))
+        self._flags.append(_EXACT if plan.exact else 0)
+        self._slots()[query_id] = slot
+        self._file(slot, plan)
+
+    def _file(self, slot: int, plan: IndexPlan) -> None:
+        if plan.terms is None:
+            self._delta_always.append(slot)
+            return
+        delta = self._delta
+        for t in plan.terms:
+            lst = delta.get(t)
+            if lst is None:
+                delta[t] = [slot]
+            else:
+                lst.append(slot)
+
+    def remove(self, query_id: str) -> bool:
+        """Forget a query; False if it was not stored."""
+        slot = self._slots().pop(query_id, None)
+        if slot is None:
+            return False
+        self._flags[slot] |= _DELETED
+        self._deleted.add(slot)
+        self._parsed.pop(slot, None)
+        return True
+
+    def compact(self) -> None:
+        """Fold the overlay and deletions into the flat arrays (renumbering the slots)."""
+        if not self._delta and not self._delta_always and not self._deleted:
+            return
+        flags = self._flags
+        n = len(flags)
+        remap = array("I", bytes(4 * n))
+        new_ids, new_ids_off = bytearray(), array("I", [0])
+        new_texts, new_texts_off = bytearray(), array("I", [0])
+        new_flags = bytearray()
+        ids, ioff, texts, toff = self._ids, self._ids_off, self._texts, self._texts_off
+        dead = _DELETED
+        for i in range(n):
+            f = flags[i]
+            if f & dead:
+                continue
+            remap[i] = len(new_flags)
+            new_flags.append(f)
+            new_ids += ids[ioff[i] : ioff[i + 1]]
+            new_ids_off.append(len(new_ids))
+            new_texts += texts[toff[i] : toff[i + 1]]
+            new_texts_off.append(len(new_texts))
+        # merge postings: base + delta, dropping deleted slots, exact ones first
+        merged: dict[str, list[int]] = {}
+        post, off = self._postings, self._post_off
+        for t, ti in self._terms.items():
+            merged[t] = list(post[off[ti] : off[ti + 1]])
+        for t, slots in self._delta.items():
+            lst = merged.get(t)
+            if lst is None:
+                merged[t] = slots
+            else:
+                lst += slots
+        terms: dict[str, int] = {}
+        post_off, post_split, postings = array("I", [0]), array("I"), array("I")
+        for t in sorted(merged):
+            live = [remap[s] for s in merged[t] if not flags[s] & dead]
+            if not live:
+                continue
+            exact = sorted(s for s in live if new_flags[s] & _EXACT)
+            other = sorted(s for s in live if not new_flags[s] & _EXACT)
+            terms[t] = len(terms)
+            postings.extend(exact)
+            post_split.append(len(postings))
+            postings.extend(other)
+            post_off.append(len(postings))
+        always = array("I", sorted(
+            remap[s] for s in list(self._always) + self._delta_always if not flags[s] & dead
+        ))
+        self._ids, self._ids_off, self._texts, self._texts_off = (
+            new_ids, new_ids_off, new_texts, new_texts_off)
+        self._flags = new_flags
+        self._terms, self._post_off, self._post_split, self._postings = (
+            terms, post_off, post_split, postings)
+        self._always = always
+        self._delta, self._delta_always, self._deleted = {}, [], set()
+        self._slot_of = None
+        self._parsed = {}
+
+    # -- introspection ----------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self._flags) - len(self._deleted)
+
+    def __contains__(self, query_id: object) -> bool:
+        return isinstance(query_id, str) and query_id in self._slots()
+
+    def _id(self, slot: int) -> str:
+        off = self._ids_off
+        return self._ids[off[slot] : off[slot + 1]].decode()
+
+    def _text(self, slot: int) -> str:
+        off = self._texts_off
+        return self._texts[off[slot] : off[slot + 1]].decode()
+
+    def query_text(self, query_id: str) -> str:
+        """The stored text of a query (KeyError if unknown)."""
+        return self._text(self._slots()[query_id])
+
+    def items(self) -> Iterator[tuple[str, str]]:
+        """(query_id, query_text) of every stored query, in slot order."""
+        for slot, f in enumerate(self._flags):
+            if not f & _DELETED:
+                yield self._id(slot), self._text(slot)
+
+    def stats(self) -> dict[str, int]:
+        """Counts for benchmarks and logs."""
+        return {
+            "queries": len(self),
+            "terms": len(self._terms) + len(self._delta),
+            "postings": len(self._postings) + sum(map(len, self._delta.values())),
+            "always_check": len(self._always) + len(self._delta_always),
+            "exact": sum(1 for f in self._flags if f == _EXACT),
+        }
+
+    # -- matching -----------------------------------------------------------------------------
+    def _query(self, slot: int) -> Query:
+        q = self._parsed.get(slot)
+        if q is None:
+            q = parse_query(self._text(slot))
+            if len(self._parsed) >= _PARSED_CACHE_MAX:
+                self._parsed.clear()
+            self._parsed[slot] = q
+        return q
+
+    def candidates(self, ap: AnalyzedPaper) -> tuple[dict[int, Highlights], set[int]]:
+        """Presearch: exact hits (slot -> highlights) and slots that need verification."""
+        exact: dict[int, Highlights] = {}
+        verify: set[int] = set(self._always)
+        tget = self._terms.get
+        off, split, post = self._post_off, self._post_split, self._postings
+        delta = self._delta
+        flags = self._flags
+        for t in paper_terms(ap):
+            ti = tget(t)
+            if ti is not None:
+                a, s, b = off[ti], split[ti], off[ti + 1]
+                if s < b:
+                    verify.update(post[s:b])
+                if a < s:
+                    hl = _term_highlights(ap, t)
+                    for slot in post[a:s]:
+                        prev = exact.get(slot)
+                        exact[slot] = hl if prev is None else prev.union(hl)
+            if delta:
+                lst = delta.get(t)
+                if lst:
+                    hl = _term_highlights(ap, t)
+                    for slot in lst:
+                        if flags[slot] & _EXACT:
+                            prev = exact.get(slot)
+                            exact[slot] = hl if prev is None else prev.union(hl)
+                        else:
+                            verify.add(slot)
+        verify.update(self._delta_always)
+        if self._deleted:
+            verify -= self._deleted
+            for slot in self._deleted & exact.keys():
+                del exact[slot]
+        return exact, verify
+
+    def match(self, paper: Paper | AnalyzedPaper) -> list[QueryHit]:
+        """Every stored query that matches ``paper``, in storage order, with highlights."""
+        ap = paper if isinstance(paper, AnalyzedPaper) else AnalyzedPaper(paper)
+        found, verify = self.candidates(ap)
+        for slot in verify:
+            hl = evaluate(self._query(slot).root, ap)
+            if hl is not None:
+                found[slot] = hl
+        return [QueryHit(self._id(slot), found[slot]) for slot in sorted(found)]
+
+    # -- snapshot -------------------------------------------------------------------------------
+    def to_snapshot(self) -> bytes:
+        """A compact binary image of the index (no pickle): header + flat arrays."""
+        self.compact()
+        terms_blob = "\n".join(self._terms).encode()
+        parts = [
+            _HEADER.pack(
+                _MAGIC,
+                0 if sys.byteorder == "little" else 1,
+                len(self._flags),
+                len(self._terms),
+                len(self._postings),
+                len(self._always),
+                len(self._ids),
+                len(self._texts),
+                len(terms_blob),
+            ),
+            self._ids_off.tobytes(),
+            bytes(self._ids),
+            self._texts_off.tobytes(),
+            bytes(self._texts),
+            bytes(self._flags),
+            terms_blob,
+            self._post_off.tobytes(),
+            self._post_split.tobytes(),
+            self._postings.tobytes(),
+            self._always.tobytes(),
+        ]
+        return b"".join(parts)
+
+    @classmethod
+    def from_snapshot(cls, data: bytes, *, df: Mapping[str, float] | None = None
+                      ) -> MatchIndex:
+        """Load an index written by :meth:`to_snapshot` (ValueError if it is not one)."""
+        if len(data) < _HEADER.size:
+            raise ValueError("not a paperbell match-index snapshot (too short)")
+        magic, order, n, n_terms, n_post, n_always, n_ids, n_texts, n_tblob = (
+            _HEADER.unpack_from(data)
+        )
+        if magic != _MAGIC:
+            raise ValueError("not a paperbell match-index snapshot (bad magic)")
+        swap = order != (0 if sys.byteorder == "little" else 1)
+        view = memoryview(data)
+        pos = _HEADER.size
+
+        def take(nbytes: int) -> memoryview:
+            nonlocal pos
+            if pos + nbytes > len(data):
+                raise ValueError("truncated match-index snapshot")
+            chunk = view[pos : pos + nbytes]
+            pos += nbytes
+            return chunk
+
+        def arr(count: int) -> array[int]:
+            a = array("I")
+            a.frombytes(take(4 * count))
+            if swap:
+                a.byteswap()
+            return a
+
+        index = cls(df)
+        index._ids_off = arr(n + 1)
+        index._ids = bytearray(take(n_ids))
+        index._texts_off = arr(n + 1)
+        index._texts = bytearray(take(n_texts))
+        index._flags = bytearray(take(n))
+        tblob = bytes(take(n_tblob)).decode()
+        names = tblob.split("\n") if n_terms else []
+        if len(names) != n_terms:
+            raise ValueError("corrupt match-index snapshot (term count)")
+        index._terms = dict(zip(names, range(n_terms), strict=True))
+        index._post_off = arr(n_terms + 1)
+        index._post_split = arr(n_terms)
+        index._postings = arr(n_post)
+        index._always = arr(n_always)
+        if pos != len(data):
+            raise ValueError("corrupt match-index snapshot (trailing bytes)")
+        return index

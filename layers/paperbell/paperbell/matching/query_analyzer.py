@@ -1,0 +1,143 @@
+"""Which index terms must a paper contain for a query to have a chance of matching?
+
+Why (Lucene Monitor's QueryAnalyzer / TermFilteredPresearcher): instead of running every
+stored query against every paper, each query is filed under a few *index terms* such that
+**if the query matches a paper, the paper contains at least one of them**. A paper then
+only needs checking against queries filed under its own terms.
+
+Rules (``cost`` = estimated document frequency, lower is better):
+
+* a word -> its key; a phrase/hyphenated word -> the rarest adjacent word pair as a
+  *bigram term* ``"a b"`` plus its compound key (``fine tuning`` -> ``finetuning``);
+* ``prefix*`` -> ``*`` + its first 3 characters (the paper emits the same for each word);
+* ``author:`` terms get an ``@`` namespace, ``category:cs.LG`` -> ``#cs.lg``,
+  ``source:hf`` -> ``!hf``;
+* AND -> the terms of its cheapest indexable child (one rare term is enough);
+* OR -> the union of its children's terms (every branch must be covered);
+* NOT and ``upvotes:`` filters -> nothing; an OR with such a branch, or an AND made only of
+  them, cannot be indexed and goes to the "always check" list.
+
+A query is *exact* when finding one of its index terms in a paper already proves the
+match (a single word, a two-word phrase, ``author:``/``category:``/``source:`` alone, or an
+OR of those): the presearcher then skips verification and computes highlights from the
+term alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .normalize import tokenize
+from .query_parser import And, Category, Node, Not, Or, Source, Term, Upvotes
+
+__all__ = ["IndexPlan", "analyze", "builtin_df"]
+
+AUTHOR_NS = "@"
+CATEGORY_NS = "#"
+SOURCE_NS = "!"
+PREFIX_NS = "*"
+PREFIX_LEN = 3
+# Document-frequency guesses for terms the text table cannot know.
+PREFIX_COST = 0.5
+CATEGORY_COST = 0.3
+SOURCE_COST = 0.6
+AUTHOR_COST = 0.001
+
+
+@dataclass(frozen=True, slots=True)
+class IndexPlan:
+    """``terms`` to file the query under (None: always check it); ``exact``: see module."""
+
+    terms: tuple[str, ...] | None
+    exact: bool
+
+
+@lru_cache(maxsize=1)
+def builtin_df() -> dict[str, float]:
+    """Document frequency (fraction of papers) of each key in the embedded sample papers.
+
+    Why built in: choosing the rarest word of an AND needs *some* frequency estimate, and
+    the embedded abstracts (paperbell.matching.corpus) are real research text. Words not
+    seen there count as rare (0.0), which is the right bias for topical query words.
+    """
+    from .corpus import PAPERS
+
+    counts: dict[str, int] = {}
+    for title, abstract, *_ in PAPERS:
+        seen: set[str] = set()
+        for text in (title, abstract):
+            ft = tokenize(text)
+            seen.update(ft.keys)
+            seen.update(ft.comp_keys)
+        for k in seen:
+            counts[k] = counts.get(k, 0) + 1
+    n = max(1, len(PAPERS))
+    return {k: c / n for k, c in counts.items()}
+
+
+def _term_terms(term: Term, df: Mapping[str, float]) -> tuple[frozenset[str], float]:
+    ns = AUTHOR_NS if term.field == "author" else ""
+    if term.prefix:
+        return frozenset({ns + PREFIX_NS + term.parts[0][:PREFIX_LEN]}), PREFIX_COST
+    parts = term.parts
+    if len(parts) == 1:
+        cost = AUTHOR_COST if ns else df.get(parts[0], 0.0)
+        return frozenset({ns + parts[0]}), cost
+    best_i, best_cost = 0, 2.0
+    for i in range(len(parts) - 1):
+        c = min(df.get(parts[i], 0.0), df.get(parts[i + 1], 0.0))
+        if c < best_cost:
+            best_i, best_cost = i, c
+    assert term.compound is not None
+    bigram = f"{ns}{parts[best_i]} {parts[best_i + 1]}"
+    cost = best_cost + (AUTHOR_COST if ns else df.get(term.compound, 0.0))
+    return frozenset({bigram, ns + term.compound}), cost
+
+
+def _terms(node: Node, df: Mapping[str, float]) -> tuple[frozenset[str], float] | None:
+    if isinstance(node, Term):
+        return _term_terms(node, df)
+    if isinstance(node, Category):
+        return frozenset({CATEGORY_NS + node.value}), CATEGORY_COST
+    if isinstance(node, Source):
+        return frozenset({SOURCE_NS + node.value}), SOURCE_COST
+    if isinstance(node, Not | Upvotes):
+        return None
+    if isinstance(node, And):
+        best: tuple[frozenset[str], float] | None = None
+        for c in node.children:
+            r = _terms(c, df)
+            if r is not None and (best is None or r[1] < best[1]):
+                best = r
+        return best
+    if isinstance(node, Or):
+        union: set[str] = set()
+        total = 0.0
+        for c in node.children:
+            r = _terms(c, df)
+            if r is None:
+                return None
+            union |= r[0]
+            total += r[1]
+        return frozenset(union), total
+    raise TypeError(f"unknown query node {node!r}")  # pragma: no cover
+
+
+def _is_exact(node: Node) -> bool:
+    if isinstance(node, Term):
+        return not node.prefix and len(node.parts) <= 2 and node.field in ("text", "author")
+    if isinstance(node, Category | Source):
+        return True
+    if isinstance(node, Or):
+        return all(_is_exact(c) for c in node.children)
+    return False
+
+
+def analyze(root: Node, df: Mapping[str, float] | None = None) -> IndexPlan:
+    """The :class:`IndexPlan` of a parsed query tree (``df`` defaults to :func:`builtin_df`)."""
+    r = _terms(root, builtin_df() if df is None else df)
+    if r is None:
+        return IndexPlan(None, False)
+    return IndexPlan(tuple(sorted(r[0])), _is_exact(root))

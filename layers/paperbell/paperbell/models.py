@@ -1,0 +1,93 @@
+"""Plain data shared by every layer of paperbell (no I/O here).
+
+Why frozen dataclasses: a paper travels from a parser to DynamoDB to a stream record to
+the matcher to a mail; making it immutable means no stage can quietly change what the
+next stage sees.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+# New-style arXiv ids (0704.0001 onwards: YYMM.NNNN or YYMM.NNNNN) and old-style
+# (archive[.SUBJ]/YYMMNNN), each with an optional version suffix.
+ARXIV_ID_RE = re.compile(
+    r"(?P<id>\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v(?P<version>\d+))?",
+)
+
+
+def split_arxiv_version(raw: str) -> tuple[str, int | None]:
+    """``2502.08441v2`` -> (``2502.08441``, 2). The version-less id is a paper's identity."""
+    match = ARXIV_ID_RE.fullmatch(raw.strip())
+    if not match:
+        return raw.strip(), None
+    version = match.group("version")
+    return match.group("id"), int(version) if version else None
+
+
+@dataclass(frozen=True, slots=True)
+class Paper:
+    """One paper, as read from one source.
+
+    ``id`` is canonical: the arXiv id without ``vN`` wherever one can be found, else the
+    feed's guid, else the normalized link. ``extra`` keeps source-specific facts
+    (GitHub repo and stars, HF comments, AI keywords, DOI, announce type, ...) that the
+    mail shows but matching does not need.
+    """
+
+    id: str
+    title: str
+    abstract: str = ""
+    authors: tuple[str, ...] = ()
+    url: str = ""
+    published: datetime | None = None
+    source: str = ""
+    categories: tuple[str, ...] = ()
+    upvotes: int | None = None
+    version: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def as_json(self) -> dict[str, Any]:
+        """The public JSON shape (``paperbell fetch --json``): stable keys, ISO dates."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "abstract": self.abstract,
+            "authors": list(self.authors),
+            "url": self.url,
+            "published": self.published.isoformat() if self.published else None,
+            "source": self.source,
+            "categories": list(self.categories),
+            "upvotes": self.upvotes,
+        }
+
+    @property
+    def arxiv_id(self) -> str | None:
+        """The arXiv id when the canonical id is one (used for abs/PDF/HF links)."""
+        return self.id if ARXIV_ID_RE.fullmatch(self.id) else None
+
+
+@dataclass(frozen=True, slots=True)
+class Subscriber:
+    """A person (or webhook) and what they want to read about."""
+
+    id: str
+    email: str
+    queries: tuple[str, ...]
+    status: str = "active"  # pending | active | paused | unsubscribed | suppressed
+    delivery_hour: int = 8
+    timezone: str = "UTC"
+    mode: str = "daily"  # daily | instant
+
+
+@dataclass(frozen=True, slots=True)
+class PendingMatch:
+    """A paper that matched at least one of a subscriber's queries and awaits a digest."""
+
+    subscriber_id: str
+    paper_id: str
+    queries: tuple[str, ...]
+    highlights: dict[str, list[tuple[int, int]]] = field(default_factory=dict, compare=False)

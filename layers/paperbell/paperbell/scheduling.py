@@ -1,0 +1,56 @@
+"""Delivery hours in the subscriber's timezone, as UTC "slots" (pure, no I/O).
+
+A slot is the UTC hour "YYYY-MM-DDTHH" at which a digest is due. The hourly planner
+asks "who is due in this slot?"; the match function stamps each pending match with
+the subscriber's next slot. Using UTC slots makes DST and half-hour zones the matcher's
+problem once, instead of the planner's every hour.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from paperbell.errors import ConfigError
+
+SLOT_FORMAT = "%Y-%m-%dT%H"
+
+
+def zone(name: str) -> ZoneInfo:
+    """The IANA zone ``name``; a clear error for an unknown one."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"unknown timezone {name!r} (use an IANA name like Europe/Berlin)") from exc
+
+
+def slot_of(moment: datetime) -> str:
+    """The UTC hour slot containing ``moment``."""
+    return moment.astimezone(UTC).strftime(SLOT_FORMAT)
+
+
+def parse_slot(slot: str) -> datetime:
+    return datetime.strptime(slot, SLOT_FORMAT).replace(tzinfo=UTC)
+
+
+def next_delivery_slot(hour: int, timezone: str, now: datetime) -> str:
+    """The first UTC slot strictly after ``now`` when it is ``hour``:00 in ``timezone``."""
+    tz = zone(timezone)
+    local_now = now.astimezone(tz)
+    for day_offset in range(0, 3):
+        day = local_now.date() + timedelta(days=day_offset)
+        candidate = datetime(day.year, day.month, day.day, hour, tzinfo=tz)
+        if candidate.astimezone(UTC) > now.astimezone(UTC):
+            return slot_of(candidate)
+    raise ConfigError(f"no delivery hour {hour} found in {timezone}")  # pragma: no cover
+
+
+def digest_date_for(slot: str, timezone: str) -> date:
+    """The subscriber's local calendar date of a delivery slot (the digest's date)."""
+    return parse_slot(slot).astimezone(zone(timezone)).date()
+
+
+def recent_slots(scheduled: datetime, lookback_hours: int) -> list[str]:
+    """This hour's slot and the ``lookback_hours - 1`` before it (catch up missed runs)."""
+    top = scheduled.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    return [slot_of(top - timedelta(hours=k)) for k in range(max(1, lookback_hours))]

@@ -1,0 +1,160 @@
+"""Match use case: each new paper from the papers stream against every stored query.
+
+The stored queries live in a ``MatchIndex`` (presearcher + verifier) built from the
+subscribers table and cached in the Lambda container. It is rebuilt when older than
+``MATCH_INDEX_TTL_SECONDS`` (60 s by default), so a new subscription matches from the
+next scrape on without a per-paper scan of subscribers.
+
+Every (subscriber, paper) match is recorded with a conditional put, so a stream batch
+delivered twice records nothing twice; records that fail are reported back to Lambda
+(partial batch response) and end in the OnFailure queue after the configured retries.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+
+from paperbell.config import Settings, settings
+from paperbell.errors import QueryError
+from paperbell.matching import MatchIndex
+from paperbell.models import Paper, PendingMatch, Subscriber
+from paperbell.observability import logger, metrics
+from paperbell.scheduling import next_delivery_slot
+from paperbell.storage.deliveries import DeliveryRepository
+from paperbell.storage.items import paper_from_item
+from paperbell.storage.subscribers import SubscriberRepository
+
+
+def query_id(subscriber_id: str, position: int) -> str:
+    """Stored-query id: the subscriber and the query's position in their list."""
+    return f"{subscriber_id}#{position}"
+
+
+@dataclass
+class SubscriptionIndex:
+    """The match index plus the subscribers it was built from."""
+
+    index: MatchIndex
+    subscribers: dict[str, Subscriber]
+    built_at: float
+    rejected: list[tuple[str, str]]
+    query_count: int
+
+    @classmethod
+    def build(cls, subscribers: list[Subscriber]) -> SubscriptionIndex:
+        """Index every valid query; an invalid stored query is logged, never fatal."""
+        entries: list[tuple[str, str]] = []
+        rejected: list[tuple[str, str]] = []
+        from paperbell.matching import parse_query
+
+        for sub in subscribers:
+            for position, text in enumerate(sub.queries):
+                try:
+                    parse_query(text)
+                except QueryError as exc:
+                    rejected.append((query_id(sub.id, position), exc.message))
+                    continue
+                entries.append((query_id(sub.id, position), text))
+        for qid, reason in rejected:
+            logger.warning("stored query rejected", extra={"query_id": qid, "reason": reason})
+        return cls(
+            index=MatchIndex.build(entries),
+            subscribers={s.id: s for s in subscribers},
+            built_at=time.monotonic(),
+            rejected=rejected,
+            query_count=len(entries),
+        )
+
+    def match(self, paper: Paper) -> dict[str, PendingMatch]:
+        """Per subscriber: the queries that matched and the union of their highlights."""
+        queries: dict[str, list[str]] = defaultdict(list)
+        spans: dict[str, dict[str, set[tuple[int, int]]]] = defaultdict(lambda: defaultdict(set))
+        for hit in self.index.match(paper):
+            subscriber_id, _, position = hit.query_id.rpartition("#")
+            subscriber = self.subscribers.get(subscriber_id)
+            if subscriber is None:
+                continue
+            queries[subscriber_id].append(subscriber.queries[int(position)])
+            for field_name, field_spans in dict(hit.highlights).items():
+                spans[subscriber_id][field_name].update(tuple(s) for s in field_spans)
+        return {
+            sid: PendingMatch(
+                subscriber_id=sid,
+                paper_id=paper.id,
+                queries=tuple(dict.fromkeys(qs)),
+                highlights={f: sorted(s) for f, s in spans[sid].items()},
+            )
+            for sid, qs in queries.items()
+        }
+
+
+_cache: dict[str, SubscriptionIndex] = {}
+
+
+def current_index(config: Settings) -> SubscriptionIndex:
+    """The container's index, rebuilt when older than the configured TTL."""
+    cached = _cache.get(config.subscribers_table)
+    if cached and time.monotonic() - cached.built_at < config.match_index_ttl_seconds:
+        return cached
+    subscribers = list(SubscriberRepository(config.subscribers_table).iter_active())
+    fresh = SubscriptionIndex.build(subscribers)
+    _cache[config.subscribers_table] = fresh
+    metrics.add_metric(name="StoredQueries", unit=MetricUnit.Count, value=fresh.query_count)
+    return fresh
+
+
+def reset_index_cache() -> None:
+    _cache.clear()
+
+
+def record_matches(
+    paper: Paper, index: SubscriptionIndex, deliveries: DeliveryRepository, *,
+    now: datetime, retention_days: int,
+) -> int:
+    """Record the paper's matches; returns how many were new (redeliveries record 0)."""
+    recorded = 0
+    expires_at = int((now + timedelta(days=retention_days)).timestamp())
+    for match in index.match(paper).values():
+        subscriber = index.subscribers[match.subscriber_id]
+        slot = next_delivery_slot(subscriber.delivery_hour, subscriber.timezone, now)
+        if deliveries.record_match(match, due_slot=slot, expires_at=expires_at):
+            recorded += 1
+    return recorded
+
+
+def process_papers_stream(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Handler entry: match every INSERT record, report failures per record."""
+    config = settings()
+    index = current_index(config)
+    deliveries = DeliveryRepository(config.deliveries_table)
+
+    def handle(record: DynamoDBRecord) -> None:
+        if record.event_name is None or record.event_name.name != "INSERT":
+            return  # the event source filter passes only INSERTs; be safe anyway
+        image = record.dynamodb.new_image if record.dynamodb else None
+        if not image:
+            raise ValueError(f"stream record {record.event_id} has no NewImage")
+        paper = paper_from_item(image)
+        recorded = record_matches(
+            paper, index, deliveries,
+            now=datetime.now(UTC), retention_days=config.paper_retention_days,
+        )
+        metrics.add_metric(name="Matches", unit=MetricUnit.Count, value=recorded)
+        logger.debug("paper matched", extra={"paper_id": paper.id, "matches": recorded})
+
+    processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+    return process_partial_response(
+        event=event, record_handler=handle, processor=processor, context=context
+    )

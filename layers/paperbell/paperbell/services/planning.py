@@ -1,0 +1,80 @@
+"""Plan use case (hourly): queue one digest job per subscriber due in this hour.
+
+The planner reads the sparse ``by-due-slot`` index (only subscribers with pending
+matches appear there) for this hour and a look-back window, so a missed tick is
+caught up by the next one and its cost grows with pending matches, not subscribers.
+Jobs go to SQS in batches of ten; the mail function sends them at the SES rate.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from paperbell import aws
+from paperbell.config import Settings, settings
+from paperbell.observability import logger, metrics
+from paperbell.scheduling import recent_slots
+from paperbell.storage.deliveries import DeliveryRepository
+
+SQS_BATCH = 10
+
+
+@dataclass
+class PlanReport:
+    slots: list[str]
+    jobs: list[dict[str, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"slots": self.slots, "digests_planned": len(self.jobs), "jobs": self.jobs}
+
+
+def scheduled_time_of(event: Mapping[str, Any] | None) -> datetime:
+    """The tick's time: EventBridge Scheduler's ``<aws.scheduler.scheduled-time>``."""
+    raw = (event or {}).get("scheduled_time") or (event or {}).get("time")
+    if not raw or not isinstance(raw, str) or raw.startswith("<"):
+        return datetime.now(UTC)
+    return datetime.fromisoformat(raw.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def plan_from_event(event: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Handler entry."""
+    return plan_digests(scheduled_time_of(event), config=settings()).as_dict()
+
+
+def plan_digests(scheduled: datetime, *, config: Settings) -> PlanReport:
+    deliveries = DeliveryRepository(config.deliveries_table)
+    slots = recent_slots(scheduled, config.plan_lookback_hours)
+    report = PlanReport(slots=slots)
+    seen: set[str] = set()
+    # Oldest slot first: a subscriber overdue since a missed tick keeps that slot's date.
+    for slot in reversed(slots):
+        for subscriber_id in deliveries.subscribers_due(slot):
+            if subscriber_id not in seen:
+                seen.add(subscriber_id)
+                report.jobs.append({"subscriber_id": subscriber_id, "slot": slot})
+    _enqueue(config.digest_queue_url, report.jobs)
+    metrics.add_metric(name="DigestsPlanned", unit=MetricUnit.Count, value=len(report.jobs))
+    logger.info("digests planned", extra={"slots": len(slots), "jobs": len(report.jobs)})
+    return report
+
+
+def _enqueue(queue_url: str, jobs: list[dict[str, str]]) -> None:
+    sqs = aws.client("sqs")
+    for start in range(0, len(jobs), SQS_BATCH):
+        chunk = jobs[start : start + SQS_BATCH]
+        entries = [
+            {"Id": str(i), "MessageBody": json.dumps(job, sort_keys=True)}
+            for i, job in enumerate(chunk)
+        ]
+        response = sqs.send_message_batch(QueueUrl=queue_url, Entries=entries)
+        failed = response.get("Failed") or []
+        if failed:
+            # Raising makes the scheduler retry the tick; jobs already queued are
+            # harmless duplicates because sending is idempotent per (subscriber, slot).
+            raise RuntimeError(f"could not queue {len(failed)} digest job(s): {failed[0]}")

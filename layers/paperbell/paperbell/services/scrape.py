@@ -1,0 +1,183 @@
+"""Scrape use case: read every configured source, write each new paper once.
+
+One bad source never stops the others: its error is recorded in source health and
+counted in metrics, and the loop goes on. Conditional-GET state is loaded and saved
+here (DynamoDB) and handed to the sources package (HTTP) as plain data, so neither
+module knows the other's world.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from paperbell.config import Settings, settings
+from paperbell.demo_data import resolve_bundled
+from paperbell.errors import PaperbellError
+from paperbell.observability import logger, metrics
+from paperbell.storage.papers import PaperRepository
+from paperbell.storage.sources import SourceRun, SourceStateRepository, StoredSourceState
+
+#: A source failing this many runs in a row raises the SourceFailingRepeatedly metric.
+FAILURE_ALARM_THRESHOLD = 3
+
+
+@dataclass
+class SourceOutcome:
+    source: str
+    status: str
+    items_seen: int = 0
+    new_papers: int = 0
+    enriched: int = 0
+    skipped: int = 0
+    duration_s: float = 0.0
+    error: str = ""
+    new_ids: list[str] = field(default_factory=list, repr=False)
+
+
+@dataclass
+class ScrapeReport:
+    sources: list[SourceOutcome] = field(default_factory=list)
+    new_paper_ids: list[str] = field(default_factory=list)
+
+    @property
+    def papers_fetched(self) -> int:
+        return sum(s.items_seen for s in self.sources)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "papers_fetched": self.papers_fetched,
+            "papers_new": len(self.new_paper_ids),
+            "new_paper_ids": self.new_paper_ids,
+            "sources": [
+                {k: v for k, v in asdict(s).items() if k != "new_ids"} for s in self.sources
+            ],
+        }
+
+
+def scrape_from_event(event: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Handler entry: the event may override the configured sources (``{"sources": [...]}``)."""
+    config = settings()
+    requested = (event or {}).get("sources")
+    sources = tuple(requested) if isinstance(requested, list) and requested else config.sources
+    return scrape_sources(sources, config=config).as_dict()
+
+
+def scrape_sources(
+    sources: Iterable[str], *, config: Settings, fetcher: Any = None, now: datetime | None = None
+) -> ScrapeReport:
+    """Read each source in turn and write what is new; never raises for one bad source."""
+    from paperbell.sources import HttpFetcher  # HTTP stack only loaded by the scrape path
+
+    fetcher = fetcher or HttpFetcher()
+    papers_repo = PaperRepository(config.papers_table, retention_days=config.paper_retention_days)
+    state_repo = SourceStateRepository(config.sources_table)
+    report = ScrapeReport()
+    for source in sources:
+        outcome = _scrape_one(source, fetcher, papers_repo, state_repo, now or datetime.now(UTC))
+        report.sources.append(outcome)
+        report.new_paper_ids.extend(outcome.new_ids)
+    return report
+
+
+def _scrape_one(
+    source: str,
+    fetcher: Any,
+    papers_repo: PaperRepository,
+    state_repo: SourceStateRepository,
+    now: datetime,
+) -> SourceOutcome:
+    from paperbell.sources import SourceState, read_source
+
+    started = time.monotonic()
+    stored = state_repo.load(source)
+    try:
+        result = read_source(
+            resolve_bundled(source),
+            state=SourceState(
+                etag=stored.etag,
+                last_modified=stored.last_modified,
+                content_hash=stored.content_hash,
+            ),
+            fetcher=fetcher,
+        )
+    except PaperbellError as exc:
+        return _record_failure(source, stored, state_repo, now, started, str(exc))
+
+    outcome = SourceOutcome(source=source, status="not-modified" if result.not_modified else "ok")
+    outcome.items_seen = len(result.papers)
+    outcome.skipped = result.skipped
+    if result.papers:
+        written = papers_repo.save_new(result.papers, now=now)
+        outcome.new_papers = len(written.new)
+        outcome.enriched = len(written.enriched)
+        outcome.new_ids = written.new
+    elif not result.not_modified:
+        outcome.status = "empty"  # weekend/holiday feeds are empty, not broken
+    outcome.duration_s = time.monotonic() - started
+    for message in result.errors:
+        logger.warning("skipped feed item", extra={"source": source, "reason": message})
+
+    new_state = StoredSourceState(
+        etag=result.state.etag,
+        last_modified=result.state.last_modified,
+        content_hash=result.state.content_hash,
+        consecutive_failures=0,
+    )
+    if new_state != stored:
+        state_repo.save(source, new_state)
+    if not result.not_modified:
+        state_repo.record_run(_run_of(outcome, now))
+    metrics.add_metric(name="PapersFetched", unit=MetricUnit.Count, value=outcome.items_seen)
+    metrics.add_metric(name="PapersNew", unit=MetricUnit.Count, value=outcome.new_papers)
+    metrics.add_metric(name="FeedItemsSkipped", unit=MetricUnit.Count, value=outcome.skipped)
+    logger.info("source scraped", extra={"source": source, "status": outcome.status,
+                                         "new": outcome.new_papers, "seen": outcome.items_seen})
+    return outcome
+
+
+def _record_failure(
+    source: str,
+    stored: StoredSourceState,
+    state_repo: SourceStateRepository,
+    now: datetime,
+    started: float,
+    error: str,
+) -> SourceOutcome:
+    outcome = SourceOutcome(
+        source=source, status="failed", duration_s=time.monotonic() - started, error=error
+    )
+    failures = stored.consecutive_failures + 1
+    state_repo.save(
+        source,
+        StoredSourceState(
+            etag=stored.etag,
+            last_modified=stored.last_modified,
+            content_hash=stored.content_hash,
+            consecutive_failures=failures,
+        ),
+    )
+    state_repo.record_run(_run_of(outcome, now))
+    metrics.add_metric(name="SourceFailures", unit=MetricUnit.Count, value=1)
+    if failures >= FAILURE_ALARM_THRESHOLD:
+        metrics.add_metric(name="SourceFailingRepeatedly", unit=MetricUnit.Count, value=1)
+    logger.error("source failed", extra={"source": source, "error": error, "failures": failures})
+    return outcome
+
+
+def _run_of(outcome: SourceOutcome, now: datetime) -> SourceRun:
+    return SourceRun(
+        source=outcome.source,
+        started_at=now,
+        status=outcome.status,
+        items_seen=outcome.items_seen,
+        new_papers=outcome.new_papers,
+        skipped=outcome.skipped,
+        duration_s=outcome.duration_s,
+        error=outcome.error,
+    )

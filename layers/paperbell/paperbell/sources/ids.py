@@ -1,0 +1,76 @@
+"""Canonical paper identity: the arXiv id without ``vN`` wherever a feed reveals one.
+
+Why: the same paper arrives from several arXiv category feeds (cross-lists), again as a
+``replace`` with a new version, from Hugging Face and from blogs linking to it. Keying
+everything on the version-less arXiv id lets the rest of paperbell mail it once.
+Only when no arXiv id can be found do we fall back to the feed's guid, then its link.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+from paperbell.models import split_arxiv_version
+
+from ._patterns import ARXIV_REFERENCE_RE
+
+ARXIV_ABS_URL = "https://arxiv.org/abs/{id}"
+HF_PAPER_URL = "https://huggingface.co/papers/{id}"
+
+
+def find_arxiv_id(*candidates: str | None) -> tuple[str, int | None] | None:
+    """First arXiv id (and its version) in abs/pdf links, OAI guids, DOIs, HF links.
+
+    Candidates are tried in the order given, so callers pass the most trustworthy
+    field (the guid) first.
+    """
+    for candidate in candidates:
+        if not candidate:
+            continue
+        match = ARXIV_REFERENCE_RE.search(candidate)
+        if match is not None:
+            return split_arxiv_version(match.group("ref"))
+    return None
+
+
+def resolve_link(link: str | None, base: str | None) -> str:
+    """An absolute link when a base is known; the stripped link otherwise."""
+    if not link:
+        return ""
+    link = link.strip()
+    if not link:
+        return ""
+    if base and not _is_absolute(link):
+        try:
+            return urljoin(base, link)
+        except ValueError:
+            return link
+    return link
+
+
+def normalize_link(link: str) -> str:
+    """Stable form of a link used as an id: lowercase scheme/host, no fragment/tracking.
+
+    Why: the same post linked as ``HTTP://Example.com/p#top`` and
+    ``http://example.com/p?utm_source=rss`` must not count as two papers.
+    """
+    try:
+        parts = urlsplit(link.strip())
+    except ValueError:
+        return link.strip()
+    query = parts.query
+    if "utm_" in query:
+        query = "&".join(
+            pair for pair in query.split("&") if pair and not pair.startswith("utm_")
+        )
+    netloc = parts.netloc.lower()
+    if parts.scheme.lower() == "http" and netloc.endswith(":80"):
+        netloc = netloc[:-3]
+    elif parts.scheme.lower() == "https" and netloc.endswith(":443"):
+        netloc = netloc[:-4]
+    return urlunsplit((parts.scheme.lower(), netloc, parts.path, query, ""))
+
+
+def _is_absolute(link: str) -> bool:
+    head = link[:12].lower()
+    return head.startswith(("http://", "https://", "mailto:", "urn:", "tag:", "doi:"))

@@ -1,0 +1,124 @@
+"""JSON Feed 1.0/1.1 (https://jsonfeed.org/version/1.1) -> papers.
+
+Why support it: many personal research blogs and newsletters publish JSON Feed only.
+Items must have an ``id``; 1.1 ``authors`` and 1.0 ``author`` are both read.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from paperbell.models import Paper
+
+from .dates import parse_date
+from .ids import ARXIV_ABS_URL, find_arxiv_id, normalize_link, resolve_link
+from .results import FeedResult, PaperCollector
+from .text import html_to_text, plain_text, truncate
+
+
+def looks_like_json_feed(data: dict[str, Any]) -> bool:
+    """The ``version`` URL is mandatory; be lenient with feeds that forgot it."""
+    version = data.get("version")
+    if isinstance(version, str) and "jsonfeed.org" in version:
+        return True
+    return isinstance(data.get("items"), list) and (
+        "home_page_url" in data or "feed_url" in data
+    )
+
+
+def read_json_feed(data: dict[str, Any], *, base_url: str | None, meta: dict[str, Any]
+                   ) -> FeedResult:
+    """Read a parsed JSON Feed object into papers."""
+    for key in ("title", "home_page_url", "feed_url", "version"):
+        if isinstance(data.get(key), str):
+            meta["link" if key == "home_page_url" else key] = data[key]
+    base = base_url or _str(data.get("feed_url")) or _str(data.get("home_page_url")) or None
+    collector = PaperCollector("jsonfeed", meta)
+    items = data.get("items")
+    if not isinstance(items, list):
+        collector.note("JSON Feed without an 'items' list")
+        return collector.result()
+    for position, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            collector.skip(position, f"expected an object, got {type(item).__name__}")
+            continue
+        try:
+            paper = _read_item(item, base)
+        except _SkipItem as skip:
+            collector.skip(position, str(skip))
+            continue
+        except (ValueError, TypeError, AttributeError) as exc:
+            collector.skip(position, f"unreadable item ({type(exc).__name__}: {exc})")
+            continue
+        collector.add(paper)
+    return collector.result()
+
+
+class _SkipItem(Exception):
+    """An item that cannot become a paper; the message is the reason."""
+
+
+def _read_item(item: dict[str, Any], base: str | None) -> Paper:
+    raw_id = item.get("id")
+    guid = str(raw_id).strip() if isinstance(raw_id, (str, int)) else ""
+    link = resolve_link(_str(item.get("url")), base)
+    external = resolve_link(_str(item.get("external_url")), base)
+    found = find_arxiv_id(guid, link, external)
+    version: int | None = None
+    if found is not None:
+        paper_id, version = found
+    elif guid:
+        paper_id = guid
+    elif link:
+        paper_id = normalize_link(link)
+    else:
+        raise _SkipItem("no id, url or arXiv id")
+
+    abstract = plain_text(_str(item.get("summary")))
+    if not abstract:
+        abstract = plain_text(_str(item.get("content_text")))
+    if not abstract:
+        abstract = html_to_text(_str(item.get("content_html")))
+    title = html_to_text(_str(item.get("title")))
+    if not title:
+        if not abstract:
+            raise _SkipItem(f"{paper_id}: no title and no content")
+        title = truncate(abstract, 120)
+
+    authors: list[str] = []
+    raw_authors = item.get("authors")
+    if not isinstance(raw_authors, list):
+        raw_authors = [item["author"]] if isinstance(item.get("author"), dict) else []
+    for author in raw_authors:
+        if isinstance(author, dict):
+            name = plain_text(_str(author.get("name")))
+            if name:
+                authors.append(name)
+
+    tags = item.get("tags")
+    categories = tuple(t.strip() for t in tags if isinstance(t, str) and t.strip()) if (
+        isinstance(tags, list)) else ()
+    url = link or external or (ARXIV_ABS_URL.format(id=paper_id) if found else "")
+    extra: dict[str, Any] = {}
+    if external and external != url:
+        extra["external_url"] = external
+    image = _str(item.get("image"))
+    if image:
+        extra["image"] = resolve_link(image, base)
+    published = _str(item.get("date_published")) or _str(item.get("date_modified"))
+    return Paper(
+        id=paper_id,
+        title=title,
+        abstract=abstract,
+        authors=tuple(authors),
+        url=url,
+        published=parse_date(published) if published else None,
+        source="feed",
+        categories=categories,
+        version=version,
+        extra=extra,
+    )
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ""

@@ -1,0 +1,265 @@
+"""``read_source``: one source spec -> its current papers, plus the state to remember.
+
+Why here and not in the fetch Lambda: paging rules (Hugging Face ``p``/``limit``,
+arXiv API ``start``/``max_results`` with opensearch totals), change detection (ETag,
+Last-Modified, content hash) and de-duplication by canonical id are properties of the
+sources, and the CLI needs exactly the same behaviour as the Lambda.
+
+Contract: returns a ``SourceReadResult`` or raises ``FeedError`` / ``SourceSpecError``;
+nothing else escapes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import time
+from typing import TYPE_CHECKING
+
+from paperbell.errors import FeedError, SourceSpecError
+from paperbell.models import Paper
+
+from .parse import parse_feed
+from .results import MAX_ERROR_MESSAGES, FeedResult, SourceReadResult, SourceState
+from .specs import SourceSpec, parse_source_spec
+
+if TYPE_CHECKING:
+    from .fetcher import HttpFetcher, HttpResponse
+
+MAX_FILE_BYTES = 50 * 1024 * 1024
+
+
+def read_source(
+    spec: str | SourceSpec,
+    *,
+    state: SourceState | None = None,
+    fetcher: HttpFetcher | None = None,
+    max_items: int | None = None,
+) -> SourceReadResult:
+    """Read one source.
+
+    ``state`` is what the previous read returned (``None`` the first time). A 304, or
+    a body identical to the last one, gives ``not_modified=True`` and no papers.
+    ``fetcher`` lets a caller share one session (and arXiv's spacing) across
+    sources; one is created (and closed) otherwise. ``max_items`` overrides the cap
+    on paged sources.
+    """
+    started = time.perf_counter()
+    source = spec if isinstance(spec, SourceSpec) else parse_source_spec(spec)
+    previous = state or SourceState()
+    if source.kind == "file":
+        result = _read_file(source, previous)
+        result.duration_s = time.perf_counter() - started
+        return result
+    own_fetcher = fetcher is None
+    if fetcher is None:
+        from .fetcher import HttpFetcher
+
+        fetcher = HttpFetcher()
+    requests_before = fetcher.requests
+    try:
+        if source.kind == "hf":
+            result = _read_hf_pages(source, previous, fetcher, max_items)
+        elif source.kind == "arxiv-api":
+            result = _read_arxiv_api_pages(source, previous, fetcher, max_items)
+        else:
+            result = _read_single(source, previous, fetcher)
+    except (FeedError, SourceSpecError):
+        raise
+    except Exception as exc:  # the contract: never anything else
+        raise FeedError(
+            f"reading {source.name} failed: unexpected {type(exc).__name__}: {exc}"
+        ) from exc
+    finally:
+        if own_fetcher:
+            fetcher.close()
+    result.requests = fetcher.requests - requests_before
+    result.duration_s = time.perf_counter() - started
+    return result
+
+
+class _Accumulator:
+    """Papers of several pages: first occurrence of a canonical id wins."""
+
+    def __init__(self, spec: str) -> None:
+        self.result = SourceReadResult(spec=spec)
+        self._seen: set[str] = set()
+
+    def add(self, feed: FeedResult, *, label: str = "") -> int:
+        """Merge one page; return how many new papers it brought."""
+        new = 0
+        for paper in feed.papers:
+            if paper.id in self._seen:
+                self.result.skipped += 1
+                continue
+            self._seen.add(paper.id)
+            self.result.papers.append(paper)
+            new += 1
+        self.result.skipped += feed.skipped
+        for message in feed.errors:
+            self.note(f"{label}{message}")
+        return new
+
+    def note(self, message: str) -> None:
+        if len(self.result.errors) < MAX_ERROR_MESSAGES:
+            self.result.errors.append(message)
+
+    @property
+    def papers(self) -> list[Paper]:
+        return self.result.papers
+
+
+def _read_file(spec: SourceSpec, state: SourceState) -> SourceReadResult:
+    path = spec.path or ""
+    try:
+        size = os.path.getsize(path)
+        if size > MAX_FILE_BYTES:
+            raise FeedError(f"{path}: {size} bytes is over the {MAX_FILE_BYTES}-byte limit")
+        with open(path, "rb") as handle:
+            body = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise FeedError(f"cannot read {path}: {exc.strerror or exc}") from None
+    feed = parse_feed(body)
+    return SourceReadResult(
+        spec=spec.name, papers=feed.papers, skipped=feed.skipped, errors=feed.errors,
+        state=state,
+    )
+
+
+def _get(
+    fetcher: HttpFetcher, spec: SourceSpec, url: str, state: SourceState | None
+) -> HttpResponse:
+    """GET with conditional headers; turn an explained error status into its message."""
+    from .fetcher import HttpStatusError
+
+    try:
+        return fetcher.get(
+            url,
+            etag=state.etag if state else None,
+            last_modified=state.last_modified if state else None,
+        )
+    except HttpStatusError as exc:
+        if exc.body and spec.kind in ("arxiv", "arxiv-api") and 400 <= exc.status < 500:
+            try:
+                parse_feed(exc.body, base_url=exc.url, content_type=exc.content_type)
+            except FeedError as explained:
+                raise FeedError(f"{explained} (HTTP {exc.status} for {exc.url})") from exc
+        raise
+
+
+def _not_modified(spec: SourceSpec, state: SourceState, response: HttpResponse
+                  ) -> SourceReadResult:
+    return SourceReadResult(
+        spec=spec.name,
+        state=SourceState(
+            response.etag or state.etag,
+            response.last_modified or state.last_modified,
+            state.content_hash,
+        ),
+        not_modified=True,
+    )
+
+
+def _read_single(spec: SourceSpec, state: SourceState, fetcher: HttpFetcher
+                 ) -> SourceReadResult:
+    response = _get(fetcher, spec, spec.request_url(), state)
+    if response.not_modified:
+        return _not_modified(spec, state, response)
+    digest = hashlib.sha256(response.body).hexdigest()
+    new_state = SourceState(response.etag, response.last_modified, digest)
+    if state.content_hash == digest:
+        return SourceReadResult(spec=spec.name, state=new_state, not_modified=True)
+    feed = parse_feed(response.body, base_url=response.url, content_type=response.content_type)
+    return SourceReadResult(
+        spec=spec.name, papers=feed.papers, skipped=feed.skipped, errors=feed.errors,
+        state=new_state,
+    )
+
+
+def _read_hf_pages(spec: SourceSpec, state: SourceState, fetcher: HttpFetcher,
+                   max_items: int | None) -> SourceReadResult:
+    """Hugging Face: ``limit``/``p`` pages until an empty page, a repeat or the cap."""
+    page_size = spec.page_size or 100
+    cap = max(1, max_items or spec.max_items or page_size)
+    pages = math.ceil(cap / page_size)
+    acc = _Accumulator(spec.name)
+    digest = hashlib.sha256()
+    first: HttpResponse | None = None
+    partial = False
+    for page in range(pages):
+        url = spec.request_url(limit=min(page_size, cap), p=page)
+        try:
+            response = _get(fetcher, spec, url, state if page == 0 else None)
+            if response.not_modified:
+                return _not_modified(spec, state, response)
+            feed = parse_feed(response.body, base_url=response.url,
+                              content_type=response.content_type)
+        except FeedError as exc:
+            if page == 0:
+                raise
+            acc.note(f"page {page}: {exc}")
+            partial = True
+            break
+        first = first or response
+        digest.update(response.body)
+        new = acc.add(feed, label=f"page {page}: " if page else "")
+        if not feed.papers and not feed.skipped:
+            break  # the empty page after the last one (or a weekend: no papers at all)
+        if new == 0 or len(acc.papers) >= cap:
+            break  # the API ignored paging, or we reached the cap
+    del acc.papers[cap:]
+    return _finish(acc, state, first, digest.hexdigest(), partial)
+
+
+def _read_arxiv_api_pages(spec: SourceSpec, state: SourceState, fetcher: HttpFetcher,
+                          max_items: int | None) -> SourceReadResult:
+    """arXiv export API: ``start``/``max_results`` pages bounded by opensearch totals."""
+    page_size = spec.page_size or 100
+    cap = max(1, max_items or spec.max_items or page_size)
+    acc = _Accumulator(spec.name)
+    digest = hashlib.sha256()
+    first: HttpResponse | None = None
+    partial = False
+    start = 0
+    while start < cap:
+        url = spec.request_url(start=start, max_results=min(page_size, cap - start))
+        try:
+            response = _get(fetcher, spec, url, state if start == 0 else None)
+            if response.not_modified:
+                return _not_modified(spec, state, response)
+            feed = parse_feed(response.body, base_url=response.url,
+                              content_type=response.content_type)
+        except FeedError as exc:
+            if start == 0:
+                raise
+            acc.note(f"results from {start}: {exc}")
+            partial = True
+            break
+        first = first or response
+        digest.update(response.body)
+        acc.add(feed, label=f"results from {start}: " if start else "")
+        count = len(feed.papers) + feed.skipped
+        total = feed.meta.get("total_results")
+        if count == 0:
+            break
+        start += count
+        if isinstance(total, int) and start >= total:
+            break
+    return _finish(acc, state, first, digest.hexdigest(), partial)
+
+
+def _finish(acc: _Accumulator, state: SourceState, first: HttpResponse | None, digest: str,
+            partial: bool) -> SourceReadResult:
+    result = acc.result
+    if partial or first is None:
+        # Forget validators so the next run reads everything again.
+        result.state = SourceState()
+        return result
+    result.state = SourceState(first.etag, first.last_modified, digest)
+    if state.content_hash == digest:
+        result.papers = []
+        result.skipped = 0
+        result.errors = []
+        result.not_modified = True
+    return result

@@ -1,0 +1,102 @@
+"""Conversions between model objects and DynamoDB items (no I/O).
+
+Why a separate module: the scrape writer, the stream reader (match function) and the
+digest reader all see the same item, and must agree on it byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer
+
+from paperbell.models import Paper, Subscriber
+
+_deserializer = TypeDeserializer()
+
+
+def paper_to_item(paper: Paper, *, first_seen: datetime, expires_at: int) -> dict[str, Any]:
+    """The papers-table item for a paper first seen at ``first_seen``."""
+    item: dict[str, Any] = {
+        "paper_id": paper.id,
+        "title": paper.title,
+        "abstract": paper.abstract,
+        "authors": list(paper.authors),
+        "url": paper.url,
+        "source": paper.source,
+        "sources": {paper.source or "unknown"},
+        "categories": list(paper.categories),
+        "extra": json.dumps(paper.extra, default=str, sort_keys=True),
+        "first_seen": first_seen.isoformat(),
+        "expires_at": expires_at,
+    }
+    if paper.published is not None:
+        item["published"] = paper.published.isoformat()
+    if paper.upvotes is not None:
+        item["upvotes"] = paper.upvotes
+    if paper.version is not None:
+        item["version"] = paper.version
+    return item
+
+
+def _int_or_none(value: Any) -> int | None:
+    if value is None:
+        return None
+    return int(value) if isinstance(value, Decimal | int | float) else int(str(value))
+
+
+def paper_from_item(item: Mapping[str, Any]) -> Paper:
+    """Rebuild a Paper from a papers-table item (resource API or deserialized stream)."""
+    published = item.get("published")
+    extra_raw = item.get("extra") or "{}"
+    try:
+        extra = json.loads(extra_raw) if isinstance(extra_raw, str) else dict(extra_raw)
+    except ValueError:
+        extra = {}
+    return Paper(
+        id=str(item["paper_id"]),
+        title=str(item.get("title", "")),
+        abstract=str(item.get("abstract", "")),
+        authors=tuple(str(a) for a in item.get("authors", ()) or ()),
+        url=str(item.get("url", "")),
+        published=datetime.fromisoformat(published) if published else None,
+        source=str(item.get("source", "")),
+        categories=tuple(str(c) for c in item.get("categories", ()) or ()),
+        upvotes=_int_or_none(item.get("upvotes")),
+        version=_int_or_none(item.get("version")),
+        extra=extra,
+    )
+
+
+def paper_from_stream_image(image: Mapping[str, Any]) -> Paper:
+    """A Paper from a DynamoDB Streams ``NewImage`` (DynamoDB JSON with type tags)."""
+    plain = {key: _deserializer.deserialize(value) for key, value in image.items()}
+    return paper_from_item(plain)
+
+
+def subscriber_to_item(subscriber: Subscriber) -> dict[str, Any]:
+    return {
+        "subscriber_id": subscriber.id,
+        "email": subscriber.email,
+        "queries": list(subscriber.queries),
+        "status": subscriber.status,
+        "delivery_hour": subscriber.delivery_hour,
+        "timezone": subscriber.timezone,
+        "mode": subscriber.mode,
+    }
+
+
+def subscriber_from_item(item: Mapping[str, Any]) -> Subscriber:
+    return Subscriber(
+        id=str(item["subscriber_id"]),
+        email=str(item["email"]),
+        queries=tuple(str(q) for q in item.get("queries", ()) or ()),
+        status=str(item.get("status", "active")),
+        delivery_hour=int(item.get("delivery_hour", 8)),
+        timezone=str(item.get("timezone", "UTC")),
+        mode=str(item.get("mode", "daily")),
+    )

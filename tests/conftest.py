@@ -1,0 +1,52 @@
+"""Shared test setup.
+
+moto is imported before anything creates a boto3 client, fake credentials and a region
+are set so nothing can reach real AWS, and every function folder is put on sys.path so
+one pytest run can import all handler modules (their names are unique).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import moto  # noqa: F401 - must be imported before any boto3 client exists
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+
+for key, value in {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+    "SAM_CLI_TELEMETRY": "0",
+}.items():
+    os.environ[key] = value
+os.environ.pop("AWS_ENDPOINT_URL", None)
+os.environ.pop("AWS_PROFILE", None)
+
+for function_dir in sorted((ROOT / "functions").iterdir()):
+    if function_dir.is_dir():
+        sys.path.insert(0, str(function_dir))
+
+
+@pytest.fixture
+def pipeline() -> Iterator[object]:
+    """The template deployed on in-process moto, functions driven by their event sources."""
+    from paperbell.local.pipeline import LocalPipeline
+
+    with LocalPipeline(ROOT / "template.yaml") as running:
+        yield running
+
+
+@pytest.fixture
+def demo_subscribers() -> list:
+    from paperbell.demo_data import demo_subscribers_path
+    from paperbell.services.subscriptions import load_subscribers_file
+
+    return load_subscribers_file(demo_subscribers_path())

@@ -1,0 +1,100 @@
+"""The demo's pipeline end to end: bundled feeds -> moto -> stream -> match -> SES -> .eml."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from email.message import EmailMessage
+from pathlib import Path
+
+import lxml.html
+import pytest
+
+from paperbell.local.outbox import write_outbox
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "pipeline"
+
+
+def _parse(path: Path) -> EmailMessage:
+    message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def _parts(message: EmailMessage) -> tuple[str, str]:
+    assert message.get_content_type() == "multipart/alternative"
+    plain = message.get_body(preferencelist=("plain",))
+    rich = message.get_body(preferencelist=("html",))
+    assert plain is not None and rich is not None
+    return plain.get_content(), rich.get_content()
+
+
+@pytest.mark.e2e
+def test_demo_day_mails_every_subscriber_their_papers(pipeline, demo_subscribers, tmp_path):
+    pipeline.add_subscribers(demo_subscribers)
+    summary = pipeline.run_day()
+
+    assert summary.sources_failed == 0
+    assert summary.papers_new > 20  # seed + HF + arXiv, cross-source duplicates merged
+    written = write_outbox(pipeline.sent_mails(), tmp_path)
+    assert len(written) == summary.mails_sent == len(demo_subscribers)
+    assert (tmp_path / "index.html").read_text().count(".eml") == len(written)
+
+    by_recipient = {str(_parse(p)["To"]): _parse(p) for p in written}
+    assert set(by_recipient) == {s.email for s in demo_subscribers}
+
+    ada = by_recipient["ada@example.org"]
+    plain, rich = _parts(ada)
+    assert "lottery tickets" in str(ada["Subject"])
+    for title in (
+        "Reprogramming under constraints",
+        "Resonance RoPE: Improving Context Length Generalization",
+    ):
+        assert title in plain
+        assert title in " ".join(lxml.html.fromstring(rich).text_content().split())
+    assert "Safe Collaborative Filtering" not in plain  # not one of ada's interests
+    alan_plain, _ = _parts(by_recipient["alan@example.org"])
+    assert "Safe Collaborative Filtering" in alan_plain
+    assert "Beyond Semantic Similarity" in alan_plain  # from the HF daily papers API feed
+    # One paper, one entry: 2306.05292 arrives from the seed feed and the arXiv RSS feed.
+    assert alan_plain.count("Safe Collaborative Filtering") == 1
+    assert ada["List-Unsubscribe"] and ada["Message-ID"] and ada["Date"]
+    assert lxml.html.fromstring(rich).xpath("//a[contains(@href, 'arxiv.org/abs/2403.00071')]")
+
+
+@pytest.mark.e2e
+def test_second_scrape_of_the_same_feeds_writes_and_mails_nothing(pipeline, demo_subscribers):
+    pipeline.add_subscribers(demo_subscribers)
+    first = pipeline.run_day()
+    assert first.mails_sent == len(demo_subscribers)
+
+    again = pipeline.run_day()
+    assert again.papers_fetched == first.papers_fetched
+    assert again.papers_new == 0
+    assert again.matches == 0
+    assert again.mails_sent == 0
+    assert len(pipeline.sent_mails()) == first.mails_sent
+
+
+@pytest.mark.e2e
+def test_feed_markup_is_escaped_in_html_and_stripped_from_headers(pipeline, demo_subscribers, tmp_path):
+    ada = [s for s in demo_subscribers if s.email == "ada@example.org"]
+    pipeline.add_subscribers(ada)
+    summary = pipeline.run_day([str(FIXTURES / "hostile.json")])
+    assert summary.mails_sent == 1
+
+    (path,) = write_outbox(pipeline.sent_mails(), tmp_path)
+    message = _parse(path)
+    assert message["Bcc"] is None and message["X-Injected"] is None
+    assert "victim@example.org" not in str(message["To"])
+    for header_value in message.values():
+        assert "\r" not in str(header_value) and "\n" not in str(header_value)
+    plain, rich = _parts(message)
+    tree = lxml.html.fromstring(rich)
+    assert not tree.xpath("//script"), "feed <script> reached the HTML"
+    assert not tree.xpath("//img"), "feed <img onerror> reached the HTML"
+    assert not tree.xpath("//b[text()='bold']")
+    # JSON Feed content_text is plain text: its markup must show as text, escaped.
+    assert "&lt;img src=x onerror=alert(1)&gt;" in rich or "&lt;b&gt;bold&lt;/b&gt;" in rich
+    assert "Mallory &lt;mallory@example.org&gt;" in rich
+    assert "Winning lottery tickets" in plain
