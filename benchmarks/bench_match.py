@@ -1,6 +1,6 @@
 """Stored-query matching benchmark (thin wrapper; the logic is paperbell.matching.benchmark).
 
-    .venv/bin/python benchmarks/bench_match.py --queries 10000,100000,1000000
+.venv/bin/python benchmarks/bench_match.py --queries 10000,100000,1000000
 """
 
 from __future__ import annotations

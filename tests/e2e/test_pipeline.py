@@ -77,7 +77,9 @@ def test_second_scrape_of_the_same_feeds_writes_and_mails_nothing(pipeline, demo
 
 
 @pytest.mark.e2e
-def test_feed_markup_is_escaped_in_html_and_stripped_from_headers(pipeline, demo_subscribers, tmp_path):
+def test_feed_markup_is_escaped_in_html_and_stripped_from_headers(
+    pipeline, demo_subscribers, tmp_path
+):
     ada = [s for s in demo_subscribers if s.email == "ada@example.org"]
     pipeline.add_subscribers(ada)
     summary = pipeline.run_day([str(FIXTURES / "hostile.json")])

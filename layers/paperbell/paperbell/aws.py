@@ -8,7 +8,7 @@ per process (cold start cost paid once) and honour ``AWS_ENDPOINT_URL`` for loca
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import boto3
@@ -21,13 +21,19 @@ RETRY_CONFIG = Config(
 )
 
 
-@lru_cache(maxsize=None)
+@cache
+def session() -> boto3.session.Session:
+    """One boto3 session per process: clients share credentials and event hooks."""
+    return boto3.session.Session()
+
+
+@cache
 def client(service: str) -> Any:
     """A cached low-level client for ``service`` (dynamodb, sesv2, sqs, ...)."""
-    return boto3.session.Session().client(service, config=RETRY_CONFIG)  # type: ignore[call-overload]
+    return session().client(service, config=RETRY_CONFIG)  # type: ignore[call-overload]
 
 
-@lru_cache(maxsize=None)
+@cache
 def table(name: str) -> Any:
     """A cached DynamoDB Table resource (the resource API handles type marshalling)."""
     return dynamodb_resource().Table(name)
@@ -35,12 +41,13 @@ def table(name: str) -> Any:
 
 def reset_clients() -> None:
     """Forget cached clients (tests switch between moto backends and endpoints)."""
+    session.cache_clear()
     client.cache_clear()
     table.cache_clear()
     dynamodb_resource.cache_clear()
 
 
-@lru_cache(maxsize=None)
+@cache
 def dynamodb_resource() -> Any:
     """The DynamoDB service resource (batch_get_item with plain Python types)."""
-    return boto3.session.Session().resource("dynamodb", config=RETRY_CONFIG)
+    return session().resource("dynamodb", config=RETRY_CONFIG)

@@ -44,8 +44,10 @@ def cmd_fetch(args: argparse.Namespace) -> int:
             extra = f" ▲{paper.upvotes}" if paper.upvotes is not None else ""
             print(f"{paper.id}  {paper.title}{extra}")
     if result.skipped:
-        print(f"paperbell: skipped {result.skipped} broken item(s): "
-              f"{'; '.join(result.errors[:3])}", file=sys.stderr)
+        print(
+            f"paperbell: skipped {result.skipped} broken item(s): {'; '.join(result.errors[:3])}",
+            file=sys.stderr,
+        )
     if not args.json:
         print(f"{len(result.papers)} paper(s)", file=sys.stderr)
     return 0
@@ -68,14 +70,23 @@ def cmd_match(args: argparse.Namespace) -> int:
                 continue
             matched.append(query.text)
             for field_name, field_spans in dict(highlights).items():
-                spans.setdefault(field_name, set()).update(tuple(s) for s in field_spans)
+                spans.setdefault(field_name, set()).update((s[0], s[1]) for s in field_spans)
         if not matched:
             continue
         count += 1
         merged = {k: sorted(v) for k, v in spans.items()}
         if args.json:
-            print(json.dumps({"id": paper.id, "title": paper.title, "queries": matched,
-                              "highlights": merged}, ensure_ascii=False))
+            print(
+                json.dumps(
+                    {
+                        "id": paper.id,
+                        "title": paper.title,
+                        "queries": matched,
+                        "highlights": merged,
+                    },
+                    ensure_ascii=False,
+                )
+            )
             continue
         print(f"{paper.id}  {_marked(paper.title, merged.get('title', []))}")
         for text in matched:
@@ -119,31 +130,55 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
-    fetch = sub.add_parser("fetch", help="read a feed and print its papers",
-                           description="Read SOURCE (a URL, a file path or a source name such "
-                           "as hf:daily, arxiv:cs.LG, bundled:seed) and print its papers; "
-                           "the format is detected from the content.")
+    fetch = sub.add_parser(
+        "fetch",
+        help="read a feed and print its papers",
+        description="Read SOURCE (a URL, a file path or a source name such "
+        "as hf:daily, arxiv:cs.LG, bundled:seed) and print its papers; "
+        "the format is detected from the content.",
+    )
     fetch.add_argument("source", type=_source_arg, metavar="SOURCE")
-    fetch.add_argument("--json", action="store_true",
-                       help="one JSON object per line: id, title, abstract, authors, url, "
-                       "published, source, categories, upvotes")
+    fetch.add_argument(
+        "--json",
+        action="store_true",
+        help="one JSON object per line: id, title, abstract, authors, url, "
+        "published, source, categories, upvotes",
+    )
     fetch.set_defaults(func=cmd_fetch)
 
-    match = sub.add_parser("match", help="which papers of a feed match which queries",
-                           description="Match every paper of SOURCE against the queries.")
+    match = sub.add_parser(
+        "match",
+        help="which papers of a feed match which queries",
+        description="Match every paper of SOURCE against the queries.",
+    )
     match.add_argument("source", type=_source_arg, metavar="SOURCE")
-    match.add_argument("--query", "-q", action="append", required=True, metavar="Q",
-                       help="a query (repeatable); see README for the syntax")
-    match.add_argument("--json", action="store_true",
-                       help="one JSON object per matching paper: id, title, queries, highlights")
+    match.add_argument(
+        "--query",
+        "-q",
+        action="append",
+        required=True,
+        metavar="Q",
+        help="a query (repeatable); see README for the syntax",
+    )
+    match.add_argument(
+        "--json",
+        action="store_true",
+        help="one JSON object per matching paper: id, title, queries, highlights",
+    )
     match.set_defaults(func=cmd_match)
 
-    demo = sub.add_parser("demo", help="run the whole pipeline locally, mails to an outbox",
-                          description="Run scrape -> stream -> match -> plan -> mail on an "
-                          "embedded AWS (moto) and write the mails SES accepted to DIR.")
+    demo = sub.add_parser(
+        "demo",
+        help="run the whole pipeline locally, mails to an outbox",
+        description="Run scrape -> stream -> match -> plan -> mail on an "
+        "embedded AWS (moto) and write the mails SES accepted to DIR.",
+    )
     demo.add_argument("--feed", metavar="SOURCE", help="feed to scrape (default: bundled feeds)")
-    demo.add_argument("--subscribers", metavar="FILE",
-                      help="JSON array of {\"email\", \"queries\"} (default: bundled demo subscribers)")
+    demo.add_argument(
+        "--subscribers",
+        metavar="FILE",
+        help='JSON array of {"email", "queries"} (default: bundled demo subscribers)',
+    )
     demo.add_argument("--outbox", metavar="DIR", default="outbox", help="default: ./outbox")
     demo.set_defaults(func=cmd_demo)
     return parser
@@ -155,7 +190,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except QueryError as exc:
-        print(f"paperbell: bad query: {exc.render()}", file=sys.stderr)
+        where = f" (at position {exc.position})" if exc.position is not None else ""
+        shown = f" {exc.query!r}" if exc.query else ""
+        print(f"paperbell: bad query{shown}: {exc.message}{where}", file=sys.stderr)
         return EXIT_USAGE
     except PaperbellError as exc:
         print(f"paperbell: {exc}", file=sys.stderr)
@@ -164,3 +201,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # noqa: BLE001 - the contract: one line, never a traceback
+        if os.environ.get("PAPERBELL_DEBUG"):
+            raise
+        print(f"paperbell: internal error: {type(exc).__name__}: {exc} "
+              "(set PAPERBELL_DEBUG=1 for a traceback)", file=sys.stderr)
+        return EXIT_ERROR

@@ -21,7 +21,9 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ConfigError(f"unknown timezone {name!r} (use an IANA name like Europe/Berlin)") from exc
+        raise ConfigError(
+            f"unknown timezone {name!r} (use an IANA name like Europe/Berlin)"
+        ) from exc
 
 
 def slot_of(moment: datetime) -> str:

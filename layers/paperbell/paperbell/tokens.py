@@ -41,13 +41,14 @@ def _mac(key: bytes, payload: str) -> str:
     return _b64(hmac.new(key, payload.encode("utf-8"), hashlib.sha256).digest()[:24])
 
 
-def make_token(key: bytes, purpose: str, subscriber_id: str, *, now: float | None = None,
-               ttl: int | None = -1) -> str:
+def make_token(
+    key: bytes, purpose: str, subscriber_id: str, *, now: float | None = None, ttl: int | None = -1
+) -> str:
     """A URL-safe token ``<purpose>.<subscriber>.<expiry>.<mac>``."""
     if purpose not in PURPOSES:
         raise TokenError(f"unknown token purpose {purpose!r}")
     lifetime = DEFAULT_TTL[purpose] if ttl == -1 else ttl
-    expiry = 0 if lifetime is None else int((now or time.time()) + lifetime)
+    expiry = 0 if lifetime is None else int((time.time() if now is None else now) + lifetime)
     payload = f"{purpose}.{_b64(subscriber_id.encode('utf-8'))}.{expiry}"
     return f"{payload}.{_mac(key, payload)}"
 
@@ -68,6 +69,6 @@ def verify_token(key: bytes, token: str, purpose: str, *, now: float | None = No
         subscriber_id = _unb64(sid_b64).decode("utf-8")
     except (ValueError, UnicodeDecodeError) as exc:
         raise TokenError("malformed token") from exc
-    if expiry and (now or time.time()) > expiry:
+    if expiry and (time.time() if now is None else now) > expiry:
         raise TokenError("token expired")
     return subscriber_id

@@ -107,7 +107,7 @@ class TestArxivApi:
         assert meta["items_per_page"] == 2
 
     def test_error_entry_is_a_feed_error_with_the_message(self) -> None:
-        with pytest.raises(FeedError, match="incorrect id format for 1234.12345v9"):
+        with pytest.raises(FeedError, match=r"incorrect id format for 1234\.12345v9"):
             parse("arxiv_api_error.xml")
 
     def test_primary_category_comes_first_and_wraps_collapse(self) -> None:

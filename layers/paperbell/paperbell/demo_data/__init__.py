@@ -16,15 +16,18 @@ BUNDLED_PREFIX = "bundled:"
 
 
 def bundled_names() -> list[str]:
-    return sorted(p.stem for p in DATA_DIR.iterdir() if p.suffix in {".json", ".xml"}
-                  and p.stem != "subscribers")
+    return sorted(
+        p.stem
+        for p in DATA_DIR.iterdir()
+        if p.suffix in {".json", ".xml"} and p.stem != "subscribers"
+    )
 
 
 def resolve_bundled(spec: str) -> str:
     """``bundled:NAME`` -> the absolute path of that bundled feed; other specs unchanged."""
     if not spec.startswith(BUNDLED_PREFIX):
         return spec
-    name = spec[len(BUNDLED_PREFIX):]
+    name = spec[len(BUNDLED_PREFIX) :]
     for suffix in (".json", ".xml"):
         path = DATA_DIR / f"{name}{suffix}"
         if path.is_file():

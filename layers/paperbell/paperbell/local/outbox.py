@@ -48,13 +48,21 @@ def sent_mails_from_server(endpoint: str, region: str = "us-east-1") -> list[Sen
     """Mails accepted by a moto server, read from its ``/moto-api/data.json``."""
     import requests
 
-    data: dict[str, Any] = requests.get(f"{endpoint.rstrip('/')}/moto-api/data.json", timeout=10).json()
+    data: dict[str, Any] = requests.get(
+        f"{endpoint.rstrip('/')}/moto-api/data.json", timeout=10
+    ).json()
     mails = []
     for entry in data.get("ses", {}).get("sent_messages", []) or []:
         raw = entry.get("raw_data")
         if raw:
-            mails.append(SentMail(str(entry.get("id", "")), str(entry.get("source", "")),
-                                  tuple(entry.get("destinations", [])), raw.encode("utf-8")))
+            mails.append(
+                SentMail(
+                    str(entry.get("id", "")),
+                    str(entry.get("source", "")),
+                    tuple(entry.get("destinations", [])),
+                    raw.encode("utf-8"),
+                )
+            )
     return mails
 
 
@@ -75,7 +83,7 @@ def write_outbox(mails: list[SentMail], folder: Path) -> list[Path]:
         written.append(path)
         parsed = email.message_from_bytes(mail.raw, policy=email.policy.default)
         rows.append(
-            "<tr><td>{n}</td><td>{to}</td><td><a href=\"{href}\">{subject}</a></td></tr>".format(
+            '<tr><td>{n}</td><td>{to}</td><td><a href="{href}">{subject}</a></td></tr>'.format(
                 n=number,
                 to=html.escape(str(parsed.get("To", recipient))),
                 href=html.escape(path.name, quote=True),
@@ -83,10 +91,10 @@ def write_outbox(mails: list[SentMail], folder: Path) -> list[Path]:
             )
         )
     index = (
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<title>paperbell outbox</title></head><body style=\"font-family:sans-serif\">"
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<title>paperbell outbox</title></head><body style="font-family:sans-serif">'
         f"<h1>paperbell outbox</h1><p>{len(mails)} message(s) accepted by the local SES.</p>"
-        "<table cellpadding=\"6\"><tr><th>#</th><th>To</th><th>Subject</th></tr>"
+        '<table cellpadding="6"><tr><th>#</th><th>To</th><th>Subject</th></tr>'
         + "".join(rows)
         + "</table></body></html>\n"
     )

@@ -55,7 +55,11 @@ class LocalPipeline:
         parameters: dict[str, str] | None = None,
         quiet: bool = True,
     ):
-        self.parameters = {"SenderAddress": LOCAL_SENDER, "SiteUrl": LOCAL_SITE, **(parameters or {})}
+        self.parameters = {
+            "SenderAddress": LOCAL_SENDER,
+            "SiteUrl": LOCAL_SITE,
+            **(parameters or {}),
+        }
         self.template_path = template_path
         self.quiet = quiet
         self._mock: Any = None
@@ -147,8 +151,9 @@ class LocalPipeline:
         items = table.scan().get("Items", [])
         return sum(1 for i in items if str(i["sk"]).startswith("match#"))
 
-    def run_day(self, sources: list[str] | None = None, *, start: datetime | None = None,
-                hours: int = 24) -> DaySummary:
+    def run_day(
+        self, sources: list[str] | None = None, *, start: datetime | None = None, hours: int = 24
+    ) -> DaySummary:
         """Scrape, match, then tick the planner through the next ``hours`` hours so every
         subscriber's delivery hour comes round once (time is simulated, not waited)."""
         start = (start or datetime.now(UTC)).astimezone(UTC)
@@ -156,7 +161,9 @@ class LocalPipeline:
         scraped = self.scrape(sources)
         summary.papers_fetched = int(scraped.get("papers_fetched", 0))
         summary.papers_new = int(scraped.get("papers_new", 0))
-        summary.sources_failed = sum(1 for s in scraped.get("sources", []) if s["status"] == "failed")
+        summary.sources_failed = sum(
+            1 for s in scraped.get("sources", []) if s["status"] == "failed"
+        )
         self.match()
         summary.matches = self.pending_match_count()
         tick = start.replace(minute=0, second=0, microsecond=0)

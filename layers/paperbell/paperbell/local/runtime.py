@@ -70,7 +70,8 @@ def load_handler(spec: FunctionSpec) -> Callable[[dict[str, Any], Any], Any]:
         sys.modules[unique] = module
         loader_spec.loader.exec_module(module)
         _modules[key] = module
-    return getattr(module, func_name)  # type: ignore[no-any-return]
+    handler: Callable[[dict[str, Any], Any], Any] = getattr(module, func_name)
+    return handler
 
 
 @contextmanager

@@ -84,7 +84,7 @@ class LocalStack:
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
-            (key, arg), = value.items()
+            ((key, arg),) = value.items()
             if key == "Ref":
                 return self._ref(arg)
             if key == "Fn::GetAtt":
@@ -168,7 +168,10 @@ class LocalStack:
             name = props.get("TableName") or f"{self.stack_name}-{lid}"
             kwargs = {k: props[k] for k in _TABLE_KEYS if k in props}
             if "StreamSpecification" in kwargs:
-                kwargs["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
+                kwargs["StreamSpecification"] = {
+                    "StreamEnabled": True,
+                    **props["StreamSpecification"],
+                }
             if name not in existing:
                 ddb.create_table(TableName=name, **kwargs)
                 ttl = props.get("TimeToLiveSpecification")
@@ -185,7 +188,9 @@ class LocalStack:
         sqs = aws.client("sqs")
         queues = self.resources("AWS::SQS::Queue")
         # Queues without a redrive policy first: a redrive target must exist beforehand.
-        ordered = sorted(queues.items(), key=lambda kv: "RedrivePolicy" in kv[1].get("Properties", {}))
+        ordered = sorted(
+            queues.items(), key=lambda kv: "RedrivePolicy" in kv[1].get("Properties", {})
+        )
         for lid, res in ordered:
             raw = res.get("Properties", {})
             name = raw.get("QueueName") or f"{self.stack_name}-{lid}"
@@ -216,7 +221,9 @@ class LocalStack:
             alphabet = string.ascii_letters + string.digits
             if not generate.get("ExcludePunctuation"):
                 alphabet += "!#$%&()*+,-.:;<=>?@[]^_{|}~"
-            value = "".join(secrets.choice(alphabet) for _ in range(int(generate.get("PasswordLength", 32))))
+            value = "".join(
+                secrets.choice(alphabet) for _ in range(int(generate.get("PasswordLength", 32)))
+            )
             try:
                 arn = sm.create_secret(Name=name, SecretString=value)["ARN"]
             except sm.exceptions.ResourceExistsException:

@@ -47,7 +47,7 @@ def load_template(path: str | os.PathLike[str]) -> dict[str, Any]:
     except OSError as exc:
         raise ConfigError(f"cannot read template {path}: {exc.strerror}") from exc
     try:
-        data = yaml.load(text, Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
+        data = yaml.load(text, Loader=_CfnLoader)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path} is not valid YAML: {exc}") from exc
     if not isinstance(data, dict) or "Resources" not in data:

@@ -27,7 +27,7 @@ import statistics
 import sys
 import time
 import tracemalloc
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 
 from paperbell.models import Paper
@@ -41,15 +41,118 @@ from .presearcher import MatchIndex
 __all__ = ["BenchResult", "QueryGenerator", "main", "run", "sample_papers"]
 
 STOPWORDS = frozenset(
-    """
-    the and for with that this from are was were been have has had not but can will into
-    over under also than then them they their there these those which while when where who
-    whom what how why our out its it's via per such each other more most less least very
-    both only any all some many much few new two three one first second third based using
-    used use show shows shown propose proposed present presents introduce approach method
-    methods paper work results result however further while between across without within
-    well may might could would should must does did done being upon among about after before
-    """.split()
+    [
+        "the",
+        "and",
+        "for",
+        "with",
+        "that",
+        "this",
+        "from",
+        "are",
+        "was",
+        "were",
+        "been",
+        "have",
+        "has",
+        "had",
+        "not",
+        "but",
+        "can",
+        "will",
+        "into",
+        "over",
+        "under",
+        "also",
+        "than",
+        "then",
+        "them",
+        "they",
+        "their",
+        "there",
+        "these",
+        "those",
+        "which",
+        "while",
+        "when",
+        "where",
+        "who",
+        "whom",
+        "what",
+        "how",
+        "why",
+        "our",
+        "out",
+        "its",
+        "it's",
+        "via",
+        "per",
+        "such",
+        "each",
+        "other",
+        "more",
+        "most",
+        "less",
+        "least",
+        "very",
+        "both",
+        "only",
+        "any",
+        "all",
+        "some",
+        "many",
+        "much",
+        "few",
+        "new",
+        "two",
+        "three",
+        "one",
+        "first",
+        "second",
+        "third",
+        "based",
+        "using",
+        "used",
+        "use",
+        "show",
+        "shows",
+        "shown",
+        "propose",
+        "proposed",
+        "present",
+        "presents",
+        "introduce",
+        "approach",
+        "method",
+        "methods",
+        "paper",
+        "work",
+        "results",
+        "result",
+        "however",
+        "further",
+        "while",
+        "between",
+        "across",
+        "without",
+        "within",
+        "well",
+        "may",
+        "might",
+        "could",
+        "would",
+        "should",
+        "must",
+        "does",
+        "did",
+        "done",
+        "being",
+        "upon",
+        "among",
+        "about",
+        "after",
+        "before",
+    ]
 )
 CATEGORIES = ("cs.LG", "cs.CL", "cs.CV", "cs.AI", "cs.IR", "stat.ML", "cs.RO", "cs.CR")
 
@@ -62,16 +165,31 @@ def sample_papers() -> list[Paper]:
         if title in seen:
             continue
         seen.add(title)
-        out.append(Paper(id=f"p{i}", title=title, abstract=abstract, authors=authors,
-                         categories=cats, source=source, upvotes=upvotes))
+        out.append(
+            Paper(
+                id=f"p{i}",
+                title=title,
+                abstract=abstract,
+                authors=authors,
+                categories=cats,
+                source=source,
+                upvotes=upvotes,
+            )
+        )
     return out
 
 
 class QueryGenerator:
     """Deterministic (seeded) realistic queries from the sample papers' vocabulary."""
 
-    def __init__(self, papers: Sequence[Paper], *, seed: int = 7, real_rate: float = 0.005,
-                 long_tail: int = 100_000) -> None:
+    def __init__(
+        self,
+        papers: Sequence[Paper],
+        *,
+        seed: int = 7,
+        real_rate: float = 0.005,
+        long_tail: int = 100_000,
+    ) -> None:
         self.rng = random.Random(seed)
         self.real_rate = real_rate
         counts: dict[str, int] = {}
@@ -194,22 +312,34 @@ class BenchResult:
     agree: bool | None
 
 
-def _time_per_paper(fn: object, papers: Sequence[Paper], passes: int) -> float:
+def _time_per_paper(call: Callable[[Paper], object], papers: Sequence[Paper], passes: int) -> float:
     """Mean seconds per paper over ``passes`` passes (best pass)."""
-    call = fn  # type: ignore[assignment]
     best = float("inf")
     for _ in range(passes):
         t0 = time.perf_counter()
         for p in papers:
-            call(p)  # type: ignore[operator]
+            call(p)
         best = min(best, (time.perf_counter() - t0) / len(papers))
     return best
 
 
-def run(n: int, *, seed: int = 7, real_rate: float = 0.005, naive_sample: int = 100_000,
-        naive_papers: int = 6, passes: int = 3, long_tail: int = 100_000, log: object = None) -> BenchResult:
+def run(
+    n: int,
+    *,
+    seed: int = 7,
+    real_rate: float = 0.005,
+    naive_sample: int = 100_000,
+    naive_papers: int = 6,
+    passes: int = 3,
+    long_tail: int = 100_000,
+    log: Callable[..., None] | None = None,
+) -> BenchResult:
     """Benchmark one index size. See benchmarks/RESULTS-match.md for the method."""
-    say = (lambda *a: print(*a, file=sys.stderr, flush=True)) if log is None else log
+
+    def stderr(*a: object) -> None:
+        print(*a, file=sys.stderr, flush=True)
+
+    say = stderr if log is None else log
     papers = sample_papers()
     gen = QueryGenerator(papers, seed=seed, real_rate=real_rate, long_tail=long_tail)
     queries = gen.queries(n)
@@ -336,25 +466,43 @@ def markdown(results: list[BenchResult]) -> str:
 def main(argv: list[str] | None = None) -> int:
     """CLI entry point: ``--queries N`` (repeatable or comma list, 10k/1M suffixes ok)."""
     ap = argparse.ArgumentParser(prog="bench match", description=__doc__.split("\n")[0])
-    ap.add_argument("--queries", action="append", default=[],
-                    help="stored-query counts, e.g. 10000,100000 or 1M (repeatable)")
+    ap.add_argument(
+        "--queries",
+        action="append",
+        default=[],
+        help="stored-query counts, e.g. 10000,100000 or 1M (repeatable)",
+    )
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--real-rate", type=float, default=0.005,
-                    help="probability a query word comes from the real vocabulary")
-    ap.add_argument("--naive-sample", type=int, default=100_000,
-                    help="above this many queries the naive time is measured on a sample "
-                         "and extrapolated")
+    ap.add_argument(
+        "--real-rate",
+        type=float,
+        default=0.005,
+        help="probability a query word comes from the real vocabulary",
+    )
+    ap.add_argument(
+        "--naive-sample",
+        type=int,
+        default=100_000,
+        help="above this many queries the naive time is measured on a sample and extrapolated",
+    )
     ap.add_argument("--naive-papers", type=int, default=6)
-    ap.add_argument("--long-tail", type=int, default=100_000,
-                    help="size of the synthetic long-tail vocabulary")
+    ap.add_argument(
+        "--long-tail", type=int, default=100_000, help="size of the synthetic long-tail vocabulary"
+    )
     ap.add_argument("--passes", type=int, default=3)
     ap.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
     args = ap.parse_args(argv)
     sizes = _sizes(args.queries) or [10_000, 100_000]
     results = [
-        run(n, seed=args.seed, real_rate=args.real_rate, naive_sample=args.naive_sample,
-            naive_papers=args.naive_papers, passes=args.passes,
-            long_tail=args.long_tail)
+        run(
+            n,
+            seed=args.seed,
+            real_rate=args.real_rate,
+            naive_sample=args.naive_sample,
+            naive_papers=args.naive_papers,
+            passes=args.passes,
+            long_tail=args.long_tail,
+        )
         for n in sizes
     ]
     if args.json:

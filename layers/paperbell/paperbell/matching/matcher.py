@@ -152,8 +152,17 @@ def _field_spans(ft: FieldTokens, term: Term) -> list[Span]:
 class AnalyzedPaper:
     """A paper tokenized once, with a cache of per-term results for many queries."""
 
-    __slots__ = ("_cache", "_terms", "abstract", "author", "categories", "paper", "source",
-                 "title", "upvotes")
+    __slots__ = (
+        "_cache",
+        "_terms",
+        "abstract",
+        "author",
+        "categories",
+        "paper",
+        "source",
+        "title",
+        "upvotes",
+    )
 
     def __init__(self, paper: Paper) -> None:
         self.paper = paper
@@ -199,22 +208,21 @@ _OPS: dict[str, Callable[[int, int], bool]] = {
 
 
 def _eval(node: Node, ap: AnalyzedPaper) -> bool:
-    t = type(node)
-    if t is Term:
-        return ap.term(node)[0]  # type: ignore[arg-type]
-    if t is And:
-        return all(_eval(c, ap) for c in node.children)  # type: ignore[union-attr]
-    if t is Or:
-        return any(_eval(c, ap) for c in node.children)  # type: ignore[union-attr]
-    if t is Not:
-        return not _eval(node.child, ap)  # type: ignore[union-attr]
-    if t is Category:
-        return node.value in ap.categories  # type: ignore[union-attr]
-    if t is Source:
-        return ap.source == node.value  # type: ignore[union-attr]
-    if t is Upvotes:
+    if isinstance(node, Term):
+        return ap.term(node)[0]
+    if isinstance(node, And):
+        return all(_eval(c, ap) for c in node.children)
+    if isinstance(node, Or):
+        return any(_eval(c, ap) for c in node.children)
+    if isinstance(node, Not):
+        return not _eval(node.child, ap)
+    if isinstance(node, Category):
+        return node.value in ap.categories
+    if isinstance(node, Source):
+        return ap.source == node.value
+    if isinstance(node, Upvotes):
         up = ap.upvotes
-        return up is not None and _OPS[node.op](up, node.value)  # type: ignore[union-attr]
+        return up is not None and _OPS[node.op](up, node.value)
     raise TypeError(f"unknown query node {node!r}")  # pragma: no cover
 
 
@@ -238,8 +246,8 @@ def evaluate(node: Node, ap: AnalyzedPaper) -> Highlights | None:
     """Highlights if the query tree ``node`` matches the analyzed paper, else None."""
     if not _eval(node, ap):
         return None
-    if type(node) is Term:
-        _, t, a = ap.term(node)  # type: ignore[arg-type]
+    if isinstance(node, Term):
+        _, t, a = ap.term(node)
         return Highlights(t, a) if (t or a) else EMPTY_HIGHLIGHTS
     title: list[Span] = []
     abstract: list[Span] = []
@@ -281,8 +289,9 @@ def match_query(query: Query | str, paper: Paper) -> Highlights | None:
 ELLIPSIS = "…"
 
 
-def snippet(text: str, spans: list[Span] | tuple[Span, ...], width: int = 240
-            ) -> tuple[str, list[Span]]:
+def snippet(
+    text: str, spans: list[Span] | tuple[Span, ...], width: int = 240
+) -> tuple[str, list[Span]]:
     """A window of at most ``width`` characters of ``text`` around the first span.
 
     Why: a mail shows a few lines of a long abstract, centred on the first match. The window

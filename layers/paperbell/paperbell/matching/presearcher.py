@@ -157,8 +157,7 @@ class MatchIndex:
         try:
             q = parse_query(query_text)
         except QueryError as exc:
-            raise QueryError(f"query {query_id!r}: {exc.message}", exc.position, exc.query
-                             ) from exc
+            raise QueryError(f"query {query_id!r}: {exc.message}", exc.position, exc.query) from exc
         plan = analyze(q.root, self._df)
         self.remove(query_id)
         slot = len(self._flags)
@@ -238,14 +237,25 @@ class MatchIndex:
             post_split.append(len(postings))
             postings.extend(other)
             post_off.append(len(postings))
-        always = array("I", sorted(
-            remap[s] for s in list(self._always) + self._delta_always if not flags[s] & dead
-        ))
+        always = array(
+            "I",
+            sorted(
+                remap[s] for s in list(self._always) + self._delta_always if not flags[s] & dead
+            ),
+        )
         self._ids, self._ids_off, self._texts, self._texts_off = (
-            new_ids, new_ids_off, new_texts, new_texts_off)
+            new_ids,
+            new_ids_off,
+            new_texts,
+            new_texts_off,
+        )
         self._flags = new_flags
         self._terms, self._post_off, self._post_split, self._postings = (
-            terms, post_off, post_split, postings)
+            terms,
+            post_off,
+            post_split,
+            postings,
+        )
         self._always = always
         self._delta, self._delta_always, self._deleted = {}, [], set()
         self._slot_of = None
@@ -373,13 +383,12 @@ class MatchIndex:
         return b"".join(parts)
 
     @classmethod
-    def from_snapshot(cls, data: bytes, *, df: Mapping[str, float] | None = None
-                      ) -> MatchIndex:
+    def from_snapshot(cls, data: bytes, *, df: Mapping[str, float] | None = None) -> MatchIndex:
         """Load an index written by :meth:`to_snapshot` (ValueError if it is not one)."""
         if len(data) < _HEADER.size:
             raise ValueError("not a paperbell match-index snapshot (too short)")
-        magic, order, n, n_terms, n_post, n_always, n_ids, n_texts, n_tblob = (
-            _HEADER.unpack_from(data)
+        magic, order, n, n_terms, n_post, n_always, n_ids, n_texts, n_tblob = _HEADER.unpack_from(
+            data
         )
         if magic != _MAGIC:
             raise ValueError("not a paperbell match-index snapshot (bad magic)")

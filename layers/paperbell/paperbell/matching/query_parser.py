@@ -17,9 +17,10 @@ raw text, and matching never re-normalizes a query.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal, cast
 
 from paperbell.errors import QueryError
@@ -71,7 +72,7 @@ class Term:
     parts: tuple[str, ...]
     compound: str | None = None
     prefix: bool = False
-    pos: int = field(default=0, compare=False)
+    pos: int = dataclasses.field(default=0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +80,7 @@ class Category:
     """``category:cs.LG`` — exact, case-insensitive match on one of paper.categories."""
 
     value: str
-    pos: int = field(default=0, compare=False)
+    pos: int = dataclasses.field(default=0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +88,7 @@ class Source:
     """``source:hf`` — paper.source equals the value."""
 
     value: str
-    pos: int = field(default=0, compare=False)
+    pos: int = dataclasses.field(default=0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,13 +97,13 @@ class Upvotes:
 
     op: str
     value: int
-    pos: int = field(default=0, compare=False)
+    pos: int = dataclasses.field(default=0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Not:
     child: Node
-    pos: int = field(default=0, compare=False)
+    pos: int = dataclasses.field(default=0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,8 +157,7 @@ def _lex(q: str) -> list[_Tok]:
                 prev = toks[-1]
                 what = f"field '{prev.text}:'" if prev.kind == "FIELD" else "'-'"
                 raise QueryError(
-                    f"{what} must be followed directly by a word, phrase or group "
-                    "(no space)",
+                    f"{what} must be followed directly by a word, phrase or group (no space)",
                     i,
                     q,
                 )
@@ -289,8 +289,10 @@ class _Parser:
             name = t.text.lower()
             if name not in FIELDS:
                 close = difflib.get_close_matches(name, FIELDS, n=1, cutoff=0.6)
-                hint = f" — did you mean '{close[0]}'?" if close else (
-                    f" — known fields: {', '.join(FIELDS)}"
+                hint = (
+                    f" — did you mean '{close[0]}'?"
+                    if close
+                    else (f" — known fields: {', '.join(FIELDS)}")
                 )
                 raise self.err(f"unknown field '{t.text}'{hint}", t.pos)
             self.i += 1
@@ -339,9 +341,7 @@ class _Parser:
         if fld == "category":
             value = raw.strip()
             if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.\-_]*", value):
-                raise self.err(
-                    "category: takes one exact category such as category:cs.LG", pos
-                )
+                raise self.err("category: takes one exact category such as category:cs.LG", pos)
             return Category(value.lower(), pos)
         if fld == "source":
             value = raw.strip().lower()

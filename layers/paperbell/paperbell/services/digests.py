@@ -24,6 +24,7 @@ from aws_lambda_powertools.utilities.batch import (
     EventType,
     process_partial_response,
 )
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
@@ -145,8 +146,15 @@ def send_digest(job: dict[str, Any], *, config: Settings, now: datetime | None =
         metrics.add_metric(name="DigestsFailed", unit=MetricUnit.Count, value=1)
         logger.error("digest rejected", extra={"subscriber_id": subscriber_id, "error": str(exc)})
         deliveries.clear_matches(subscriber_id, [m.paper_id for m in pending])
-        return _finish(deliveries, subscriber_id, digest_date, "failed", expires_at,
-                       detail=str(exc), paper_ids=paper_ids)
+        return _finish(
+            deliveries,
+            subscriber_id,
+            digest_date,
+            "failed",
+            expires_at,
+            detail=str(exc),
+            paper_ids=paper_ids,
+        )
     deliveries.record_ledger(
         LedgerEntry(subscriber_id, digest_date, "sent", message_id, paper_ids),
         expires_at=expires_at,
@@ -158,12 +166,19 @@ def send_digest(job: dict[str, Any], *, config: Settings, now: datetime | None =
 
 
 def _finish(
-    deliveries: DeliveryRepository, subscriber_id: str, digest_date: str, status: str,
-    expires_at: int, *, detail: str = "", paper_ids: tuple[str, ...] = (),
+    deliveries: DeliveryRepository,
+    subscriber_id: str,
+    digest_date: str,
+    status: str,
+    expires_at: int,
+    *,
+    detail: str = "",
+    paper_ids: tuple[str, ...] = (),
 ) -> dict:
     deliveries.record_ledger(
         LedgerEntry(subscriber_id, digest_date, status, None, paper_ids),
-        expires_at=expires_at, detail=detail,
+        expires_at=expires_at,
+        detail=detail,
     )
     metric = "DigestsFailed" if status == "failed" else "DigestsSkipped"
     if status != "failed":
@@ -186,7 +201,7 @@ def _idempotency(table_name: str) -> tuple[DynamoDBPersistenceLayer, Idempotency
     return persistence, config
 
 
-def process_digest_jobs(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def process_digest_jobs(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
     """Handler entry: each SQS record is one digest job; failures are reported per record."""
     config = settings()
     persistence, idem_config = _idempotency(config.idempotency_table)

@@ -24,6 +24,7 @@ from aws_lambda_powertools.utilities.batch import (
     EventType,
     process_partial_response,
 )
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from paperbell.config import Settings, settings
@@ -88,7 +89,7 @@ class SubscriptionIndex:
                 continue
             queries[subscriber_id].append(subscriber.queries[int(position)])
             for field_name, field_spans in dict(hit.highlights).items():
-                spans[subscriber_id][field_name].update(tuple(s) for s in field_spans)
+                spans[subscriber_id][field_name].update((s[0], s[1]) for s in field_spans)
         return {
             sid: PendingMatch(
                 subscriber_id=sid,
@@ -120,8 +121,12 @@ def reset_index_cache() -> None:
 
 
 def record_matches(
-    paper: Paper, index: SubscriptionIndex, deliveries: DeliveryRepository, *,
-    now: datetime, retention_days: int,
+    paper: Paper,
+    index: SubscriptionIndex,
+    deliveries: DeliveryRepository,
+    *,
+    now: datetime,
+    retention_days: int,
 ) -> int:
     """Record the paper's matches; returns how many were new (redeliveries record 0)."""
     recorded = 0
@@ -134,7 +139,7 @@ def record_matches(
     return recorded
 
 
-def process_papers_stream(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def process_papers_stream(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
     """Handler entry: match every INSERT record, report failures per record."""
     config = settings()
     index = current_index(config)
@@ -148,8 +153,11 @@ def process_papers_stream(event: dict[str, Any], context: Any) -> dict[str, Any]
             raise ValueError(f"stream record {record.event_id} has no NewImage")
         paper = paper_from_item(image)
         recorded = record_matches(
-            paper, index, deliveries,
-            now=datetime.now(UTC), retention_days=config.paper_retention_days,
+            paper,
+            index,
+            deliveries,
+            now=datetime.now(UTC),
+            retention_days=config.paper_retention_days,
         )
         metrics.add_metric(name="Matches", unit=MetricUnit.Count, value=recorded)
         logger.debug("paper matched", extra={"paper_id": paper.id, "matches": recorded})

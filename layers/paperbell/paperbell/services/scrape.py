@@ -136,8 +136,15 @@ def _scrape_one(
     metrics.add_metric(name="PapersFetched", unit=MetricUnit.Count, value=outcome.items_seen)
     metrics.add_metric(name="PapersNew", unit=MetricUnit.Count, value=outcome.new_papers)
     metrics.add_metric(name="FeedItemsSkipped", unit=MetricUnit.Count, value=outcome.skipped)
-    logger.info("source scraped", extra={"source": source, "status": outcome.status,
-                                         "new": outcome.new_papers, "seen": outcome.items_seen})
+    logger.info(
+        "source scraped",
+        extra={
+            "source": source,
+            "status": outcome.status,
+            "new": outcome.new_papers,
+            "seen": outcome.items_seen,
+        },
+    )
     return outcome
 
 

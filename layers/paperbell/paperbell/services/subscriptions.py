@@ -17,7 +17,9 @@ from paperbell.models import Subscriber
 from paperbell.scheduling import zone
 
 # Pragmatic syntax check; deliverability is SES's job (and issue 6's email-validator).
-_EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
+_EMAIL_RE = re.compile(
+    r"^[^@\s<>\"',;]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$"
+)
 MODES = ("daily", "instant")
 
 
@@ -86,16 +88,16 @@ def load_subscribers_file(path: str | Path) -> list[Subscriber]:
     for number, entry in enumerate(data, start=1):
         where = f"{path}: subscriber #{number}"
         if not isinstance(entry, dict) or "email" not in entry or "queries" not in entry:
-            raise ConfigError(f"{where} needs \"email\" and \"queries\"")
+            raise ConfigError(f'{where} needs "email" and "queries"')
         queries = entry["queries"]
         if not isinstance(queries, list) or not all(isinstance(q, str) for q in queries):
-            raise ConfigError(f"{where}: \"queries\" must be a list of strings")
+            raise ConfigError(f'{where}: "queries" must be a list of strings')
         try:
             subscribers.append(
                 new_subscriber(
                     str(entry["email"]),
                     queries,
-                    delivery_hour=int(entry.get("hour", entry.get("delivery_hour", 8))),
+                    delivery_hour=int(entry.get("hour", entry.get("delivery_hour")) or 8),
                     timezone=str(entry.get("timezone", "UTC")),
                     mode=str(entry.get("mode", "daily")),
                 )

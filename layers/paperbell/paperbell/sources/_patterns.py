@@ -43,4 +43,7 @@ ENTITY_OR_AMP_RE = re.compile(
 XML_DECL_ENCODING_RE = re.compile(
     rb"^<\?xml[^>]{0,200}?encoding\s*=\s*[\"'](?P<enc>[A-Za-z0-9._\-]{1,40})[\"']"
 )
+# A DOCTYPE with its optional internal subset, and the entities that subset declares.
+DOCTYPE_RE = re.compile(rb"<!DOCTYPE[^\[>]*(?P<subset>\[.*?\])?\s*>", re.DOTALL)
+ENTITY_DECL_RE = re.compile(rb"<!ENTITY\s+(?:%\s+)?(?P<name>[A-Za-z_][\w.\-]*)")
 XML_DECL_RE = re.compile(rb"^<\?xml[^>]{0,300}\?>")

@@ -23,7 +23,13 @@ from lxml import etree
 
 from paperbell.errors import FeedError
 
-from ._patterns import ENTITY_OR_AMP_RE, XML_DECL_ENCODING_RE, XML_DECL_RE
+from ._patterns import (
+    DOCTYPE_RE,
+    ENTITY_DECL_RE,
+    ENTITY_OR_AMP_RE,
+    XML_DECL_ENCODING_RE,
+    XML_DECL_RE,
+)
 
 _WHITESPACE = b" \t\r\n"
 _XML_ENTITIES = frozenset({b"amp", b"lt", b"gt", b"quot", b"apos"})
@@ -105,7 +111,18 @@ def _parse_repaired(
     encoding, text = _decode(body, declared, charset, prefer_utf8=prefer_utf8)
     data = text.encode("utf-8")
     data = XML_DECL_RE.sub(b"", data.lstrip(_WHITESPACE), count=1).lstrip(_WHITESPACE)
-    data = ENTITY_OR_AMP_RE.sub(_fix_entity, data)
+    declared_entities: frozenset[bytes] = frozenset()
+    if b"<!DOCTYPE" in data[:4096]:
+        # We never use DTDs: drop it, and with it every declared entity (XXE, "billion
+        # laughs"); references to those entities then read as nothing.
+        doctype = DOCTYPE_RE.search(data)
+        if doctype is not None:
+            subset = doctype.group("subset") or b""
+            declared_entities = frozenset(
+                m.group("name") for m in ENTITY_DECL_RE.finditer(subset)
+            )
+            data = data[: doctype.start()] + data[doctype.end():]
+    data = ENTITY_OR_AMP_RE.sub(lambda m: _fix_entity(m, declared_entities), data)
     parser = _parser(recover=True)
     try:
         root = etree.fromstring(data, parser, base_url=base_url or "")
@@ -156,11 +173,13 @@ def _decode(
     return "latin-1", body.decode("latin-1")
 
 
-def _fix_entity(match: Any) -> bytes:
+def _fix_entity(match: Any, declared: frozenset[bytes]) -> bytes:
     name = match.group("name")
     if name is not None:
         if name in _XML_ENTITIES:
             return match.group(0)
+        if name in declared:
+            return b""
         char = html.unescape(f"&{name.decode('ascii')};")
         if len(char) == 1 or not char.startswith("&"):
             return char.encode("ascii", "xmlcharrefreplace")

@@ -1,0 +1,169 @@
+"""MatchIndex: build/add/remove, presearch plans, snapshots, agreement with the naive matcher."""
+
+from __future__ import annotations
+
+import pytest
+from matching_support import make_paper, seed_papers
+
+from paperbell.errors import QueryError
+from paperbell.matching import MatchIndex, QueryHit, parse_query
+from paperbell.matching.benchmark import QueryGenerator, main, sample_papers
+from paperbell.matching.matcher import AnalyzedPaper
+from paperbell.matching.naive import NaiveMatcher
+from paperbell.matching.query_analyzer import analyze, builtin_df
+
+PAPER = make_paper(
+    "Resonance RoPE for long context",
+    "Fine-tuning lottery tickets with sparse transformers.",
+    authors=("Geoffrey Hinton",),
+    categories=("cs.LG",),
+    source="hf",
+    upvotes=30,
+)
+
+QUERIES = [
+    ("single", "rope"),
+    ("phrase", '"lottery ticket"'),
+    ("and", "sparse lottery"),
+    ("or", "quantum OR transformer"),
+    ("not", "rope -quantum"),
+    ("not-fails", "rope -sparse"),
+    ("filter-only", "upvotes:>=10"),
+    ("category", "category:cs.lg"),
+    ("author", "author:hinton"),
+    ("prefix", "transf*"),
+    ("miss", "quantum"),
+    ("compound", "finetuning"),
+    ("title", "title:lottery"),
+]
+
+
+def ids(hits: list[QueryHit]) -> list[str]:
+    return [h.query_id for h in hits]
+
+
+def test_match_finds_the_right_queries_in_storage_order() -> None:
+    index = MatchIndex.build(QUERIES)
+    assert ids(index.match(PAPER)) == [
+        "single",
+        "phrase",
+        "and",
+        "or",
+        "not",
+        "filter-only",
+        "category",
+        "author",
+        "prefix",
+        "compound",
+    ]
+    naive = NaiveMatcher(QUERIES)
+    assert index.match(PAPER) == naive.match(PAPER)
+
+
+def test_hit_highlights() -> None:
+    hits = {h.query_id: h.highlights for h in MatchIndex.build(QUERIES).match(PAPER)}
+    assert hits["single"]["title"] == [(10, 14)]
+    assert hits["phrase"]["abstract"] == [(12, 27)]
+    assert not hits["filter-only"]
+
+
+def test_plans() -> None:
+    df = {"spars": 0.5, "lottery": 0.01}  # keys are plural-folded
+    plan = analyze(parse_query("sparse lottery").root, df)
+    assert plan.terms == ("lottery",) and not plan.exact
+    assert analyze(parse_query("rope").root, df).exact
+    p = analyze(parse_query('"fine tuning"').root, df)
+    assert set(p.terms or ()) == {"fine tuning", "finetuning"} and p.exact
+    assert analyze(parse_query("a OR b").root, df).terms == ("a", "b")
+    assert analyze(parse_query("upvotes:>=3").root, df).terms is None
+    assert analyze(parse_query("rope OR -x").root, df).terms is None
+    assert analyze(parse_query("category:cs.LG upvotes:>1").root, df).terms == ("#cs.lg",)
+    assert analyze(parse_query("author:hinton").root, df).terms == ("@hinton",)
+    assert analyze(parse_query("transf*").root, df).terms == ("*tra",)
+    assert "model" in builtin_df()
+
+
+def test_add_replace_remove() -> None:
+    index = MatchIndex.build([("a", "rope")])
+    index.add("b", "lottery")
+    assert ids(index.match(PAPER)) == ["a", "b"]
+    index.add("a", "quantum")  # replace
+    assert ids(index.match(PAPER)) == ["b"]
+    assert index.query_text("a") == "quantum"
+    assert index.remove("b") is True
+    assert index.remove("b") is False
+    assert ids(index.match(PAPER)) == []
+    assert len(index) == 1 and "a" in index and "b" not in index
+    index.add("c", "upvotes:>5")
+    assert ids(index.match(PAPER)) == ["c"]
+    index.compact()
+    assert ids(index.match(PAPER)) == ["c"]
+    assert dict(index.items()) == {"a": "quantum", "c": "upvotes:>5"}
+
+
+def test_build_invalid_query_names_the_id() -> None:
+    with pytest.raises(QueryError) as info:
+        MatchIndex.build([("ok", "rope"), ("bad-1", "titel:x")])
+    assert "'bad-1'" in info.value.message and "titel" in info.value.message
+    assert info.value.position == 0
+    index = MatchIndex.build([("ok", "rope"), ("bad-1", "titel:x")], on_error="skip")
+    assert [qid for qid, _ in index.errors] == ["bad-1"]
+    assert len(index) == 1
+
+
+def test_add_invalid_leaves_index_unchanged() -> None:
+    index = MatchIndex.build([("a", "rope")])
+    with pytest.raises(QueryError):
+        index.add("a", "(")
+    assert index.query_text("a") == "rope"
+
+
+def test_snapshot_roundtrip_with_pending_changes() -> None:
+    index = MatchIndex.build(QUERIES)
+    index.add("late", "resonance")
+    index.remove("single")
+    data = index.to_snapshot()
+    assert isinstance(data, bytes) and not data.startswith(b"\x80")  # not a pickle
+    loaded = MatchIndex.from_snapshot(data)
+    assert loaded.match(PAPER) == index.match(PAPER)
+    assert "single" not in loaded and "late" in loaded
+    loaded.add("x", "hinton OR rope")
+    assert "x" in ids(loaded.match(PAPER))
+    assert MatchIndex.from_snapshot(MatchIndex().to_snapshot()).match(PAPER) == []
+
+
+@pytest.mark.parametrize("data", [b"", b"garbage" * 20])
+def test_snapshot_rejects_garbage(data: bytes) -> None:
+    with pytest.raises(ValueError):
+        MatchIndex.from_snapshot(data)
+
+
+def test_snapshot_rejects_truncated() -> None:
+    data = MatchIndex.build(QUERIES).to_snapshot()
+    with pytest.raises(ValueError):
+        MatchIndex.from_snapshot(data[:-3])
+
+
+def test_generated_queries_agree_with_naive_on_real_papers() -> None:
+    papers = seed_papers() + sample_papers()
+    gen = QueryGenerator(papers, seed=3, real_rate=0.6, long_tail=500)
+    queries = gen.queries(1500)
+    index = MatchIndex.from_snapshot(MatchIndex.build(queries).to_snapshot())
+    naive = NaiveMatcher(queries)
+    total = 0
+    for p in papers:
+        ap = AnalyzedPaper(p)
+        got, want = index.match(ap), naive.match(ap)
+        assert got == want
+        total += len(got)
+    assert total > 100  # the workload really matches things
+
+
+def test_benchmark_main_smoke(capsys: pytest.CaptureFixture[str]) -> None:
+    assert (
+        main(["--queries", "300", "--naive-papers", "1", "--passes", "1", "--long-tail", "500"])
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "| stored queries | 300 |" in out
+    assert "| index == naive on measured papers | True |" in out

@@ -1,0 +1,120 @@
+"""Property: the index (presearch + exact shortcuts + verification, before and after a
+snapshot round trip) returns exactly what the naive evaluator returns — same query ids,
+same highlights — on generated queries and papers."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from matching_support import make_paper
+
+from paperbell.matching import MatchIndex
+from paperbell.matching.matcher import AnalyzedPaper
+from paperbell.matching.naive import NaiveMatcher
+
+WORDS = [
+    "lottery",
+    "ticket",
+    "tickets",
+    "fine",
+    "tuning",
+    "finetuning",
+    "rope",
+    "europe",
+    "sparse",
+    "model",
+    "models",
+    "class",
+    "classes",
+    "bias",
+    "pre",
+    "train",
+    "café",
+    "cafe",
+    "alpha",
+    "state",
+    "art",
+    "of",
+    "the",
+    "a",
+    "new",
+]
+SEPS = [" ", " ", " ", "-", ", ", " $\\", "$-", ". "]
+AUTHORS = ["Geoffrey Hinton", "Yann LeCun", "Ada Lovelace"]
+
+
+@st.composite
+def texts(draw: st.DrawFn) -> str:
+    words = draw(st.lists(st.sampled_from(WORDS), max_size=12))
+    out = ""
+    for w in words:
+        w = w.upper() if draw(st.booleans()) and len(w) < 5 else w
+        out += w + draw(st.sampled_from(SEPS))
+    return out.strip()
+
+
+@st.composite
+def papers(draw: st.DrawFn) -> object:
+    return make_paper(
+        draw(texts()),
+        draw(texts()),
+        authors=tuple(draw(st.lists(st.sampled_from(AUTHORS), max_size=2))),
+        categories=tuple(draw(st.lists(st.sampled_from(["cs.LG", "cs.CL"]), max_size=2))),
+        source=draw(st.sampled_from(["hf", "arxiv", "feed"])),
+        upvotes=draw(st.one_of(st.none(), st.integers(0, 20))),
+    )
+
+
+def leaf() -> st.SearchStrategy[str]:
+    word = st.sampled_from(WORDS)
+    return st.one_of(
+        word,
+        word.map(lambda w: w + "s"),
+        st.tuples(word, word).map(lambda t: f'"{t[0]} {t[1]}"'),
+        st.tuples(word, word).map(lambda t: f"{t[0]}-{t[1]}"),
+        st.tuples(word, word, word).map(lambda t: f'"{t[0]} {t[1]} {t[2]}"'),
+        st.sampled_from(["lot*", "fin*", "tra*", "cla*", "pretrain*"]),
+        st.tuples(st.sampled_from(["title:", "abstract:"]), word).map("".join),
+        st.sampled_from(
+            [
+                "author:hinton",
+                'author:"yann lecun"',
+                "author:lec*",
+                "category:cs.LG",
+                "source:hf",
+                "upvotes:>=10",
+                "upvotes:<5",
+            ]
+        ),
+    )
+
+
+queries = st.recursive(
+    leaf(),
+    lambda inner: st.one_of(
+        st.tuples(inner, inner).map(lambda t: f"{t[0]} {t[1]}"),
+        st.tuples(inner, inner).map(lambda t: f"({t[0]}) OR ({t[1]})"),
+        st.tuples(inner, inner).map(lambda t: f"{t[0]} OR {t[1]}"),
+        st.tuples(inner, inner).map(lambda t: f"{t[0]} -({t[1]})"),
+        st.tuples(inner, inner).map(lambda t: f"{t[0]} AND NOT {t[1]}"),
+    ),
+    max_leaves=5,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(qs=st.lists(queries, min_size=1, max_size=25), ps=st.lists(papers(), min_size=1, max_size=4))
+def test_index_agrees_with_naive(qs: list[str], ps: list[object]) -> None:
+    pairs = [(f"q{i}", q) for i, q in enumerate(qs)]
+    naive = NaiveMatcher(pairs)
+    index = MatchIndex.build(pairs)
+    loaded = MatchIndex.from_snapshot(index.to_snapshot())
+    # an index that was changed after loading (overlay path) must agree too
+    mutated = MatchIndex.build(pairs[: len(pairs) // 2])
+    for qid, q in pairs[len(pairs) // 2 :]:
+        mutated.add(qid, q)
+    for p in ps:
+        want = naive.match(AnalyzedPaper(p))  # type: ignore[arg-type]
+        assert index.match(AnalyzedPaper(p)) == want  # type: ignore[arg-type]
+        assert loaded.match(p) == want  # type: ignore[arg-type]
+        assert mutated.match(p) == want  # type: ignore[arg-type]
