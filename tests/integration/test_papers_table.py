@@ -12,8 +12,13 @@ from paperbell.storage.papers import PaperRepository
 
 def _papers() -> list[Paper]:
     return [
-        Paper(id="2502.08441", title="Better Embeddings with Coupled Adam", source="arxiv",
-              categories=("cs.LG",), version=2),
+        Paper(
+            id="2502.08441",
+            title="Better Embeddings with Coupled Adam",
+            source="arxiv",
+            categories=("cs.LG",),
+            version=2,
+        ),
         Paper(id="2403.00071", title="Resonance RoPE", source="arxiv", categories=("cs.CL",)),
     ]
 

@@ -10,8 +10,7 @@ import pytest
 from paperbell.cli import main
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "pipeline" / "arxiv_rss_cs.LG.xml"
-KEYS = {"id", "title", "abstract", "authors", "url", "published", "source", "categories",
-        "upvotes"}
+KEYS = {"id", "title", "abstract", "authors", "url", "published", "source", "categories", "upvotes"}
 
 
 def test_fetch_json_prints_one_object_per_paper(capsys):
@@ -27,8 +26,9 @@ def test_fetch_json_prints_one_object_per_paper(capsys):
 
 
 def test_match_json_lists_matching_papers_with_queries_and_highlights(capsys):
-    code = main(["match", str(FIXTURE), "--query", "RoPE", "--query", "collaborative filtering",
-                 "--json"])
+    code = main(
+        ["match", str(FIXTURE), "--query", "RoPE", "--query", "collaborative filtering", "--json"]
+    )
     assert code == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [(r["id"], r["queries"]) for r in rows] == [

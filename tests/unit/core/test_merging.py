@@ -30,10 +30,15 @@ def test_unchanged_sighting_needs_no_write():
 
 def test_new_facts_are_enrichments():
     stored = {"paper_id": "2502.08441", "categories": ["cs.LG"], "version": 1, "sources": {"arxiv"}}
-    changes = enrichment(stored, _paper(source="hf", categories=("cs.LG", "cs.CL"), version=2,
-                                        upvotes=5))
-    assert changes == {"upvotes": 5, "version": 2, "categories": ["cs.LG", "cs.CL"],
-                       "sources": {"arxiv", "hf"}}
+    changes = enrichment(
+        stored, _paper(source="hf", categories=("cs.LG", "cs.CL"), version=2, upvotes=5)
+    )
+    assert changes == {
+        "upvotes": 5,
+        "version": 2,
+        "categories": ["cs.LG", "cs.CL"],
+        "sources": {"arxiv", "hf"},
+    }
 
 
 def test_an_older_version_is_not_an_enrichment():

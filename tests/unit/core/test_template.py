@@ -80,8 +80,13 @@ def test_no_parameter_default_looks_like_a_secret():
 def test_environment_resolves_to_local_resources():
     stack = LocalStack(ROOT / "template.yaml", parameters={"SenderAddress": "a@b.org"})
     stack.physical = {
-        lid: {"Ref": f"local-{lid}", "Arn": f"arn:{lid}", "StreamArn": "s", "QueueUrl": "u",
-              "QueueName": "q"}
+        lid: {
+            "Ref": f"local-{lid}",
+            "Arn": f"arn:{lid}",
+            "StreamArn": "s",
+            "QueueUrl": "u",
+            "QueueName": "q",
+        }
         for lid in RESOURCES
     }
     env = stack.function_environment("MailFunction")
@@ -89,3 +94,10 @@ def test_environment_resolves_to_local_resources():
     assert env["SENDER_ADDRESS"] == "a@b.org"
     assert env["REPLY_TO_ADDRESS"] == ""  # Fn::If on an empty parameter
     assert env["SOURCES"] == TEMPLATE["Parameters"]["Sources"]["Default"]
+
+
+def test_committed_sam_env_file_matches_the_template():
+    from paperbell.local.sam_env import default_env_file_text
+
+    committed = (ROOT / "events" / "env.json").read_text(encoding="utf-8")
+    assert committed == default_env_file_text(), "regenerate events/env.json (see README)"

@@ -123,7 +123,7 @@ def test_connection_refused_is_a_feed_error(fake_time: FakeTime) -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     with HttpFetcher(max_retries=1, sleep=fake_time.sleep, clock=fake_time.clock) as fetcher, \
-            pytest.raises(FeedError, match="could not connect to 127.0.0.1"):
+            pytest.raises(FeedError, match=r"could not connect to 127\.0\.0\.1"):
         fetcher.get(f"http://127.0.0.1:{port}/feed")
     assert len(fake_time.sleeps) == 1
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date
 from urllib.parse import urlsplit
 
+from paperbell.matching import snippet
+from paperbell.matching.matcher import merge_spans
 from paperbell.models import Paper, Subscriber
 
 KINDS = ("digest", "empty-note")
@@ -168,22 +170,20 @@ def safe_url(url: str | None) -> str | None:
 
 
 def clean_spans(text: str, spans: Iterable[Sequence[int]]) -> list[Span]:
-    """Spans clipped to ``text``, trimmed of surrounding whitespace, sorted, non-empty and
-    non-overlapping (overlapping or touching spans are merged)."""
-    result: list[Span] = []
-    for span in sorted((int(s[0]), int(s[1])) for s in spans if len(s) == 2):
-        start, end = max(span[0], 0), min(span[1], len(text))
+    """Spans clipped to ``text`` and trimmed of surrounding whitespace, then sorted and
+    merged; tolerant of stored spans that no longer fit (lists, Decimals, out of range)."""
+    clipped: list[Span] = []
+    for span in spans:
+        if len(span) != 2:
+            continue
+        start, end = max(int(span[0]), 0), min(int(span[1]), len(text))
         while start < end and text[start].isspace():
             start += 1
         while end > start and text[end - 1].isspace():
             end -= 1
-        if start >= end:
-            continue
-        if result and start <= result[-1][1]:
-            result[-1] = (result[-1][0], max(result[-1][1], end))
-        else:
-            result.append((start, end))
-    return result
+        if start < end:
+            clipped.append((start, end))
+    return list(merge_spans(clipped))
 
 
 def split_marked(text: str, spans: Iterable[Sequence[int]]) -> list[tuple[str, bool]]:
@@ -245,8 +245,6 @@ def code_link(paper: Paper) -> tuple[str, int | None] | None:
 def abstract_snippet(entry: DigestEntry, width: int = SNIPPET_WIDTH) -> tuple[str, list[Span]]:
     """A window of the abstract around its first highlighted span, spans re-based into
     the window; the start of the abstract when only the title matched."""
-    from paperbell.matching import snippet
-
     abstract = entry.paper.abstract
     if not abstract.strip():
         return "", []

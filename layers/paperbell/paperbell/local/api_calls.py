@@ -35,12 +35,16 @@ class ApiCallCounter:
         aws.session().events.unregister("before-call", self._record)
 
     def count(self, service: str, operation: str | None = None) -> int:
-        return sum(n for (svc, op), n in self.calls.items()
-                   if svc == service and (operation is None or op == operation))
+        return sum(
+            n
+            for (svc, op), n in self.calls.items()
+            if svc == service and (operation is None or op == operation)
+        )
 
     def dynamodb_writes(self) -> int:
-        return sum(n for (svc, op), n in self.calls.items()
-                   if svc == "dynamodb" and op in WRITE_OPERATIONS)
+        return sum(
+            n for (svc, op), n in self.calls.items() if svc == "dynamodb" and op in WRITE_OPERATIONS
+        )
 
     def reset(self) -> None:
         self.calls.clear()

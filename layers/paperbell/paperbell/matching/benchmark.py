@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import itertools
 import json
 import random
 import statistics
@@ -201,7 +202,7 @@ class QueryGenerator:
                 for w in words:
                     if self._content(w):
                         counts[w] = counts.get(w, 0) + 1
-                for a, b in zip(words, words[1:], strict=False):
+                for a, b in itertools.pairwise(words):
                     if self._content(a) and self._content(b):
                         pairs[(a, b)] = pairs.get((a, b), 0) + 1
             for name in p.authors:

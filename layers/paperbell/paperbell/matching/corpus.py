@@ -9,26 +9,28 @@ from __future__ import annotations
 
 PAPERS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], str, int | None], ...] = (
     (
-        "Reprogramming under constraints: Revisiting efficient and reliable transferability of "
-        "lottery tickets",
-        "In the era of foundation models with huge pre-training budgets, the downstream tasks have "
-        "been shifted to the narrative of efficient and fast adaptation. For classification-based "
-        "tasks in the domain of computer vision, the two most efficient approaches have been linear "
-        "probing (LP) and visual prompting/reprogramming (VP); the former aims to learn a classifier "
-        "in the form of a linear head on the features extracted by the pre-trained model, while the "
-        "latter maps the input data to the domain of the source data on which the model was "
-        "originally pre-trained on. Although extensive studies have demonstrated the differences "
-        "between LP and VP in terms of downstream performance, we explore the capabilities of the "
-        "two aforementioned methods via the sparsity axis: (a) Data sparsity: the impact of few-shot "
-        "adaptation and (b) Model sparsity: the impact of lottery tickets (LT). We demonstrate that "
-        "LT are not universal reprogrammers, i.e., for certain target datasets, reprogramming an LT "
-        "yields significantly lower performance than the reprogrammed dense model although their "
-        "corresponding upstream performance is similar. Further, we demonstrate that the calibration "
-        "of dense models is always superior to that of their lottery ticket counterparts under both "
-        "LP and VP regimes. Our empirical study opens a new avenue of research into VP for sparse "
-        "models and encourages further understanding of the performance beyond the accuracy achieved "
-        "by VP under constraints of sparsity. Code and logs can be accessed at "
-        "https://github.com/landskape-ai/Reprogram_LT.",
+        "Reprogramming under constraints: Revisiting efficient and reliable "
+        "transferability of lottery tickets",
+        "In the era of foundation models with huge pre-training budgets, the downstream "
+        "tasks have been shifted to the narrative of efficient and fast adaptation. For "
+        "classification-based tasks in the domain of computer vision, the two most "
+        "efficient approaches have been linear probing (LP) and visual "
+        "prompting/reprogramming (VP); the former aims to learn a classifier in the form "
+        "of a linear head on the features extracted by the pre-trained model, while the "
+        "latter maps the input data to the domain of the source data on which the model "
+        "was originally pre-trained on. Although extensive studies have demonstrated the "
+        "differences between LP and VP in terms of downstream performance, we explore the "
+        "capabilities of the two aforementioned methods via the sparsity axis: (a) Data "
+        "sparsity: the impact of few-shot adaptation and (b) Model sparsity: the impact of "
+        "lottery tickets (LT). We demonstrate that LT are not universal reprogrammers, "
+        "i.e., for certain target datasets, reprogramming an LT yields significantly lower "
+        "performance than the reprogrammed dense model although their corresponding "
+        "upstream performance is similar. Further, we demonstrate that the calibration of "
+        "dense models is always superior to that of their lottery ticket counterparts "
+        "under both LP and VP regimes. Our empirical study opens a new avenue of research "
+        "into VP for sparse models and encourages further understanding of the performance "
+        "beyond the accuracy achieved by VP under constraints of sparsity. Code and logs "
+        "can be accessed at https://github.com/landskape-ai/Reprogram_LT.",
         (),
         (),
         "hf",
@@ -36,12 +38,13 @@ PAPERS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], str, int | None]
     ),
     (
         "Better Embeddings with Coupled Adam",
-        "Despite their remarkable capabilities, LLMs learn word representations that exhibit the "
-        "undesirable yet poorly understood feature of anisotropy. In this paper, we argue that the "
-        "second moment in Adam is a cause of anisotropic embeddings, and suggest a modified "
-        "optimizer called Coupled Adam to mitigate the problem. Our experiments demonstrate that "
-        "Coupled Adam significantly improves the quality of embeddings, while also leading to better "
-        "upstream and downstream performance on large enough datasets.",
+        "Despite their remarkable capabilities, LLMs learn word representations that "
+        "exhibit the undesirable yet poorly understood feature of anisotropy. In this "
+        "paper, we argue that the second moment in Adam is a cause of anisotropic "
+        "embeddings, and suggest a modified optimizer called Coupled Adam to mitigate the "
+        "problem. Our experiments demonstrate that Coupled Adam significantly improves the "
+        "quality of embeddings, while also leading to better upstream and downstream "
+        "performance on large enough datasets.",
         (),
         (),
         "hf",
@@ -49,21 +52,22 @@ PAPERS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], str, int | None]
     ),
     (
         "Aging with GRACE: Lifelong Model Editing with Discrete Key-Value Adaptors",
-        "Large pre-trained models decay over long-term deployment as input distributions shift, user "
-        "requirements change, or crucial knowledge gaps are discovered. Recently, model editors have "
-        "been proposed to modify a model's behavior by adjusting its weights during deployment. "
-        "However, when editing the same model multiple times, these approaches quickly decay a "
-        "model's performance on upstream data and forget how to fix previous errors. We propose and "
-        "study a novel Lifelong Model Editing setting, where streaming errors are identified for a "
-        "deployed model and we update the model to correct its predictions without influencing "
-        "unrelated inputs without access to training edits, exogenous datasets, or any upstream data "
-        "for the edited model. To approach this problem, we introduce General Retrieval Adaptors for "
-        "Continual Editing, or GRACE, which learns to cache a chosen layer's activations in an "
-        "adaptive codebook as edits stream in, leaving original model weights frozen. GRACE can thus "
-        "edit models thousands of times in a row using only streaming errors, without influencing "
-        "unrelated inputs. Experimentally, we show that GRACE improves over recent alternatives and "
-        "generalizes to unseen inputs. Our code is available at "
-        "https://www.github.com/thartvigsen/grace.",
+        "Large pre-trained models decay over long-term deployment as input distributions "
+        "shift, user requirements change, or crucial knowledge gaps are discovered. "
+        "Recently, model editors have been proposed to modify a model's behavior by "
+        "adjusting its weights during deployment. However, when editing the same model "
+        "multiple times, these approaches quickly decay a model's performance on upstream "
+        "data and forget how to fix previous errors. We propose and study a novel Lifelong "
+        "Model Editing setting, where streaming errors are identified for a deployed model "
+        "and we update the model to correct its predictions without influencing unrelated "
+        "inputs without access to training edits, exogenous datasets, or any upstream data "
+        "for the edited model. To approach this problem, we introduce General Retrieval "
+        "Adaptors for Continual Editing, or GRACE, which learns to cache a chosen layer's "
+        "activations in an adaptive codebook as edits stream in, leaving original model "
+        "weights frozen. GRACE can thus edit models thousands of times in a row using only "
+        "streaming errors, without influencing unrelated inputs. Experimentally, we show "
+        "that GRACE improves over recent alternatives and generalizes to unseen inputs. "
+        "Our code is available at https://www.github.com/thartvigsen/grace.",
         (),
         (),
         "hf",
@@ -71,23 +75,25 @@ PAPERS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], str, int | None]
     ),
     (
         "Scaling Laws for Downstream Task Performance of Large Language Models",
-        "Scaling laws provide important insights that can guide the design of large language models "
-        "(LLMs). Existing work has primarily focused on studying scaling laws for pretraining "
-        "(upstream) loss. However, in transfer learning settings, in which LLMs are pretrained on an "
-        "unsupervised dataset and then finetuned on a downstream task, we often also care about the "
-        "downstream performance. In this work, we study the scaling behavior in a transfer learning "
-        "setting, where LLMs are finetuned for machine translation tasks. Specifically, we "
-        "investigate how the choice of the pretraining data and its size affect downstream "
-        "performance (translation quality) as judged by two metrics: downstream cross-entropy and "
-        "BLEU score. Our experiments indicate that the size of the finetuning dataset and the "
-        "distribution alignment between the pretraining and downstream data significantly influence "
-        "the scaling behavior. With sufficient alignment, both downstream cross-entropy and BLEU "
-        "score improve monotonically with more pretraining data. In such cases, we show that it is "
-        "possible to predict the downstream BLEU score with good accuracy using a log-law. However, "
-        "there are also cases where moderate misalignment causes the BLEU score to fluctuate or get "
-        "worse with more pretraining, whereas downstream cross-entropy monotonically improves. By "
-        "analyzing these observations, we provide new practical insights for choosing appropriate "
-        "pretraining data.",
+        "Scaling laws provide important insights that can guide the design of large "
+        "language models (LLMs). Existing work has primarily focused on studying scaling "
+        "laws for pretraining (upstream) loss. However, in transfer learning settings, in "
+        "which LLMs are pretrained on an unsupervised dataset and then finetuned on a "
+        "downstream task, we often also care about the downstream performance. In this "
+        "work, we study the scaling behavior in a transfer learning setting, where LLMs "
+        "are finetuned for machine translation tasks. Specifically, we investigate how the "
+        "choice of the pretraining data and its size affect downstream performance "
+        "(translation quality) as judged by two metrics: downstream cross-entropy and BLEU "
+        "score. Our experiments indicate that the size of the finetuning dataset and the "
+        "distribution alignment between the pretraining and downstream data significantly "
+        "influence the scaling behavior. With sufficient alignment, both downstream "
+        "cross-entropy and BLEU score improve monotonically with more pretraining data. In "
+        "such cases, we show that it is possible to predict the downstream BLEU score with "
+        "good accuracy using a log-law. However, there are also cases where moderate "
+        "misalignment causes the BLEU score to fluctuate or get worse with more "
+        "pretraining, whereas downstream cross-entropy monotonically improves. By "
+        "analyzing these observations, we provide new practical insights for choosing "
+        "appropriate pretraining data.",
         (),
         (),
         "hf",
@@ -95,20 +101,21 @@ PAPERS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], str, int | None]
     ),
     (
         "ViM: Vision Middleware for Unified Downstream Transferring",
-        "Foundation models are pre-trained on massive data and transferred to downstream tasks via "
-        "fine-tuning. This work presents Vision Middleware (ViM), a new learning paradigm that "
-        "targets unified transferring from a single foundation model to a variety of downstream "
-        "tasks. ViM consists of a zoo of lightweight plug-in modules, each of which is independently "
-        "learned on a midstream dataset with a shared frozen backbone. Downstream tasks can then "
-        "benefit from an adequate aggregation of the module zoo thanks to the rich knowledge "
-        "inherited from midstream tasks. There are three major advantages of such a design. From the "
-        "efficiency aspect, the upstream backbone can be trained only once and reused for all "
-        "downstream tasks without tuning. From the scalability aspect, we can easily append "
-        "additional modules to ViM with no influence on existing modules. From the performance "
-        "aspect, ViM can include as many midstream tasks as possible, narrowing the task gap between "
-        "upstream and downstream. Considering these benefits, we believe that ViM, which the "
-        "community could maintain and develop together, would serve as a powerful tool to assist "
-        "foundation models.",
+        "Foundation models are pre-trained on massive data and transferred to downstream "
+        "tasks via fine-tuning. This work presents Vision Middleware (ViM), a new learning "
+        "paradigm that targets unified transferring from a single foundation model to a "
+        "variety of downstream tasks. ViM consists of a zoo of lightweight plug-in "
+        "modules, each of which is independently learned on a midstream dataset with a "
+        "shared frozen backbone. Downstream tasks can then benefit from an adequate "
+        "aggregation of the module zoo thanks to the rich knowledge inherited from "
+        "midstream tasks. There are three major advantages of such a design. From the "
+        "efficiency aspect, the upstream backbone can be trained only once and reused for "
+        "all downstream tasks without tuning. From the scalability aspect, we can easily "
+        "append additional modules to ViM with no influence on existing modules. From the "
+        "performance aspect, ViM can include as many midstream tasks as possible, "
+        "narrowing the task gap between upstream and downstream. Considering these "
+        "benefits, we believe that ViM, which the community could maintain and develop "
+        "together, would serve as a powerful tool to assist foundation models.",
         (),
         (),
         "hf",
@@ -116,20 +123,22 @@ PAPERS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], str, int | None]
     ),
     (
         "Resonance RoPE: Improving Context Length Generalization of Large Language Models",
-        "This paper addresses the challenge of train-short-test-long (TSTL) scenarios in Large "
-        "Language Models (LLMs) equipped with Rotary Position Embedding (RoPE), where models "
-        "pre-trained on shorter sequences face difficulty with out-of-distribution (OOD) token "
-        "positions in longer sequences. We introduce Resonance RoPE, a novel approach designed to "
-        "narrow the generalization gap in TSTL scenarios by refining the interpolation of RoPE "
-        "features for OOD positions, significantly improving the model performance without "
-        "additional online computational costs. Furthermore, we present PosGen, a new synthetic "
-        "benchmark specifically designed for fine-grained behavior analysis in TSTL scenarios, "
-        "aiming to isolate the constantly increasing difficulty of token generation on long contexts "
-        "from the challenges of recognizing new token positions. Our experiments on synthetic tasks "
-        "show that after applying Resonance RoPE, Transformers recognize OOD position better and "
-        "more robustly. Our extensive LLM experiments also show superior performance after applying "
-        "Resonance RoPE to the current state-of-the-art RoPE scaling method, YaRN, on both upstream "
-        "language modeling tasks and a variety of downstream long-text applications.",
+        "This paper addresses the challenge of train-short-test-long (TSTL) scenarios in "
+        "Large Language Models (LLMs) equipped with Rotary Position Embedding (RoPE), "
+        "where models pre-trained on shorter sequences face difficulty with "
+        "out-of-distribution (OOD) token positions in longer sequences. We introduce "
+        "Resonance RoPE, a novel approach designed to narrow the generalization gap in "
+        "TSTL scenarios by refining the interpolation of RoPE features for OOD positions, "
+        "significantly improving the model performance without additional online "
+        "computational costs. Furthermore, we present PosGen, a new synthetic benchmark "
+        "specifically designed for fine-grained behavior analysis in TSTL scenarios, "
+        "aiming to isolate the constantly increasing difficulty of token generation on "
+        "long contexts from the challenges of recognizing new token positions. Our "
+        "experiments on synthetic tasks show that after applying Resonance RoPE, "
+        "Transformers recognize OOD position better and more robustly. Our extensive LLM "
+        "experiments also show superior performance after applying Resonance RoPE to the "
+        "current state-of-the-art RoPE scaling method, YaRN, on both upstream language "
+        "modeling tasks and a variety of downstream long-text applications.",
         (),
         (),
         "hf",
@@ -137,25 +146,28 @@ PAPERS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], str, int | None]
     ),
     (
         "Rethinking Supervised Pre-training for Better Downstream Transferring",
-        "The pretrain-finetune paradigm has shown outstanding performance on many applications of "
-        "deep learning, where a model is pre-trained on a upstream large dataset (e.g. ImageNet), "
-        "and is then fine-tuned to different downstream tasks. Though for most cases, the "
-        "pre-training stage is conducted based on supervised methods, recent works on "
-        "self-supervised pre-training have shown powerful transferability and even outperform "
-        "supervised pre-training on multiple downstream tasks. It thus remains an open question how "
-        "to better generalize supervised pre-training model to downstream tasks. In this paper, we "
-        "argue that the worse transferability of existing supervised pre-training methods arise from "
-        "the negligence of valuable intra-class semantic difference. This is because these methods "
-        "tend to push images from the same class close to each other despite of the large diversity "
-        'in their visual contents, a problem to which referred as "overfit of upstream tasks". To '
-        "alleviate this problem, we propose a new supervised pre-training method based on "
-        "Leave-One-Out K-Nearest-Neighbor, or LOOK for short. It relieves the problem of overfitting "
-        "upstream tasks by only requiring each image to share its class label with most of its k "
-        "nearest neighbors, thus allowing each class to exhibit a multi-mode distribution and "
-        "consequentially preserving part of intra-class difference for better transferring to "
-        "downstream tasks. We developed efficient implementation of the proposed method that scales "
-        "well to large datasets. Experimental studies on multiple downstream tasks show that LOOK "
-        "outperforms other state-of-the-art methods for supervised and self-supervised pre-training.",
+        "The pretrain-finetune paradigm has shown outstanding performance on many "
+        "applications of deep learning, where a model is pre-trained on a upstream large "
+        "dataset (e.g. ImageNet), and is then fine-tuned to different downstream tasks. "
+        "Though for most cases, the pre-training stage is conducted based on supervised "
+        "methods, recent works on self-supervised pre-training have shown powerful "
+        "transferability and even outperform supervised pre-training on multiple "
+        "downstream tasks. It thus remains an open question how to better generalize "
+        "supervised pre-training model to downstream tasks. In this paper, we argue that "
+        "the worse transferability of existing supervised pre-training methods arise from "
+        "the negligence of valuable intra-class semantic difference. This is because these "
+        "methods tend to push images from the same class close to each other despite of "
+        "the large diversity in their visual contents, a problem to which referred as "
+        '"overfit of upstream tasks". To alleviate this problem, we propose a new '
+        "supervised pre-training method based on Leave-One-Out K-Nearest-Neighbor, or LOOK "
+        "for short. It relieves the problem of overfitting upstream tasks by only "
+        "requiring each image to share its class label with most of its k nearest "
+        "neighbors, thus allowing each class to exhibit a multi-mode distribution and "
+        "consequentially preserving part of intra-class difference for better transferring "
+        "to downstream tasks. We developed efficient implementation of the proposed method "
+        "that scales well to large datasets. Experimental studies on multiple downstream "
+        "tasks show that LOOK outperforms other state-of-the-art methods for supervised "
+        "and self-supervised pre-training.",
         (),
         (),
         "hf",
@@ -163,18 +175,20 @@ PAPERS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], str, int | None]
     ),
     (
         "Manipulating Transfer Learning for Property Inference",
-        "Transfer learning is a popular method for tuning pretrained (upstream) models for different "
-        "downstream tasks using limited data and computational resources. We study how an adversary "
-        "with control over an upstream model used in transfer learning can conduct property "
-        "inference attacks on a victim's tuned downstream model. For example, to infer the presence "
-        "of images of a specific individual in the downstream training set. We demonstrate attacks "
-        "in which an adversary can manipulate the upstream model to conduct highly effective and "
-        "specific property inference attacks (AUC score > 0.9), without incurring significant "
-        "performance loss on the main task. The main idea of the manipulation is to make the "
-        "upstream model generate activations (intermediate features) with different distributions "
-        "for samples with and without a target property, thus enabling the adversary to distinguish "
-        "easily between downstream models trained with and without training examples that have the "
-        "target property. Our code is available at https://github.com/yulongt23/Transfer-Inference.",
+        "Transfer learning is a popular method for tuning pretrained (upstream) models for "
+        "different downstream tasks using limited data and computational resources. We "
+        "study how an adversary with control over an upstream model used in transfer "
+        "learning can conduct property inference attacks on a victim's tuned downstream "
+        "model. For example, to infer the presence of images of a specific individual in "
+        "the downstream training set. We demonstrate attacks in which an adversary can "
+        "manipulate the upstream model to conduct highly effective and specific property "
+        "inference attacks (AUC score > 0.9), without incurring significant performance "
+        "loss on the main task. The main idea of the manipulation is to make the upstream "
+        "model generate activations (intermediate features) with different distributions "
+        "for samples with and without a target property, thus enabling the adversary to "
+        "distinguish easily between downstream models trained with and without training "
+        "examples that have the target property. Our code is available at "
+        "https://github.com/yulongt23/Transfer-Inference.",
         (),
         (),
         "hf",
@@ -182,23 +196,24 @@ PAPERS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], str, int | None]
     ),
     (
         "Continual Pre-Training of Large Language Models: How to (re)warm your model?",
-        "Large language models (LLMs) are routinely pre-trained on billions of tokens, only to "
-        "restart the process over again once new data becomes available. A much cheaper and more "
-        "efficient solution would be to enable the continual pre-training of these models, i.e. "
-        "updating pre-trained models with new data instead of re-training them from scratch. "
-        "However, the distribution shift induced by novel data typically results in degraded "
-        "performance on past data. Taking a step towards efficient continual pre-training, in this "
-        "work, we examine the effect of different warm-up strategies. Our hypothesis is that the "
-        "learning rate must be re-increased to improve compute efficiency when training on a new "
-        "dataset. We study the warmup phase of models pre-trained on the Pile (upstream data, 300B "
-        "tokens) as we continue to pre-train on SlimPajama (downstream data, 297B tokens), following "
-        "a linear warmup and cosine decay schedule. We conduct all experiments on the Pythia 410M "
-        "language model architecture and evaluate performance through validation perplexity. We "
-        "experiment with different pre-training checkpoints, various maximum learning rates, and "
-        "various warmup lengths. Our results show that while rewarming models first increases the "
-        "loss on upstream and downstream data, in the longer run it improves the downstream "
-        "performance, outperforming models trained from scratchx2013even for a large downstream "
-        "dataset.",
+        "Large language models (LLMs) are routinely pre-trained on billions of tokens, "
+        "only to restart the process over again once new data becomes available. A much "
+        "cheaper and more efficient solution would be to enable the continual pre-training "
+        "of these models, i.e. updating pre-trained models with new data instead of "
+        "re-training them from scratch. However, the distribution shift induced by novel "
+        "data typically results in degraded performance on past data. Taking a step "
+        "towards efficient continual pre-training, in this work, we examine the effect of "
+        "different warm-up strategies. Our hypothesis is that the learning rate must be "
+        "re-increased to improve compute efficiency when training on a new dataset. We "
+        "study the warmup phase of models pre-trained on the Pile (upstream data, 300B "
+        "tokens) as we continue to pre-train on SlimPajama (downstream data, 297B tokens), "
+        "following a linear warmup and cosine decay schedule. We conduct all experiments "
+        "on the Pythia 410M language model architecture and evaluate performance through "
+        "validation perplexity. We experiment with different pre-training checkpoints, "
+        "various maximum learning rates, and various warmup lengths. Our results show that "
+        "while rewarming models first increases the loss on upstream and downstream data, "
+        "in the longer run it improves the downstream performance, outperforming models "
+        "trained from scratchx2013even for a large downstream dataset.",
         (),
         (),
         "hf",
@@ -206,17 +221,19 @@ PAPERS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], str, int | None]
     ),
     (
         "Learning Visual Generative Priors without Text",
-        "Although text-to-image (T2I) models have recently thrived as visual generative priors, "
-        "their reliance on high-quality text-image pairs makes scaling up expensive. We argue that "
-        "grasping the cross-modality alignment is not a necessity for a sound visual generative "
-        "prior, whose focus should be on texture modeling. Such a philosophy inspires us to study "
-        "image-to-image (I2I) generation, where models can learn from in-the-wild images in a "
-        "self-supervised manner. We first develop a pure vision-based training framework, Lumos, and "
-        "confirm the feasibility and the scalability of learning I2I models. We then find that, as "
-        "an upstream task of T2I, our I2I model serves as a more foundational visual prior and "
-        "achieves on-par or better performance than existing T2I models using only 1/10 text-image "
-        "pairs for fine-tuning. We further demonstrate the superiority of I2I priors over T2I priors "
-        "on some text-irrelevant visual generative tasks, like image-to-3D and image-to-video.",
+        "Although text-to-image (T2I) models have recently thrived as visual generative "
+        "priors, their reliance on high-quality text-image pairs makes scaling up "
+        "expensive. We argue that grasping the cross-modality alignment is not a necessity "
+        "for a sound visual generative prior, whose focus should be on texture modeling. "
+        "Such a philosophy inspires us to study image-to-image (I2I) generation, where "
+        "models can learn from in-the-wild images in a self-supervised manner. We first "
+        "develop a pure vision-based training framework, Lumos, and confirm the "
+        "feasibility and the scalability of learning I2I models. We then find that, as an "
+        "upstream task of T2I, our I2I model serves as a more foundational visual prior "
+        "and achieves on-par or better performance than existing T2I models using only "
+        "1/10 text-image pairs for fine-tuning. We further demonstrate the superiority of "
+        "I2I priors over T2I priors on some text-irrelevant visual generative tasks, like "
+        "image-to-3D and image-to-video.",
         (),
         (),
         "hf",
@@ -224,17 +241,19 @@ PAPERS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], str, int | None]
     ),
     (
         "Mispronunciation detection using self-supervised speech representations",
-        "In recent years, self-supervised learning (SSL) models have produced promising results in a "
-        "variety of speech-processing tasks, especially in contexts of data scarcity. In this paper, "
-        "we study the use of SSL models for the task of mispronunciation detection for second "
-        "language learners. We compare two downstream approaches: 1) training the model for phone "
-        "recognition (PR) using native English data, and 2) training a model directly for the target "
-        "task using non-native English data. We compare the performance of these two approaches for "
-        "various SSL representations as well as a representation extracted from a traditional "
-        "DNN-based speech recognition model. We evaluate the models on L2Arctic and EpaDB, two "
-        "datasets of non-native speech annotated with pronunciation labels at the phone level. "
-        "Overall, we find that using a downstream model trained for the target task gives the best "
-        "performance and that most upstream models perform similarly for the task.",
+        "In recent years, self-supervised learning (SSL) models have produced promising "
+        "results in a variety of speech-processing tasks, especially in contexts of data "
+        "scarcity. In this paper, we study the use of SSL models for the task of "
+        "mispronunciation detection for second language learners. We compare two "
+        "downstream approaches: 1) training the model for phone recognition (PR) using "
+        "native English data, and 2) training a model directly for the target task using "
+        "non-native English data. We compare the performance of these two approaches for "
+        "various SSL representations as well as a representation extracted from a "
+        "traditional DNN-based speech recognition model. We evaluate the models on "
+        "L2Arctic and EpaDB, two datasets of non-native speech annotated with "
+        "pronunciation labels at the phone level. Overall, we find that using a downstream "
+        "model trained for the target task gives the best performance and that most "
+        "upstream models perform similarly for the task.",
         (),
         (),
         "hf",
@@ -242,25 +261,28 @@ PAPERS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], str, int | None]
     ),
     (
         "Data Cards: Purposeful and Transparent Dataset Documentation for Responsible AI",
-        "As research and industry moves towards large-scale models capable of numerous downstream "
-        "tasks, the complexity of understanding multi-modal datasets that give nuance to models "
-        "rapidly increases. A clear and thorough understanding of a dataset's origins, development, "
-        "intent, ethical considerations and evolution becomes a necessary step for the responsible "
-        "and informed deployment of models, especially those in people-facing contexts and high-risk "
-        "domains. However, the burden of this understanding often falls on the intelligibility, "
-        "conciseness, and comprehensiveness of the documentation. It requires consistency and "
-        "comparability across the documentation of all datasets involved, and as such documentation "
-        "must be treated as a user-centric product in and of itself. In this paper, we propose Data "
-        "Cards for fostering transparent, purposeful and human-centered documentation of datasets "
-        "within the practical contexts of industry and research. Data Cards are structured summaries "
-        "of essential facts about various aspects of ML datasets needed by stakeholders across a "
-        "dataset's lifecycle for responsible AI development. These summaries provide explanations of "
-        "processes and rationales that shape the data and consequently the models, such as upstream "
-        "sources, data collection and annotation methods; training and evaluation methods, intended "
-        "use; or decisions affecting model performance. We also present frameworks that ground Data "
-        "Cards in real-world utility and human-centricity. Using two case studies, we report on "
-        "desirable characteristics that support adoption across domains, organizational structures, "
-        "and audience groups. Finally, we present lessons learned from deploying over 20 Data Cards.",
+        "As research and industry moves towards large-scale models capable of numerous "
+        "downstream tasks, the complexity of understanding multi-modal datasets that give "
+        "nuance to models rapidly increases. A clear and thorough understanding of a "
+        "dataset's origins, development, intent, ethical considerations and evolution "
+        "becomes a necessary step for the responsible and informed deployment of models, "
+        "especially those in people-facing contexts and high-risk domains. However, the "
+        "burden of this understanding often falls on the intelligibility, conciseness, and "
+        "comprehensiveness of the documentation. It requires consistency and comparability "
+        "across the documentation of all datasets involved, and as such documentation must "
+        "be treated as a user-centric product in and of itself. In this paper, we propose "
+        "Data Cards for fostering transparent, purposeful and human-centered documentation "
+        "of datasets within the practical contexts of industry and research. Data Cards "
+        "are structured summaries of essential facts about various aspects of ML datasets "
+        "needed by stakeholders across a dataset's lifecycle for responsible AI "
+        "development. These summaries provide explanations of processes and rationales "
+        "that shape the data and consequently the models, such as upstream sources, data "
+        "collection and annotation methods; training and evaluation methods, intended use; "
+        "or decisions affecting model performance. We also present frameworks that ground "
+        "Data Cards in real-world utility and human-centricity. Using two case studies, we "
+        "report on desirable characteristics that support adoption across domains, "
+        "organizational structures, and audience groups. Finally, we present lessons "
+        "learned from deploying over 20 Data Cards.",
         (),
         (),
         "hf",
@@ -268,19 +290,21 @@ PAPERS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], str, int | None]
     ),
     (
         "How Well Do Sparse Imagenet Models Transfer?",
-        'Transfer learning is a classic paradigm by which models pretrained on large "upstream" '
-        'datasets are adapted to yield good results on "downstream" specialized datasets. Generally, '
-        'more accurate models on the "upstream" dataset tend to provide better transfer accuracy '
-        '"downstream". In this work, we perform an in-depth investigation of this phenomenon in the '
-        "context of convolutional neural networks (CNNs) trained on the ImageNet dataset, which have "
-        "been pruned - that is, compressed by sparsifying their connections. We consider transfer "
-        "using unstructured pruned models obtained by applying several state-of-the-art pruning "
+        "Transfer learning is a classic paradigm by which models pretrained on large "
+        '"upstream" datasets are adapted to yield good results on "downstream" specialized '
+        'datasets. Generally, more accurate models on the "upstream" dataset tend to '
+        'provide better transfer accuracy "downstream". In this work, we perform an '
+        "in-depth investigation of this phenomenon in the context of convolutional neural "
+        "networks (CNNs) trained on the ImageNet dataset, which have been pruned - that "
+        "is, compressed by sparsifying their connections. We consider transfer using "
+        "unstructured pruned models obtained by applying several state-of-the-art pruning "
         "methods, including magnitude-based, second-order, re-growth, lottery-ticket, and "
-        "regularization approaches, in the context of twelve standard transfer tasks. In a nutshell, "
-        "our study shows that sparse models can match or even outperform the transfer performance of "
-        "dense models, even at high sparsities, and, while doing so, can lead to significant "
-        "inference and even training speedups. At the same time, we observe and analyze significant "
-        "differences in the behaviour of different pruning methods.",
+        "regularization approaches, in the context of twelve standard transfer tasks. In a "
+        "nutshell, our study shows that sparse models can match or even outperform the "
+        "transfer performance of dense models, even at high sparsities, and, while doing "
+        "so, can lead to significant inference and even training speedups. At the same "
+        "time, we observe and analyze significant differences in the behaviour of "
+        "different pruning methods.",
         (),
         (),
         "hf",
@@ -288,55 +312,60 @@ PAPERS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], str, int | None]
     ),
     (
         "Unveiling Downstream Performance Scaling of LLMs: A Clustering-Based Perspective",
-        "The rapid advancements in computing dramatically increase the scale and cost of training "
-        "Large Language Models (LLMs). Accurately predicting downstream task performance prior to "
-        "model training is crucial for efficient resource allocation, yet remains challenging due to "
-        'two primary constraints: (1) the "emergence phenomenon", wherein downstream performance '
-        "metrics become meaningful only after extensive training, which limits the ability to use "
-        "smaller models for prediction; (2) Uneven task difficulty distributions and the absence of "
-        "consistent scaling laws, resulting in substantial metric variability. Existing performance "
-        "prediction methods suffer from limited accuracy and reliability, thereby impeding the "
-        "assessment of potential LLM capabilities. To address these challenges, we propose a "
-        "Clustering-On-Difficulty (COD) downstream performance prediction framework. COD first "
-        "constructs a predictable support subset by clustering tasks based on difficulty features, "
-        "strategically excluding non-emergent and non-scalable clusters. The scores on the selected "
-        "subset serve as effective intermediate predictors of downstream performance on the full "
-        "evaluation set. With theoretical support, we derive a mapping function that transforms "
-        "performance metrics from the predictable subset to the full evaluation set, thereby "
-        "ensuring accurate extrapolation of LLM downstream performance. The proposed method has been "
-        "applied to predict performance scaling for a 70B LLM, providing actionable insights for "
-        "training resource allocation and assisting in monitoring the training process. Notably, COD "
-        "achieves remarkable predictive accuracy on the 70B LLM by leveraging an ensemble of small "
-        "models, demonstrating an absolute mean deviation of 1.36% across eight important LLM "
-        "evaluation benchmarks.",
+        "The rapid advancements in computing dramatically increase the scale and cost of "
+        "training Large Language Models (LLMs). Accurately predicting downstream task "
+        "performance prior to model training is crucial for efficient resource allocation, "
+        'yet remains challenging due to two primary constraints: (1) the "emergence '
+        'phenomenon", wherein downstream performance metrics become meaningful only after '
+        "extensive training, which limits the ability to use smaller models for "
+        "prediction; (2) Uneven task difficulty distributions and the absence of "
+        "consistent scaling laws, resulting in substantial metric variability. Existing "
+        "performance prediction methods suffer from limited accuracy and reliability, "
+        "thereby impeding the assessment of potential LLM capabilities. To address these "
+        "challenges, we propose a Clustering-On-Difficulty (COD) downstream performance "
+        "prediction framework. COD first constructs a predictable support subset by "
+        "clustering tasks based on difficulty features, strategically excluding "
+        "non-emergent and non-scalable clusters. The scores on the selected subset serve "
+        "as effective intermediate predictors of downstream performance on the full "
+        "evaluation set. With theoretical support, we derive a mapping function that "
+        "transforms performance metrics from the predictable subset to the full evaluation "
+        "set, thereby ensuring accurate extrapolation of LLM downstream performance. The "
+        "proposed method has been applied to predict performance scaling for a 70B LLM, "
+        "providing actionable insights for training resource allocation and assisting in "
+        "monitoring the training process. Notably, COD achieves remarkable predictive "
+        "accuracy on the 70B LLM by leveraging an ensemble of small models, demonstrating "
+        "an absolute mean deviation of 1.36% across eight important LLM evaluation "
+        "benchmarks.",
         (),
         (),
         "hf",
         None,
     ),
     (
-        "Why Has Predicting Downstream Capabilities of Frontier AI Models with Scale Remained "
-        "Elusive?",
-        "Predictable behavior from scaling advanced AI systems is an extremely desirable property. "
-        "Although a well-established literature exists on how pretraining performance scales, the "
-        "literature on how particular downstream capabilities scale is significantly muddier. In "
-        "this work, we take a step back and ask: why has predicting specific downstream capabilities "
-        "with scale remained elusive? While many factors are certainly responsible, we identify a "
-        "new factor that makes modeling scaling behavior on widely used multiple-choice "
-        "question-answering benchmarks challenging. Using five model families and twelve "
-        "well-established multiple-choice benchmarks, we show that downstream performance is "
-        "computed from negative log likelihoods via a sequence of transformations that progressively "
-        "degrade the statistical relationship between performance and scale. We then reveal the "
-        "mechanism causing this degradation: downstream metrics require comparing the correct choice "
-        "against a small number of specific incorrect choices, meaning accurately predicting "
-        "downstream capabilities requires predicting not just how probability mass concentrates on "
-        "the correct choice with scale, but also how probability mass fluctuates on specific "
-        "incorrect choices with scale. We empirically study how probability mass on the correct "
-        "choice co-varies with probability mass on incorrect choices with increasing compute, "
-        "suggesting that scaling laws for incorrect choices might be achievable. Our work also "
-        "explains why pretraining scaling laws are commonly regarded as more predictable than "
-        "downstream capabilities and contributes towards establishing scaling-predictable "
-        "evaluations of frontier AI models.",
+        "Why Has Predicting Downstream Capabilities of Frontier AI Models with Scale "
+        "Remained Elusive?",
+        "Predictable behavior from scaling advanced AI systems is an extremely desirable "
+        "property. Although a well-established literature exists on how pretraining "
+        "performance scales, the literature on how particular downstream capabilities "
+        "scale is significantly muddier. In this work, we take a step back and ask: why "
+        "has predicting specific downstream capabilities with scale remained elusive? "
+        "While many factors are certainly responsible, we identify a new factor that makes "
+        "modeling scaling behavior on widely used multiple-choice question-answering "
+        "benchmarks challenging. Using five model families and twelve well-established "
+        "multiple-choice benchmarks, we show that downstream performance is computed from "
+        "negative log likelihoods via a sequence of transformations that progressively "
+        "degrade the statistical relationship between performance and scale. We then "
+        "reveal the mechanism causing this degradation: downstream metrics require "
+        "comparing the correct choice against a small number of specific incorrect "
+        "choices, meaning accurately predicting downstream capabilities requires "
+        "predicting not just how probability mass concentrates on the correct choice with "
+        "scale, but also how probability mass fluctuates on specific incorrect choices "
+        "with scale. We empirically study how probability mass on the correct choice "
+        "co-varies with probability mass on incorrect choices with increasing compute, "
+        "suggesting that scaling laws for incorrect choices might be achievable. Our work "
+        "also explains why pretraining scaling laws are commonly regarded as more "
+        "predictable than downstream capabilities and contributes towards establishing "
+        "scaling-predictable evaluations of frontier AI models.",
         (),
         (),
         "hf",
@@ -344,49 +373,54 @@ PAPERS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], str, int | None]
     ),
     (
         "On the Relationship Between Explanation and Prediction: A Causal View",
-        "Being able to provide explanations for a model's decision has become a central requirement "
-        "for the development, deployment, and adoption of machine learning models. However, we are "
-        "yet to understand what explanation methods can and cannot do. How do upstream factors such "
-        "as data, model prediction, hyperparameters, and random initialization influence downstream "
-        "explanations? While previous work raised concerns that explanations (E) may have little "
-        "relationship with the prediction (Y), there is a lack of conclusive study to quantify this "
-        "relationship. Our work borrows tools from causal inference to systematically assay this "
-        "relationship. More specifically, we study the relationship between E and Y by measuring the "
-        "treatment effect when intervening on their causal ancestors, i.e., on hyperparameters and "
-        "inputs used to generate saliency-based Es or Ys. Our results suggest that the relationships "
-        "between E and Y is far from ideal. In fact, the gap between 'ideal' case only increase in "
-        "higher-performing models -- models that are likely to be deployed. Our work is a promising "
-        "first step towards providing a quantitative measure of the relationship between E and Y, "
-        "which could also inform the future development of methods for E with a quantitative metric.",
+        "Being able to provide explanations for a model's decision has become a central "
+        "requirement for the development, deployment, and adoption of machine learning "
+        "models. However, we are yet to understand what explanation methods can and cannot "
+        "do. How do upstream factors such as data, model prediction, hyperparameters, and "
+        "random initialization influence downstream explanations? While previous work "
+        "raised concerns that explanations (E) may have little relationship with the "
+        "prediction (Y), there is a lack of conclusive study to quantify this "
+        "relationship. Our work borrows tools from causal inference to systematically "
+        "assay this relationship. More specifically, we study the relationship between E "
+        "and Y by measuring the treatment effect when intervening on their causal "
+        "ancestors, i.e., on hyperparameters and inputs used to generate saliency-based Es "
+        "or Ys. Our results suggest that the relationships between E and Y is far from "
+        "ideal. In fact, the gap between 'ideal' case only increase in higher-performing "
+        "models -- models that are likely to be deployed. Our work is a promising first "
+        "step towards providing a quantitative measure of the relationship between E and "
+        "Y, which could also inform the future development of methods for E with a "
+        "quantitative metric.",
         (),
         (),
         "hf",
         None,
     ),
     (
-        "Performance Scaling via Optimal Transport: Enabling Data Selection from Partially Revealed "
-        "Sources",
+        "Performance Scaling via Optimal Transport: Enabling Data Selection from Partially "
+        "Revealed Sources",
         "Traditionally, data selection has been studied in settings where all samples from "
-        "prospective sources are fully revealed to a machine learning developer. However, in "
-        "practical data exchange scenarios, data providers often reveal only a limited subset of "
-        "samples before an acquisition decision is made. Recently, there have been efforts to fit "
-        "scaling laws that predict model performance at any size and data source composition using "
-        "the limited available samples. However, these scaling functions are black-box, "
-        "computationally expensive to fit, highly susceptible to overfitting, or/and difficult to "
-        "optimize for data selection. This paper proposes a framework called <projektor>, which "
-        "predicts model performance and supports data selection decisions based on partial samples "
-        "of prospective data sources. Our approach distinguishes itself from existing work by "
-        "introducing a novel *two-stage* performance inference process. In the first stage, we "
-        "leverage the Optimal Transport distance to predict the model's performance for any data "
-        "mixture ratio within the range of disclosed data sizes. In the second stage, we extrapolate "
-        "the performance to larger undisclosed data sizes based on a novel parameter-free mapping "
-        "technique inspired by neural scaling laws. We further derive an efficient gradient-based "
-        "method to select data sources based on the projected model performance. Evaluation over a "
-        "diverse range of applications demonstrates that <projektor> significantly improves existing "
-        "performance scaling approaches in terms of both the accuracy of performance inference and "
-        "the computation costs associated with constructing the performance predictor. Also, "
-        "<projektor> outperforms by a wide margin in data selection effectiveness compared to a "
-        "range of other off-the-shelf solutions.",
+        "prospective sources are fully revealed to a machine learning developer. However, "
+        "in practical data exchange scenarios, data providers often reveal only a limited "
+        "subset of samples before an acquisition decision is made. Recently, there have "
+        "been efforts to fit scaling laws that predict model performance at any size and "
+        "data source composition using the limited available samples. However, these "
+        "scaling functions are black-box, computationally expensive to fit, highly "
+        "susceptible to overfitting, or/and difficult to optimize for data selection. This "
+        "paper proposes a framework called <projektor>, which predicts model performance "
+        "and supports data selection decisions based on partial samples of prospective "
+        "data sources. Our approach distinguishes itself from existing work by introducing "
+        "a novel *two-stage* performance inference process. In the first stage, we "
+        "leverage the Optimal Transport distance to predict the model's performance for "
+        "any data mixture ratio within the range of disclosed data sizes. In the second "
+        "stage, we extrapolate the performance to larger undisclosed data sizes based on a "
+        "novel parameter-free mapping technique inspired by neural scaling laws. We "
+        "further derive an efficient gradient-based method to select data sources based on "
+        "the projected model performance. Evaluation over a diverse range of applications "
+        "demonstrates that <projektor> significantly improves existing performance scaling "
+        "approaches in terms of both the accuracy of performance inference and the "
+        "computation costs associated with constructing the performance predictor. Also, "
+        "<projektor> outperforms by a wide margin in data selection effectiveness compared "
+        "to a range of other off-the-shelf solutions.",
         (),
         (),
         "hf",
@@ -394,19 +428,21 @@ PAPERS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], str, int | None]
     ),
     (
         "Collaborative Performance Prediction for Large Language Models",
-        "Comprehensively understanding and accurately predicting the performance of large language "
-        "models across diverse downstream tasks has emerged as a pivotal challenge in NLP research. "
-        "The pioneering scaling law on downstream works demonstrated intrinsic similarities within "
-        "model families and utilized such similarities for performance prediction. However, they "
-        "tend to overlook the similarities between model families and only consider design factors "
-        "listed in the original scaling law. To overcome these limitations, we introduce a novel "
-        "framework, Collaborative Performance Prediction (CPP), which significantly enhances "
-        "prediction accuracy by leveraging the historical performance of various models on "
-        "downstream tasks and other design factors for both model and task. We also collect a "
-        "collaborative data sourced from online platforms containing both historical performance and "
-        "additional design factors. With the support of the collaborative data, CPP not only "
-        "surpasses traditional scaling laws in predicting the performance of scaled LLMs but also "
-        "facilitates a detailed analysis of factor importance, an area previously overlooked.",
+        "Comprehensively understanding and accurately predicting the performance of large "
+        "language models across diverse downstream tasks has emerged as a pivotal "
+        "challenge in NLP research. The pioneering scaling law on downstream works "
+        "demonstrated intrinsic similarities within model families and utilized such "
+        "similarities for performance prediction. However, they tend to overlook the "
+        "similarities between model families and only consider design factors listed in "
+        "the original scaling law. To overcome these limitations, we introduce a novel "
+        "framework, Collaborative Performance Prediction (CPP), which significantly "
+        "enhances prediction accuracy by leveraging the historical performance of various "
+        "models on downstream tasks and other design factors for both model and task. We "
+        "also collect a collaborative data sourced from online platforms containing both "
+        "historical performance and additional design factors. With the support of the "
+        "collaborative data, CPP not only surpasses traditional scaling laws in predicting "
+        "the performance of scaled LLMs but also facilitates a detailed analysis of factor "
+        "importance, an area previously overlooked.",
         (),
         (),
         "hf",
@@ -415,17 +451,19 @@ PAPERS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], str, int | None]
     (
         "Safe Collaborative Filtering",
         "Excellent tail performance is crucial for modern machine learning tasks, such as "
-        "algorithmic fairness, class imbalance, and risk-sensitive decision making, as it ensures "
-        "the effective handling of challenging samples within a dataset. Tail performance is also a "
-        "vital determinant of success for personalized recommender systems to reduce the risk of "
-        'losing users with low satisfaction. This study introduces a "safe" collaborative filtering '
-        "method that prioritizes recommendation quality for less-satisfied users rather than "
-        "focusing on the average performance. Our approach minimizes the conditional value at risk "
-        "(CVaR), which represents the average risk over the tails of users' loss. To overcome "
-        "computational challenges for web-scale recommender systems, we develop a robust yet "
-        "practical algorithm that extends the most scalable method, implicit alternating least "
-        "squares (iALS). Empirical evaluation on real-world datasets demonstrates the excellent tail "
-        "performance of our approach while maintaining competitive computational efficiency.",
+        "algorithmic fairness, class imbalance, and risk-sensitive decision making, as it "
+        "ensures the effective handling of challenging samples within a dataset. Tail "
+        "performance is also a vital determinant of success for personalized recommender "
+        "systems to reduce the risk of losing users with low satisfaction. This study "
+        'introduces a "safe" collaborative filtering method that prioritizes '
+        "recommendation quality for less-satisfied users rather than focusing on the "
+        "average performance. Our approach minimizes the conditional value at risk (CVaR), "
+        "which represents the average risk over the tails of users' loss. To overcome "
+        "computational challenges for web-scale recommender systems, we develop a robust "
+        "yet practical algorithm that extends the most scalable method, implicit "
+        "alternating least squares (iALS). Empirical evaluation on real-world datasets "
+        "demonstrates the excellent tail performance of our approach while maintaining "
+        "competitive computational efficiency.",
         (),
         (),
         "hf",
@@ -433,23 +471,25 @@ PAPERS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], str, int | None]
     ),
     (
         "A Unified Continual Learning Framework with General Parameter-Efficient Tuning",
-        'The "pre-training rightarrow downstream adaptation" presents both new opportunities and '
-        "challenges for Continual Learning (CL). Although the recent state-of-the-art in CL is "
-        "achieved through Parameter-Efficient-Tuning (PET) adaptation paradigm, only prompt has been "
-        "explored, limiting its application to Transformers only. In this paper, we position "
-        "prompting as one instantiation of PET, and propose a unified CL framework with general PET, "
-        "dubbed as Learning-Accumulation-Ensemble (LAE). PET, e.g., using Adapter, LoRA, or Prefix, "
-        "can adapt a pre-trained model to downstream tasks with fewer parameters and resources. "
-        "Given a PET method, our LAE framework incorporates it for CL with three novel designs. 1) "
-        "Learning: the pre-trained model adapts to the new task by tuning an online PET module, "
-        "along with our adaptation speed calibration to align different PET modules, 2) "
-        "Accumulation: the task-specific knowledge learned by the online PET module is accumulated "
-        "into an offline PET module through momentum update, 3) Ensemble: During inference, we "
-        "respectively construct two experts with online/offline PET modules (which are favored by "
-        "the novel/historical tasks) for prediction ensemble. We show that LAE is compatible with a "
-        "battery of PET methods and gains strong CL capability. For example, LAE with Adaptor PET "
-        "surpasses the prior state-of-the-art by 1.3% and 3.6% in last-incremental accuracy on "
-        "CIFAR100 and ImageNet-R datasets, respectively. Code is available at "
+        'The "pre-training rightarrow downstream adaptation" presents both new '
+        "opportunities and challenges for Continual Learning (CL). Although the recent "
+        "state-of-the-art in CL is achieved through Parameter-Efficient-Tuning (PET) "
+        "adaptation paradigm, only prompt has been explored, limiting its application to "
+        "Transformers only. In this paper, we position prompting as one instantiation of "
+        "PET, and propose a unified CL framework with general PET, dubbed as "
+        "Learning-Accumulation-Ensemble (LAE). PET, e.g., using Adapter, LoRA, or Prefix, "
+        "can adapt a pre-trained model to downstream tasks with fewer parameters and "
+        "resources. Given a PET method, our LAE framework incorporates it for CL with "
+        "three novel designs. 1) Learning: the pre-trained model adapts to the new task by "
+        "tuning an online PET module, along with our adaptation speed calibration to align "
+        "different PET modules, 2) Accumulation: the task-specific knowledge learned by "
+        "the online PET module is accumulated into an offline PET module through momentum "
+        "update, 3) Ensemble: During inference, we respectively construct two experts with "
+        "online/offline PET modules (which are favored by the novel/historical tasks) for "
+        "prediction ensemble. We show that LAE is compatible with a battery of PET methods "
+        "and gains strong CL capability. For example, LAE with Adaptor PET surpasses the "
+        "prior state-of-the-art by 1.3% and 3.6% in last-incremental accuracy on CIFAR100 "
+        "and ImageNet-R datasets, respectively. Code is available at "
         "https://github.com/gqk/LAE.",
         (),
         (),
@@ -457,28 +497,30 @@ PAPERS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], str, int | None]
         None,
     ),
     (
-        "Beyond Semantic Similarity: Rethinking Retrieval for Agentic Search via Direct Corpus "
-        "Interaction",
-        "Modern retrieval systems, whether lexical or semantic, expose a corpus through a fixed "
-        "similarity interface that compresses access into a single top-k retrieval step before "
-        "reasoning. This abstraction is efficient, but for agentic search, it becomes a bottleneck: "
-        "exact lexical constraints, sparse clue conjunctions, local context checks, and multi-step "
-        "hypothesis refinement are difficult to implement by calling a conventional off-the-shelf "
-        "retriever, and evidence filtered out early cannot be recovered by stronger downstream "
-        "reasoning. Agentic tasks further exacerbate this limitation because they require agents to "
-        "orchestrate multiple steps, including discovering intermediate entities, combining weak "
-        "clues, and revising the plan after observing partial evidence. To tackle the limitation, we "
-        "study direct corpus interaction (DCI), where an agent searches the raw corpus directly with "
-        "general-purpose terminal tools (e.g., grep, file reads, shell commands, lightweight "
-        "scripts), without any embedding model, vector index, or retrieval API. This approach "
-        "requires no offline indexing and adapts naturally to evolving local corpora. Across IR "
-        "benchmarks and end-to-end agentic search tasks, this simple setup substantially outperforms "
-        "strong sparse, dense, and reranking baselines on several BRIGHT and BEIR datasets, and "
-        "attains strong accuracy on BrowseComp-Plus and multi-hop QA without relying on any "
-        "conventional semantic retriever. Our results indicate that as language agents become "
-        "stronger, retrieval quality depends not only on reasoning ability but also on the "
-        "resolution of the interface through which the model interacts with the corpus, with which "
-        "DCI opens a broader interface-design space for agentic search.",
+        "Beyond Semantic Similarity: Rethinking Retrieval for Agentic Search via Direct "
+        "Corpus Interaction",
+        "Modern retrieval systems, whether lexical or semantic, expose a corpus through a "
+        "fixed similarity interface that compresses access into a single top-k retrieval "
+        "step before reasoning. This abstraction is efficient, but for agentic search, it "
+        "becomes a bottleneck: exact lexical constraints, sparse clue conjunctions, local "
+        "context checks, and multi-step hypothesis refinement are difficult to implement "
+        "by calling a conventional off-the-shelf retriever, and evidence filtered out "
+        "early cannot be recovered by stronger downstream reasoning. Agentic tasks further "
+        "exacerbate this limitation because they require agents to orchestrate multiple "
+        "steps, including discovering intermediate entities, combining weak clues, and "
+        "revising the plan after observing partial evidence. To tackle the limitation, we "
+        "study direct corpus interaction (DCI), where an agent searches the raw corpus "
+        "directly with general-purpose terminal tools (e.g., grep, file reads, shell "
+        "commands, lightweight scripts), without any embedding model, vector index, or "
+        "retrieval API. This approach requires no offline indexing and adapts naturally to "
+        "evolving local corpora. Across IR benchmarks and end-to-end agentic search tasks, "
+        "this simple setup substantially outperforms strong sparse, dense, and reranking "
+        "baselines on several BRIGHT and BEIR datasets, and attains strong accuracy on "
+        "BrowseComp-Plus and multi-hop QA without relying on any conventional semantic "
+        "retriever. Our results indicate that as language agents become stronger, "
+        "retrieval quality depends not only on reasoning ability but also on the "
+        "resolution of the interface through which the model interacts with the corpus, "
+        "with which DCI opens a broader interface-design space for agentic search.",
         (
             "Zhuofeng Li",
             "Haoxiang Zhang",
@@ -506,27 +548,29 @@ PAPERS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], str, int | None]
     ),
     (
         "Continuous Latent Diffusion Language Model",
-        "Large language models have achieved remarkable success under the autoregressive paradigm, "
-        "yet high-quality text generation need not be tied to a fixed left-to-right order. Existing "
-        "alternatives still struggle to jointly achieve generation efficiency, scalable "
-        "representation learning, and effective global semantic modeling. We propose Cola DLM, a "
-        "hierarchical latent diffusion language model that frames text generation through "
-        "hierarchical information decomposition. Cola DLM first learns a stable text-to-latent "
-        "mapping with a Text VAE, then models a global semantic prior in continuous latent space "
-        "with a block-causal DiT, and finally generates text through conditional decoding. From a "
-        "unified Markov-path perspective, its diffusion process performs latent prior transport "
+        "Large language models have achieved remarkable success under the autoregressive "
+        "paradigm, yet high-quality text generation need not be tied to a fixed "
+        "left-to-right order. Existing alternatives still struggle to jointly achieve "
+        "generation efficiency, scalable representation learning, and effective global "
+        "semantic modeling. We propose Cola DLM, a hierarchical latent diffusion language "
+        "model that frames text generation through hierarchical information decomposition. "
+        "Cola DLM first learns a stable text-to-latent mapping with a Text VAE, then "
+        "models a global semantic prior in continuous latent space with a block-causal "
+        "DiT, and finally generates text through conditional decoding. From a unified "
+        "Markov-path perspective, its diffusion process performs latent prior transport "
         "rather than token-level observation recovery, thereby separating global semantic "
         "organization from local textual realization. This design yields a more flexible "
-        "non-autoregressive inductive bias, supports semantic compression and prior fitting in "
-        "continuous space, and naturally extends to other continuous modalities. Through experiments "
-        "spanning 4 research questions, 8 benchmarks, strictly matched ~2B-parameter autoregressive "
-        "and LLaDA baselines, and scaling curves up to about 2000 EFLOPs, we identify an effective "
-        "overall configuration of Cola DLM and verify its strong scaling behavior for text "
-        "generation. Taken together, the results establish hierarchical continuous latent prior "
-        "modeling as a principled alternative to strictly token-level language modeling, where "
+        "non-autoregressive inductive bias, supports semantic compression and prior "
+        "fitting in continuous space, and naturally extends to other continuous "
+        "modalities. Through experiments spanning 4 research questions, 8 benchmarks, "
+        "strictly matched ~2B-parameter autoregressive and LLaDA baselines, and scaling "
+        "curves up to about 2000 EFLOPs, we identify an effective overall configuration of "
+        "Cola DLM and verify its strong scaling behavior for text generation. Taken "
+        "together, the results establish hierarchical continuous latent prior modeling as "
+        "a principled alternative to strictly token-level language modeling, where "
         "generation quality and scaling behavior may better reflect model capability than "
-        "likelihood, while also suggesting a concrete path toward unified modeling across discrete "
-        "text and continuous modalities.",
+        "likelihood, while also suggesting a concrete path toward unified modeling across "
+        "discrete text and continuous modalities.",
         (
             "Hongcan Guo",
             "Qinyu Zhao",
@@ -546,20 +590,21 @@ PAPERS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], str, int | None]
     ),
     (
         "Skill1: Unified Evolution of Skill-Augmented Agents via Reinforcement Learning",
-        "A persistent skill library allows language model agents to reuse successful strategies "
-        "across tasks. Maintaining such a library requires three coupled capabilities. The agent "
-        "selects a relevant skill, utilizes it during execution, and distills new skills from "
-        "experience. Existing methods optimize these capabilities in isolation or with separate "
-        "reward sources, resulting in partial and conflicting evolution. We propose Skill1, a "
-        "framework that trains a single policy to co-evolve skill selection, utilization, and "
-        "distillation toward a shared task-outcome objective. The policy generates a query to search "
-        "the skill library, re-ranks candidates to select one, solves the task conditioned on it, "
+        "A persistent skill library allows language model agents to reuse successful "
+        "strategies across tasks. Maintaining such a library requires three coupled "
+        "capabilities. The agent selects a relevant skill, utilizes it during execution, "
+        "and distills new skills from experience. Existing methods optimize these "
+        "capabilities in isolation or with separate reward sources, resulting in partial "
+        "and conflicting evolution. We propose Skill1, a framework that trains a single "
+        "policy to co-evolve skill selection, utilization, and distillation toward a "
+        "shared task-outcome objective. The policy generates a query to search the skill "
+        "library, re-ranks candidates to select one, solves the task conditioned on it, "
         "and distills a new skill from the trajectory. All learning derives from a single "
-        "task-outcome signal. Its low-frequency trend credits selection and its high-frequency "
-        "variation credits distillation. Experiments on ALFWorld and WebShop show that Skill1 "
-        "outperforms prior skill-based and reinforcement learning baselines. Training dynamics "
-        "confirm the co-evolution of the three capabilities, and ablations show that removing any "
-        "credit signal degrades the evolution.",
+        "task-outcome signal. Its low-frequency trend credits selection and its "
+        "high-frequency variation credits distillation. Experiments on ALFWorld and "
+        "WebShop show that Skill1 outperforms prior skill-based and reinforcement learning "
+        "baselines. Training dynamics confirm the co-evolution of the three capabilities, "
+        "and ablations show that removing any credit signal degrades the evolution.",
         (
             "Yaorui Shi",
             "Yuxin Chen",
@@ -577,24 +622,27 @@ PAPERS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], str, int | None]
     ),
     (
         "LLMs Improving LLMs: Agentic Discovery for Test-Time Scaling",
-        "Test-time scaling (TTS) has become an effective approach for improving large language model "
-        "performance by allocating additional computation during inference. However, existing TTS "
-        "strategies are largely hand-crafted: researchers manually design reasoning patterns and "
-        "tune heuristics by intuition, leaving much of the computation-allocation space unexplored. "
-        "We propose an environment-driven framework, AutoTTS, that changes what researchers design: "
-        "from individual TTS heuristics to environments where TTS strategies can be discovered "
-        "automatically. The key to AutoTTS lies in environment construction: the discovery "
-        "environment must make the control space tractable and provide cheap, frequent feedback for "
-        "TTS search. As a concrete instantiation, we formulate width--depth TTS as controller "
-        "synthesis over pre-collected reasoning trajectories and probe signals, where controllers "
-        "decide when to branch, continue, probe, prune, or stop and can be evaluated cheaply without "
-        "repeated LLM calls. We further introduce beta parameterization to make the search tractable "
-        "and fine-grained execution trace feedback to improve discovery efficiency by helping the "
-        "agent diagnose why a TTS program fails. Experiments on mathematical reasoning benchmarks "
-        "show that the discovered strategies improve the overall accuracy--cost tradeoff over strong "
-        "manually designed baselines. The discovered strategies generalize to held-out benchmarks "
-        "and model scales, while the entire discovery costs only $39.9 and 160 minutes. Our data, "
-        "and code will be open-source at https://github.com/zhengkid/AutoTTS.",
+        "Test-time scaling (TTS) has become an effective approach for improving large "
+        "language model performance by allocating additional computation during inference. "
+        "However, existing TTS strategies are largely hand-crafted: researchers manually "
+        "design reasoning patterns and tune heuristics by intuition, leaving much of the "
+        "computation-allocation space unexplored. We propose an environment-driven "
+        "framework, AutoTTS, that changes what researchers design: from individual TTS "
+        "heuristics to environments where TTS strategies can be discovered automatically. "
+        "The key to AutoTTS lies in environment construction: the discovery environment "
+        "must make the control space tractable and provide cheap, frequent feedback for "
+        "TTS search. As a concrete instantiation, we formulate width--depth TTS as "
+        "controller synthesis over pre-collected reasoning trajectories and probe signals, "
+        "where controllers decide when to branch, continue, probe, prune, or stop and can "
+        "be evaluated cheaply without repeated LLM calls. We further introduce beta "
+        "parameterization to make the search tractable and fine-grained execution trace "
+        "feedback to improve discovery efficiency by helping the agent diagnose why a TTS "
+        "program fails. Experiments on mathematical reasoning benchmarks show that the "
+        "discovered strategies improve the overall accuracy--cost tradeoff over strong "
+        "manually designed baselines. The discovered strategies generalize to held-out "
+        "benchmarks and model scales, while the entire discovery costs only $39.9 and 160 "
+        "minutes. Our data, and code will be open-source at "
+        "https://github.com/zhengkid/AutoTTS.",
         (
             "Tong Zheng",
             "Haolin Liu",
@@ -615,23 +663,25 @@ PAPERS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], str, int | None]
         None,
     ),
     (
-        "Conformal Path Reasoning: Trustworthy Knowledge Graph Question Answering via Path-Level "
-        "Calibration",
-        "Knowledge Graph Question Answering (KGQA) has shown promise for grounded and interpretable "
-        "reasoning, yet existing approaches often fail to provide reliable coverage guarantees over "
-        "retrieved answers. While Conformal Prediction (CP) offers a principled framework for "
-        "producing prediction sets with statistical guarantees, prior methods suffer from critical "
-        "limitations in both calibration validity and score discriminability, resulting in violated "
-        "coverage guarantees and excessively large prediction sets. To address these pitfalls, we "
-        "propose Conformal Path Reasoning (CPR), a trustworthy KGQA framework with two key "
-        "innovations. First, we perform query-level conformal calibration over path-level scores, "
-        "preserving the exchangeability while generating path prediction sets. Second, we introduce "
-        "the Residual Conformal Value Network (RCVNet), a lightweight module trained via PUCT-guided "
-        "exploration to learn discriminative path-level nonconformity scores. Experiments on "
-        "benchmarks show that CPR significantly improves the Empirical Coverage Rate by 34% while "
-        "reducing average prediction set size by 40% compared to conformal baselines. These results "
-        "validate the efficacy of CPR in satisfying coverage guarantees with substantially more "
-        "compact answer sets.",
+        "Conformal Path Reasoning: Trustworthy Knowledge Graph Question Answering via "
+        "Path-Level Calibration",
+        "Knowledge Graph Question Answering (KGQA) has shown promise for grounded and "
+        "interpretable reasoning, yet existing approaches often fail to provide reliable "
+        "coverage guarantees over retrieved answers. While Conformal Prediction (CP) "
+        "offers a principled framework for producing prediction sets with statistical "
+        "guarantees, prior methods suffer from critical limitations in both calibration "
+        "validity and score discriminability, resulting in violated coverage guarantees "
+        "and excessively large prediction sets. To address these pitfalls, we propose "
+        "Conformal Path Reasoning (CPR), a trustworthy KGQA framework with two key "
+        "innovations. First, we perform query-level conformal calibration over path-level "
+        "scores, preserving the exchangeability while generating path prediction sets. "
+        "Second, we introduce the Residual Conformal Value Network (RCVNet), a lightweight "
+        "module trained via PUCT-guided exploration to learn discriminative path-level "
+        "nonconformity scores. Experiments on benchmarks show that CPR significantly "
+        "improves the Empirical Coverage Rate by 34% while reducing average prediction set "
+        "size by 40% compared to conformal baselines. These results validate the efficacy "
+        "of CPR in satisfying coverage guarantees with substantially more compact answer "
+        "sets.",
         (
             "Shuhang Lin",
             "Chuhao Zhou",
@@ -648,12 +698,13 @@ PAPERS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], str, int | None]
     ),
     (
         "Better Embeddings with Coupled Adam",
-        "Despite their remarkable capabilities, LLMs learn word representations that exhibit the "
-        "undesirable yet poorly understood feature of anisotropy. In this paper, we argue that the "
-        "second moment in Adam is a cause of anisotropic embeddings, and suggest a modified "
-        "optimizer called Coupled Adam to mitigate the problem. Our experiments demonstrate that "
-        "Coupled Adam significantly improves the quality of embeddings, while also leading to better "
-        "upstream and downstream performance on large enough datasets.",
+        "Despite their remarkable capabilities, LLMs learn word representations that "
+        "exhibit the undesirable yet poorly understood feature of anisotropy. In this "
+        "paper, we argue that the second moment in Adam is a cause of anisotropic "
+        "embeddings, and suggest a modified optimizer called Coupled Adam to mitigate the "
+        "problem. Our experiments demonstrate that Coupled Adam significantly improves the "
+        "quality of embeddings, while also leading to better upstream and downstream "
+        "performance on large enough datasets.",
         ("Felix Stollenwerk", "Tobias Stollenwerk"),
         ("cs.LG", "cs.CL"),
         "arxiv",
@@ -661,20 +712,22 @@ PAPERS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], str, int | None]
     ),
     (
         "Resonance RoPE: Improving Context Length Generalization of Large Language Models",
-        "This paper addresses the challenge of train-short-test-long (TSTL) scenarios in Large "
-        "Language Models (LLMs) equipped with Rotary Position Embedding (RoPE), where models "
-        "pre-trained on shorter sequences face difficulty with out-of-distribution (OOD) token "
-        "positions in longer sequences. We introduce Resonance RoPE, a novel approach designed to "
-        "narrow the generalization gap in TSTL scenarios by refining the interpolation of RoPE "
-        "features for OOD positions, significantly improving the model performance without "
-        "additional online computational costs. Furthermore, we present PosGen, a new synthetic "
-        "benchmark specifically designed for fine-grained behavior analysis in TSTL scenarios, "
-        "aiming to isolate the constantly increasing difficulty of token generation on long contexts "
-        "from the challenges of recognizing new token positions. Our experiments on synthetic tasks "
-        "show that after applying Resonance RoPE, Transformers recognize OOD position better and "
-        "more robustly. Our extensive LLM experiments also show superior performance after applying "
-        "Resonance RoPE to the current state-of-the-art RoPE scaling method, YaRN, on both upstream "
-        "language modeling tasks and a variety of downstream long-text applications.",
+        "This paper addresses the challenge of train-short-test-long (TSTL) scenarios in "
+        "Large Language Models (LLMs) equipped with Rotary Position Embedding (RoPE), "
+        "where models pre-trained on shorter sequences face difficulty with "
+        "out-of-distribution (OOD) token positions in longer sequences. We introduce "
+        "Resonance RoPE, a novel approach designed to narrow the generalization gap in "
+        "TSTL scenarios by refining the interpolation of RoPE features for OOD positions, "
+        "significantly improving the model performance without additional online "
+        "computational costs. Furthermore, we present PosGen, a new synthetic benchmark "
+        "specifically designed for fine-grained behavior analysis in TSTL scenarios, "
+        "aiming to isolate the constantly increasing difficulty of token generation on "
+        "long contexts from the challenges of recognizing new token positions. Our "
+        "experiments on synthetic tasks show that after applying Resonance RoPE, "
+        "Transformers recognize OOD position better and more robustly. Our extensive LLM "
+        "experiments also show superior performance after applying Resonance RoPE to the "
+        "current state-of-the-art RoPE scaling method, YaRN, on both upstream language "
+        "modeling tasks and a variety of downstream long-text applications.",
         ("Suyuchen Wang", "Ivan Kobyzev", "Peng Lu", "Mehdi Rezagholizadeh", "Bang Liu"),
         ("cs.CL", "cs.LG"),
         "arxiv",
@@ -683,17 +736,19 @@ PAPERS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], str, int | None]
     (
         "Safe Collaborative Filtering",
         "Excellent tail performance is crucial for modern machine learning tasks, such as "
-        "algorithmic fairness, class imbalance, and risk-sensitive decision making, as it ensures "
-        "the effective handling of challenging samples within a dataset. Tail performance is also a "
-        "vital determinant of success for personalized recommender systems to reduce the risk of "
-        'losing users with low satisfaction. This study introduces a "safe" collaborative filtering '
-        "method that prioritizes recommendation quality for less-satisfied users rather than "
-        "focusing on the average performance. Our approach minimizes the conditional value at risk "
-        "(CVaR), which represents the average risk over the tails of users' loss. To overcome "
-        "computational challenges for web-scale recommender systems, we develop a robust yet "
-        "practical algorithm that extends the most scalable method, implicit alternating least "
-        "squares (iALS). Empirical evaluation on real-world datasets demonstrates the excellent tail "
-        "performance of our approach while maintaining competitive computational efficiency.",
+        "algorithmic fairness, class imbalance, and risk-sensitive decision making, as it "
+        "ensures the effective handling of challenging samples within a dataset. Tail "
+        "performance is also a vital determinant of success for personalized recommender "
+        "systems to reduce the risk of losing users with low satisfaction. This study "
+        'introduces a "safe" collaborative filtering method that prioritizes '
+        "recommendation quality for less-satisfied users rather than focusing on the "
+        "average performance. Our approach minimizes the conditional value at risk (CVaR), "
+        "which represents the average risk over the tails of users' loss. To overcome "
+        "computational challenges for web-scale recommender systems, we develop a robust "
+        "yet practical algorithm that extends the most scalable method, implicit "
+        "alternating least squares (iALS). Empirical evaluation on real-world datasets "
+        "demonstrates the excellent tail performance of our approach while maintaining "
+        "competitive computational efficiency.",
         ("Riku Togashi", "Tatsushi Oka", "Naoto Ohsaka", "Tetsuro Morimura"),
         ("cs.LG", "cs.IR"),
         "arxiv",

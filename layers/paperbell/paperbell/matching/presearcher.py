@@ -26,6 +26,7 @@ few memory copies plus one dict of distinct terms.
 
 from __future__ import annotations
 
+import itertools
 import struct
 import sys
 from array import array
@@ -64,7 +65,7 @@ def paper_terms(ap: AnalyzedPaper) -> set[str]:
         keys = ft.keys
         if not keys:
             continue
-        bigrams = [f"{a} {b}" for a, b in zip(keys, keys[1:], strict=False)]
+        bigrams = [f"{a} {b}" for a, b in itertools.pairwise(keys)]
         prefixes = [PREFIX_NS + s[:PREFIX_LEN] for s in ft.surfaces if len(s) >= PREFIX_LEN]
         prefixes += [PREFIX_NS + s[:PREFIX_LEN] for s in ft.comp_surfaces]
         if ns:
