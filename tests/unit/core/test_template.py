@@ -72,7 +72,7 @@ def test_policies_are_least_privilege(name):
 
 
 def test_no_parameter_default_looks_like_a_secret():
-    for name, spec in TEMPLATE["Parameters"].items():
+    for name in TEMPLATE["Parameters"]:
         lowered = name.lower()
         assert not any(word in lowered for word in ("secret", "password", "token", "key")), name
 

@@ -12,7 +12,7 @@ def test_round_trip_returns_the_subscriber():
 
 def test_forged_token_is_refused():
     token = make_token(KEY, "unsubscribe", "sub_123")
-    purpose, sid, expiry, mac = token.split(".")
+    purpose, _sid, expiry, mac = token.split(".")
     other = make_token(KEY, "unsubscribe", "sub_999").split(".")[1]
     with pytest.raises(TokenError, match="signature"):
         verify_token(KEY, f"{purpose}.{other}.{expiry}.{mac}", "unsubscribe")
