@@ -121,6 +121,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    if args.what == "match":
+        from paperbell.matching.benchmark import main as bench_match
+
+        argv: list[str] = []
+        for n in args.queries or []:
+            argv += ["--queries", n]
+        return int(bench_match(argv + list(args.extra)))
+    raise PaperbellError(f"unknown benchmark {args.what!r}")  # pragma: no cover - argparse
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="paperbell",
@@ -181,6 +192,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--outbox", metavar="DIR", default="outbox", help="default: ./outbox")
     demo.set_defaults(func=cmd_demo)
+
+    bench = sub.add_parser("bench", help="run a benchmark (see BENCHMARKS.md)",
+                           description="Run a benchmark and print its ratios.")
+    bench.add_argument("what", choices=["match"], help="match: stored-query matching vs naive")
+    bench.add_argument("--queries", action="append", metavar="N",
+                       help="stored queries (repeatable or comma list, e.g. 10k,100k,1M)")
+    bench.add_argument("extra", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    bench.set_defaults(func=cmd_bench)
     return parser
 
 

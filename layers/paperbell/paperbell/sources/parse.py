@@ -130,7 +130,7 @@ def _parse_json(body: bytes) -> FeedResult:
         error = data.get("error") or data.get("message")
         if isinstance(error, str) and error:
             raise FeedError(f"the server answered with an error: {' '.join(error.split())[:200]}")
-        keys = ", ".join(sorted(str(k) for k in data)[:8]) or "none"
+        keys = ", ".join(sorted(repr(k)[:30] for k in data)[:8]) or "none"
         raise FeedError(f"JSON object of unknown shape (keys: {keys}); expected a feed")
     raise FeedError(f"JSON {type(data).__name__} is not a feed")
 
