@@ -51,3 +51,10 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .aws-sam $(OUTBOX) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+# `sam local invoke` of every function in a real container, offline (Debian, root): see
+# scripts/sam_local/sam_local.sh. Installs docker.io/debootstrap if missing, builds a
+# Lambda-like base image once, runs a private dockerd and stops it at the end.
+.PHONY: sam-local
+sam-local: $(STAMP)
+	SAM_LOCAL_PYTHON="$(CURDIR)/$(BIN)/python" bash scripts/sam_local/sam_local.sh

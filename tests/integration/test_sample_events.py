@@ -74,7 +74,7 @@ def test_mail_event_sends_one_digest_through_ses(pipeline):
     assert mails[0].destinations[0] == "ada@example.org"
     assert b"Resonance RoPE" in mails[0].raw
     ledger = DeliveryRepository(pipeline.table_name("DeliveriesTable")).ledger_entry(
-        _ada().id, "2026-11-27"
+        _ada().id, "digest#2026-11-27"
     )
     assert ledger is not None and ledger.status == "sent"
     assert ledger.paper_ids == ("2403.00071",)

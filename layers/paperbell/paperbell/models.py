@@ -81,6 +81,12 @@ class Subscriber:
     delivery_hour: int = 8
     timezone: str = "UTC"
     mode: str = "daily"  # daily | instant
+    #: Webhook subscribers (issue 6): where digests are POSTed and the Standard Webhooks
+    #: signing secret. Empty for mail subscribers (whose items then carry neither).
+    webhook_url: str = ""
+    webhook_secret: str = ""
+    #: Opt-in "nothing matched today" note on days without papers (issue 5).
+    notify_empty: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -70,7 +70,9 @@ def test_hit_highlights() -> None:
 def test_plans() -> None:
     df = {"spars": 0.5, "lottery": 0.01}  # keys are plural-folded
     plan = analyze(parse_query("sparse lottery").root, df)
-    assert plan.terms == ("lottery",) and not plan.exact
+    # the rarer word, or the compound the two words form ("sparselottery")
+    assert plan.terms == ("lottery", "sparselottery") and not plan.exact
+    assert analyze(parse_query("sparse AND lottery").root, df).terms == ("lottery",)
     assert analyze(parse_query("rope").root, df).exact
     p = analyze(parse_query('"fine tuning"').root, df)
     assert set(p.terms or ()) == {"fine tuning", "finetuning"} and p.exact

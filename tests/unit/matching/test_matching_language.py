@@ -25,6 +25,7 @@ P_LOTTERY = make_paper(
 P_FINETUNE = make_paper("Finetuning large models", "Efficient finetuning of LLMs.", source="hf")
 P_SPACED = make_paper("Fine tuning recipes", "Notes on fine tuning.", upvotes=None)
 P_EMPTY = make_paper("Unrelated", "Nothing here about anything.", source="feed", upvotes=3)
+P_SHORT = make_paper("Reranking to inform pretraining", "")
 
 # (rule, query, paper, expected)
 TABLE: list[tuple[str, str, Paper, bool]] = [
@@ -126,6 +127,29 @@ TABLE: list[tuple[str, str, Paper, bool]] = [
     ("hyphen-chain", '"state of the art"', P_LOTTERY, True),
     ("hyphen-chain", "state-of-the-art", P_LOTTERY, True),
     ("no-short-compound", "anew", P_LOTTERY, False),
+    # unquoted adjacent words also match their one-word compound
+    ("and-compound", "fine tuning", P_FINETUNE, True),
+    ("and-compound", "fine tuning", P_SPACED, True),
+    ("and-compound", "fine tuning", P_LOTTERY, True),
+    ("and-compound", "FINE Tunings", P_FINETUNE, True),
+    ("and-compound", "pre training", P_SHORT, True),
+    ("and-compound-run", "efficient fine tuning", P_FINETUNE, True),
+    ("and-compound-run", "fine tuning large", P_FINETUNE, True),
+    ("and-compound-still-and", "fine tuning recipes", P_FINETUNE, False),
+    ("and-compound-adjacent-only", "fine large tuning", P_FINETUNE, False),
+    ("and-compound-explicit-and", "fine AND tuning", P_FINETUNE, False),
+    ("and-compound-explicit-and", "fine AND tuning", P_SPACED, True),
+    ("and-compound-not-quoted", '"fine" tuning', P_FINETUNE, False),
+    ("and-compound-not-prefix", "fine tun*", P_FINETUNE, False),
+    ("and-compound-not-or-operand", "fine tuning OR quantum", P_FINETUNE, False),
+    ("and-compound-not-negated", "models -(fine tuning)", P_FINETUNE, True),
+    ("and-compound-not-negated", "models -(fine tuning)", P_SPACED, False),
+    ("and-compound-same-field", "title:fine title:tuning", P_FINETUNE, True),
+    ("and-compound-same-field", "title:(fine tuning)", P_FINETUNE, True),
+    ("and-compound-same-field", "abstract:(fine tuning)", P_SPACED, True),
+    ("and-compound-mixed-fields", "title:fine tuning", P_FINETUNE, False),
+    ("and-compound-min-len", "in form", P_SHORT, False),
+    ("and-compound-min-len", "re ranking", P_SHORT, False),
     # LaTeX
     ("latex", "alpha", P_LOTTERY, True),
     ("latex", "alpha masses", P_LOTTERY, True),
@@ -156,6 +180,10 @@ def _texts(paper: Paper, hl: Highlights) -> dict[str, list[str]]:
         ('"lottery ticket"', P_LOTTERY, ["lottery tickets"], ["lottery-ticket"]),
         ("finetuning", P_SPACED, ["Fine tuning"], ["fine tuning"]),
         ("fine-tuning", P_FINETUNE, ["Finetuning"], ["finetuning"]),
+        ("fine tuning", P_FINETUNE, ["Finetuning"], ["finetuning"]),
+        ("fine tuning", P_SPACED, ["Fine tuning"], ["fine tuning"]),
+        ("fine tuning", P_LOTTERY, [], ["fine-tuning"]),
+        ("efficient fine tuning", P_FINETUNE, ["Finetuning"], ["Efficient", "finetuning"]),
         ("rope -quantum", P_LOTTERY, [], ["RoPE"]),
         ("quantum OR rope", P_LOTTERY, [], ["RoPE"]),
         ("(quantum lottery) OR rope", P_LOTTERY, [], ["RoPE"]),
@@ -217,3 +245,19 @@ def test_equivalent_spellings_parse_to_equal_terms() -> None:
     a = parse_query("fine-tuning").root
     b = parse_query('"fine tuning"').root
     assert a == b
+
+
+def test_adjacent_plain_words_get_their_compound_as_joins() -> None:
+    from paperbell.matching.query_parser import And, Term
+
+    root = parse_query("efficient fine tuning").root
+    assert isinstance(root, And)
+    assert [c.joins for c in root.children if isinstance(c, Term)] == [
+        ("efficientfine",),
+        ("efficientfine", "finetuning"),
+        ("finetuning",),
+    ]
+    # explicit AND, phrases, prefixes, negations and short words never join
+    for q in ["fine AND tuning", '"fine" tuning', "fine tun*", "x -(fine tuning)", "in form"]:
+        node = parse_query(q).root
+        assert "joins=()" in repr(node) and "joins=('" not in repr(node), q

@@ -93,6 +93,7 @@ queries = st.recursive(
     leaf(),
     lambda inner: st.one_of(
         st.tuples(inner, inner).map(lambda t: f"{t[0]} {t[1]}"),
+        st.tuples(inner, inner).map(lambda t: f"{t[0]} AND {t[1]}"),
         st.tuples(inner, inner).map(lambda t: f"({t[0]}) OR ({t[1]})"),
         st.tuples(inner, inner).map(lambda t: f"{t[0]} OR {t[1]}"),
         st.tuples(inner, inner).map(lambda t: f"{t[0]} -({t[1]})"),

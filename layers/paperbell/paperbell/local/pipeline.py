@@ -15,12 +15,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from paperbell import aws
+from paperbell import aws, clock
 from paperbell.local.event_sources import DynamoStreamPoller, SqsPoller
 from paperbell.local.outbox import SentMail, sent_mails_from_server, sent_mails_in_process
 from paperbell.local.runtime import LocalInvoker
 from paperbell.local.stack import LocalStack
 from paperbell.models import Subscriber
+from paperbell.services.subscriptions import start_schedule
+from paperbell.storage.deliveries import DeliveryRepository
 from paperbell.storage.subscribers import SubscriberRepository
 
 LOCAL_SENDER = "digest@paperbell.example"
@@ -114,8 +116,10 @@ class LocalPipeline:
 
     def add_subscribers(self, subscribers: list[Subscriber]) -> None:
         repo = SubscriberRepository(self.table_name("SubscribersTable"))
+        deliveries = DeliveryRepository(self.table_name("DeliveriesTable"))
         for subscriber in subscribers:
             repo.put(subscriber)
+            start_schedule(subscriber, deliveries, now=clock.now())
         self._reset_match_cache()  # a fresh container would see them at once
 
     def event(self, name: str) -> dict[str, Any]:
@@ -149,7 +153,7 @@ class LocalPipeline:
     def pending_match_count(self) -> int:
         table = aws.table(self.table_name("DeliveriesTable"))
         items = table.scan().get("Items", [])
-        return sum(1 for i in items if str(i["sk"]).startswith("match#"))
+        return sum(1 for i in items if str(i["sk"]).startswith("match#") and "delivered" not in i)
 
     def run_day(
         self, sources: list[str] | None = None, *, start: datetime | None = None, hours: int = 24

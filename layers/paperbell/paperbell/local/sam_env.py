@@ -33,6 +33,8 @@ def sam_env_vars(stack: LocalStack, endpoint: str = DEFAULT_CONTAINER_ENDPOINT) 
         name = f"{stack.stack_name}-{lid}"
         url = queue_url(endpoint, name)
         stack.physical[lid] = {"Ref": url, "QueueUrl": url, "QueueName": name, "Arn": name}
+    for lid in stack.resources("AWS::SES::ConfigurationSet"):
+        stack.physical[lid] = {"Ref": f"{stack.stack_name}-{lid}"}
     for lid in stack.resources("AWS::SecretsManager::Secret"):
         stack.physical[lid] = {"Ref": "", "Arn": ""}  # PAPERBELL_TOKEN_KEY is used instead
     shared = {

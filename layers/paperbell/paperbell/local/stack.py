@@ -7,6 +7,7 @@ never from a second hand-written copy, so what the tests exercise is what deploy
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 import string
@@ -157,6 +158,8 @@ class LocalStack:
         self._create_tables()
         self._create_queues()
         self._create_secrets()
+        self._create_topics()
+        self._create_configuration_sets()
         self._verify_sender()
         return self
 
@@ -229,6 +232,20 @@ class LocalStack:
             except sm.exceptions.ResourceExistsException:
                 arn = sm.describe_secret(SecretId=name)["ARN"]
             self.physical[lid] = {"Ref": arn, "Arn": arn, "Id": arn}
+
+    def _create_topics(self) -> None:
+        sns = aws.client("sns")
+        for lid in self.resources("AWS::SNS::Topic"):
+            arn = sns.create_topic(Name=f"{self.stack_name}-{lid}")["TopicArn"]
+            self.physical[lid] = {"Ref": arn, "TopicArn": arn, "TopicName": arn.rsplit(":", 1)[1]}
+
+    def _create_configuration_sets(self) -> None:
+        ses = aws.client("ses")
+        for lid in self.resources("AWS::SES::ConfigurationSet"):
+            name = f"{self.stack_name}-{lid}"
+            with contextlib.suppress(ses.exceptions.ConfigurationSetAlreadyExistsException):
+                ses.create_configuration_set(ConfigurationSet={"Name": name})
+            self.physical[lid] = {"Ref": name}
 
     def _verify_sender(self) -> None:
         sender = self.parameters.get("SenderAddress")

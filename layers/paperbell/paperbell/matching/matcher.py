@@ -100,12 +100,54 @@ class Highlights(Mapping[str, list[Span]]):
 EMPTY_HIGHLIGHTS = Highlights()
 
 
-@dataclass(frozen=True, slots=True)
 class QueryHit:
-    """One stored query that matched a paper."""
+    """One stored query that matched a paper: ``query_id`` and ``highlights``.
 
-    query_id: str
-    highlights: Highlights
+    Why lazy: computing highlights costs more than deciding the match itself, and a caller
+    that only needs ids should not pay for them. :meth:`MatchIndex.match` therefore creates
+    hits whose ``highlights`` are computed on first access (then kept) by a *source*
+    callback ``source(slot) -> Highlights``; ``QueryHit(query_id, highlights)`` makes an
+    ordinary eager hit. Either way two hits are equal when their ids and highlights are.
+    """
+
+    __slots__ = ("_hl", "_slot", "_source", "query_id")
+
+    def __init__(
+        self,
+        query_id: str,
+        highlights: Highlights | None = None,
+        *,
+        source: Callable[[int], Highlights] | None = None,
+        slot: int = 0,
+    ) -> None:
+        if highlights is None and source is None:
+            raise TypeError("QueryHit needs highlights or a source to compute them")
+        self.query_id = query_id
+        self._hl = highlights
+        self._source = source
+        self._slot = slot
+
+    @property
+    def highlights(self) -> Highlights:
+        """Where the query matched (computed on first access for index hits)."""
+        hl = self._hl
+        if hl is None:
+            assert self._source is not None
+            hl = self._hl = self._source(self._slot)
+            self._source = None
+        return hl
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, QueryHit):
+            return NotImplemented
+        return self.query_id == other.query_id and self.highlights == other.highlights
+
+    def __hash__(self) -> int:
+        return hash(self.query_id)
+
+    def __repr__(self) -> str:
+        hl = "<not computed>" if self._hl is None else repr(self._hl)
+        return f"QueryHit(query_id={self.query_id!r}, highlights={hl})"
 
 
 # ---------------------------------------------------------------------------------------
@@ -134,7 +176,11 @@ def _field_spans(ft: FieldTokens, term: Term) -> list[Span]:
     if len(parts) == 1:
         k = parts[0]
         out = [(starts[i], ends[i]) for i in pos.get(k, ())]
-        out += ft.compounds.get(k, ())
+        comps = ft.compounds
+        out += comps.get(k, ())
+        for j in term.joins:  # "fine" in `fine tuning` also counts as "finetuning"
+            out += [(starts[i], ends[i]) for i in pos.get(j, ())]
+            out += comps.get(j, ())
         return out
     keys = ft.keys
     n, total = len(parts), len(keys)

@@ -8,7 +8,8 @@ only needs checking against queries filed under its own terms.
 Rules (``cost`` = estimated document frequency, lower is better):
 
 * a word -> its key; a phrase/hyphenated word -> the rarest adjacent word pair as a
-  *bigram term* ``"a b"`` plus its compound key (``fine tuning`` -> ``finetuning``);
+  *bigram term* ``"a b"`` plus its compound key (``fine tuning`` -> ``finetuning``); a word
+  with ``joins`` (unquoted ``fine tuning``) -> its key plus its join keys;
 * ``prefix*`` -> ``*`` + its first 3 characters (the paper emits the same for each word);
 * ``author:`` terms get an ``@`` namespace, ``category:cs.LG`` -> ``#cs.lg``,
   ``source:hf`` -> ``!hf``;
@@ -83,6 +84,10 @@ def _term_terms(term: Term, df: Mapping[str, float]) -> tuple[frozenset[str], fl
         return frozenset({ns + PREFIX_NS + term.parts[0][:PREFIX_LEN]}), PREFIX_COST
     parts = term.parts
     if len(parts) == 1:
+        if term.joins:  # the word or any compound it forms with a neighbour
+            keys = (parts[0], *term.joins)
+            cost = AUTHOR_COST * len(keys) if ns else sum(df.get(k, 0.0) for k in keys)
+            return frozenset(ns + k for k in keys), cost
         cost = AUTHOR_COST if ns else df.get(parts[0], 0.0)
         return frozenset({ns + parts[0]}), cost
     best_i, best_cost = 0, 2.0

@@ -25,7 +25,7 @@ from typing import Literal, cast
 
 from paperbell.errors import QueryError
 
-from .normalize import stem, word_parts
+from .normalize import COMPOUND_MIN_LEN, stem, word_parts
 
 __all__ = [
     "MAX_QUERY_CHARS",
@@ -66,6 +66,12 @@ class Term:
     a hyphenated word); ``compound`` is the key of all parts written as one word
     (``fine tuning`` -> ``finetuning``) so either spelling matches. For a prefix search
     ``parts`` is the single un-stemmed surface prefix.
+
+    ``joins`` (single plain words only) are compound keys this word may also be found as:
+    in the unquoted query ``fine tuning`` the word ``fine`` has ``joins=("finetuning",)``
+    and so has ``tuning``, so the AND also matches a paper that only says "finetuning"
+    (see ``_Parser.join_adjacent``). A term with joins matches when its word *or* any join
+    key occurs, and highlights all of them — exactly like ``(fine OR finetuning)``.
     """
 
     field: TextField
@@ -73,6 +79,7 @@ class Term:
     compound: str | None = None
     prefix: bool = False
     pos: int = dataclasses.field(default=0, compare=False)
+    joins: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +223,9 @@ class _Parser:
         self.i = 0
         self.leaves = 0
         self.positive = 0
+        # id(Term) -> (that Term, its surface) for words that may join with a neighbour
+        # (join_adjacent); the Term is kept so its id cannot be reused by another node.
+        self.joinable: dict[int, tuple[Term, str]] = {}
 
     # -- helpers ------------------------------------------------------------------------
     def err(self, message: str, pos: int) -> QueryError:
@@ -247,6 +257,8 @@ class _Parser:
 
     def and_expr(self, fld: str | None, neg: bool) -> Node:
         children: list[Node] = []
+        explicit: list[bool] = []  # children[i] was preceded by an explicit AND
+        after_and = False
         while self.tok.kind not in ("EOF", "RPAREN"):
             t = self.tok
             if t.kind == "AND":
@@ -254,13 +266,53 @@ class _Parser:
                 if not children or nxt.kind in ("EOF", "RPAREN", "AND", "OR"):
                     raise self.err("dangling AND: it needs a term on both sides", t.pos)
                 self.i += 1
+                after_and = True
                 continue
             if t.kind == "OR":
                 raise self.err("dangling OR: it needs a term on both sides", t.pos)
             children.append(self.or_expr(fld, neg))
+            explicit.append(after_and)
+            after_and = False
         if len(children) == 1:
             return children[0]
-        return And(tuple(children))
+        return And(self.join_adjacent(children, explicit))
+
+    def join_adjacent(self, children: list[Node], explicit: list[bool]) -> tuple[Node, ...]:
+        """Let adjacent plain words of an implicit AND also match as one compound word.
+
+        Why: ``fine tuning`` must find a paper that only writes "finetuning" (the text side
+        already turns "fine tuning" and "fine-tuning" into that compound). Two neighbouring
+        children qualify when both are plain positive words (no quotes, hyphen, ``*`` or
+        negation) of the same field, are juxtaposed (no explicit ``AND`` between them) and
+        both have at least :data:`COMPOUND_MIN_LEN` letters — the floor the text side uses
+        for space-separated words, so ``in form`` never means ``inform``. Each word then
+        gets the compound key(s) it forms with its left/right neighbour as ``joins``.
+        """
+        surfaces: list[str | None] = []
+        for c in children:
+            entry = self.joinable.get(id(c))
+            surfaces.append(entry[1] if entry is not None and entry[0] is c else None)
+        joins: list[list[str]] = [[] for _ in children]
+        for i in range(len(children) - 1):
+            a, b = surfaces[i], surfaces[i + 1]
+            if a is None or b is None or explicit[i + 1]:
+                continue
+            left, right = children[i], children[i + 1]
+            assert isinstance(left, Term) and isinstance(right, Term)
+            if left.field != right.field:
+                continue
+            if len(a) < COMPOUND_MIN_LEN or len(b) < COMPOUND_MIN_LEN:
+                continue
+            key = stem(a + b)
+            for j in (i, i + 1):
+                if key not in joins[j]:
+                    joins[j].append(key)
+        out: list[Node] = []
+        for c, js in zip(children, joins, strict=True):
+            if js and isinstance(c, Term):
+                c = dataclasses.replace(c, joins=tuple(js))
+            out.append(c)
+        return tuple(out)
 
     def or_expr(self, fld: str | None, neg: bool) -> Node:
         items = [self.unary(fld, neg)]
@@ -315,7 +367,7 @@ class _Parser:
             return inner
         if t.kind in ("WORD", "PHRASE"):
             self.i += 1
-            node = self.term(fld, t)
+            node = self.term(fld, t, neg)
             self.leaf(t.pos, neg)
             return node
         if t.kind == "RPAREN":
@@ -336,7 +388,7 @@ class _Parser:
         self.leaf(field_tok.pos, neg)
         return Upvotes(m.group(1), int(m.group(2)), field_tok.pos)
 
-    def term(self, fld: str | None, t: _Tok) -> Node:
+    def term(self, fld: str | None, t: _Tok, neg: bool) -> Node:
         raw, pos = t.text, t.pos
         if fld == "category":
             value = raw.strip()
@@ -375,7 +427,10 @@ class _Parser:
             raise self.err(f"{what} has no searchable letters or digits", pos)
         keys = tuple(p[1] for p in parts)
         compound = stem("".join(p[0] for p in parts)) if len(parts) > 1 else None
-        return Term(tfield, keys, compound, False, pos)
+        node = Term(tfield, keys, compound, False, pos)
+        if t.kind == "WORD" and len(parts) == 1 and not neg:
+            self.joinable[id(node)] = (node, parts[0][0])
+        return node
 
 
 def parse_query(text: str) -> Query:

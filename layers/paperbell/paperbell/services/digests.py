@@ -1,20 +1,30 @@
-"""Mail use case: one digest job from the queue -> one mail, sent exactly once.
+"""Mail use case: one digest job from the queue -> one mail (or webhook call), once.
+
+Jobs: ``{"subscriber_id", "slot"}`` where slot is the UTC hour "YYYY-MM-DDTHH" of a
+daily digest, or ``"instant#<paper id>"`` for one instant-mode notification.
 
 Never twice: each job runs under Powertools Idempotency keyed on (subscriber, slot),
 so a redelivered SQS message or a second planner tick returns the stored result
-instead of sending again; the delivery ledger (``digest#<date>``) is checked too, so
-even an expired idempotency record cannot cause a second mail for the same day.
+instead of sending again; the delivery ledger (``digest#<date>``/``instant#<paper>``)
+is checked too, so even an expired idempotency record cannot cause a second mail.
 
-Never lost: a transient SES failure raises, the record is reported as a batch item
-failure and SQS redelivers it (then the DLQ after maxReceiveCount); a permanent
-rejection is recorded in the ledger as ``failed`` and not retried.
+Never lost: a transient failure (SES throttling, a webhook 5xx) raises, the record is
+reported as a batch item failure and SQS redelivers it (the DLQ after maxReceiveCount,
+where an alarm fires); a permanent rejection is recorded as ``failed``, not retried.
+Every planned digest ends in the ledger as sent, skipped-*, or failed.
+
+At-least-once at the edge (see docs/operations.md): if the function dies after SES
+accepted a mail but before the ledger write, the idempotency record stays INPROGRESS
+until the invocation's timeout passes, then the retry sends again. A duplicate in
+that rare crash window is preferred over a lost digest.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -32,20 +42,22 @@ from aws_lambda_powertools.utilities.idempotency import (
     idempotent_function,
 )
 
+from paperbell import clock
 from paperbell.config import Settings, settings
-from paperbell.delivery.digest_model import (
-    Digest,
-    DigestEntry,
-    MailSettings,
-    SubscriberLinks,
-)
+from paperbell.delivery.digest_model import Digest, DigestEntry, MailSettings, SubscriberLinks
 from paperbell.delivery.mime import build_digest_message
 from paperbell.delivery.ses_sender import SesSender
 from paperbell.errors import DeliveryError
+from paperbell.models import PendingMatch, Subscriber
 from paperbell.observability import logger, metrics
-from paperbell.scheduling import digest_date_for
+from paperbell.scheduling import digest_date_for, next_delivery_slot, parse_slot
 from paperbell.secrets import token_key
-from paperbell.storage.deliveries import DeliveryRepository, LedgerEntry
+from paperbell.storage.deliveries import (
+    DIGEST_PREFIX,
+    INSTANT_PREFIX,
+    DeliveryRepository,
+    LedgerEntry,
+)
 from paperbell.storage.papers import PaperRepository
 from paperbell.storage.subscribers import SubscriberRepository
 from paperbell.tokens import make_token
@@ -54,12 +66,15 @@ LEDGER_RETENTION = timedelta(days=400)
 #: Idempotency records outlive SQS retention of a job (4 days default) and the
 #: planner's look-back, so no redelivery can ever find the record gone.
 IDEMPOTENCY_SECONDS = 7 * 24 * 3600
+#: The digest queue's maxReceiveCount (template RedrivePolicy): the last attempt
+#: marks a failing webhook before the job moves to the dead-letter queue.
+MAX_RECEIVES = 5
 
 
 @dataclass(frozen=True)
 class DigestOutcome:
     subscriber_id: str
-    digest_date: str
+    key: str
     status: str
     papers: int = 0
     message_id: str | None = None
@@ -67,7 +82,7 @@ class DigestOutcome:
     def as_dict(self) -> dict[str, Any]:
         return {
             "subscriber_id": self.subscriber_id,
-            "digest_date": self.digest_date,
+            "key": self.key,
             "status": self.status,
             "papers": self.papers,
             "message_id": self.message_id,
@@ -95,80 +110,133 @@ def subscriber_links(config: Settings, subscriber_id: str) -> SubscriberLinks:
     )
 
 
+@dataclass
+class _Job:
+    subscriber_id: str
+    slot: str
+    receive_count: int = 1
+
+    @property
+    def instant_paper(self) -> str | None:
+        return self.slot[len(INSTANT_PREFIX) :] if self.slot.startswith(INSTANT_PREFIX) else None
+
+
 def send_digest(job: dict[str, Any], *, config: Settings, now: datetime | None = None) -> dict:
-    """Build and send one subscriber's digest; returns the outcome (always recorded)."""
-    now = now or datetime.now(UTC)
-    subscriber_id = str(job["subscriber_id"])
-    slot = str(job["slot"])
+    """Build and deliver one job; returns the outcome (always recorded in the ledger)."""
+    now = now or clock.now()
+    work = _Job(str(job["subscriber_id"]), str(job["slot"]), int(job.get("receive_count", 1)))
     deliveries = DeliveryRepository(config.deliveries_table)
-    subscriber = SubscriberRepository(config.subscribers_table).get(subscriber_id)
+    subscriber = SubscriberRepository(config.subscribers_table).get(work.subscriber_id)
     expires_at = int((now + LEDGER_RETENTION).timestamp())
+    paper_id = work.instant_paper
+    timezone = subscriber.timezone if subscriber else "UTC"
+    if paper_id is not None:
+        key, digest_day = INSTANT_PREFIX + paper_id, now.astimezone(UTC).date()
+        match = deliveries.pending_match(work.subscriber_id, paper_id)
+        pending = [match] if match else []
+    else:
+        digest_day = digest_date_for(work.slot, timezone)
+        key = DIGEST_PREFIX + digest_day.isoformat()
+        pending = deliveries.pending_matches(work.subscriber_id)
+
+    def finish(status: str, **kw: Any) -> dict:
+        deliveries.clear_matches(work.subscriber_id, [m.paper_id for m in pending], key)
+        return _record(deliveries, work.subscriber_id, key, status, expires_at, **kw)
+
     if subscriber is None or subscriber.status != "active":
-        status = "skipped-inactive" if subscriber else "skipped-unknown"
-        digest_date = slot[:10]
-        pending = deliveries.pending_matches(subscriber_id)
-        deliveries.clear_matches(subscriber_id, [m.paper_id for m in pending])
-        return _finish(deliveries, subscriber_id, digest_date, status, expires_at)
+        deliveries.clear_tick(work.subscriber_id)
+        return finish("skipped-inactive" if subscriber else "skipped-unknown")
 
-    digest_date = digest_date_for(slot, subscriber.timezone).isoformat()
-    previous = deliveries.ledger_entry(subscriber_id, digest_date)
+    previous = deliveries.ledger_entry(work.subscriber_id, key)
     if previous is not None and previous.status == "sent":
-        logger.info("digest already sent", extra={"subscriber_id": subscriber_id})
-        return DigestOutcome(subscriber_id, digest_date, "duplicate-suppressed").as_dict()
+        logger.info("already delivered", extra={"subscriber_id": work.subscriber_id, "key": key})
+        return DigestOutcome(work.subscriber_id, key, "duplicate-suppressed").as_dict()
 
-    pending = deliveries.pending_matches(subscriber_id)
+    entries = _entries(config, pending)
+    if paper_id is None and subscriber.notify_empty:
+        deliveries.stamp_tick(
+            subscriber.id,
+            next_delivery_slot(
+                subscriber.delivery_hour, subscriber.timezone, parse_slot(work.slot)
+            ),
+        )
+    if not entries and not (subscriber.notify_empty and paper_id is None):
+        return finish("skipped-empty")
+
+    paper_ids = tuple(dict.fromkeys(e.paper.id for e in entries))
+    try:
+        message_id = _deliver(config, subscriber, key, entries, digest_day, now)
+    except DeliveryError as exc:
+        if not exc.permanent:
+            if subscriber.webhook_url and work.receive_count >= MAX_RECEIVES:
+                _mark_webhook_failing(config, subscriber, str(exc))
+            metrics.add_metric(name="DigestsRetried", unit=MetricUnit.Count, value=1)
+            raise  # back to the queue; Idempotency releases its record on exceptions
+        logger.error("delivery rejected", extra={"subscriber_id": subscriber.id, "error": str(exc)})
+        return finish("failed", detail=str(exc), paper_ids=paper_ids)
+    status = "sent" if entries else "sent-empty-note"
+    deliveries.record_ledger(
+        LedgerEntry(subscriber.id, key, "sent", message_id, paper_ids), expires_at=expires_at
+    )
+    deliveries.clear_matches(subscriber.id, [m.paper_id for m in pending], key)
+    metrics.add_metric(name="DigestsSent", unit=MetricUnit.Count, value=1)
+    logger.info("delivered", extra={"subscriber_id": subscriber.id, "papers": len(paper_ids)})
+    return DigestOutcome(subscriber.id, key, status, len(paper_ids), message_id).as_dict()
+
+
+def _entries(config: Settings, pending: Sequence[PendingMatch]) -> list[DigestEntry]:
+    """Pending matches joined with their papers (one batched read per 100 papers)."""
     papers = PaperRepository(config.papers_table).get_many([m.paper_id for m in pending])
-    entries = [
+    return [
         DigestEntry(paper=papers[m.paper_id], queries=m.queries, highlights=m.highlights)
         for m in pending
-        if m.paper_id in papers  # a paper past its TTL cannot be shown; drop its match
+        if m.paper_id in papers  # a paper past its TTL cannot be shown; its match is dropped
     ]
-    if not entries:
-        deliveries.clear_matches(subscriber_id, [m.paper_id for m in pending])
-        return _finish(deliveries, subscriber_id, digest_date, "skipped-empty", expires_at)
 
+
+def _deliver(
+    config: Settings,
+    subscriber: Subscriber,
+    key: str,
+    entries: list[DigestEntry],
+    digest_day: date,
+    now: datetime,
+) -> str:
+    """Send through the subscriber's channel; the channel's message id."""
+    if subscriber.webhook_url:
+        from paperbell.delivery.webhook_channel import deliver_webhook
+
+        return deliver_webhook(
+            url=subscriber.webhook_url,
+            secret=subscriber.webhook_secret,
+            subscriber_id=subscriber.id,
+            key=key,
+            entries=entries,
+            digest_date=digest_day,
+        )
     digest = Digest(
         subscriber=subscriber,
         entries=entries,
-        digest_date=datetime.fromisoformat(digest_date).date(),
-        links=subscriber_links(config, subscriber_id),
+        digest_date=digest_day,
+        links=subscriber_links(config, subscriber.id),
+        kind="digest" if entries else "empty-note",
     )
     message = build_digest_message(digest, mail_settings(config), now=now)
-    paper_ids = tuple(dict.fromkeys(e.paper.id for e in entries))
-    try:
-        message_id = SesSender(config.configuration_set).send(
-            message, sender=config.sender_address, recipient=subscriber.email
-        )
-    except DeliveryError as exc:
-        if not exc.permanent:
-            metrics.add_metric(name="DigestsRetried", unit=MetricUnit.Count, value=1)
-            raise  # back to the queue; idempotency record is released on exceptions
-        metrics.add_metric(name="DigestsFailed", unit=MetricUnit.Count, value=1)
-        logger.error("digest rejected", extra={"subscriber_id": subscriber_id, "error": str(exc)})
-        deliveries.clear_matches(subscriber_id, [m.paper_id for m in pending])
-        return _finish(
-            deliveries,
-            subscriber_id,
-            digest_date,
-            "failed",
-            expires_at,
-            detail=str(exc),
-            paper_ids=paper_ids,
-        )
-    deliveries.record_ledger(
-        LedgerEntry(subscriber_id, digest_date, "sent", message_id, paper_ids),
-        expires_at=expires_at,
+    return SesSender(config.configuration_set).send(
+        message, sender=config.sender_address, recipient=subscriber.email
     )
-    deliveries.clear_matches(subscriber_id, [m.paper_id for m in pending])
-    metrics.add_metric(name="DigestsSent", unit=MetricUnit.Count, value=1)
-    logger.info("digest sent", extra={"subscriber_id": subscriber_id, "papers": len(paper_ids)})
-    return DigestOutcome(subscriber_id, digest_date, "sent", len(paper_ids), message_id).as_dict()
 
 
-def _finish(
+def _mark_webhook_failing(config: Settings, subscriber: Subscriber, error: str) -> None:
+    SubscriberRepository(config.subscribers_table).mark_webhook_failing(subscriber.id, error)
+    metrics.add_metric(name="WebhookFailures", unit=MetricUnit.Count, value=1)
+    logger.error("webhook failing", extra={"subscriber_id": subscriber.id, "error": error})
+
+
+def _record(
     deliveries: DeliveryRepository,
     subscriber_id: str,
-    digest_date: str,
+    key: str,
     status: str,
     expires_at: int,
     *,
@@ -176,14 +244,13 @@ def _finish(
     paper_ids: tuple[str, ...] = (),
 ) -> dict:
     deliveries.record_ledger(
-        LedgerEntry(subscriber_id, digest_date, status, None, paper_ids),
+        LedgerEntry(subscriber_id, key, status, None, paper_ids),
         expires_at=expires_at,
         detail=detail,
     )
     metric = "DigestsFailed" if status == "failed" else "DigestsSkipped"
-    if status != "failed":
-        metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
-    return DigestOutcome(subscriber_id, digest_date, status, len(paper_ids)).as_dict()
+    metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
+    return DigestOutcome(subscriber_id, key, status, len(paper_ids)).as_dict()
 
 
 @cache
@@ -202,7 +269,7 @@ def _idempotency(table_name: str) -> tuple[DynamoDBPersistenceLayer, Idempotency
 
 
 def process_digest_jobs(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
-    """Handler entry: each SQS record is one digest job; failures are reported per record."""
+    """Handler entry: each SQS record is one job; failures are reported per record."""
     config = settings()
     persistence, idem_config = _idempotency(config.idempotency_table)
     idem_config.register_lambda_context(context)
@@ -215,6 +282,7 @@ def process_digest_jobs(event: dict[str, Any], context: Any) -> PartialItemFailu
 
     def handle(record: SQSRecord) -> None:
         job = json.loads(record.body)
+        job["receive_count"] = int(record.attributes.approximate_receive_count or 1)
         outcome = send_once(job=job)
         logger.info("digest job done", extra=outcome)
 

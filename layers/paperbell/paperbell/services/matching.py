@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -27,13 +27,15 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
+from paperbell import clock
 from paperbell.config import Settings, settings
 from paperbell.errors import QueryError
 from paperbell.matching import MatchIndex
 from paperbell.models import Paper, PendingMatch, Subscriber
 from paperbell.observability import logger, metrics
 from paperbell.scheduling import next_delivery_slot
-from paperbell.storage.deliveries import DeliveryRepository
+from paperbell.services.planning import enqueue_jobs
+from paperbell.storage.deliveries import INSTANT_PREFIX, DeliveryRepository
 from paperbell.storage.items import paper_from_item
 from paperbell.storage.subscribers import SubscriberRepository
 
@@ -127,16 +129,31 @@ def record_matches(
     *,
     now: datetime,
     retention_days: int,
-) -> int:
-    """Record the paper's matches; returns how many were new (redeliveries record 0)."""
+) -> tuple[int, list[dict[str, str]]]:
+    """Record the paper's matches once each (redeliveries record nothing).
+
+    Daily subscribers' matches are stamped with their next delivery slot (the planner
+    picks them up); instant subscribers' matches become jobs for the digest queue now.
+    Returns (matches recorded, instant jobs to queue).
+    """
     recorded = 0
+    instant_jobs: list[dict[str, str]] = []
     expires_at = int((now + timedelta(days=retention_days)).timestamp())
     for match in index.match(paper).values():
         subscriber = index.subscribers[match.subscriber_id]
-        slot = next_delivery_slot(subscriber.delivery_hour, subscriber.timezone, now)
-        if deliveries.record_match(match, due_slot=slot, expires_at=expires_at):
-            recorded += 1
-    return recorded
+        instant = subscriber.mode == "instant"
+        slot = (
+            None
+            if instant
+            else next_delivery_slot(subscriber.delivery_hour, subscriber.timezone, now)
+        )
+        state = deliveries.record_match(match, due_slot=slot, expires_at=expires_at)
+        recorded += state == "new"
+        if instant and state != "delivered":
+            # Also for "pending": a crash between recording and queueing must not lose
+            # the notification; a duplicate job is absorbed by the mail idempotency.
+            instant_jobs.append({"subscriber_id": subscriber.id, "slot": INSTANT_PREFIX + paper.id})
+    return recorded, instant_jobs
 
 
 def process_papers_stream(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
@@ -152,13 +169,17 @@ def process_papers_stream(event: dict[str, Any], context: Any) -> PartialItemFai
         if not image:
             raise ValueError(f"stream record {record.event_id} has no NewImage")
         paper = paper_from_item(image)
-        recorded = record_matches(
+        recorded, instant_jobs = record_matches(
             paper,
             index,
             deliveries,
-            now=datetime.now(UTC),
+            now=clock.now(),
             retention_days=config.paper_retention_days,
         )
+        # Queued inside the record's handling: if queueing fails the record fails and is
+        # retried; the match is already recorded, so only the job is (re)sent, and the
+        # mail function's idempotency makes a duplicate job harmless.
+        enqueue_jobs(config.digest_queue_url, instant_jobs)
         metrics.add_metric(name="Matches", unit=MetricUnit.Count, value=recorded)
         logger.debug("paper matched", extra={"paper_id": paper.id, "matches": recorded})
 

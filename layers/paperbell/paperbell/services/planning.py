@@ -16,7 +16,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from paperbell import aws
+from paperbell import aws, clock
 from paperbell.config import Settings, settings
 from paperbell.observability import logger, metrics
 from paperbell.scheduling import recent_slots
@@ -38,7 +38,7 @@ def scheduled_time_of(event: Mapping[str, Any] | None) -> datetime:
     """The tick's time: EventBridge Scheduler's ``<aws.scheduler.scheduled-time>``."""
     raw = (event or {}).get("scheduled_time") or (event or {}).get("time")
     if not raw or not isinstance(raw, str) or raw.startswith("<"):
-        return datetime.now(UTC)
+        return clock.now()
     return datetime.fromisoformat(raw.replace("Z", "+00:00")).astimezone(UTC)
 
 
@@ -58,13 +58,16 @@ def plan_digests(scheduled: datetime, *, config: Settings) -> PlanReport:
             if subscriber_id not in seen:
                 seen.add(subscriber_id)
                 report.jobs.append({"subscriber_id": subscriber_id, "slot": slot})
-    _enqueue(config.digest_queue_url, report.jobs)
+    enqueue_jobs(config.digest_queue_url, report.jobs)
     metrics.add_metric(name="DigestsPlanned", unit=MetricUnit.Count, value=len(report.jobs))
     logger.info("digests planned", extra={"slots": len(slots), "jobs": len(report.jobs)})
     return report
 
 
-def _enqueue(queue_url: str, jobs: list[dict[str, str]]) -> None:
+def enqueue_jobs(queue_url: str, jobs: list[dict[str, str]]) -> None:
+    """Send digest jobs to the queue, ten per request; raises if any was refused."""
+    if not jobs:
+        return
     sqs = aws.client("sqs")
     for start in range(0, len(jobs), SQS_BATCH):
         chunk = jobs[start : start + SQS_BATCH]

@@ -11,11 +11,12 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from paperbell import clock
 from paperbell.config import Settings, settings
 from paperbell.demo_data import resolve_bundled
 from paperbell.errors import PaperbellError
@@ -79,7 +80,7 @@ def scrape_sources(
     state_repo = SourceStateRepository(config.sources_table)
     report = ScrapeReport()
     for source in sources:
-        outcome = _scrape_one(source, fetcher, papers_repo, state_repo, now or datetime.now(UTC))
+        outcome = _scrape_one(source, fetcher, papers_repo, state_repo, now or clock.now())
         report.sources.append(outcome)
         report.new_paper_ids.extend(outcome.new_ids)
     return report

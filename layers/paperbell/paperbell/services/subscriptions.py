@@ -9,12 +9,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from paperbell.errors import ConfigError, QueryError
 from paperbell.models import Subscriber
-from paperbell.scheduling import zone
+from paperbell.scheduling import next_delivery_slot, zone
 
 # Pragmatic syntax check; deliverability is SES's job (and issue 6's email-validator).
 _EMAIL_RE = re.compile(
@@ -55,6 +56,7 @@ def new_subscriber(
     timezone: str = "UTC",
     mode: str = "daily",
     status: str = "active",
+    notify_empty: bool = False,
 ) -> Subscriber:
     """A validated Subscriber (raises ConfigError / QueryError with a clear message)."""
     address = validate_email(email)
@@ -71,7 +73,18 @@ def new_subscriber(
         delivery_hour=int(delivery_hour),
         timezone=timezone,
         mode=mode,
+        notify_empty=notify_empty,
     )
+
+
+def start_schedule(subscriber: Subscriber, deliveries: Any, *, now: datetime) -> None:
+    """Put an active subscriber who wants empty-day notes on the planner's index.
+
+    Subscribers with matches are found through their pending matches; only those who
+    asked for a note on empty days need this marker (see storage/deliveries.py)."""
+    if subscriber.notify_empty and subscriber.status == "active" and not subscriber.webhook_url:
+        slot = next_delivery_slot(subscriber.delivery_hour, subscriber.timezone, now)
+        deliveries.stamp_tick(subscriber.id, slot)
 
 
 def load_subscribers_file(path: str | Path) -> list[Subscriber]:
@@ -100,6 +113,7 @@ def load_subscribers_file(path: str | Path) -> list[Subscriber]:
                     delivery_hour=int(entry.get("hour", entry.get("delivery_hour")) or 8),
                     timezone=str(entry.get("timezone", "UTC")),
                     mode=str(entry.get("mode", "daily")),
+                    notify_empty=bool(entry.get("notify_empty", False)),
                 )
             )
         except QueryError as exc:

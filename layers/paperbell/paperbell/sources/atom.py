@@ -24,7 +24,6 @@ from .xml_common import (
     ATOM_NS,
     OPENSEARCH_NS,
     is_arxiv_document,
-    local_name,
 )
 
 
@@ -41,6 +40,7 @@ def _build_field_map() -> dict[str, str]:
 
 
 _FIELDS = _build_field_map()
+_NAME_TAGS = {f"{{{ns}}}author": f"{{{ns}}}name" for ns in (ATOM_NS, ATOM03_NS)}
 _ENTRY_TAGS = (f"{{{ATOM_NS}}}entry", f"{{{ATOM03_NS}}}entry", "entry")
 _OPENSEARCH = {
     f"{{{OPENSEARCH_NS}}}totalResults": "total_results",
@@ -112,10 +112,20 @@ def _read_entry(entry: Any, *, arxiv: bool, base_url: str | None) -> Paper:
     authors: list[str] = []
     categories: list[str] = []
     for child in entry:
-        name = _FIELDS.get(child.tag) if isinstance(child.tag, str) else None
+        name = _FIELDS.get(child.tag)  # comments/entities have non-str tags: no match
         if name is None:
             continue
-        if name == "id":
+        if name == "author":  # first: arXiv entries have many authors
+            # Direct child access: ``findtext`` runs lxml's Python ElementPath per call,
+            # which costs more than the rest of the entry together.
+            name_tag = _NAME_TAGS.get(child.tag, "name")
+            for part in child:
+                if part.tag == name_tag:
+                    author = plain_text(part.text)
+                    if author:
+                        authors.append(author)
+                    break
+        elif name == "id":
             entry_id = (child.text or "").strip()
         elif name == "title":
             title = _text_construct(child)
@@ -139,12 +149,6 @@ def _read_entry(entry: Any, *, arxiv: bool, base_url: str | None) -> Paper:
             published = published or (child.text or "")
         elif name in ("updated", "modified"):
             updated = updated or (child.text or "")
-        elif name == "author":
-            for part in child:
-                if local_name(part.tag) == "name":
-                    author = plain_text(part.text)
-                    if author:
-                        authors.append(author)
         elif name == "category":
             term = (child.get("term") or child.get("label") or "").strip()
             if term and term not in categories:

@@ -68,7 +68,8 @@ def normalize_link(link: str) -> str:
         netloc = netloc[:-3]
     elif parts.scheme.lower() == "https" and netloc.endswith(":443"):
         netloc = netloc[:-4]
-    return urlunsplit((parts.scheme.lower(), netloc, parts.path, query, ""))
+    normalized = urlunsplit((parts.scheme.lower(), netloc, parts.path, query, ""))
+    return normalized or link.strip()
 
 
 def _is_absolute(link: str) -> bool:

@@ -32,6 +32,7 @@ def read_json_feed(data: dict[str, Any], *, base_url: str | None, meta: dict[str
     for key in ("title", "home_page_url", "feed_url", "version"):
         if isinstance(data.get(key), str):
             meta["link" if key == "home_page_url" else key] = data[key]
+    # Relative item URLs are relative to the feed document (JSON Feed spec).
     base = base_url or _str(data.get("feed_url")) or _str(data.get("home_page_url")) or None
     collector = PaperCollector("jsonfeed", meta)
     items = data.get("items")

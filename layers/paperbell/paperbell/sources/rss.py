@@ -138,7 +138,7 @@ def _read_item(item: Any, *, arxiv: bool, rdf: bool, fallback_base: str | None) 
     creators: list[str] = []
     categories: list[str] = []
     for child in item:
-        name = _FIELDS.get(child.tag) if isinstance(child.tag, str) else None
+        name = _FIELDS.get(child.tag)  # comments/entities have non-str tags: no match
         if name is None:
             continue
         if name == "title":

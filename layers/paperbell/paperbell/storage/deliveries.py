@@ -5,7 +5,10 @@ Item kinds under one subscriber partition:
   ``due_slot`` (UTC hour of the subscriber's next delivery, "YYYY-MM-DDTHH"), which
   puts it in the sparse ``by-due-slot`` index the hourly planner reads - the planner's
   cost grows with pending matches, not with the number of subscribers.
-- ``digest#<local date>``: the ledger - what was sent (or skipped, or failed) that day.
+- ``digest#<local date>``: the ledger - what was sent (or skipped, or failed) that day;
+  ``instant#<paper id>`` the same for one instant-mode notification.
+- ``tick``: for subscribers who want a note on empty days, a marker carrying the next
+  ``due_slot`` so the planner finds them without any match.
 """
 
 from __future__ import annotations
@@ -13,23 +16,26 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
-from boto3.dynamodb.conditions import Key
+from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
-from paperbell import aws
+from paperbell import aws, clock
 from paperbell.models import PendingMatch
 
 MATCH_PREFIX = "match#"
 DIGEST_PREFIX = "digest#"
+INSTANT_PREFIX = "instant#"
+LEDGER_PREFIXES = (DIGEST_PREFIX, INSTANT_PREFIX)
+#: Marker that keeps an empty-note subscriber due at their hour (no match needed).
+TICK_KEY = "tick"
 
 
 @dataclass(frozen=True)
 class LedgerEntry:
     subscriber_id: str
-    digest_date: str
+    key: str  # "digest#<local date>" | "instant#<paper id>"
     status: str  # sent | skipped-empty | skipped-inactive | suppressed | failed
     message_id: str | None
     paper_ids: tuple[str, ...]
@@ -40,48 +46,50 @@ class DeliveryRepository:
         self.table_name = table_name
 
     # -- pending matches -------------------------------------------------------------
-    def record_match(self, match: PendingMatch, *, due_slot: str, expires_at: int) -> bool:
-        """Store a match once. False when it was already recorded (stream redelivery)."""
-        item = {
+    def record_match(self, match: PendingMatch, *, due_slot: str | None, expires_at: int) -> str:
+        """Store a match once: "new", or for a redelivered stream record "pending"
+        (recorded, not yet delivered) or "delivered" (already in a sent digest).
+
+        ``due_slot`` None (instant mode) keeps the match out of the planner's index."""
+        item: dict[str, Any] = {
             "subscriber_id": match.subscriber_id,
             "sk": MATCH_PREFIX + match.paper_id,
             "paper_id": match.paper_id,
             "queries": list(match.queries),
             "highlights": json.dumps(match.highlights),
-            "due_slot": due_slot,
-            "matched_at": datetime.now(UTC).isoformat(),
+            "matched_at": clock.now().isoformat(),
             "expires_at": expires_at,
         }
+        if due_slot:
+            item["due_slot"] = due_slot
         try:
             aws.table(self.table_name).put_item(
                 Item=item, ConditionExpression="attribute_not_exists(sk)"
             )
         except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            existing = aws.table(self.table_name).get_item(
+                Key={"subscriber_id": match.subscriber_id, "sk": item["sk"]},
+                ProjectionExpression="delivered",
+                ConsistentRead=True,
+            )
+            return "delivered" if existing.get("Item", {}).get("delivered") else "pending"
+        return "new"
 
     def pending_matches(self, subscriber_id: str) -> list[PendingMatch]:
         table = aws.table(self.table_name)
         kwargs: dict[str, Any] = {
             "KeyConditionExpression": Key("subscriber_id").eq(subscriber_id)
             & Key("sk").begins_with(MATCH_PREFIX),
+            "FilterExpression": Attr("delivered").not_exists(),
             "ConsistentRead": True,
         }
         matches: list[PendingMatch] = []
         while True:
             response = table.query(**kwargs)
             for item in response.get("Items", []):
-                highlights = json.loads(item.get("highlights") or "{}")
-                matches.append(
-                    PendingMatch(
-                        subscriber_id=subscriber_id,
-                        paper_id=str(item["paper_id"]),
-                        queries=tuple(item.get("queries", ())),
-                        highlights={k: [tuple(s) for s in v] for k, v in highlights.items()},
-                    )
-                )
+                matches.append(_pending_from_item(subscriber_id, item))
             if "LastEvaluatedKey" not in response:
                 return matches
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
@@ -105,24 +113,26 @@ class DeliveryRepository:
                 return
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
-    def clear_matches(self, subscriber_id: str, paper_ids: Iterable[str]) -> None:
-        """Remove delivered matches (25 deletes per request via the batch writer)."""
-        with aws.table(self.table_name).batch_writer() as batch:
-            for pid in paper_ids:
-                batch.delete_item(Key={"subscriber_id": subscriber_id, "sk": MATCH_PREFIX + pid})
+    def clear_matches(self, subscriber_id: str, paper_ids: Iterable[str], key: str = "") -> None:
+        """Mark matches delivered (or dropped): out of the planner's index and of the next
+        digest, but kept until their TTL so a late stream redelivery of the same paper
+        finds them and records nothing new (the paper is never mailed twice)."""
+        table = aws.table(self.table_name)
+        for pid in paper_ids:
+            _mark_delivered(table, subscriber_id, pid, key or "dropped")
 
-    # -- ledger ----------------------------------------------------------------------
-    def ledger_entry(self, subscriber_id: str, digest_date: str) -> LedgerEntry | None:
+    # -- ledger and ticks ------------------------------------------------------------
+    def ledger_entry(self, subscriber_id: str, key: str) -> LedgerEntry | None:
+        """The ledger item ``key`` ("digest#<local date>" or "instant#<paper id>")."""
         response = aws.table(self.table_name).get_item(
-            Key={"subscriber_id": subscriber_id, "sk": DIGEST_PREFIX + digest_date},
-            ConsistentRead=True,
+            Key={"subscriber_id": subscriber_id, "sk": key}, ConsistentRead=True
         )
         item = response.get("Item")
         if not item:
             return None
         return LedgerEntry(
             subscriber_id=subscriber_id,
-            digest_date=digest_date,
+            key=key,
             status=str(item["status"]),
             message_id=item.get("message_id"),
             paper_ids=tuple(item.get("paper_ids", ())),
@@ -132,10 +142,10 @@ class DeliveryRepository:
         """Write the outcome of a planned digest (every planned digest ends recorded)."""
         item: dict[str, Any] = {
             "subscriber_id": entry.subscriber_id,
-            "sk": DIGEST_PREFIX + entry.digest_date,
+            "sk": entry.key,
             "status": entry.status,
             "paper_ids": list(entry.paper_ids),
-            "recorded_at": datetime.now(UTC).isoformat(),
+            "recorded_at": clock.now().isoformat(),
             "expires_at": expires_at,
         }
         if entry.message_id:
@@ -144,6 +154,23 @@ class DeliveryRepository:
             item["detail"] = detail[:1000]
         aws.table(self.table_name).put_item(Item=item)
 
+    def pending_match(self, subscriber_id: str, paper_id: str) -> PendingMatch | None:
+        response = aws.table(self.table_name).get_item(
+            Key={"subscriber_id": subscriber_id, "sk": MATCH_PREFIX + paper_id},
+            ConsistentRead=True,
+        )
+        item = response.get("Item")
+        return _pending_from_item(subscriber_id, item) if item else None
+
+    def stamp_tick(self, subscriber_id: str, due_slot: str) -> None:
+        """Keep a subscriber in the planner's index without matches (empty-day notes)."""
+        aws.table(self.table_name).put_item(
+            Item={"subscriber_id": subscriber_id, "sk": TICK_KEY, "due_slot": due_slot}
+        )
+
+    def clear_tick(self, subscriber_id: str) -> None:
+        aws.table(self.table_name).delete_item(Key={"subscriber_id": subscriber_id, "sk": TICK_KEY})
+
     def iter_ledger(self) -> Iterator[dict[str, Any]]:
         """Every ledger item (operator views and tests; a scan, not a hot path)."""
         table = aws.table(self.table_name)
@@ -151,8 +178,74 @@ class DeliveryRepository:
         while True:
             response = table.scan(**kwargs)
             for item in response.get("Items", []):
-                if str(item["sk"]).startswith(DIGEST_PREFIX):
+                if str(item["sk"]).startswith(LEDGER_PREFIXES):
                     yield item
             if "LastEvaluatedKey" not in response:
                 return
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+    # -- per-subscriber views (web API: feed, delete my data; issue 6) -----------------
+    def recent_ledger(self, subscriber_id: str, limit: int = 30) -> list[LedgerEntry]:
+        """The subscriber's latest digest and instant ledger entries, newest key first."""
+        table = aws.table(self.table_name)
+        entries: list[LedgerEntry] = []
+        for prefix in LEDGER_PREFIXES:
+            response = table.query(
+                KeyConditionExpression=Key("subscriber_id").eq(subscriber_id)
+                & Key("sk").begins_with(prefix),
+                ScanIndexForward=False,
+                Limit=limit,
+            )
+            entries.extend(
+                LedgerEntry(
+                    subscriber_id=subscriber_id,
+                    key=str(item["sk"]),
+                    status=str(item.get("status", "")),
+                    message_id=item.get("message_id"),
+                    paper_ids=tuple(str(p) for p in item.get("paper_ids", ()) or ()),
+                )
+                for item in response.get("Items", [])
+            )
+        return entries
+
+    def delete_subscriber(self, subscriber_id: str) -> int:
+        """Delete every item (matches, ledger, tick) of a subscriber; the count."""
+        table = aws.table(self.table_name)
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": Key("subscriber_id").eq(subscriber_id),
+            "ProjectionExpression": "subscriber_id, sk",
+            "ConsistentRead": True,
+        }
+        deleted = 0
+        while True:
+            response = table.query(**kwargs)
+            with table.batch_writer() as batch:
+                for item in response.get("Items", []):
+                    batch.delete_item(Key={"subscriber_id": subscriber_id, "sk": item["sk"]})
+                    deleted += 1
+            if "LastEvaluatedKey" not in response:
+                return deleted
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+def _pending_from_item(subscriber_id: str, item: dict[str, Any]) -> PendingMatch:
+    highlights = json.loads(item.get("highlights") or "{}")
+    return PendingMatch(
+        subscriber_id=subscriber_id,
+        paper_id=str(item["paper_id"]),
+        queries=tuple(item.get("queries", ())),
+        highlights={k: [(int(a), int(b)) for a, b in v] for k, v in highlights.items()},
+    )
+
+
+def _mark_delivered(table: Any, subscriber_id: str, paper_id: str, key: str) -> None:
+    try:
+        table.update_item(
+            Key={"subscriber_id": subscriber_id, "sk": MATCH_PREFIX + paper_id},
+            UpdateExpression="SET delivered = :k REMOVE due_slot",
+            ConditionExpression="attribute_exists(sk)",
+            ExpressionAttributeValues={":k": key},
+        )
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise  # a match that expired meanwhile needs no mark

@@ -79,7 +79,7 @@ def paper_from_stream_image(image: Mapping[str, Any]) -> Paper:
 
 
 def subscriber_to_item(subscriber: Subscriber) -> dict[str, Any]:
-    return {
+    item: dict[str, Any] = {
         "subscriber_id": subscriber.id,
         "email": subscriber.email,
         "queries": list(subscriber.queries),
@@ -88,15 +88,29 @@ def subscriber_to_item(subscriber: Subscriber) -> dict[str, Any]:
         "timezone": subscriber.timezone,
         "mode": subscriber.mode,
     }
+    if not subscriber.email:
+        # A webhook subscriber may have no address; an empty string may not be an index
+        # key (the by-email GSI), so the attribute is left out instead.
+        del item["email"]
+    if subscriber.webhook_url:
+        item["webhook_url"] = subscriber.webhook_url
+    if subscriber.webhook_secret:
+        item["webhook_secret"] = subscriber.webhook_secret
+    if subscriber.notify_empty:
+        item["notify_empty"] = True
+    return item
 
 
 def subscriber_from_item(item: Mapping[str, Any]) -> Subscriber:
     return Subscriber(
         id=str(item["subscriber_id"]),
-        email=str(item["email"]),
+        email=str(item.get("email", "")),
         queries=tuple(str(q) for q in item.get("queries", ()) or ()),
         status=str(item.get("status", "active")),
         delivery_hour=int(item.get("delivery_hour", 8)),
         timezone=str(item.get("timezone", "UTC")),
         mode=str(item.get("mode", "daily")),
+        webhook_url=str(item.get("webhook_url", "")),
+        webhook_secret=str(item.get("webhook_secret", "")),
+        notify_empty=bool(item.get("notify_empty", False)),
     )

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from paperbell import aws
+from paperbell import aws, clock
 from paperbell.merging import enrichment, merge_batch
 from paperbell.models import Paper
 from paperbell.storage.items import paper_from_item, paper_to_item
@@ -42,7 +42,7 @@ class PaperRepository:
 
     def save_new(self, papers: Iterable[Paper], *, now: datetime | None = None) -> WriteReport:
         """Write unseen papers once (INSERT -> matching) and enrich known ones quietly."""
-        now = now or datetime.now(UTC)
+        now = now or clock.now()
         batch = merge_batch(papers)
         stored = self._get_items([p.id for p in batch], projection=_ENRICH_PROJECTION)
         report = WriteReport()

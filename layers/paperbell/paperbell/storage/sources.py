@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
 
-from paperbell import aws
+from paperbell import aws, clock
 
 STATE_RECORD = "state"
 RUN_PREFIX = "run#"
@@ -57,7 +57,7 @@ class SourceStateRepository:
             "source": source,
             "record": STATE_RECORD,
             "consecutive_failures": state.consecutive_failures,
-            "updated_at": datetime.now(UTC).isoformat(),
+            "updated_at": clock.now().isoformat(),
         }
         for key in ("etag", "last_modified", "content_hash"):
             value = getattr(state, key)

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
+from botocore.exceptions import ClientError
 
 from paperbell import aws
 from paperbell.models import Subscriber
 from paperbell.storage.items import subscriber_from_item, subscriber_to_item
+
+#: Key prefix of the web API's rate-limit counters kept in this table (not subscribers).
+RATE_LIMIT_PREFIX = "ratelimit#"
 
 
 class SubscriberRepository:
@@ -47,7 +52,8 @@ class SubscriberRepository:
 
     def iter_all(self) -> Iterator[Subscriber]:
         table = aws.table(self.table_name)
-        kwargs: dict = {}
+        # Rate-limit counters share the table (see paperbell.web.ratelimit); skip them.
+        kwargs: dict = {"FilterExpression": ~Attr("subscriber_id").begins_with(RATE_LIMIT_PREFIX)}
         while True:
             response = table.scan(**kwargs)
             for item in response.get("Items", []):
@@ -55,3 +61,102 @@ class SubscriberRepository:
             if "LastEvaluatedKey" not in response:
                 return
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    # -- subscription lifecycle (web API and operator CLI, issue 6) ------------------
+    def put_pending(self, subscriber: Subscriber, *, expires_at: int) -> None:
+        """Store an unconfirmed subscriber; DynamoDB TTL removes it at ``expires_at``
+        unless :meth:`activate` (the confirmation link) runs first."""
+        item = subscriber_to_item(subscriber)
+        item["status"] = "pending"
+        item["expires_at"] = int(expires_at)
+        aws.table(self.table_name).put_item(Item=item)
+
+    def activate(self, subscriber_id: str) -> Subscriber | None:
+        """Confirm a pending subscriber (status active, TTL removed). None when there is
+        no such subscriber or it is not pending/active (unsubscribed, suppressed)."""
+        return self._update(
+            subscriber_id,
+            "SET #status = :active REMOVE expires_at",
+            {":active": "active", ":pending": "pending"},
+            condition="attribute_exists(subscriber_id) AND #status IN (:pending, :active)",
+        )
+
+    def update_preferences(
+        self,
+        subscriber_id: str,
+        *,
+        queries: tuple[str, ...],
+        delivery_hour: int,
+        timezone: str,
+        mode: str,
+    ) -> Subscriber | None:
+        """Replace what a subscriber reads and when; None when they do not exist."""
+        return self._update(
+            subscriber_id,
+            "SET queries = :q, delivery_hour = :h, #tz = :tz, #mode = :m",
+            {":q": list(queries), ":h": int(delivery_hour), ":tz": timezone, ":m": mode},
+            names={"#tz": "timezone", "#mode": "mode"},
+        )
+
+    def set_status(
+        self, subscriber_id: str, status: str, *, only_from: tuple[str, ...] = ()
+    ) -> Subscriber | None:
+        """Change the status (optionally only from the given ones); None if refused."""
+        values: dict[str, Any] = {":s": status}
+        condition = "attribute_exists(subscriber_id)"
+        if only_from:
+            keys = []
+            for number, allowed in enumerate(only_from):
+                values[f":from{number}"] = allowed
+                keys.append(f":from{number}")
+            condition += f" AND #status IN ({', '.join(keys)})"
+        return self._update(subscriber_id, "SET #status = :s", values, condition=condition)
+
+    def set_webhook_secret(self, subscriber_id: str, secret: str) -> Subscriber | None:
+        return self._update(
+            subscriber_id,
+            "SET webhook_secret = :w",
+            {":w": secret},
+            condition="attribute_exists(webhook_url)",
+        )
+
+    def mark_webhook_failing(self, subscriber_id: str, error: str) -> None:
+        """Record that the webhook exhausted its retries (shown to operators and users)."""
+        self._update(
+            subscriber_id,
+            "SET webhook_status = :f, webhook_error = :e",
+            {":f": "failing", ":e": error[:500]},
+            condition="attribute_exists(webhook_url)",
+        )
+
+    def delete(self, subscriber_id: str) -> None:
+        aws.table(self.table_name).delete_item(Key={"subscriber_id": subscriber_id})
+
+    def _update(
+        self,
+        subscriber_id: str,
+        expression: str,
+        values: dict[str, Any],
+        *,
+        names: dict[str, str] | None = None,
+        condition: str = "attribute_exists(subscriber_id)",
+    ) -> Subscriber | None:
+        all_names = dict(names or {})
+        if "#status" in expression or "#status" in condition:
+            all_names["#status"] = "status"
+        kwargs: dict[str, Any] = {
+            "Key": {"subscriber_id": subscriber_id},
+            "UpdateExpression": expression,
+            "ConditionExpression": condition,
+            "ExpressionAttributeValues": values,
+            "ReturnValues": "ALL_NEW",
+        }
+        if all_names:
+            kwargs["ExpressionAttributeNames"] = all_names
+        try:
+            response = aws.table(self.table_name).update_item(**kwargs)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return None
+            raise
+        return subscriber_from_item(response["Attributes"])

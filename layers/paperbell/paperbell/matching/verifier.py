@@ -1,0 +1,151 @@
+"""Compile a query tree into a fast yes/no check for candidate verification.
+
+Why: the presearcher already has the set of index terms a paper contains
+(:func:`presearcher.paper_terms`: every title/abstract word key and compound key, every
+adjacent word pair ``"a b"``, ``@``-author keys, ``#``-categories, ``!``-source). Most query
+terms can therefore be decided by set membership alone — no span lists, no tree walk, no
+hashing of :class:`Term` objects — and highlights (which do need spans) are computed only
+when someone reads them (:class:`matcher.QueryHit`). A compiled check must give exactly
+the answer of :func:`matcher.evaluate` being non-None; the property tests hold it to that.
+
+Membership shortcuts (everything else falls back to ``ap.term(node)``, which is exact and
+cached per paper):
+
+* a word (title or abstract) with its ``joins``: any of its keys is in the term set;
+* an ``author:`` word: ``@`` + any of its keys;
+* a two-word phrase (text or ``author:``): its bigram ``"a b"`` or its compound key;
+* ``category:`` / ``source:``: their namespaced term; ``upvotes:`` compares the number.
+
+Two-word ANDs and ORs of such terms become a single function over a tuple of key groups.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+
+from .matcher import AnalyzedPaper
+from .query_analyzer import AUTHOR_NS, CATEGORY_NS, SOURCE_NS
+from .query_parser import And, Category, Node, Not, Or, Source, Term, Upvotes
+
+__all__ = ["Check", "compile_check"]
+
+#: ``check(paper_terms, analyzed_paper) -> matched?``
+Check = Callable[[set[str], AnalyzedPaper], bool]
+
+_OPS: dict[str, Callable[[int, int], bool]] = {
+    ">=": operator.ge,
+    ">": operator.gt,
+    "<=": operator.le,
+    "<": operator.lt,
+    "=": operator.eq,
+}
+
+
+def _keys(node: Node) -> tuple[str, ...] | None:
+    """The index terms whose presence is equivalent to ``node`` matching, if there are."""
+    if isinstance(node, Term):
+        if node.prefix or node.field not in ("text", "author"):
+            return None
+        ns = AUTHOR_NS if node.field == "author" else ""
+        parts = node.parts
+        if len(parts) == 1:
+            return (ns + parts[0],) + tuple(ns + j for j in node.joins)
+        if len(parts) == 2 and node.compound is not None:
+            return (f"{ns}{parts[0]} {parts[1]}", ns + node.compound)
+        return None
+    if isinstance(node, Category):
+        return (CATEGORY_NS + node.value,)
+    if isinstance(node, Source):
+        return (SOURCE_NS + node.value,)
+    return None
+
+
+def _any(keys: tuple[str, ...]) -> Check:
+    if len(keys) == 1:
+        (k,) = keys
+
+        def one(terms: set[str], ap: AnalyzedPaper) -> bool:
+            return k in terms
+
+        return one
+
+    def some(terms: set[str], ap: AnalyzedPaper) -> bool:
+        return not terms.isdisjoint(keys)
+
+    return some
+
+
+def _all_groups(groups: tuple[tuple[str, ...], ...]) -> Check:
+    def every(terms: set[str], ap: AnalyzedPaper) -> bool:
+        for g in groups:
+            if terms.isdisjoint(g):
+                return False
+        return True
+
+    return every
+
+
+def compile_check(node: Node) -> Check:
+    """A function equivalent to "``node`` matches the paper" (see module docstring)."""
+    keys = _keys(node)
+    if keys is not None:
+        return _any(keys)
+    if isinstance(node, Term):
+
+        def term(terms: set[str], ap: AnalyzedPaper) -> bool:
+            return ap.term(node)[0]
+
+        return term
+    if isinstance(node, Upvotes):
+        op, value = _OPS[node.op], node.value
+
+        def upvotes(terms: set[str], ap: AnalyzedPaper) -> bool:
+            up = ap.upvotes
+            return up is not None and op(up, value)
+
+        return upvotes
+    if isinstance(node, Not):
+        inner = compile_check(node.child)
+
+        def negate(terms: set[str], ap: AnalyzedPaper) -> bool:
+            return not inner(terms, ap)
+
+        return negate
+    if isinstance(node, And):
+        groups = [_keys(c) for c in node.children]
+        if all(g is not None for g in groups):
+            return _all_groups(tuple(g for g in groups if g is not None))
+        # membership checks first: cheap, and usually the ones that fail
+        order = sorted(node.children, key=lambda c: _keys(c) is None)
+        checks = tuple(compile_check(c) for c in order)
+        if len(checks) == 2:
+            first, second = checks
+
+            def both(terms: set[str], ap: AnalyzedPaper) -> bool:
+                return first(terms, ap) and second(terms, ap)
+
+            return both
+
+        def conj(terms: set[str], ap: AnalyzedPaper) -> bool:
+            for c in checks:
+                if not c(terms, ap):
+                    return False
+            return True
+
+        return conj
+    if isinstance(node, Or):
+        groups = [_keys(c) for c in node.children]
+        if all(g is not None for g in groups):
+            return _any(tuple(k for g in groups if g is not None for k in g))
+        order = sorted(node.children, key=lambda c: _keys(c) is None)
+        alts = tuple(compile_check(c) for c in order)
+
+        def disj(terms: set[str], ap: AnalyzedPaper) -> bool:
+            for c in alts:
+                if c(terms, ap):
+                    return True
+            return False
+
+        return disj
+    raise TypeError(f"unknown query node {node!r}")  # pragma: no cover

@@ -1,0 +1,98 @@
+"""The confirmation mail (double opt-in) and the operator's test mail.
+
+Plain multipart/alternative messages (text + HTML), sent raw through SES v2 like the
+digests. No tracking, no images; the link is the only call to action.
+"""
+
+from __future__ import annotations
+
+import html
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate, make_msgid
+
+from paperbell.config import Settings
+from paperbell.delivery.ses_sender import SesSender
+
+
+def _message(settings: Settings, recipient: str, subject: str, paragraphs: list[str],
+             link: tuple[str, str] | None) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = formataddr((settings.sender_name, settings.sender_address))
+    message["To"] = recipient
+    message["Subject"] = subject
+    message["Date"] = formatdate(localtime=False, usegmt=True)
+    domain = settings.sender_address.rpartition("@")[2] or "paperbell.local"
+    message["Message-ID"] = make_msgid(domain=domain)
+    if settings.reply_to_address:
+        message["Reply-To"] = settings.reply_to_address
+    message["Auto-Submitted"] = "auto-generated"
+    text = "\n\n".join(paragraphs)
+    if link:
+        text += f"\n\n{link[0]}:\n{link[1]}"
+    text += "\n\nIf you did not ask for this, ignore this mail; nothing else will be sent.\n"
+    message.set_content(text)
+    body = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
+    if link:
+        body += (
+            f'<p><a href="{html.escape(link[1], quote=True)}" style="display:inline-block;'
+            'padding:10px 16px;background:#1a4d8f;color:#ffffff;text-decoration:none;'
+            f'border-radius:4px">{html.escape(link[0])}</a></p>'
+            f'<p style="font-size:13px;color:#444">Or open: {html.escape(link[1])}</p>'
+        )
+    body += (
+        '<p style="font-size:13px;color:#444">If you did not ask for this, ignore this mail;'
+        " nothing else will be sent.</p>"
+    )
+    message.add_alternative(
+        f'<!doctype html><html lang="en"><body style="font-family:sans-serif;color:#111">'
+        f"{body}</body></html>",
+        subtype="html",
+    )
+    return message
+
+
+def confirmation_mail(settings: Settings, recipient: str, confirm_url: str,
+                      queries: tuple[str, ...]) -> EmailMessage:
+    listed = "; ".join(queries)
+    return _message(
+        settings,
+        recipient,
+        "Confirm your paperbell subscription",
+        [
+            "Someone (hopefully you) asked paperbell to send papers matching "
+            f"these queries to this address: {listed}.",
+            "Please confirm with the link below (it is valid for 3 days).",
+        ],
+        ("Confirm my subscription", confirm_url),
+    )
+
+
+def already_subscribed_mail(settings: Settings, recipient: str, manage_url: str) -> EmailMessage:
+    return _message(
+        settings,
+        recipient,
+        "Your paperbell subscription",
+        [
+            "Someone (hopefully you) tried to subscribe this address to paperbell again. "
+            "It is already subscribed; nothing was changed.",
+            "To change your queries, delivery hour or to unsubscribe, use the link below.",
+        ],
+        ("Manage my subscription", manage_url),
+    )
+
+
+def test_mail(settings: Settings, recipient: str) -> EmailMessage:
+    return _message(
+        settings,
+        recipient,
+        "paperbell test mail",
+        ["This is a test mail from paperbell: sending through SES works."],
+        None,
+    )
+
+
+def send(settings: Settings, message: EmailMessage, recipient: str) -> str:
+    """SES message id (raises DeliveryError when SES refuses)."""
+    return SesSender(settings.configuration_set).send(
+        message, sender=settings.sender_address, recipient=recipient
+    )

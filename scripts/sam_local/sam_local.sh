@@ -1,0 +1,240 @@
+#!/usr/bin/env bash
+# `make sam-local`: run every function of template.yaml with `sam local invoke` in a real
+# container, on a machine with no container registry (Debian, root), then check the
+# state each invocation left in a moto server.
+#
+# Idempotent, and leaves nothing running:
+#   1. installs what is missing (Debian: docker.io, debootstrap, iproute2);
+#   2. builds a Lambda-like python3.11 base image once (cached tarball, see
+#      build_base_image.sh) - no image is ever pulled;
+#   3. starts a private dockerd (own socket, data root, bridge; no iptables rules) and
+#      stops it on exit, whatever happens;
+#   4. runs run_sam_local.py: sam build, moto server, sam local invoke per function,
+#      assertions.
+#
+# Environment knobs (all optional):
+#   SAM_LOCAL_CACHE    cache folder for the base image tarball
+#                      (default /var/cache/paperbell/sam-local, shared by clones)
+#   SAM_LOCAL_SUBNET   bridge address for the private dockerd (default 172.29.254.1/24)
+#   SAM_LOCAL_KEEP=1   keep the run folder (dockerd log, env file) for a post-mortem
+#   SAM_LOCAL_PYTHON   the venv python (default .venv/bin/python)
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+cd "$root"
+
+PYTHON=${SAM_LOCAL_PYTHON:-$root/.venv/bin/python}
+cache=${SAM_LOCAL_CACHE:-/var/cache/paperbell/sam-local}
+subnet=${SAM_LOCAL_SUBNET:-172.29.254.1/24}
+bridge=pbsam0
+started_at=$SECONDS
+
+log() { echo "[sam-local] $*" >&2; }
+die() { echo "[sam-local] ERROR: $*" >&2; exit 1; }
+
+case "$(uname -m)" in
+    x86_64 | amd64) arch=x86_64 ;;
+    aarch64 | arm64) arch=arm64 ;;
+    *) die "unsupported machine architecture $(uname -m) (Lambda has x86_64 and arm64)" ;;
+esac
+
+[ "$(id -u)" = 0 ] || die "needs root (it installs packages and starts a private dockerd); \
+with Docker Desktop or Finch use 'sam local invoke' directly, see README 'Try a function locally'"
+[ -x "$PYTHON" ] || die "$PYTHON not found: run through 'make sam-local' (it creates .venv)"
+
+retry() {  # retry N CMD...
+    local attempts=$1 n=1
+    shift
+    until "$@"; do
+        if ((n >= attempts)); then
+            return 1
+        fi
+        log "attempt $n of $attempts failed: $*; retrying in $((n * 5)) s"
+        sleep $((n * 5))
+        n=$((n + 1))
+    done
+}
+
+# ------------------------------------------------------------------ 1. packages
+need=()
+command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
+command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
+command -v ip >/dev/null 2>&1 || need+=(iproute2)
+command -v flock >/dev/null 2>&1 || need+=(util-linux)
+if ((${#need[@]})); then
+    command -v apt-get >/dev/null 2>&1 || die "missing ${need[*]} and no apt-get to install them"
+    log "installing ${need[*]} (apt-get)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt_install() {
+        # A third-party source in sources.list may be unreachable; `update` warnings are
+        # fine as long as Debian's own lists arrive and the install succeeds.
+        apt-get update -qq >/tmp/paperbell-sam-local-apt.log 2>&1 || true
+        apt-get install -y -qq --no-install-recommends "${need[@]}" \
+            >>/tmp/paperbell-sam-local-apt.log 2>&1
+    }
+    if ! retry 3 apt_install; then
+        tail -30 /tmp/paperbell-sam-local-apt.log >&2 || true
+        die "apt-get install ${need[*]} failed (log above)"
+    fi
+fi
+# docker.io's own service never starts here (policy-rc.d), and we do not want it to:
+# this script starts a private daemon and stops it again.
+docker_cli=/usr/bin/docker  # Debian's client, matching its dockerd
+[ -x "$docker_cli" ] || docker_cli=$(command -v docker) || die "no docker client"
+
+# One run at a time per machine (the bridge name and the cache are shared).
+mkdir -p "$cache"
+exec 9>"$cache/.lock"
+if ! flock -w 900 9; then
+    die "another 'make sam-local' has held $cache/.lock for 15 minutes"
+fi
+
+# ------------------------------------------------------------------ 2. base image tarball
+boto3_version=$("$PYTHON" -c 'import boto3; print(boto3.__version__)')
+key=$( (cat "$here/build_base_image.sh"; echo "$arch $boto3_version") | sha256sum | cut -c1-12)
+tarball=$cache/lambda-python3.11-$arch-$key.tar
+if [ -s "$tarball" ]; then
+    log "base image: cached $tarball"
+else
+    log "base image: building $tarball (once; about a minute)"
+    find "$cache" -maxdepth 1 -name "lambda-python3.11-$arch-*.tar" -delete
+    SAM_LOCAL_BOTO3_VERSION=$boto3_version \
+        "$here/build_base_image.sh" "$tarball" "$arch" "$PYTHON" ||
+        die "building the base image failed"
+fi
+
+# ------------------------------------------------------------------ 3. private dockerd
+run=
+data_root=
+dockerd_pid=
+created_bridge=
+gateway=${subnet%/*}
+
+cleanup() {
+    local rc=$?
+    set +e
+    trap - EXIT INT TERM
+    if [ -n "$dockerd_pid" ] && kill -0 "$dockerd_pid" 2>/dev/null; then
+        # Containers sam left behind (it removes its own; this is for interrupted runs).
+        local ids
+        ids=$("$docker_cli" ps -aq 2>/dev/null)
+        [ -n "$ids" ] && "$docker_cli" rm -f $ids >/dev/null 2>&1
+        local children
+        children=$(ps -o pid= --ppid "$dockerd_pid" 2>/dev/null)
+        kill -TERM "$dockerd_pid" 2>/dev/null
+        for _ in $(seq 1 60); do
+            kill -0 "$dockerd_pid" 2>/dev/null || break
+            sleep 0.5
+        done
+        if kill -0 "$dockerd_pid" 2>/dev/null; then
+            log "dockerd did not stop in 30 s; killing it"
+            kill -KILL "$dockerd_pid" 2>/dev/null
+        fi
+        # Its containerd (and shims) normally exit with it; make sure.
+        local pid
+        for pid in $children; do
+            kill -0 "$pid" 2>/dev/null && kill -TERM "$pid" 2>/dev/null
+        done
+        sleep 0.5
+        for pid in $children; do
+            kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+        done
+        wait "$dockerd_pid" 2>/dev/null
+    fi
+    # Mounts dockerd may leave (overlay layers, netns files), deepest first.
+    local mnt
+    if [ -n "$run" ] && [ -n "$data_root" ]; then
+        for mnt in $(awk -v a="$run" -v b="$data_root" \
+            'index($2, a) == 1 || index($2, b) == 1 {print $2}' /proc/mounts | sort -r); do
+            umount "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null
+        done
+    fi
+    if [ -n "$created_bridge" ]; then
+        ip link delete "$bridge" 2>/dev/null
+    fi
+    if [ "${SAM_LOCAL_KEEP:-0}" = 1 ]; then
+        log "kept $run and $data_root (SAM_LOCAL_KEEP=1)"
+    else
+        [ -n "$run" ] && rm -rf "$run"
+        [ -n "$data_root" ] && rm -rf "$data_root"
+    fi
+    if [ "$rc" = 0 ]; then
+        log "OK in $((SECONDS - started_at)) s"
+    else
+        log "FAILED (exit $rc) after $((SECONDS - started_at)) s"
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+run=$(mktemp -d /run/paperbell-sam.XXXXXX)  # short path: it holds unix sockets
+# Image layers on disk, not in /run (a tmpfs on many hosts).
+data_root=$(mktemp -d /var/tmp/paperbell-sam-data.XXXXXX)
+sock=$run/docker.sock
+export DOCKER_HOST=unix://$sock
+
+if ip link show "$bridge" >/dev/null 2>&1; then
+    # Left by a run that was killed hard (the lock says no run is active now).
+    ip link delete "$bridge" 2>/dev/null || die "a stale $bridge bridge exists and cannot be removed"
+fi
+ip link add name "$bridge" type bridge || die "cannot create bridge $bridge (bridge kernel module?)"
+created_bridge=1
+ip addr add "$subnet" dev "$bridge"
+ip link set "$bridge" up
+
+echo '{}' >"$run/daemon.json"  # ignore /etc/docker/daemon.json: this daemon is ours alone
+log "starting a private dockerd on $sock (bridge $bridge $subnet, no iptables rules)"
+dockerd \
+    --config-file "$run/daemon.json" \
+    --data-root "$data_root" \
+    --exec-root "$run/exec" \
+    --pidfile "$run/dockerd.pid" \
+    --host "$DOCKER_HOST" \
+    --bridge "$bridge" \
+    --iptables=false \
+    --ip-forward=false \
+    --ip-masq=false \
+    --storage-driver overlay2 \
+    >"$run/dockerd.log" 2>&1 &
+dockerd_pid=$!
+for i in $(seq 1 120); do
+    if "$docker_cli" version >/dev/null 2>&1; then
+        break
+    fi
+    if ! kill -0 "$dockerd_pid" 2>/dev/null; then
+        tail -30 "$run/dockerd.log" >&2
+        dockerd_pid=
+        die "dockerd exited at start (log above)"
+    fi
+    if ((i == 120)); then
+        tail -30 "$run/dockerd.log" >&2
+        die "dockerd did not answer within 60 s (log above)"
+    fi
+    sleep 0.5
+done
+log "dockerd $("$docker_cli" version --format '{{.Server.Version}}') up"
+
+image=paperbell-sam-local/python:3.11-$arch
+log "importing the base image as $image (and public.ecr.aws/lambda/python:3.11-$arch)"
+"$docker_cli" import \
+    --change 'ENV LANG=en_US.UTF-8' \
+    --change 'ENV TZ=:UTC' \
+    --change 'ENV PATH=/var/lang/bin:/usr/local/bin:/usr/bin:/bin:/opt/bin' \
+    --change 'ENV LD_LIBRARY_PATH=/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib' \
+    --change 'ENV LAMBDA_TASK_ROOT=/var/task' \
+    --change 'ENV LAMBDA_RUNTIME_DIR=/var/runtime' \
+    --change 'WORKDIR /var/task' \
+    --change 'ENTRYPOINT ["/var/runtime/bootstrap"]' \
+    "$tarball" "$image" >/dev/null || die "docker import of $tarball failed"
+"$docker_cli" tag "$image" "public.ecr.aws/lambda/python:3.11-$arch"
+
+# ------------------------------------------------------------------ 4. invoke and check
+"$PYTHON" "$here/run_sam_local.py" \
+    --arch "$arch" \
+    --image "$image" \
+    --host-ip "$gateway" \
+    --work-dir "$run" \
+    "$@"
