@@ -34,7 +34,7 @@ validate: $(STAMP)
 	$(BIN)/sam validate --lint --template template.yaml
 
 test: lint typecheck validate
-	$(BIN)/pytest
+	$(BIN)/pytest -q
 
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit

@@ -135,6 +135,7 @@ class Sam:
     image: str
     parameter_overrides: list[str]
     env: dict[str, str]
+    invocations: int = 0
 
     def common(self) -> list[str]:
         return [
@@ -154,6 +155,8 @@ class Sam:
     def invoke(self, function_id: str, event: Path) -> Any:
         """``sam local invoke``; returns the handler's result (stdout, parsed as JSON)."""
         command = [str(self.binary), "local", "invoke", function_id, "--event", str(event)]
+        if os.environ.get("SAM_LOCAL_DEBUG") == "1":
+            command.append("--debug")
         started = time.monotonic()
         try:
             done = subprocess.run(
@@ -169,6 +172,9 @@ class Sam:
             raise Failure(f"sam local invoke {function_id} did not finish in 300 s") from exc
         elapsed = time.monotonic() - started
         stdout, stderr = done.stdout.strip(), done.stderr
+        self.invocations += 1
+        log_path = self.env_file.parent / f"invoke-{self.invocations:02d}-{function_id}.log"
+        log_path.write_text(f"$ {' '.join(command)}\n{stderr}\n--- stdout ---\n{stdout}\n")
         if done.returncode != 0:
             raise Failure(
                 f"sam local invoke {function_id} exited {done.returncode}\n"
@@ -291,12 +297,20 @@ class Checks:
         log(f"MatchFunction: pending match {self.ada.id} -> 2403.00071 (query 'RoPE')")
 
     def prepare_plan(self) -> None:
+        from paperbell import aws
         from paperbell.models import PendingMatch
+        from paperbell.storage.deliveries import MATCH_PREFIX
 
+        # As in the test: one pending match due in the event's slot. The match event left
+        # one due at the subscriber's *real* next delivery hour; replace it.
         self.add_subscriber()
-        self.deliveries().record_match(
+        aws.table(self.table_name("DeliveriesTable")).delete_item(
+            Key={"subscriber_id": self.ada.id, "sk": MATCH_PREFIX + "2403.00071"}
+        )
+        recorded = self.deliveries().record_match(
             PendingMatch(self.ada.id, "2403.00071", ("RoPE",)), due_slot=PLAN_SLOT, expires_at=0
         )
+        check(recorded is not False, "plan: could not record the pending match for the event")
 
     def verify_plan(self, result: Any, _invoke: Callable[[], Any]) -> None:
         from paperbell import aws
@@ -326,27 +340,55 @@ class Checks:
             "Item" in papers.get_item(Key={"paper_id": "2403.00071"}),
             "mail: paper 2403.00071 is not stored (the scrape event should have stored it)",
         )
-        if self.deliveries().pending_match(self.ada.id, "2403.00071") is None:
+        pending = [m.paper_id for m in self.deliveries().pending_matches(self.ada.id)]
+        if "2403.00071" not in pending:
             self.deliveries().record_match(
                 PendingMatch(self.ada.id, "2403.00071", ("RoPE",)),
                 due_slot=PLAN_SLOT,
                 expires_at=0,
             )
 
-    def verify_mail(self, result: Any, invoke: Callable[[], Any]) -> None:
-        from paperbell.local.outbox import sent_mails_from_server
+    def sent_mails(self) -> list[Any]:
+        """Raw mails the moto server's SES accepted.
 
+        paperbell.local.outbox.sent_mails_from_server reads ses.sent_messages from
+        /moto-api/data.json, but moto (5.x) lists them under ses.RawMessage; read both.
+        """
+        import requests
+        from paperbell.local.outbox import SentMail, sent_mails_from_server
+
+        mails = list(sent_mails_from_server(self.endpoint, REGION))
+        if mails:
+            return mails
+        data = requests.get(f"{self.endpoint}/moto-api/data.json", timeout=10).json()
+        for entry in (data.get("ses") or {}).get("RawMessage") or []:
+            raw = entry.get("raw_data")
+            if raw:
+                mails.append(
+                    SentMail(
+                        str(entry.get("id", "")),
+                        str(entry.get("source", "")),
+                        tuple(entry.get("destinations") or ()),
+                        raw.encode("utf-8") if isinstance(raw, str) else bytes(raw),
+                    )
+                )
+        return mails
+
+    def verify_mail(self, result: Any, invoke: Callable[[], Any]) -> None:
         check(result == {"batchItemFailures": []}, f"mail: result {short(result)}")
         again = invoke()  # SQS redelivers: the idempotency table must stop a second mail
         check(again == {"batchItemFailures": []}, f"mail (redelivery): result {short(again)}")
-        mails = sent_mails_from_server(self.endpoint, REGION)
+        mails = self.sent_mails()
         check(len(mails) == 1, f"mail: SES accepted {len(mails)} mail(s), want exactly 1")
         check(
             mails[0].destinations[:1] == ("ada@example.org",),
             f"mail: sent to {mails[0].destinations}",
         )
         check(b"Resonance RoPE" in mails[0].raw, "mail: the digest does not name the paper")
-        ledger = self.deliveries().ledger_entry(self.ada.id, "2026-11-27")
+        # The ledger key is "digest#<local date>" (older layouts: the bare date).
+        ledger = self.deliveries().ledger_entry(
+            self.ada.id, "digest#2026-11-27"
+        ) or self.deliveries().ledger_entry(self.ada.id, "2026-11-27")
         check(
             ledger is not None and ledger.status == "sent",
             f"mail: ledger entry {ledger}, want status 'sent'",
@@ -459,7 +501,7 @@ def run(args: argparse.Namespace) -> None:
         "SAM_CLI_TELEMETRY": "0",
     }
     env.pop("AWS_PROFILE", None)
-    env.pop("AWS_ENDPOINT_URL", None)  # sam itself must not send its calls to moto
+    env.pop("AWS_ENDPOINT_URL", None)
     built = sam_build(sam_binary, args.arch, build_dir, env)
 
     with moto_server(args.host_ip, work) as endpoint:
@@ -490,6 +532,9 @@ def run(args: argparse.Namespace) -> None:
                 f"template does not declare): {', '.join(added)}"
             )
 
+        # `sam local invoke` asks STS for the account id first; offline that call retries
+        # for ~8 s per invoke before it gives up. moto answers it at once (same account).
+        env["AWS_ENDPOINT_URL_STS"] = endpoint
         sam = Sam(
             binary=sam_binary,
             built_template=built,

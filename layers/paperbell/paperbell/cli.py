@@ -132,6 +132,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
     raise PaperbellError(f"unknown benchmark {args.what!r}")  # pragma: no cover - argparse
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from paperbell.local.server import serve
+
+    serve(args.host, args.port, args.outbox, seed=args.seed)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="paperbell",
@@ -200,6 +207,23 @@ def build_parser() -> argparse.ArgumentParser:
                        help="stored queries (repeatable or comma list, e.g. 10k,100k,1M)")
     bench.add_argument("extra", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     bench.set_defaults(func=cmd_bench)
+
+    serve = sub.add_parser(
+        "serve",
+        help="serve the subscriber pages and API locally",
+        description="Serve the subscriber pages and API (the real ApiFunction handler) on "
+        "loopback over the embedded AWS; mails land in the outbox as .eml files.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000, help="default: 8000 (0: any free)")
+    serve.add_argument("--outbox", metavar="DIR", default="outbox", help="default: ./outbox")
+    serve.add_argument("--no-seed", dest="seed", action="store_false",
+                       help="do not load the bundled papers at start")
+    serve.set_defaults(func=cmd_serve)
+
+    from paperbell import operator_cli
+
+    operator_cli.register(sub)
     return parser
 
 

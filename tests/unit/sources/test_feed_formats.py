@@ -272,3 +272,33 @@ class TestJsonFeed:
         assert result.errors == [
             "item 4: no id, url or arXiv id", "item 5: expected an object, got str",
         ]
+
+
+def test_arxiv_announcement_atom_feed() -> None:
+    """rss.arxiv.org/atom/<cat>: Atom with the RSS feed's announce head and dc:creator."""
+    body = b"""<?xml version='1.0' encoding='UTF-8'?>
+<feed xmlns="http://www.w3.org/2005/Atom" xmlns:arxiv="http://arxiv.org/schemas/atom"
+      xmlns:dc="http://purl.org/dc/elements/1.1/">
+  <id>http://rss.arxiv.org/atom/cs.LG</id><title>cs.LG updates on arXiv.org</title>
+  <entry>
+    <id>oai:arXiv.org:2502.08441v2</id>
+    <title>Better Embeddings with Coupled Adam</title>
+    <updated>2026-11-26T00:00:00-05:00</updated>
+    <link href="https://arxiv.org/abs/2502.08441" rel="alternate" type="text/html"/>
+    <summary>arXiv:2502.08441v2 Announce Type: replace
+Abstract: Despite their remarkable capabilities, LLMs learn word representations.</summary>
+    <category term="cs.LG" scheme="http://arxiv.org/schemas/atom"/>
+    <published>2026-11-26T00:00:00-05:00</published>
+    <arxiv:announce_type>replace</arxiv:announce_type>
+    <dc:creator>Felix Stollenwerk, Tobias Stollenwerk</dc:creator>
+  </entry>
+</feed>"""
+    paper = parse_feed(body).papers[0]
+    assert (paper.id, paper.version) == ("2502.08441", 2)
+    assert paper.abstract == (
+        "Despite their remarkable capabilities, LLMs learn word representations."
+    )
+    assert paper.authors == ("Felix Stollenwerk", "Tobias Stollenwerk")
+    assert paper.extra["announce_type"] == "replace"
+    assert paper.published == datetime(2026, 11, 26, 5, 0, tzinfo=UTC)
+    assert paper.source == "arxiv" and paper.url == "https://arxiv.org/abs/2502.08441"

@@ -13,7 +13,7 @@ from paperbell.sources import HttpFetcher
 from paperbell.sources.fetcher import HttpStatusError
 from paperbell.sources.politeness import HostRateLimiter
 
-from .conftest import FakeTime, LocalServer, Reply
+from .conftest import FakeTime, LocalServer, Reply, Seen
 
 
 def test_plain_get_sends_user_agent_and_accept(server: LocalServer, fetcher: HttpFetcher
@@ -38,7 +38,7 @@ def test_user_agent_is_configurable() -> None:
 
 
 def test_conditional_get_and_304(server: LocalServer, fetcher: HttpFetcher) -> None:
-    def route(request):  # type: ignore[no-untyped-def]
+    def route(request: Seen) -> Reply:
         if request.headers.get("if-none-match") == '"v1"':
             return Reply(304, b"", {"ETag": '"v1"'})
         return Reply(200, b"body", {"ETag": '"v1"', "Last-Modified": "Mon, 04 May 2026 "

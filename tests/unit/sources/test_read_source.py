@@ -145,6 +145,18 @@ class TestSingleDocumentSources:
         # relative links resolve against the URL the document came from
         assert result.papers[2].url.startswith(server.url("/posts/no-date.html"))
 
+    def test_cross_listed_duplicate_is_read_once(self, server: LocalServer,
+                                                 fetcher: HttpFetcher) -> None:
+        body = feed_bytes("arxiv_rss_cs.LG.xml")
+        start, end = body.index(b"<item>"), body.index(b"</item>") + len(b"</item>")
+        doubled = body[:end] + body[start:end].replace(b"replace", b"cross") + body[end:]
+        server.routes["/rss/cs.LG+cs.CL"] = Reply(200, doubled)
+        result = read_source(local("arxiv:cs.LG+cs.CL", server, "/rss/cs.LG+cs.CL"),
+                             fetcher=fetcher)
+        assert [p.id for p in result.papers] == ["2502.08441", "2403.00071", "2306.05292"]
+        assert result.papers[0].extra["announce_type"] == "replace"  # first one kept
+        assert result.skipped == 1 and result.errors == []
+
     def test_arxiv_400_names_the_bad_category(self, server: LocalServer,
                                               fetcher: HttpFetcher) -> None:
         server.routes["/rss/cs.XX"] = Reply(400, feed_bytes("arxiv_rss_feed_error.xml"))

@@ -88,6 +88,8 @@ def test_arxiv_api_spec() -> None:
         "&sortBy=submittedDate&sortOrder=descending&start=0&max_results=100"
     )
     assert spec.max_items == 500
+    plus = parse_source_spec("arxiv-api:cat:cs.CL+AND+ti:diffusion")
+    assert "search_query=cat:cs.CL+AND+ti:diffusion&" in plus.request_url(start=0)
 
 
 def test_arxiv_api_spec_with_parameters() -> None:

@@ -49,7 +49,12 @@ class Fault:
         if self.only_if is not None and not self.only_if(request):
             return None
         self.injected += 1
-        return self.response(request)
+        response = self.response(request)
+        # botocore calls every before-send handler; an in-process moto stubber after
+        # this one would still execute the request. A URL no emulator serves makes it
+        # step aside, so the injected refusal is the only thing that happens.
+        request.url = "https://fault-injected.invalid/"
+        return response
 
 
 class FaultInjector:

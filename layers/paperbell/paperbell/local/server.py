@@ -209,7 +209,7 @@ class LocalApiServer:
                 )
                 try:
                     result = server.invoke(event)
-                except Exception as exc:  # noqa: BLE001 - keep serving; show the error
+                except Exception as exc:
                     message = f"internal error: {type(exc).__name__}: {exc}".encode()
                     self.send_response(500)
                     self.send_header("Content-Type", "text/plain; charset=utf-8")
@@ -229,7 +229,7 @@ class LocalApiServer:
 
             do_GET = do_POST = do_DELETE = do_PUT = do_PATCH = do_HEAD = _handle
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 if server.log is not None:
                     server.log(f"{self.address_string()} {format % args}")
 

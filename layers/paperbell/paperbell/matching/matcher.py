@@ -28,6 +28,7 @@ __all__ = [
     "QueryHit",
     "Span",
     "evaluate",
+    "evaluate_bool",
     "match_query",
     "merge_spans",
     "snippet",
@@ -286,6 +287,11 @@ def _collect(node: Node, ap: AnalyzedPaper, title: list[Span], abstract: list[Sp
             if _eval(c, ap):
                 _collect(c, ap, title, abstract)
     # Not, Category, Source, Upvotes: nothing to highlight.
+
+
+def evaluate_bool(node: Node, ap: AnalyzedPaper) -> bool:
+    """Does the query tree ``node`` match the analyzed paper (no highlights)?"""
+    return _eval(node, ap)
 
 
 def evaluate(node: Node, ap: AnalyzedPaper) -> Highlights | None:

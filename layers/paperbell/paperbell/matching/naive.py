@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from paperbell.models import Paper
 
-from .matcher import AnalyzedPaper, QueryHit, evaluate
+from .matcher import AnalyzedPaper, QueryHit, evaluate, evaluate_bool
 from .query_parser import Query, parse_query
 
 __all__ = ["NaiveMatcher"]
@@ -34,3 +34,8 @@ class NaiveMatcher:
             if hl is not None:
                 hits.append(QueryHit(qid, hl))
         return hits
+
+    def match_ids(self, paper: Paper | AnalyzedPaper) -> list[str]:
+        """Ids of every query that matches ``paper`` (the same evaluation, no highlights)."""
+        ap = paper if isinstance(paper, AnalyzedPaper) else AnalyzedPaper(paper)
+        return [qid for qid, q in self.queries if evaluate_bool(q.root, ap)]

@@ -48,6 +48,7 @@ from .query_analyzer import (
     analyze,
 )
 from .query_parser import Query, Term, parse_query
+from .verifier import Check, compile_check
 
 __all__ = ["MatchIndex", "paper_terms"]
 
@@ -88,9 +89,64 @@ def _term_highlights(ap: AnalyzedPaper, term: str) -> Highlights:
     """Highlights proven by one index term of an exact query."""
     if term[0] in (AUTHOR_NS, CATEGORY_NS, SOURCE_NS):
         return EMPTY_HIGHLIGHTS
-    parts = tuple(term.split(" "))
-    _, t, a = ap.term(Term("text", parts))
+    _, t, a = ap.term(Term("text", tuple(term.split(" "))))
     return Highlights(t, a) if (t or a) else EMPTY_HIGHLIGHTS
+
+
+#: (index term, slots of the exact queries filed under it) found in one paper
+_ExactRecord = list[tuple[str, Iterable[int]]]
+
+
+class _HitSource:
+    """Computes the lazy highlights of the hits of one :meth:`MatchIndex.match` call.
+
+    * An *exact* hit (see :mod:`query_analyzer`) is proven by the index terms it was found
+      under, so its highlights are the union of those terms' highlights — computed once per
+      term and shared by every query filed under it, with no query parsing. The term ->
+      slots record is kept from the presearch and inverted on the first request.
+    * Any other hit was parsed for verification; :func:`matcher.evaluate` gives its
+      highlights. Slots are renumbered by :meth:`MatchIndex.compact`, so if a compaction
+      happened since the match, the query text is read from the arrays kept here
+      (appending queries never moves existing texts).
+    """
+
+    __slots__ = ("ap", "by_slot", "epoch", "exact", "index", "texts", "texts_off")
+
+    def __init__(self, index: MatchIndex, ap: AnalyzedPaper, exact: _ExactRecord) -> None:
+        self.index = index
+        self.ap = ap
+        self.exact = exact
+        self.by_slot: dict[int, Highlights] | None = None
+        self.epoch = index._epoch
+        self.texts = index._texts
+        self.texts_off = index._texts_off
+
+    def _exact_highlights(self) -> dict[int, Highlights]:
+        by_slot: dict[int, Highlights] = {}
+        ap = self.ap
+        for term, slots in self.exact:
+            hl = _term_highlights(ap, term)
+            for slot in slots:
+                prev = by_slot.get(slot)
+                by_slot[slot] = hl if prev is None else prev.union(hl)
+        self.exact = []
+        return by_slot
+
+    def highlights(self, slot: int) -> Highlights:
+        by_slot = self.by_slot
+        if by_slot is None:
+            by_slot = self.by_slot = self._exact_highlights()
+        hl = by_slot.get(slot)
+        if hl is not None:
+            return hl
+        index = self.index
+        if index._epoch == self.epoch:
+            root = index._entry(slot)[0].root
+        else:
+            off = self.texts_off
+            root = parse_query(self.texts[off[slot] : off[slot + 1]].decode()).root
+        hl = evaluate(root, self.ap)
+        return EMPTY_HIGHLIGHTS if hl is None else hl
 
 
 class MatchIndex:
@@ -114,7 +170,8 @@ class MatchIndex:
         self._delta_always: list[int] = []
         self._deleted: set[int] = set()
         self._slot_of: dict[str, int] | None = None
-        self._parsed: dict[int, Query] = {}
+        self._parsed: dict[int, tuple[Query, Check]] = {}
+        self._epoch = 0  # bumped whenever compact() renumbers the slots
         #: (query_id, error) for queries skipped by ``build(..., on_error="skip")``.
         self.errors: list[tuple[str, QueryError]] = []
 
@@ -261,6 +318,7 @@ class MatchIndex:
         self._delta, self._delta_always, self._deleted = {}, [], set()
         self._slot_of = None
         self._parsed = {}
+        self._epoch += 1
 
     # -- introspection ----------------------------------------------------------------------
     def __len__(self) -> int:
@@ -298,60 +356,100 @@ class MatchIndex:
         }
 
     # -- matching -----------------------------------------------------------------------------
-    def _query(self, slot: int) -> Query:
-        q = self._parsed.get(slot)
-        if q is None:
+    def _entry(self, slot: int) -> tuple[Query, Check]:
+        """The parsed query of ``slot`` and its compiled check (bounded cache)."""
+        entry = self._parsed.get(slot)
+        if entry is None:
             q = parse_query(self._text(slot))
+            entry = (q, compile_check(q.root))
             if len(self._parsed) >= _PARSED_CACHE_MAX:
                 self._parsed.clear()
-            self._parsed[slot] = q
-        return q
+            self._parsed[slot] = entry
+        return entry
 
-    def candidates(self, ap: AnalyzedPaper) -> tuple[dict[int, Highlights], set[int]]:
-        """Presearch: exact hits (slot -> highlights) and slots that need verification."""
-        exact: dict[int, Highlights] = {}
+    def _presearch(
+        self, terms: set[str], record: _ExactRecord | None = None
+    ) -> tuple[set[int], set[int]]:
+        """Slots proven by an exact index term, and slots that need verification.
+
+        With ``record``, also appends (term, exact slots) for every exact posting found.
+        """
+        exact: set[int] = set()
         verify: set[int] = set(self._always)
-        tget = self._terms.get
+        tmap = self._terms
         off, split, post = self._post_off, self._post_split, self._postings
+        for t in terms & tmap.keys():
+            ti = tmap[t]
+            a, s, b = off[ti], split[ti], off[ti + 1]
+            if a < s:
+                chunk = post[a:s]
+                exact.update(chunk)
+                if record is not None:
+                    record.append((t, chunk))
+            if s < b:
+                verify.update(post[s:b])
         delta = self._delta
-        flags = self._flags
-        for t in paper_terms(ap):
-            ti = tget(t)
-            if ti is not None:
-                a, s, b = off[ti], split[ti], off[ti + 1]
-                if s < b:
-                    verify.update(post[s:b])
-                if a < s:
-                    hl = _term_highlights(ap, t)
-                    for slot in post[a:s]:
-                        prev = exact.get(slot)
-                        exact[slot] = hl if prev is None else prev.union(hl)
-            if delta:
-                lst = delta.get(t)
-                if lst:
-                    hl = _term_highlights(ap, t)
-                    for slot in lst:
-                        if flags[slot] & _EXACT:
-                            prev = exact.get(slot)
-                            exact[slot] = hl if prev is None else prev.union(hl)
-                        else:
-                            verify.add(slot)
-        verify.update(self._delta_always)
+        if delta or self._delta_always:
+            flags = self._flags
+            for t in terms & delta.keys():
+                hits = [slot for slot in delta[t] if flags[slot] & _EXACT]
+                exact.update(hits)
+                verify.update(slot for slot in delta[t] if not flags[slot] & _EXACT)
+                if record is not None and hits:
+                    record.append((t, hits))
+            verify.update(self._delta_always)
         if self._deleted:
             verify -= self._deleted
-            for slot in self._deleted & exact.keys():
-                del exact[slot]
+            exact -= self._deleted
         return exact, verify
 
-    def match(self, paper: Paper | AnalyzedPaper) -> list[QueryHit]:
-        """Every stored query that matches ``paper``, in storage order, with highlights."""
-        ap = paper if isinstance(paper, AnalyzedPaper) else AnalyzedPaper(paper)
-        found, verify = self.candidates(ap)
+    def candidates(self, ap: AnalyzedPaper) -> tuple[set[int], set[int]]:
+        """Presearch: (slots matched by an exact term, slots that need verification)."""
+        return self._presearch(paper_terms(ap))
+
+    def _match_slots(self, ap: AnalyzedPaper, record: _ExactRecord | None = None) -> list[int]:
+        terms = paper_terms(ap)
+        found, verify = self._presearch(terms, record)
+        parsed = self._parsed
         for slot in verify:
-            hl = evaluate(self._query(slot).root, ap)
-            if hl is not None:
-                found[slot] = hl
-        return [QueryHit(self._id(slot), found[slot]) for slot in sorted(found)]
+            entry = parsed.get(slot)
+            if entry is None:
+                entry = self._entry(slot)
+            if entry[1](terms, ap):
+                found.add(slot)
+        return sorted(found)
+
+    def match_ids(self, paper: Paper | AnalyzedPaper) -> list[str]:
+        """Ids of every stored query that matches ``paper``, in storage order.
+
+        The cheapest way to ask "who matched": no highlights, no :class:`QueryHit` objects.
+        """
+        ap = paper if isinstance(paper, AnalyzedPaper) else AnalyzedPaper(paper)
+        ids, off = self._ids, self._ids_off
+        return [ids[off[s] : off[s + 1]].decode() for s in self._match_slots(ap)]
+
+    def match(self, paper: Paper | AnalyzedPaper) -> list[QueryHit]:
+        """Every stored query that matches ``paper``, in storage order.
+
+        Each hit's ``highlights`` are computed when first read (then kept), so they cost
+        nothing for hits nobody looks at; the values are exactly those of
+        :func:`matcher.evaluate` for the query text stored at the time of this call.
+        """
+        ap = paper if isinstance(paper, AnalyzedPaper) else AnalyzedPaper(paper)
+        record: _ExactRecord = []
+        slots = self._match_slots(ap, record)
+        source = _HitSource(self, ap, record).highlights
+        ids, off = self._ids, self._ids_off
+        return [QueryHit(ids[off[s] : off[s + 1]].decode(), source=source, slot=s) for s in slots]
+
+    def highlight(self, query_id: str, paper: Paper | AnalyzedPaper) -> Highlights | None:
+        """Highlights of one stored query in ``paper``; None if it does not match (or is
+        not stored)."""
+        slot = self._slots().get(query_id)
+        if slot is None:
+            return None
+        ap = paper if isinstance(paper, AnalyzedPaper) else AnalyzedPaper(paper)
+        return evaluate(self._entry(slot)[0].root, ap)
 
     # -- snapshot -------------------------------------------------------------------------------
     def to_snapshot(self) -> bytes:

@@ -50,7 +50,7 @@ def _keys(node: Node) -> tuple[str, ...] | None:
         ns = AUTHOR_NS if node.field == "author" else ""
         parts = node.parts
         if len(parts) == 1:
-            return (ns + parts[0],) + tuple(ns + j for j in node.joins)
+            return (ns + parts[0], *(ns + j for j in node.joins))
         if len(parts) == 2 and node.compound is not None:
             return (f"{ns}{parts[0]} {parts[1]}", ns + node.compound)
         return None
@@ -77,11 +77,16 @@ def _any(keys: tuple[str, ...]) -> Check:
 
 
 def _all_groups(groups: tuple[tuple[str, ...], ...]) -> Check:
+    if len(groups) == 2:  # the common two-word AND
+        g0, g1 = groups
+
+        def pair(terms: set[str], ap: AnalyzedPaper) -> bool:
+            return not terms.isdisjoint(g0) and not terms.isdisjoint(g1)
+
+        return pair
+
     def every(terms: set[str], ap: AnalyzedPaper) -> bool:
-        for g in groups:
-            if terms.isdisjoint(g):
-                return False
-        return True
+        return all(not terms.isdisjoint(g) for g in groups)
 
     return every
 
@@ -128,10 +133,7 @@ def compile_check(node: Node) -> Check:
             return both
 
         def conj(terms: set[str], ap: AnalyzedPaper) -> bool:
-            for c in checks:
-                if not c(terms, ap):
-                    return False
-            return True
+            return all(c(terms, ap) for c in checks)
 
         return conj
     if isinstance(node, Or):
@@ -142,10 +144,7 @@ def compile_check(node: Node) -> Check:
         alts = tuple(compile_check(c) for c in order)
 
         def disj(terms: set[str], ap: AnalyzedPaper) -> bool:
-            for c in alts:
-                if c(terms, ap):
-                    return True
-            return False
+            return any(c(terms, ap) for c in alts)
 
         return disj
     raise TypeError(f"unknown query node {node!r}")  # pragma: no cover

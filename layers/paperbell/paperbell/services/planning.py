@@ -1,9 +1,12 @@
 """Plan use case (hourly): queue one digest job per subscriber due in this hour.
 
 The planner reads the sparse ``by-due-slot`` index (only subscribers with pending
-matches appear there) for this hour and a look-back window, so a missed tick is
-caught up by the next one and its cost grows with pending matches, not subscribers.
-Jobs go to SQS in batches of ten; the mail function sends them at the SES rate.
+matches appear there), so its cost grows with pending matches, not subscribers. It
+remembers the last slot it planned: each tick plans every slot since then (bounded
+by the look-back window), so a missed tick is caught up by the next one, while a slot
+is never planned twice - a subscriber whose job keeps failing is retried by SQS and
+then parked in the DLQ, not re-queued every hour. Jobs go to SQS in batches of ten;
+the mail function sends them at the SES rate.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from paperbell import aws, clock
 from paperbell.config import Settings, settings
 from paperbell.observability import logger, metrics
-from paperbell.scheduling import recent_slots
+from paperbell.scheduling import parse_slot, recent_slots, slot_of
 from paperbell.storage.deliveries import DeliveryRepository
 
 SQS_BATCH = 10
@@ -49,7 +52,11 @@ def plan_from_event(event: Mapping[str, Any] | None) -> dict[str, Any]:
 
 def plan_digests(scheduled: datetime, *, config: Settings) -> PlanReport:
     deliveries = DeliveryRepository(config.deliveries_table)
+    last = deliveries.last_planned_slot()
     slots = recent_slots(scheduled, config.plan_lookback_hours)
+    if last is not None:
+        unplanned = [s for s in slots if parse_slot(s) > parse_slot(last)]
+        slots = unplanned or [slot_of(scheduled)]  # a repeated tick re-checks this hour
     report = PlanReport(slots=slots)
     seen: set[str] = set()
     # Oldest slot first: a subscriber overdue since a missed tick keeps that slot's date.
@@ -59,6 +66,7 @@ def plan_digests(scheduled: datetime, *, config: Settings) -> PlanReport:
                 seen.add(subscriber_id)
                 report.jobs.append({"subscriber_id": subscriber_id, "slot": slot})
     enqueue_jobs(config.digest_queue_url, report.jobs)
+    deliveries.set_last_planned_slot(slots[0])
     metrics.add_metric(name="DigestsPlanned", unit=MetricUnit.Count, value=len(report.jobs))
     logger.info("digests planned", extra={"slots": len(slots), "jobs": len(report.jobs)})
     return report

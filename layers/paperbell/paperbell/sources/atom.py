@@ -13,7 +13,7 @@ from typing import Any
 from paperbell.errors import FeedError
 from paperbell.models import Paper
 
-from ._patterns import ARXIV_ANNOUNCE_RE
+from ._patterns import ARXIV_ANNOUNCE_RE, ARXIV_AUTHOR_SPLIT_RE
 from .dates import parse_date
 from .ids import ARXIV_ABS_URL, find_arxiv_id, normalize_link, resolve_link
 from .results import FeedResult, PaperCollector
@@ -22,6 +22,7 @@ from .xml_common import (
     ARXIV_NS,
     ATOM03_NS,
     ATOM_NS,
+    DC_NS,
     OPENSEARCH_NS,
     is_arxiv_document,
 )
@@ -36,6 +37,7 @@ def _build_field_map() -> dict[str, str]:
             fields[prefix + name] = name
     for name in ("primary_category", "comment", "journal_ref", "doi", "announce_type"):
         fields[f"{{{ARXIV_NS}}}{name}"] = f"arxiv:{name}"
+    fields[f"{{{DC_NS}}}creator"] = "dc:creator"
     return fields
 
 
@@ -163,6 +165,12 @@ def _read_entry(entry: Any, *, arxiv: bool, base_url: str | None) -> Paper:
             doi = (child.text or "").strip()
         elif name == "arxiv:announce_type":
             announce = (child.text or "").strip()
+        elif name == "dc:creator":
+            creators = plain_text(child.text)
+            if arxiv and "," in creators:  # arXiv joins all authors with commas
+                authors.extend(n for n in ARXIV_AUTHOR_SPLIT_RE.split(creators) if n)
+            elif creators:
+                authors.append(creators)
 
     if arxiv and title == "Error" and "api/errors" in entry_id:
         raise FeedError(f"arXiv API error: {summary or entry_id}")

@@ -30,6 +30,8 @@ INSTANT_PREFIX = "instant#"
 LEDGER_PREFIXES = (DIGEST_PREFIX, INSTANT_PREFIX)
 #: Marker that keeps an empty-note subscriber due at their hour (no match needed).
 TICK_KEY = "tick"
+#: The planner's progress marker (a reserved partition, not a subscriber).
+PLANNER_KEY = {"subscriber_id": "~planner", "sk": "state"}
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,24 @@ class DeliveryRepository:
 
     def clear_tick(self, subscriber_id: str) -> None:
         aws.table(self.table_name).delete_item(Key={"subscriber_id": subscriber_id, "sk": TICK_KEY})
+
+    def last_planned_slot(self) -> str | None:
+        """The newest slot the planner has queued jobs for (None before the first tick)."""
+        response = aws.table(self.table_name).get_item(Key=PLANNER_KEY, ConsistentRead=True)
+        item = response.get("Item")
+        return str(item["slot"]) if item else None
+
+    def set_last_planned_slot(self, slot: str) -> None:
+        """Advance (never rewind) the planner's progress marker."""
+        try:
+            aws.table(self.table_name).put_item(
+                Item={**PLANNER_KEY, "slot": slot},
+                ConditionExpression="attribute_not_exists(slot) OR slot < :s",
+                ExpressionAttributeValues={":s": slot},
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
 
     def iter_ledger(self) -> Iterator[dict[str, Any]]:
         """Every ledger item (operator views and tests; a scan, not a hot path)."""

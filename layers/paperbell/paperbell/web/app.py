@@ -242,7 +242,10 @@ def _manage_view(web: service.Web, subscriber: Any, token: str, **kwargs: Any) -
             return json_response(error.as_json(), error.status)
         return json_response(_subscriber_json(subscriber), status)
     return html_response(
-        pages.manage_page(subscriber, token, feed_url=web.link("feed", subscriber.id), **kwargs),
+        pages.manage_page(
+            subscriber, token, feed_url=web.link("feed", subscriber.id),
+            unsubscribe_url=web.link("unsubscribe", subscriber.id), **kwargs,
+        ),
         status,
     )
 

@@ -199,7 +199,7 @@ STATUS_TEXT = {
 
 def manage_page(subscriber: Subscriber, token: str, *, notice: str = "",
                 error: HttpError | None = None, feed_url: str = "",
-                queries_text: str | None = None) -> str:
+                unsubscribe_url: str = "", queries_text: str | None = None) -> str:
     action = f"manage?token={e(token)}"
     notice_html = f'<p class="notice" role="status">{e(notice)}</p>' if notice else ""
     general = ""
@@ -226,6 +226,9 @@ def manage_page(subscriber: Subscriber, token: str, *, notice: str = "",
         )
         + '<button type="submit" name="action" value="save">Save changes</button></form>'
         f'<form method="post" action="{action}">{toggle}</form>'
+        + (f'<p><a id="unsubscribe-link" href="{e(unsubscribe_url)}">Unsubscribe from all '
+           "mail</a></p>" if unsubscribe_url else "")
+        +
         '<section aria-labelledby="preview-heading"><h2 id="preview-heading">Preview</h2>'
         '<div id="preview" aria-live="polite"></div></section>'
         '<h2>Delete my data</h2><p>Removes your address, your queries and everything waiting '

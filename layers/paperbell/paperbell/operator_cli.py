@@ -1,0 +1,365 @@
+"""Operator commands: ``paperbell subscribers add|list|show|pause|remove``,
+``paperbell preview`` and ``paperbell send-test``.
+
+Where they act:
+* ``--stack NAME [--profile P] [--region R]``: a deployed stack; table names come from
+  its CloudFormation outputs (PapersTableName, SubscribersTableName,
+  DeliveriesTableName), the sender from its SenderAddress parameter.
+* otherwise the local stack at ``AWS_ENDPOINT_URL`` (e.g. a moto server started with
+  ``.venv/bin/moto_server -p 5000``): the template's tables are created there if
+  missing, so state persists between commands for as long as that server runs.
+Without either there is nothing to talk to - the embedded AWS of ``paperbell demo``
+and ``paperbell serve`` lives only inside that process - and the command says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from paperbell import aws
+from paperbell.config import Settings
+from paperbell.errors import ConfigError
+
+NO_TARGET = (
+    "no stack to talk to: pass --stack NAME (a deployed stack; with --profile/--region), "
+    "or set AWS_ENDPOINT_URL to a local AWS such as a moto server "
+    "(.venv/bin/moto_server -p 5000 & export AWS_ENDPOINT_URL=http://127.0.0.1:5000)"
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    """The tables and sender of the stack the command acts on."""
+
+    description: str
+    settings: Settings
+
+
+def connect(args: argparse.Namespace) -> Target:
+    if getattr(args, "stack", None):
+        return _deployed(args.stack, args.profile, args.region)
+    endpoint = os.environ.get("AWS_ENDPOINT_URL")
+    if endpoint:
+        return _local(endpoint)
+    raise ConfigError(NO_TARGET)
+
+
+def _deployed(stack: str, profile: str | None, region: str | None) -> Target:
+    if profile:
+        os.environ["AWS_PROFILE"] = profile
+    if region:
+        os.environ["AWS_DEFAULT_REGION"] = region
+    aws.reset_clients()
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        described = aws.client("cloudformation").describe_stacks(StackName=stack)["Stacks"][0]
+    except (ClientError, BotoCoreError) as exc:
+        raise ConfigError(f"cannot read stack {stack!r}: {exc}") from None
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
+    params = {p["ParameterKey"]: p.get("ParameterValue", "") for p in
+              described.get("Parameters", [])}
+    missing = [k for k in ("PapersTableName", "SubscribersTableName", "DeliveriesTableName")
+               if k not in outputs]
+    if missing:
+        raise ConfigError(f"stack {stack!r} has no output(s) {', '.join(missing)}; "
+                          "is it a paperbell stack?")
+    return Target(
+        f"stack {stack}",
+        Settings(
+            papers_table=outputs["PapersTableName"],
+            subscribers_table=outputs["SubscribersTableName"],
+            deliveries_table=outputs["DeliveriesTableName"],
+            sender_address=params.get("SenderAddress") or Settings.sender_address,
+            sender_name=params.get("SenderName") or Settings.sender_name,
+            site_url=(params.get("SiteUrl") or Settings.site_url).rstrip("/"),
+            configuration_set=outputs.get("DigestConfigurationSetName") or None,
+        ),
+    )
+
+
+def _local(endpoint: str) -> Target:
+    from paperbell.local.pipeline import LOCAL_SENDER, LOCAL_SITE
+    from paperbell.local.stack import LocalStack
+
+    for key, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
+                       ("AWS_DEFAULT_REGION", "us-east-1")):
+        os.environ.setdefault(key, value)
+    aws.reset_clients()
+    stack = LocalStack(parameters={"SenderAddress": LOCAL_SENDER, "SiteUrl": LOCAL_SITE})
+    stack.deploy()  # idempotent: creates the tables once, then finds them
+    return Target(
+        f"local stack at {endpoint}",
+        Settings(
+            papers_table=stack.physical["PapersTable"]["Ref"],
+            subscribers_table=stack.physical["SubscribersTable"]["Ref"],
+            deliveries_table=stack.physical["DeliveriesTable"]["Ref"],
+            sender_address=LOCAL_SENDER,
+            site_url=LOCAL_SITE,
+        ),
+    )
+
+
+# -- helpers ---------------------------------------------------------------------------
+def _repos(target: Target) -> tuple[Any, Any]:
+    from paperbell.storage.deliveries import DeliveryRepository
+    from paperbell.storage.subscribers import SubscriberRepository
+
+    return (SubscriberRepository(target.settings.subscribers_table),
+            DeliveryRepository(target.settings.deliveries_table))
+
+
+def _find(target: Target, who: str) -> Any:
+    subscribers, _ = _repos(target)
+    found = subscribers.find_by_email(who.strip().lower()) if "@" in who else subscribers.get(who)
+    if found is None:
+        raise ConfigError(f"no subscriber {who!r} in {target.description}")
+    return found
+
+
+def _as_json(subscriber: Any) -> dict[str, Any]:
+    data = {
+        "id": subscriber.id,
+        "email": subscriber.email,
+        "queries": list(subscriber.queries),
+        "status": subscriber.status,
+        "hour": subscriber.delivery_hour,
+        "timezone": subscriber.timezone,
+        "mode": subscriber.mode,
+    }
+    if subscriber.webhook_url:
+        data["webhook_url"] = subscriber.webhook_url
+    return data
+
+
+def _line(subscriber: Any) -> str:
+    who = subscriber.email or subscriber.webhook_url
+    return (f"{subscriber.id}  {subscriber.status:<12} {subscriber.delivery_hour:02d}:00 "
+            f"{subscriber.timezone:<20} {subscriber.mode:<7} {who}  "
+            f"[{'; '.join(subscriber.queries)}]")
+
+
+# -- commands --------------------------------------------------------------------------
+def cmd_add(args: argparse.Namespace) -> int:
+    from paperbell.models import Subscriber
+    from paperbell.web.errors import HttpError
+    from paperbell.web.forms import validate_email_address, validate_preferences
+
+    target = connect(args)
+    try:
+        address = validate_email_address(args.email)
+        prefs = validate_preferences(
+            {"queries": args.query, "hour": [str(args.hour)], "timezone": [args.timezone],
+             "mode": [args.mode]}
+        )
+    except HttpError as exc:
+        raise ConfigError(exc.message) from None
+    from paperbell.services.subscriptions import subscriber_id_for
+
+    subscriber = Subscriber(
+        id=subscriber_id_for(address), email=address, queries=prefs.queries, status="active",
+        delivery_hour=prefs.delivery_hour, timezone=prefs.timezone, mode=prefs.mode,
+    )
+    subscribers, _ = _repos(target)
+    subscribers.put(subscriber)
+    print(f"added (active, no confirmation mail): {_line(subscriber)}")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    target = connect(args)
+    subscribers, _ = _repos(target)
+    shown = sorted(
+        (s for s in subscribers.iter_all() if not args.status or s.status == args.status),
+        key=lambda s: (s.email, s.id),
+    )
+    for subscriber in shown:
+        print(json.dumps(_as_json(subscriber)) if args.json else _line(subscriber))
+    if not args.json:
+        print(f"{len(shown)} subscriber(s) in {target.description}", file=_stderr())
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    target = connect(args)
+    subscriber = _find(target, args.who)
+    _, deliveries = _repos(target)
+    pending = deliveries.pending_matches(subscriber.id)
+    ledger = sorted(deliveries.recent_ledger(subscriber.id, 10), key=lambda e: e.key,
+                    reverse=True)
+    if args.json:
+        data = _as_json(subscriber)
+        data["pending_matches"] = [m.paper_id for m in pending]
+        data["ledger"] = [{"key": e.key, "status": e.status, "papers": list(e.paper_ids)}
+                          for e in ledger]
+        print(json.dumps(data))
+        return 0
+    print(_line(subscriber))
+    print(f"pending matches: {len(pending)}" +
+          (f" ({', '.join(m.paper_id for m in pending[:10])})" if pending else ""))
+    for entry in ledger:
+        print(f"  {entry.key}: {entry.status}, {len(entry.paper_ids)} paper(s)")
+    return 0
+
+
+def cmd_pause(args: argparse.Namespace) -> int:
+    target = connect(args)
+    subscriber = _find(target, args.who)
+    subscribers, _ = _repos(target)
+    if args.resume:
+        updated = subscribers.set_status(subscriber.id, "active",
+                                         only_from=("active", "paused"))
+    else:
+        updated = subscribers.set_status(subscriber.id, "paused",
+                                         only_from=("active", "paused"))
+    if updated is None:
+        raise ConfigError(f"{subscriber.id} is {subscriber.status}; only active or paused "
+                          "subscribers can be paused or resumed")
+    print(_line(updated))
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    target = connect(args)
+    subscriber = _find(target, args.who)
+    subscribers, deliveries = _repos(target)
+    removed = deliveries.delete_subscriber(subscriber.id)
+    subscribers.delete(subscriber.id)
+    print(f"removed {subscriber.id} ({subscriber.email or subscriber.webhook_url}) and "
+          f"{removed} delivery item(s)")
+    return 0
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    from paperbell.matching import snippet
+    from paperbell.web.errors import HttpError
+    from paperbell.web.service import preview
+
+    target = connect(args)
+    try:
+        result = preview(target.settings.papers_table, list(args.query), days=args.days,
+                         limit=args.limit)
+    except HttpError as exc:
+        from paperbell.errors import QueryError
+
+        raise QueryError(exc.message, exc.position, exc.query) from None
+    if args.json:
+        print(json.dumps(result.as_json(), ensure_ascii=False))
+        return 0
+    for hit in result.hits:
+        print(f"{hit.paper.id}  {_stars(hit.paper.title, hit.highlights['title'])}")
+        print(f"  matched: {', '.join(hit.queries)}")
+        if hit.highlights["abstract"]:
+            window, spans = snippet(hit.paper.abstract, hit.highlights["abstract"])
+            print(f"  {_stars(window, spans)}")
+    print(f"{len(result.hits)} of {result.scanned} paper(s) of the last {result.days} day(s) "
+          "matched", file=_stderr())
+    return 0
+
+
+def cmd_send_test(args: argparse.Namespace) -> int:
+    from paperbell.web import mails
+    from paperbell.web.errors import HttpError
+    from paperbell.web.forms import validate_email_address
+
+    target = connect(args)
+    try:
+        address = validate_email_address(args.email)
+    except HttpError as exc:
+        raise ConfigError(exc.message) from None
+    message_id = mails.send(target.settings, mails.test_mail(target.settings, address), address)
+    print(f"sent a test mail to {address} from {target.settings.sender_address} "
+          f"(SES message id {message_id})")
+    return 0
+
+
+def _stars(text: str, spans: Any) -> str:
+    out, pos = [], 0
+    for start, end in sorted((int(s[0]), int(s[1])) for s in spans):
+        if start < pos:
+            continue
+        out += [text[pos:start], f"**{text[start:end]}**"]
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _stderr() -> Any:
+    import sys
+
+    return sys.stderr
+
+
+# -- argparse --------------------------------------------------------------------------
+def _target_options() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    group = parent.add_argument_group("where (default: the local stack at AWS_ENDPOINT_URL)")
+    group.add_argument("--stack", metavar="NAME", help="a deployed paperbell stack")
+    group.add_argument("--profile", metavar="P", help="AWS profile (with --stack)")
+    group.add_argument("--region", metavar="R", help="AWS region (with --stack)")
+    return parent
+
+
+def register(sub: Any) -> None:
+    """Add the operator subcommands to the ``paperbell`` parser's subparsers."""
+    where = _target_options()
+    subscribers = sub.add_parser(
+        "subscribers", help="add, list, show, pause or remove subscribers",
+        description="Manage subscribers of a deployed stack (--stack) or of the local stack "
+        "at AWS_ENDPOINT_URL.",
+    )
+    actions = subscribers.add_subparsers(dest="action", metavar="ACTION")
+    actions.required = True
+
+    add = actions.add_parser("add", parents=[where], help="add an active subscriber",
+                             description="Add (or replace) an active subscriber; no "
+                             "confirmation mail is sent (the operator vouches).")
+    add.add_argument("email", metavar="EMAIL")
+    add.add_argument("--query", "-q", action="append", required=True, metavar="Q",
+                     help="a query (repeatable)")
+    add.add_argument("--hour", type=int, default=8, help="delivery hour 0-23 (default 8)")
+    add.add_argument("--timezone", default="UTC", help="IANA timezone (default UTC)")
+    add.add_argument("--mode", choices=["daily", "instant"], default="daily")
+    add.set_defaults(func=cmd_add)
+
+    listing = actions.add_parser("list", parents=[where], help="list subscribers")
+    listing.add_argument("--status", choices=["pending", "active", "paused", "unsubscribed",
+                                              "suppressed"])
+    listing.add_argument("--json", action="store_true", help="one JSON object per line")
+    listing.set_defaults(func=cmd_list)
+
+    show = actions.add_parser("show", parents=[where],
+                              help="one subscriber, pending matches and recent deliveries")
+    show.add_argument("who", metavar="ID_OR_EMAIL")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(func=cmd_show)
+
+    pause = actions.add_parser("pause", parents=[where], help="pause (or --resume) mail")
+    pause.add_argument("who", metavar="ID_OR_EMAIL")
+    pause.add_argument("--resume", action="store_true", help="resume instead of pausing")
+    pause.set_defaults(func=cmd_pause)
+
+    remove = actions.add_parser("remove", parents=[where],
+                                help="delete a subscriber and all their delivery data")
+    remove.add_argument("who", metavar="ID_OR_EMAIL")
+    remove.set_defaults(func=cmd_remove)
+
+    preview = sub.add_parser(
+        "preview", parents=[where], help="stored papers of the last days a query matches",
+        description="Which papers first seen in the last N days match the queries "
+        "(what the subscribe page previews).",
+    )
+    preview.add_argument("--query", "-q", action="append", required=True, metavar="Q")
+    preview.add_argument("--days", type=int, default=7, metavar="N", help="default 7")
+    preview.add_argument("--limit", type=int, default=50, metavar="N", help="default 50")
+    preview.add_argument("--json", action="store_true")
+    preview.set_defaults(func=cmd_preview)
+
+    send_test = sub.add_parser("send-test", parents=[where],
+                               help="send a test mail through the stack's SES sender")
+    send_test.add_argument("email", metavar="EMAIL")
+    send_test.set_defaults(func=cmd_send_test)

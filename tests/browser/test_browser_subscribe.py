@@ -1,0 +1,152 @@
+"""A real browser (headless Chromium) through the whole subscriber journey, against
+``paperbell serve`` on loopback: live preview, subscribe, confirm from the outbox,
+change the hour on the manage page, one-click unsubscribe - checking the stored state
+after every step.
+
+Chromium and its driver come from Debian (scripts/install_browser.sh); nothing is
+downloaded at run time (the driver path is given, so selenium-manager never runs).
+Without them the test fails in CI (CI=true) and is skipped elsewhere.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from paperbell.services.subscriptions import subscriber_id_for
+from paperbell.storage.subscribers import SubscriberRepository
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+)
+WAIT = 20
+ADDRESS = "ada@example.org"
+
+
+def _unavailable(reason: str) -> None:
+    message = f"{reason}; install it with scripts/install_browser.sh (make test does)"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[Any]:
+    for path in (CHROMIUM, CHROMEDRIVER):
+        if not os.access(path, os.X_OK):
+            _unavailable(f"headless Chromium is needed for this test: {path} is missing")
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        _unavailable("the selenium package is missing (pip install -e '.[dev]')")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path / 'chromium-profile'}")
+    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)),
+                              options=options)
+    driver.set_page_load_timeout(60)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Any]:
+    from paperbell.local.server import LocalApiServer
+
+    with LocalApiServer("127.0.0.1", 0, outbox=tmp_path / "outbox") as running:
+        yield running
+
+
+def _stored(server: Any) -> Any:
+    repo = SubscriberRepository(server.pipeline.table_name("SubscribersTable"))
+    return repo.get(subscriber_id_for(ADDRESS))
+
+
+def _confirm_link(outbox: Path) -> str:
+    files = sorted(outbox.glob("*.eml"))
+    assert files, f"no mail in {outbox}"
+    message = email.message_from_bytes(files[-1].read_bytes(), policy=email.policy.default)
+    text = message.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    return re.findall(r"https?://\S+/confirm\?token=\S+", text)[0]
+
+
+def test_subscribe_confirm_manage_and_unsubscribe_in_a_browser(browser: Any, server: Any,
+                                                              tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    wait = WebDriverWait(browser, WAIT)
+
+    # 1. the page; the script pre-fills the timezone from the browser
+    browser.get(server.url + "/")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Subscribe to paperbell"
+    zone = browser.execute_script("return Intl.DateTimeFormat().resolvedOptions().timeZone")
+    assert browser.find_element(By.ID, "timezone").get_attribute("value") == zone
+
+    # 2. typing a query shows the live preview with highlights
+    browser.find_element(By.ID, "email").send_keys(ADDRESS)
+    browser.find_element(By.ID, "queries").send_keys("RoPE")
+    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "#preview mark")))
+    assert browser.find_element(By.CSS_SELECTOR, "#preview mark").text == "RoPE"
+    assert "match" in browser.find_element(By.ID, "preview-count").text
+    # a bad query shows its error in place of the papers
+    browser.find_element(By.ID, "queries").send_keys(" titel:x")
+    wait.until(ec.text_to_be_present_in_element((By.ID, "preview"), "did you mean 'title'"))
+    queries = browser.find_element(By.ID, "queries")
+    queries.clear()
+    queries.send_keys("RoPE")
+    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "#preview mark")))
+
+    # 3. subscribe: pending, one confirmation mail in the outbox
+    Select(browser.find_element(By.ID, "hour")).select_by_value("9")
+    browser.find_element(By.CSS_SELECTOR, "form[action='subscriptions'] button").click()
+    wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Check your inbox"))
+    stored = _stored(server)
+    assert stored is not None
+    assert (stored.status, stored.queries, stored.delivery_hour) == ("pending", ("RoPE",), 9)
+    assert stored.timezone == zone
+
+    # 4. the confirmation link from the outbox activates the subscription
+    browser.get(_confirm_link(tmp_path / "outbox"))
+    wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Subscription confirmed"))
+    assert _stored(server).status == "active"
+
+    # 5. change the hour on the manage page
+    browser.find_element(By.LINK_TEXT, "Manage your subscription").click()
+    wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Manage"))
+    Select(browser.find_element(By.ID, "hour")).select_by_value("17")
+    browser.find_element(By.CSS_SELECTOR, "button[value='save']").click()
+    wait.until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, ".notice"), "Saved"))
+    stored = _stored(server)
+    assert (stored.delivery_hour, stored.status, stored.queries) == (17, "active", ("RoPE",))
+
+    # 6. unsubscribe with one click
+    browser.find_element(By.ID, "unsubscribe-link").click()
+    wait.until(ec.element_to_be_clickable((By.ID, "unsubscribe"))).click()
+    wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), "You are unsubscribed"))
+    assert _stored(server).status == "unsubscribed"

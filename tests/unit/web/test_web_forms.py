@@ -1,0 +1,79 @@
+"""Form/JSON parsing and validation of the subscriber API (no AWS)."""
+
+from __future__ import annotations
+
+import pytest
+
+from paperbell.web.errors import HttpError
+from paperbell.web.forms import (
+    parse_body,
+    query_lines,
+    validate_email_address,
+    validate_preferences,
+    validate_subscription,
+)
+
+
+def test_form_and_json_bodies_give_the_same_fields():
+    form = parse_body("email=a%40example.org&queries=RoPE%0Alottery&hour=7",
+                      "application/x-www-form-urlencoded")
+    as_json = parse_body('{"email": "a@example.org", "queries": ["RoPE", "lottery"], "hour": 7}',
+                         "application/json; charset=utf-8")
+    assert validate_subscription(form) == validate_subscription(as_json)
+    assert validate_subscription(form).preferences.queries == ("RoPE", "lottery")
+
+
+def test_queries_come_from_lines_and_repeated_fields():
+    assert query_lines({"queries": ["a\n\n b \r\nc"], "q": ["d"]}) == ["a", "b", "c", "d"]
+
+
+@pytest.mark.parametrize("address", ["Ada@Example.ORG", " ada@example.org "])
+def test_addresses_are_normalized(address):
+    assert validate_email_address(address) == "ada@example.org"
+
+
+@pytest.mark.parametrize("address", ["", "ada", "ada@", "@example.org", "a b@example.org",
+                                     "ada@example..org", "ada@-example.org"])
+def test_bad_addresses_are_refused(address):
+    with pytest.raises(HttpError) as info:
+        validate_email_address(address)
+    assert info.value.status == 400 and info.value.field == "email"
+
+
+def test_a_bad_query_reports_its_position_and_which_one():
+    with pytest.raises(HttpError) as info:
+        validate_preferences({"queries": ["fine", 'title:"unclosed']})
+    error = info.value
+    assert (error.field, error.index, error.query) == ("queries", 1, 'title:"unclosed')
+    assert error.position is not None
+    assert error.as_json()["position"] == error.position
+
+
+def test_defaults_and_duplicates():
+    prefs = validate_preferences({"queries": ["RoPE", "RoPE"]})
+    assert prefs.queries == ("RoPE",)
+    assert (prefs.delivery_hour, prefs.timezone, prefs.mode) == (8, "UTC", "daily")
+    assert validate_preferences({"queries": ["x1y"]}, default_mode="instant").mode == "instant"
+
+
+@pytest.mark.parametrize(
+    "fields, field",
+    [({"queries": ["ok"], "hour": ["x"]}, "hour"), ({"queries": ["ok"], "hour": ["-1"]}, "hour"),
+     ({"queries": ["ok"], "timezone": ["Nowhere/City"]}, "timezone"),
+     ({"queries": ["ok"], "mode": ["weekly"]}, "mode"), ({"queries": ["ok"] * 0}, "queries"),
+     ({"queries": [f"q{n}" for n in range(21)]}, "queries")],
+)
+def test_bad_preferences(fields, field):
+    with pytest.raises(HttpError) as info:
+        validate_preferences(fields)
+    assert info.value.field == field
+
+
+def test_bodies_that_are_not_objects_or_too_large():
+    with pytest.raises(HttpError):
+        parse_body("[1, 2]", "application/json")
+    with pytest.raises(HttpError):
+        parse_body("{nope", "application/json")
+    with pytest.raises(HttpError) as info:
+        parse_body("x" * 70_000, "application/x-www-form-urlencoded")
+    assert info.value.status == 413
