@@ -79,8 +79,13 @@ done
 boto3_spec=boto3${boto3_version:+==$boto3_version}
 log "pip install awslambdaric $boto3_spec into /var/runtime"
 mkdir -p "$rootfs/var/runtime" "$rootfs/var/task" "$rootfs/opt" "$rootfs/var/lang/bin"
-if ! retry 3 "$python" -m pip install --quiet --disable-pip-version-check --no-compile \
-    --target "$rootfs/var/runtime" "${pip_platform_args[@]}" awslambdaric "$boto3_spec"; then
+pip_install() {
+    # (Drop pip's notes about local find-links folders this machine's pip config names.)
+    "$python" -m pip install --quiet --disable-pip-version-check --no-compile \
+        --target "$rootfs/var/runtime" "${pip_platform_args[@]}" awslambdaric "$boto3_spec" \
+        2> >(grep -v "^WARNING: Location '.*' is ignored" >&2)
+}
+if ! retry 3 pip_install; then
     log "pip install of awslambdaric/boto3 failed"
     exit 1
 fi

@@ -94,14 +94,17 @@ fi
 boto3_version=$("$PYTHON" -c 'import boto3; print(boto3.__version__)')
 key=$( (cat "$here/build_base_image.sh"; echo "$arch $boto3_version") | sha256sum | cut -c1-12)
 tarball=$cache/lambda-python3.11-$arch-$key.tar
-if [ -s "$tarball" ]; then
-    log "base image: cached $tarball"
-else
-    log "base image: building $tarball (once; about a minute)"
+build_tarball() {
+    log "base image: building $tarball (once; 1-2 minutes)"
     find "$cache" -maxdepth 1 -name "lambda-python3.11-$arch-*.tar" -delete
     SAM_LOCAL_BOTO3_VERSION=$boto3_version \
         "$here/build_base_image.sh" "$tarball" "$arch" "$PYTHON" ||
         die "building the base image failed"
+}
+if [ -s "$tarball" ]; then
+    log "base image: cached $tarball"
+else
+    build_tarball
 fi
 
 # ------------------------------------------------------------------ 3. private dockerd
@@ -219,16 +222,25 @@ log "dockerd $("$docker_cli" version --format '{{.Server.Version}}') up"
 
 image=paperbell-sam-local/python:3.11-$arch
 log "importing the base image as $image (and public.ecr.aws/lambda/python:3.11-$arch)"
-"$docker_cli" import \
-    --change 'ENV LANG=en_US.UTF-8' \
-    --change 'ENV TZ=:UTC' \
-    --change 'ENV PATH=/var/lang/bin:/usr/local/bin:/usr/bin:/bin:/opt/bin' \
-    --change 'ENV LD_LIBRARY_PATH=/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib' \
-    --change 'ENV LAMBDA_TASK_ROOT=/var/task' \
-    --change 'ENV LAMBDA_RUNTIME_DIR=/var/runtime' \
-    --change 'WORKDIR /var/task' \
-    --change 'ENTRYPOINT ["/var/runtime/bootstrap"]' \
-    "$tarball" "$image" >/dev/null || die "docker import of $tarball failed"
+import_image() {
+    "$docker_cli" import \
+        --change 'ENV LANG=en_US.UTF-8' \
+        --change 'ENV TZ=:UTC' \
+        --change 'ENV PATH=/var/lang/bin:/usr/local/bin:/usr/bin:/bin:/opt/bin' \
+        --change 'ENV LD_LIBRARY_PATH=/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib' \
+        --change 'ENV LAMBDA_TASK_ROOT=/var/task' \
+        --change 'ENV LAMBDA_RUNTIME_DIR=/var/runtime' \
+        --change 'WORKDIR /var/task' \
+        --change 'ENTRYPOINT ["/var/runtime/bootstrap"]' \
+        "$tarball" "$image" >/dev/null
+}
+if ! import_image; then
+    # A damaged cache (disk full, killed mid-write by an older version): rebuild once.
+    log "docker import of the cached tarball failed; rebuilding it"
+    rm -f "$tarball"
+    build_tarball
+    import_image || die "docker import of $tarball failed"
+fi
 "$docker_cli" tag "$image" "public.ecr.aws/lambda/python:3.11-$arch"
 
 # ------------------------------------------------------------------ 4. invoke and check

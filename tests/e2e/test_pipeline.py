@@ -37,7 +37,7 @@ def test_demo_day_mails_every_subscriber_their_papers(pipeline, demo_subscribers
     assert summary.sources_failed == 0
     assert summary.papers_new > 20  # seed + HF + arXiv, cross-source duplicates merged
     written = write_outbox(pipeline.sent_mails(), tmp_path)
-    assert len(written) == summary.mails_sent == len(demo_subscribers)
+    assert len(written) == summary.deliveries == len(demo_subscribers)
     assert (tmp_path / "index.html").read_text().count(".eml") == len(written)
 
     by_recipient = {str(_parse(p)["To"]): _parse(p) for p in written}
@@ -66,14 +66,14 @@ def test_demo_day_mails_every_subscriber_their_papers(pipeline, demo_subscribers
 def test_second_scrape_of_the_same_feeds_writes_and_mails_nothing(pipeline, demo_subscribers):
     pipeline.add_subscribers(demo_subscribers)
     first = pipeline.run_day()
-    assert first.mails_sent == len(demo_subscribers)
+    assert first.deliveries == len(demo_subscribers)
 
     again = pipeline.run_day()
     assert again.papers_fetched == first.papers_fetched
     assert again.papers_new == 0
     assert again.matches == 0
-    assert again.mails_sent == 0
-    assert len(pipeline.sent_mails()) == first.mails_sent
+    assert again.deliveries == 0
+    assert len(pipeline.sent_mails()) == first.deliveries
 
 
 @pytest.mark.e2e
@@ -83,7 +83,7 @@ def test_feed_markup_is_escaped_in_html_and_stripped_from_headers(
     ada = [s for s in demo_subscribers if s.email == "ada@example.org"]
     pipeline.add_subscribers(ada)
     summary = pipeline.run_day([str(FIXTURES / "hostile.json")])
-    assert summary.mails_sent == 1
+    assert summary.deliveries == 1
 
     (path,) = write_outbox(pipeline.sent_mails(), tmp_path)
     message = _parse(path)
@@ -100,3 +100,24 @@ def test_feed_markup_is_escaped_in_html_and_stripped_from_headers(
     assert "&lt;img src=x onerror=alert(1)&gt;" in rich or "&lt;b&gt;bold&lt;/b&gt;" in rich
     assert "Mallory &lt;mallory@example.org&gt;" in rich
     assert "Winning lottery tickets" in plain
+
+
+@pytest.mark.e2e
+def test_demo_command_writes_mails_and_verified_webhook_payloads(tmp_path, capsys):
+    import json
+
+    from paperbell.cli import main
+
+    assert main(["demo", "--outbox", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "4 .eml file(s)" in out
+    mails = sorted(tmp_path.glob("*.eml"))
+    assert len(mails) == 4
+    for path in mails:
+        plain, rich = _parts(_parse(path))
+        assert plain.strip() and "<html" in rich
+    hooks = sorted((tmp_path / "webhooks").glob("*.json"))
+    assert hooks, "the demo's webhook subscriber received nothing"
+    records = [json.loads(p.read_text()) for p in hooks]
+    assert all(r["verified"] for r in records)
+    assert {r["payload"]["type"] for r in records} == {"paperbell.digest"}

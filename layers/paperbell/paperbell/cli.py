@@ -116,8 +116,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from paperbell.local.demo import format_summary, run_demo
 
     feed = _source_arg(args.feed) if args.feed else None
-    summary, written = run_demo(feed=feed, subscribers_file=args.subscribers, outbox=args.outbox)
-    print(format_summary(summary, written, args.outbox))
+    summary, written, hooks = run_demo(
+        feed=feed, subscribers_file=args.subscribers, outbox=args.outbox
+    )
+    print(format_summary(summary, written, hooks, args.outbox))
     return 0
 
 

@@ -169,3 +169,37 @@ def test_benchmark_main_smoke(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "| stored queries | 300 |" in out
     assert "| index == naive on measured papers | True |" in out
+    assert "| match ids only / tokenize |" in out
+
+
+def test_match_ids_and_lazy_highlights() -> None:
+    index = MatchIndex.build(QUERIES)
+    hits = index.match(PAPER)
+    assert index.match_ids(PAPER) == ids(hits)
+    assert "not computed" in repr(hits[0])  # nothing computed until read
+    want = {h.query_id: h.highlights for h in NaiveMatcher(QUERIES).match(PAPER)}
+    for h in hits:
+        assert h.highlights == want[h.query_id]
+        assert index.highlight(h.query_id, PAPER) == want[h.query_id]
+    assert index.highlight("miss", PAPER) is None
+    assert index.highlight("unknown", PAPER) is None
+
+
+def test_lazy_highlights_survive_changes_after_the_match() -> None:
+    index = MatchIndex.build(QUERIES)
+    hits = index.match(PAPER)
+    want = [(h.query_id, h.highlights) for h in NaiveMatcher(QUERIES).match(PAPER)]
+    index.remove("single")
+    index.add("phrase", "quantum")  # replaced after the match
+    index.compact()  # renumbers the slots
+    assert [(h.query_id, h.highlights) for h in hits] == want
+
+
+def test_query_hit_eager_and_equality() -> None:
+    from paperbell.matching.matcher import EMPTY_HIGHLIGHTS
+
+    hit = QueryHit("q", EMPTY_HIGHLIGHTS)
+    assert hit == QueryHit("q", EMPTY_HIGHLIGHTS) and hit != QueryHit("r", EMPTY_HIGHLIGHTS)
+    assert hash(hit) == hash("q") and hit != "q"
+    with pytest.raises(TypeError):
+        QueryHit("q")

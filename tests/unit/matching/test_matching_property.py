@@ -119,3 +119,7 @@ def test_index_agrees_with_naive(qs: list[str], ps: list[object]) -> None:
         assert index.match(AnalyzedPaper(p)) == want  # type: ignore[arg-type]
         assert loaded.match(p) == want  # type: ignore[arg-type]
         assert mutated.match(p) == want  # type: ignore[arg-type]
+        want_ids = [h.query_id for h in want]
+        assert naive.match_ids(p) == want_ids  # type: ignore[arg-type]
+        assert index.match_ids(p) == want_ids  # type: ignore[arg-type]
+        assert mutated.match_ids(p) == want_ids  # type: ignore[arg-type]

@@ -43,7 +43,7 @@ class DaySummary:
     sources_failed: int = 0
     matches: int = 0
     digests_planned: int = 0
-    mails_sent: int = 0
+    deliveries: int = 0
     outcomes: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -174,7 +174,7 @@ class LocalPipeline:
         for hour in range(1, hours + 1):
             planned = self.plan(tick + timedelta(hours=hour))
             summary.digests_planned += int(planned.get("digests_planned", 0))
-            summary.mails_sent += self.mail()
+            summary.deliveries += self.mail()
         return summary
 
     def sent_mails(self) -> list[SentMail]:
