@@ -7,12 +7,13 @@ OUTBOX ?= outbox
 export SAM_CLI_TELEMETRY = 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help demo test lint typecheck validate unit integration e2e build bench clean
+.PHONY: help demo test lint typecheck validate browser preview unit integration e2e build bench clean
 
 help:
 	@echo "make demo   - run the whole pipeline locally (moto), mails to ./$(OUTBOX)"
 	@echo "make test   - lint + type check + template validation + the whole test suite"
 	@echo "make build  - sam build (no Docker needed; python3.11 on PATH)"
+	@echo "make preview - render a digest to $(OUTBOX)/preview.html and .png"
 	@echo "make bench  - benchmarks (see BENCHMARKS.md)"
 
 $(STAMP): pyproject.toml layers/paperbell/requirements.txt
@@ -33,8 +34,17 @@ typecheck: $(STAMP)
 validate: $(STAMP)
 	$(BIN)/sam validate --lint --template template.yaml
 
-test: lint typecheck validate
+# Debian's chromium + chromedriver for the browser test and `make preview` (no download).
+browser:
+	bash scripts/install_browser.sh
+
+test: lint typecheck validate browser
 	$(BIN)/pytest -q
+
+# A digest rendered to HTML, text and a PNG (headless Chromium) for a person to look at.
+preview: $(STAMP) browser
+	$(BIN)/paperbell preview-mail --out $(OUTBOX)/preview.html
+	bash scripts/screenshot.sh $(OUTBOX)/preview.html $(OUTBOX)/preview.png
 
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit

@@ -121,3 +121,26 @@ def test_demo_command_writes_mails_and_verified_webhook_payloads(tmp_path, capsy
     records = [json.loads(p.read_text()) for p in hooks]
     assert all(r["verified"] for r in records)
     assert {r["payload"]["type"] for r in records} == {"paperbell.digest"}
+
+
+@pytest.mark.e2e
+def test_preview_renders_html_that_parses_and_a_png(tmp_path):
+    """What `make preview` does: preview-mail, then a headless Chromium screenshot."""
+    import os
+    import shutil
+    import subprocess
+
+    from paperbell.cli import main
+
+    html_path = tmp_path / "preview.html"
+    assert main(["preview-mail", "--subscriber", "ada@example.org", "--out", str(html_path)]) == 0
+    tree = lxml.html.fromstring(html_path.read_text())
+    assert tree.xpath("//mark") and not tree.xpath("//script")
+    if not shutil.which("chromium") and not os.path.exists("/usr/bin/chromium"):
+        if os.environ.get("CI"):
+            pytest.fail("chromium missing in CI: scripts/install_browser.sh should install it")
+        pytest.skip("chromium not installed (run `make browser`)")
+    png = tmp_path / "preview.png"
+    script = Path(__file__).resolve().parents[2] / "scripts" / "screenshot.sh"
+    subprocess.run(["bash", str(script), str(html_path), str(png)], check=True, timeout=120)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

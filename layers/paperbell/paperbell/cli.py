@@ -123,6 +123,39 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_preview_mail(args: argparse.Namespace) -> int:
+    """Render one subscriber's digest for the bundled (or given) feeds to an HTML file."""
+    from pathlib import Path
+
+    from paperbell.delivery.digest_model import MailSettings
+    from paperbell.delivery.preview import preview_digest
+    from paperbell.delivery.render_html import render_html
+    from paperbell.delivery.render_text import render_text
+    from paperbell.demo_data import demo_subscribers_path
+    from paperbell.merging import merge_batch
+    from paperbell.services.subscriptions import load_subscribers_file
+
+    subscribers = load_subscribers_file(args.subscribers or demo_subscribers_path())
+    chosen = [s for s in subscribers if args.subscriber in (None, s.email, s.id)]
+    if not chosen:
+        raise PaperbellError(f"no subscriber {args.subscriber!r} in the subscribers file")
+    subscriber = chosen[0]
+    feeds = args.feed or ["bundled:seed", "bundled:hf-daily", "bundled:arxiv-cs.LG"]
+    papers = merge_batch(p for feed in feeds for p in _read(feed).papers)
+    settings = MailSettings(
+        sender="digest@paperbell.example", site_url="https://paperbell.example.org"
+    )
+    digest = preview_digest(papers, list(subscriber.queries), settings, email=subscriber.email)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render_html(digest, settings), encoding="utf-8")
+    out.with_suffix(".txt").write_text(render_text(digest, settings), encoding="utf-8")
+    print(
+        f"{len(digest.ranked())} paper(s) for {subscriber.email}: {out} (and {out.with_suffix('.txt')})"
+    )
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     if args.what == "match":
         from paperbell.matching.benchmark import main as bench_match
@@ -202,11 +235,36 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--outbox", metavar="DIR", default="outbox", help="default: ./outbox")
     demo.set_defaults(func=cmd_demo)
 
-    bench = sub.add_parser("bench", help="run a benchmark (see BENCHMARKS.md)",
-                           description="Run a benchmark and print its ratios.")
+    preview = sub.add_parser(
+        "preview-mail",
+        help="render a digest to an HTML file",
+        description="Render a subscriber's digest (bundled demo "
+        "subscribers and feeds by default) to FILE.html and FILE.txt.",
+    )
+    preview.add_argument("--subscriber", metavar="EMAIL", help="default: the first subscriber")
+    preview.add_argument("--subscribers", metavar="FILE", help="JSON array like for demo")
+    preview.add_argument(
+        "--feed",
+        action="append",
+        type=_source_arg,
+        metavar="SOURCE",
+        help="feed(s) to read (repeatable; default: the bundled feeds)",
+    )
+    preview.add_argument("--out", required=True, metavar="FILE.html")
+    preview.set_defaults(func=cmd_preview_mail)
+
+    bench = sub.add_parser(
+        "bench",
+        help="run a benchmark (see BENCHMARKS.md)",
+        description="Run a benchmark and print its ratios.",
+    )
     bench.add_argument("what", choices=["match"], help="match: stored-query matching vs naive")
-    bench.add_argument("--queries", action="append", metavar="N",
-                       help="stored queries (repeatable or comma list, e.g. 10k,100k,1M)")
+    bench.add_argument(
+        "--queries",
+        action="append",
+        metavar="N",
+        help="stored queries (repeatable or comma list, e.g. 10k,100k,1M)",
+    )
     bench.add_argument("extra", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     bench.set_defaults(func=cmd_bench)
 
@@ -219,8 +277,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1")
     serve.add_argument("--port", type=int, default=8000, help="default: 8000 (0: any free)")
     serve.add_argument("--outbox", metavar="DIR", default="outbox", help="default: ./outbox")
-    serve.add_argument("--no-seed", dest="seed", action="store_false",
-                       help="do not load the bundled papers at start")
+    serve.add_argument(
+        "--no-seed",
+        dest="seed",
+        action="store_false",
+        help="do not load the bundled papers at start",
+    )
     serve.set_defaults(func=cmd_serve)
 
     from paperbell import operator_cli
@@ -249,6 +311,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the contract: one line, never a traceback
         if os.environ.get("PAPERBELL_DEBUG"):
             raise
-        print(f"paperbell: internal error: {type(exc).__name__}: {exc} "
-              "(set PAPERBELL_DEBUG=1 for a traceback)", file=sys.stderr)
+        print(
+            f"paperbell: internal error: {type(exc).__name__}: {exc} "
+            "(set PAPERBELL_DEBUG=1 for a traceback)",
+            file=sys.stderr,
+        )
         return EXIT_ERROR

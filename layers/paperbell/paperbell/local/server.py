@@ -247,6 +247,10 @@ def serve(
     announce: Callable[[str], None] = print,
 ) -> None:
     """Serve until interrupted (Ctrl-C)."""
+    import warnings
+
+    # A request that records no metric is normal here (Powertools warns on every one).
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
     server = LocalApiServer(host, port, outbox=outbox, seed=seed)
     server.log = announce
     with server:

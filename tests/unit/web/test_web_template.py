@@ -1,0 +1,51 @@
+"""ApiFunction's place in template.yaml: thin handler, least privilege, HTTP API routes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from paperbell.local.template import load_template
+
+ROOT = Path(__file__).resolve().parents[3]
+TEMPLATE = load_template(ROOT / "template.yaml")
+RESOURCES = TEMPLATE["Resources"]
+
+
+def test_api_function_is_wired_to_the_http_api():
+    props = RESOURCES["ApiFunction"]["Properties"]
+    assert props["CodeUri"] == "functions/api/"
+    assert props["Handler"] == "api_handler.handler"
+    events = props["Events"]
+    assert {e["Type"] for e in events.values()} == {"HttpApi"}
+    assert {e["Properties"]["Path"] for e in events.values()} == {"/", "/{proxy+}"}
+    assert RESOURCES["ApiFunctionLogGroup"]["Properties"]["RetentionInDays"] == {
+        "Ref": "LogRetentionDays"
+    }
+    assert "ApiUrl" in TEMPLATE["Outputs"]
+
+
+def test_api_function_has_least_privilege():
+    policies = RESOURCES["ApiFunction"]["Properties"]["Policies"]
+    granted = set()
+    for policy in policies:
+        for name, value in policy.items():
+            if name == "Statement":
+                actions = {a for s in value for a in s["Action"]}
+                assert actions == {"ses:SendEmail", "ses:SendRawEmail"}
+                granted.add(("Statement", "ses"))
+            else:
+                target = value.get("TableName") or value.get("SecretArn")
+                granted.add((name, target["Ref"]))
+    assert granted == {
+        ("DynamoDBCrudPolicy", "SubscribersTable"),
+        ("DynamoDBCrudPolicy", "DeliveriesTable"),
+        ("DynamoDBReadPolicy", "PapersTable"),
+        ("AWSSecretsManagerGetSecretValuePolicy", "TokenSecret"),
+        ("Statement", "ses"),
+    }
+
+
+def test_the_handler_is_thin():
+    source = (ROOT / "functions" / "api" / "api_handler.py").read_text(encoding="utf-8")
+    assert "return handle(event, context)" in source
+    assert len(source.splitlines()) < 25
