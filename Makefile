@@ -7,13 +7,14 @@ OUTBOX ?= outbox
 export SAM_CLI_TELEMETRY = 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help demo test lint typecheck validate browser preview unit integration e2e build bench clean
+.PHONY: help demo test lint typecheck validate browser preview faults unit integration e2e build bench clean
 
 help:
 	@echo "make demo   - run the whole pipeline locally (moto), mails to ./$(OUTBOX)"
 	@echo "make test   - lint + type check + template validation + the whole test suite"
 	@echo "make build  - sam build (no Docker needed; python3.11 on PATH)"
 	@echo "make preview - render a digest to $(OUTBOX)/preview.html and .png"
+	@echo "make faults - fault-injection suite with its loss/duplicate table"
 	@echo "make bench  - benchmarks (see BENCHMARKS.md)"
 
 $(STAMP): pyproject.toml layers/paperbell/requirements.txt
@@ -52,6 +53,10 @@ integration: $(STAMP)
 	$(BIN)/pytest tests/integration
 e2e: $(STAMP)
 	$(BIN)/pytest tests/e2e
+
+# Fault-injection suite: prints scenario | faults | papers lost | mails lost | duplicates.
+faults: $(STAMP)
+	$(BIN)/pytest tests/faults -q
 
 build: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam build --template template.yaml

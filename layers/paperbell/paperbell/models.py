@@ -84,7 +84,7 @@ class Subscriber:
     #: Webhook subscribers (issue 6): where digests are POSTed and the Standard Webhooks
     #: signing secret. Empty for mail subscribers (whose items then carry neither).
     webhook_url: str = ""
-    webhook_secret: str = ""
+    webhook_secret: str = field(default="", repr=False)  # never in logs or reprs
     #: Opt-in "nothing matched today" note on days without papers (issue 5).
     notify_empty: bool = False
 

@@ -20,7 +20,7 @@ PUBLIC_HOOK = "https://93.184.215.14/hooks/paperbell"  # a literal public IP: no
 @pytest.fixture
 def ada(api, subscribe):
     subscribe()
-    api.follow([u for u in api.links_in_last_mail() if "/confirm" in u][0])
+    api.follow(next(u for u in api.links_in_last_mail() if "/confirm" in u))
     return ADA
 
 

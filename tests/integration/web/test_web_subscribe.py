@@ -88,7 +88,7 @@ def test_subscribe_creates_a_pending_subscriber_and_mails_a_confirmation(api, su
     assert len(mails) == 1
     assert mails[0]["To"] == "ada@example.org"
     assert mails[0].get_body(preferencelist=("html",)) is not None
-    confirm = [u for u in api.links_in_last_mail() if "/confirm?token=" in u][0]
+    confirm = next(u for u in api.links_in_last_mail() if "/confirm?token=" in u)
 
     confirmed = api.follow(confirm)
 
@@ -116,7 +116,7 @@ def test_subscribe_accepts_json(api):
 
 def test_the_answer_is_the_same_for_known_and_new_addresses(api, subscribe):
     first = subscribe()
-    api.follow([u for u in api.links_in_last_mail() if "/confirm" in u][0])
+    api.follow(next(u for u in api.links_in_last_mail() if "/confirm" in u))
     again = subscribe(queries="something else entirely")
     new = subscribe("new@example.org")
 

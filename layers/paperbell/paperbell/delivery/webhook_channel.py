@@ -47,8 +47,12 @@ def deliver_webhook(
     body = encode_body(payload)
     msg_id = webhook_message_id(subscriber_id, key)
     local = local_mode()
+    read_timeout = float(os.environ.get("PAPERBELL_WEBHOOK_TIMEOUT", "10"))
     sender = WebhookSender(
-        max_attempts=ATTEMPTS_PER_INVOCATION, allow_http=local, allow_loopback=local
+        timeout=(min(3.05, read_timeout), read_timeout),
+        max_attempts=ATTEMPTS_PER_INVOCATION,
+        allow_http=local,
+        allow_loopback=local,
     )
     sender.deliver(url, body, {"webhook-id": msg_id}, secret=secret)
     return msg_id

@@ -117,6 +117,7 @@ class LocalApiServer:
         self.httpd: ThreadingHTTPServer | None = None
         self.pipeline: Any = None
         self._thread: threading.Thread | None = None
+        self._saved_local_mode: str | None = None
 
     @property
     def url(self) -> str:
@@ -136,10 +137,14 @@ class LocalApiServer:
         self.httpd.daemon_threads = True
         self._saved_local_mode = os.environ.get("PAPERBELL_LOCAL_MODE")
         os.environ["PAPERBELL_LOCAL_MODE"] = "1"
-        self.pipeline = LocalPipeline(self.template_path, parameters={"SiteUrl": self.url})
-        self.pipeline.__enter__()
-        if self.seed:
-            self.pipeline.scrape()  # the bundled feeds, so the preview has papers
+        try:
+            self.pipeline = LocalPipeline(self.template_path, parameters={"SiteUrl": self.url})
+            self.pipeline.__enter__()
+            if self.seed:
+                self.pipeline.scrape()  # the bundled feeds, so the preview has papers
+        except BaseException:
+            self.stop()
+            raise
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self._thread.start()
         return self
@@ -148,13 +153,15 @@ class LocalApiServer:
         import os
 
         if self.httpd is not None:
-            self.httpd.shutdown()
+            if self._thread is not None:
+                self.httpd.shutdown()
             self.httpd.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
         if self.pipeline is not None:
             self.pipeline.__exit__(None, None, None)
             self.pipeline = None
+        self.httpd = None
         if self._saved_local_mode is None:
             os.environ.pop("PAPERBELL_LOCAL_MODE", None)
         else:

@@ -7,6 +7,7 @@ Split by algorithm so each piece can be read and tested alone:
 * :mod:`.query_analyzer` — which index terms a query is filed under;
 * :mod:`.presearcher` — :class:`MatchIndex`: term -> queries index, candidates, snapshots;
 * :mod:`.matcher` — verify one query against one paper, highlights, snippets;
+* :mod:`.verifier` — a query compiled to a fast yes/no check for candidates;
 * :mod:`.naive` — every query against every paper (reference + benchmark baseline);
 * :mod:`.benchmark` — deterministic query/paper generator and the benchmark runner.
 

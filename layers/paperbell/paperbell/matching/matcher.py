@@ -29,6 +29,7 @@ __all__ = [
     "Span",
     "evaluate",
     "evaluate_bool",
+    "highlights_of",
     "match_query",
     "merge_spans",
     "snippet",
@@ -298,6 +299,11 @@ def evaluate(node: Node, ap: AnalyzedPaper) -> Highlights | None:
     """Highlights if the query tree ``node`` matches the analyzed paper, else None."""
     if not _eval(node, ap):
         return None
+    return highlights_of(node, ap)
+
+
+def highlights_of(node: Node, ap: AnalyzedPaper) -> Highlights:
+    """Highlights of a query tree already known to match (see :func:`evaluate`)."""
     if isinstance(node, Term):
         _, t, a = ap.term(node)
         return Highlights(t, a) if (t or a) else EMPTY_HIGHLIGHTS

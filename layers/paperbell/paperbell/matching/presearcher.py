@@ -4,7 +4,10 @@ Why: with up to a million stored queries, checking each against every new paper 
 slow. Each query is parsed once when stored, :mod:`query_analyzer` files it under a few
 index terms, and a paper only meets the queries filed under terms it contains
 (*candidates*). Candidates that are *exact* (the term proves the match) are reported
-straight away; the rest are verified with :func:`matcher.evaluate`.
+straight away; the rest are verified by a compiled check (:mod:`verifier`: mostly set
+membership in the paper's term set), parsed and compiled on first sight and cached.
+Highlights are not needed to decide a match, so :meth:`MatchIndex.match_ids` returns ids
+only and :meth:`MatchIndex.match` returns hits whose highlights are computed when read.
 
 Memory layout (the goals are <= 300 bytes per stored query and a snapshot that loads in
 well under a second for 1M queries, inside a Lambda):
@@ -36,7 +39,14 @@ from typing import Literal
 from paperbell.errors import QueryError
 from paperbell.models import Paper
 
-from .matcher import EMPTY_HIGHLIGHTS, AnalyzedPaper, Highlights, QueryHit, evaluate
+from .matcher import (
+    EMPTY_HIGHLIGHTS,
+    AnalyzedPaper,
+    Highlights,
+    QueryHit,
+    evaluate,
+    highlights_of,
+)
 from .normalize import BOUNDARY
 from .query_analyzer import (
     AUTHOR_NS,
@@ -145,8 +155,7 @@ class _HitSource:
         else:
             off = self.texts_off
             root = parse_query(self.texts[off[slot] : off[slot + 1]].decode()).root
-        hl = evaluate(root, self.ap)
-        return EMPTY_HIGHLIGHTS if hl is None else hl
+        return highlights_of(root, self.ap)  # a hit: it matched, no need to re-check
 
 
 class MatchIndex:
@@ -516,7 +525,7 @@ class MatchIndex:
         index._texts_off = arr(n + 1)
         index._texts = bytearray(take(n_texts))
         index._flags = bytearray(take(n))
-        tblob = bytes(take(n_tblob)).decode()
+        tblob = str(take(n_tblob), "utf-8")
         names = tblob.split("\n") if n_terms else []
         if len(names) != n_terms:
             raise ValueError("corrupt match-index snapshot (term count)")

@@ -1,0 +1,19 @@
+"""Fuzz session summary: how many generated inputs each target ran, and the total."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fuzz_support import COUNTS, EXAMPLES
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: Any) -> None:
+    if not COUNTS:
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section("fuzz inputs executed")
+    width = max(len(name) for name in COUNTS)
+    for name in sorted(COUNTS):
+        write(f"{name:<{width}}  {COUNTS[name]:>9,}")
+    write(f"{'total':<{width}}  {sum(COUNTS.values()):>9,}")
+    write(f"(PAPERBELL_FUZZ_EXAMPLES={EXAMPLES} per test)")
