@@ -26,7 +26,7 @@ case "$arch" in
     *) echo "build_base_image: unknown architecture $arch" >&2; exit 2 ;;
 esac
 
-log() { echo "[sam-local] $*" >&2; }
+log() { echo "[sam-local +$(($(date +%s) - ${SAM_LOCAL_T0:-$(date +%s)}))s] $*" >&2; }
 
 retry() {  # retry N CMD...: a registry hiccup should not fail the run
     local attempts=$1 n=1

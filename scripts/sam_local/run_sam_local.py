@@ -51,8 +51,11 @@ class Failure(Exception):
     """A check failed; the message says what was expected and what was found."""
 
 
+T0 = float(os.environ.get("SAM_LOCAL_T0") or time.time())
+
+
 def log(message: str) -> None:
-    print(f"[sam-local] {message}", file=sys.stderr, flush=True)
+    print(f"[sam-local +{time.time() - T0:.0f}s] {message}", file=sys.stderr, flush=True)
 
 
 def check(condition: bool, message: str) -> None:
@@ -355,6 +358,7 @@ class Checks:
         /moto-api/data.json, but moto (5.x) lists them under ses.RawMessage; read both.
         """
         import requests
+
         from paperbell.local.outbox import SentMail, sent_mails_from_server
 
         mails = list(sent_mails_from_server(self.endpoint, REGION))

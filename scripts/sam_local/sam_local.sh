@@ -29,8 +29,9 @@ cache=${SAM_LOCAL_CACHE:-/var/cache/paperbell/sam-local}
 subnet=${SAM_LOCAL_SUBNET:-172.29.254.1/24}
 bridge=pbsam0
 started_at=$SECONDS
+export SAM_LOCAL_T0=${SAM_LOCAL_T0:-$(date +%s)}  # run_sam_local.py stamps from here too
 
-log() { echo "[sam-local] $*" >&2; }
+log() { echo "[sam-local +$((SECONDS - started_at))s] $*" >&2; }
 die() { echo "[sam-local] ERROR: $*" >&2; exit 1; }
 
 case "$(uname -m)" in

@@ -23,8 +23,9 @@ ROWS: list[Row] = []
 
 @pytest.fixture
 def record():
-    def add(scenario: str, faults: str, injected: int, lost: tuple[int, int, int],
-            note: str = "") -> None:
+    def add(
+        scenario: str, faults: str, injected: int, lost: tuple[int, int, int], note: str = ""
+    ) -> None:
         ROWS.append(Row(scenario, faults, injected, *lost, note))
 
     return add
@@ -34,16 +35,26 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if not ROWS:
         return
     header = ("scenario", "faults injected", "n", "papers lost", "mails lost", "duplicates")
-    rows = [(r.scenario, r.faults, str(r.injected), str(r.papers_lost), str(r.mails_lost),
-             str(r.duplicates)) for r in ROWS]
+    rows = [
+        (
+            r.scenario,
+            r.faults,
+            str(r.injected),
+            str(r.papers_lost),
+            str(r.mails_lost),
+            str(r.duplicates),
+        )
+        for r in ROWS
+    ]
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(header)]
     line = " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))
     terminalreporter.write_sep("=", "fault injection: end state vs a fault-free run")
     terminalreporter.write_line(line)
     terminalreporter.write_line("-+-".join("-" * w for w in widths))
     for row in rows:
-        terminalreporter.write_line(" | ".join(c.ljust(w) for c, w in
-                                               zip(row, widths, strict=True)))
+        terminalreporter.write_line(
+            " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True))
+        )
     for r in ROWS:
         if r.note:
             terminalreporter.write_line(f"note - {r.scenario}: {r.note}")

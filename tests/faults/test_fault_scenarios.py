@@ -39,8 +39,13 @@ def no_waiting(monkeypatch):
     from paperbell.sources.fetcher import HttpFetcher
 
     monkeypatch.setattr(botocore.endpoint.time, "sleep", lambda s: None)
-    monkeypatch.setattr(sources, "HttpFetcher", functools.partial(
-        HttpFetcher, sleep=lambda s: None, read_timeout=0.5, connect_timeout=0.5, max_retries=1))
+    monkeypatch.setattr(
+        sources,
+        "HttpFetcher",
+        functools.partial(
+            HttpFetcher, sleep=lambda s: None, read_timeout=0.5, connect_timeout=0.5, max_retries=1
+        ),
+    )
     monkeypatch.setattr("paperbell.webhooks.sender.time.sleep", lambda s: None, raising=False)
 
 
@@ -67,7 +72,8 @@ def test_2_one_bad_record_fails_alone_and_reaches_onfailure(demo_subscribers, re
 
     def corrupt(pipeline):
         aws.table(pipeline.table_name("PapersTable")).put_item(
-            Item={"paper_id": "corrupt", "title": "lottery tickets", "published": "yesterday"})
+            Item={"paper_id": "corrupt", "title": "lottery tickets", "published": "yesterday"}
+        )
 
     def drive(pipeline):
         pipeline.match()
@@ -77,16 +83,27 @@ def test_2_one_bad_record_fails_alone_and_reaches_onfailure(demo_subscribers, re
 
     faulted = run_day(demo_subscribers, after_scrape=corrupt, drive_stream=drive)
     lost = compare(baseline(demo_subscribers), faulted)
-    record("2 poison stream record", "1 record raises", 1, lost,
-           f"the bad record reached MatchFailureQueue after {seen['retries']} retries")
+    record(
+        "2 poison stream record",
+        "1 record raises",
+        1,
+        lost,
+        f"the bad record reached MatchFailureQueue after {seen['retries']} retries",
+    )
     assert lost == (0, 0, 0)
     (failure,) = seen["failures"]
     assert json.loads(failure["Body"])["DDBStreamBatchInfo"]["batchSize"] == 1
 
 
 def test_3_ses_throttles_the_first_sends(demo_subscribers, record):
-    throttle = Fault("sesv2", "SendEmail", "TooManyRequestsException", times=12, status=429,
-                     message="Maximum sending rate exceeded.")
+    throttle = Fault(
+        "sesv2",
+        "SendEmail",
+        "TooManyRequestsException",
+        times=12,
+        status=429,
+        message="Maximum sending rate exceeded.",
+    )
     faulted = run_day(demo_subscribers, faults=lambda: FaultInjector(throttle))
     lost = compare(baseline(demo_subscribers), faulted)
     record("3 SES throttling", "first 12 SendEmail -> 429", throttle.injected, lost)
@@ -94,12 +111,22 @@ def test_3_ses_throttles_the_first_sends(demo_subscribers, record):
 
 
 def test_4_ses_rejects_one_address_permanently(demo_subscribers, record):
-    reject = Fault("sesv2", "SendEmail", "MessageRejected", times=100,
-                   only_if=lambda request: b"grace@example.org" in (request.body or b""))
+    reject = Fault(
+        "sesv2",
+        "SendEmail",
+        "MessageRejected",
+        times=100,
+        only_if=lambda request: b"grace@example.org" in (request.body or b""),
+    )
     faulted = run_day(demo_subscribers, faults=lambda: FaultInjector(reject))
     lost = compare(baseline(demo_subscribers), faulted)
-    record("4 SES permanent reject", "grace@ -> MessageRejected", reject.injected, lost,
-           "1 mail lost by design: SES refused the address; ledger says failed, no retry")
+    record(
+        "4 SES permanent reject",
+        "grace@ -> MessageRejected",
+        reject.injected,
+        lost,
+        "1 mail lost by design: SES refused the address; ledger says failed, no retry",
+    )
     assert reject.injected == 1  # tried once, never retried forever
     assert lost == (0, 1, 0)
 
@@ -121,8 +148,9 @@ class _BadFeeds(BaseHTTPRequestHandler):
             self.send_response(200)
             self.end_headers()
         elif path == "/reset":
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00"
-                                       b"\x00\x00\x00\x00")
+            self.connection.setsockopt(
+                socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+            )
             self.connection.close()
         elif path == "/truncated":
             self.send_response(200)
@@ -186,8 +214,13 @@ def test_6_dynamodb_throttles_writes(demo_subscribers, record):
     faulted = run_day(demo_subscribers, faults=lambda: FaultInjector(*faults))
     lost = compare(baseline(demo_subscribers), faulted)
     injected = sum(f.injected for f in faults)
-    record("6 DynamoDB throttling", "PutItem/UpdateItem/BatchGetItem throttled", injected, lost,
-           "absorbed by boto3 standard retry mode (8 attempts), configured in paperbell.aws")
+    record(
+        "6 DynamoDB throttling",
+        "PutItem/UpdateItem/BatchGetItem throttled",
+        injected,
+        lost,
+        "absorbed by boto3 standard retry mode (8 attempts), configured in paperbell.aws",
+    )
     assert injected == 12 and lost == (0, 0, 0)
 
 
@@ -205,9 +238,14 @@ def test_7_mail_function_dies_after_ses_accepted(demo_subscribers, record, monke
     monkeypatch.setattr(DeliveryRepository, "record_ledger", crash_once)
     faulted = run_day(demo_subscribers)
     lost = compare(baseline(demo_subscribers), faulted)
-    record("7 crash after SES send", "ledger write dies once", 1, lost,
-           "1 duplicate by design: at-least-once (a lost digest is worse than a repeat); "
-           "see docs/operations.md")
+    record(
+        "7 crash after SES send",
+        "ledger write dies once",
+        1,
+        lost,
+        "1 duplicate by design: at-least-once (a lost digest is worse than a repeat); "
+        "see docs/operations.md",
+    )
     assert crashed and lost == (0, 0, 1)
 
 
@@ -240,8 +278,11 @@ def test_8_webhooks_fail_hang_or_are_slow(demo_subscribers, record, monkeypatch)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
     hooks = [
-        replace(new_subscriber(f"{name}@hooks.example", ["RoPE"]), webhook_url=f"{base}/{name}",
-                webhook_secret="whsec_" + "QUJD" * 8)
+        replace(
+            new_subscriber(f"{name}@hooks.example", ["RoPE"]),
+            webhook_url=f"{base}/{name}",
+            webhook_secret="whsec_" + "QUJD" * 8,
+        )
         for name in ("500", "hang", "slow")
     ]
     try:
@@ -250,8 +291,13 @@ def test_8_webhooks_fail_hang_or_are_slow(demo_subscribers, record, monkeypatch)
         server.shutdown()
         server.server_close()
     lost = compare(baseline(demo_subscribers), faulted)
-    record("8 webhook 500/hang/slow", "2 endpoints never succeed, 1 slow", 2, lost,
-           "2 webhook digests parked in the DLQ after 5 receives (redrive with paperbell dlq)")
+    record(
+        "8 webhook 500/hang/slow",
+        "2 endpoints never succeed, 1 slow",
+        2,
+        lost,
+        "2 webhook digests parked in the DLQ after 5 receives (redrive with paperbell dlq)",
+    )
     assert lost == (0, 0, 0)  # mail subscribers unaffected
     assert handler.received["/slow"] == 1
     assert handler.received["/500"] == handler.received["/hang"] == 10  # 5 receives x 2 tries

@@ -56,11 +56,17 @@ def _tick_through_day(pipeline, frozen, start: datetime) -> dict[str, list[str]]
 
 
 def test_three_timezones_each_get_one_digest_at_their_own_hour(pipeline, frozen):
-    pipeline.add_subscribers([
-        new_subscriber("utc@example.org", ["RoPE"], delivery_hour=8, timezone="UTC"),
-        new_subscriber("berlin@example.org", ["RoPE"], delivery_hour=7, timezone="Europe/Berlin"),
-        new_subscriber("ny@example.org", ["RoPE"], delivery_hour=9, timezone="America/New_York"),
-    ])
+    pipeline.add_subscribers(
+        [
+            new_subscriber("utc@example.org", ["RoPE"], delivery_hour=8, timezone="UTC"),
+            new_subscriber(
+                "berlin@example.org", ["RoPE"], delivery_hour=7, timezone="Europe/Berlin"
+            ),
+            new_subscriber(
+                "ny@example.org", ["RoPE"], delivery_hour=9, timezone="America/New_York"
+            ),
+        ]
+    )
     pipeline.scrape(["bundled:arxiv-cs.LG"])
     pipeline.match()
 
@@ -71,13 +77,16 @@ def test_three_timezones_each_get_one_digest_at_their_own_hour(pipeline, frozen)
         "ny@example.org": ["2026-11-27T14"],  # 09:00 EST
         "berlin@example.org": ["2026-11-28T06"],  # 07:00 CET; today's 07:00 had passed
     }
-    ledger = {item["sk"]: item["status"] for item in
-              DeliveryRepository(pipeline.table_name("DeliveriesTable")).iter_ledger()}
+    ledger = {
+        item["sk"]: item["status"]
+        for item in DeliveryRepository(pipeline.table_name("DeliveriesTable")).iter_ledger()
+    }
     assert set(ledger) == {"digest#2026-11-27", "digest#2026-11-28"}
 
 
-def test_every_queue_message_delivered_twice_still_sends_each_digest_once(pipeline, frozen,
-                                                                          demo_subscribers):
+def test_every_queue_message_delivered_twice_still_sends_each_digest_once(
+    pipeline, frozen, demo_subscribers
+):
     pipeline.add_subscribers(demo_subscribers)
     pipeline.scrape()
     pipeline.match()
@@ -101,14 +110,21 @@ def test_every_queue_message_delivered_twice_still_sends_each_digest_once(pipeli
     assert sorted(_recipients(pipeline)) == sorted(s.email for s in demo_subscribers)
 
 
-def test_ses_throttling_still_delivers_every_digest_exactly_once(pipeline, frozen,
-                                                                 demo_subscribers, no_sdk_sleep):
+def test_ses_throttling_still_delivers_every_digest_exactly_once(
+    pipeline, frozen, demo_subscribers, no_sdk_sleep
+):
     pipeline.add_subscribers(demo_subscribers)
     pipeline.scrape()
     pipeline.match()
     # More throttles than the SDK's 8 attempts: some jobs must go back to the queue.
-    throttle = Fault("sesv2", "SendEmail", "TooManyRequestsException", times=12,
-                     status=429, message="Maximum sending rate exceeded.")
+    throttle = Fault(
+        "sesv2",
+        "SendEmail",
+        "TooManyRequestsException",
+        times=12,
+        status=429,
+        message="Maximum sending rate exceeded.",
+    )
     with FaultInjector(throttle):
         sent_at = _tick_through_day(pipeline, frozen, SCRAPED_AT)
 
@@ -122,9 +138,14 @@ def test_permanent_rejection_is_recorded_and_not_retried(pipeline, frozen, demo_
     pipeline.add_subscribers(demo_subscribers)
     pipeline.scrape()
     pipeline.match()
-    reject = Fault("sesv2", "SendEmail", "MessageRejected", times=100,
-                   message="Email address is not verified.",
-                   only_if=lambda request: b"ada@example.org" in (request.body or b""))
+    reject = Fault(
+        "sesv2",
+        "SendEmail",
+        "MessageRejected",
+        times=100,
+        message="Email address is not verified.",
+        only_if=lambda request: b"ada@example.org" in (request.body or b""),
+    )
     with FaultInjector(reject):
         _tick_through_day(pipeline, frozen, SCRAPED_AT)
 
@@ -139,8 +160,9 @@ def test_permanent_rejection_is_recorded_and_not_retried(pipeline, frozen, demo_
 
 
 def test_instant_subscribers_get_one_notification_per_paper_without_waiting(pipeline, frozen):
-    instant = new_subscriber("now@example.org", ["RoPE OR \"collaborative filtering\""],
-                             mode="instant")
+    instant = new_subscriber(
+        "now@example.org", ['RoPE OR "collaborative filtering"'], mode="instant"
+    )
     pipeline.add_subscribers([instant])
     pipeline.scrape(["bundled:arxiv-cs.LG"])
     pipeline.match()
@@ -157,11 +179,14 @@ def test_instant_subscribers_get_one_notification_per_paper_without_waiting(pipe
 
 
 def test_empty_day_note_only_for_subscribers_who_asked(pipeline, frozen):
-    pipeline.add_subscribers([
-        new_subscriber("quiet@example.org", ["quantum gravity"], delivery_hour=9),
-        new_subscriber("notes@example.org", ["quantum gravity"], delivery_hour=9,
-                       notify_empty=True),
-    ])
+    pipeline.add_subscribers(
+        [
+            new_subscriber("quiet@example.org", ["quantum gravity"], delivery_hour=9),
+            new_subscriber(
+                "notes@example.org", ["quantum gravity"], delivery_hour=9, notify_empty=True
+            ),
+        ]
+    )
     pipeline.scrape(["bundled:arxiv-cs.LG"])
     pipeline.match()
 
@@ -236,16 +261,20 @@ def test_webhook_digest_is_signed_and_verifiable(pipeline, frozen, receiver, mon
     assert pipeline.sent_mails() == []  # a webhook subscriber gets no mail
 
 
-def test_failing_webhook_is_retried_then_dead_lettered_and_marked(pipeline, frozen, receiver,
-                                                                 monkeypatch):
+def test_failing_webhook_is_retried_then_dead_lettered_and_marked(
+    pipeline, frozen, receiver, monkeypatch
+):
     monkeypatch.setenv("PAPERBELL_LOCAL_MODE", "1")
     monkeypatch.setattr("paperbell.webhooks.sender.time.sleep", lambda s: None, raising=False)
     url, handler = receiver
     handler.status = 500
     from dataclasses import replace
 
-    hook = replace(new_subscriber("hook@example.org", ["RoPE"]), webhook_url=url,
-                   webhook_secret="whsec_" + "A" * 43 + "=")
+    hook = replace(
+        new_subscriber("hook@example.org", ["RoPE"]),
+        webhook_url=url,
+        webhook_secret="whsec_" + "A" * 43 + "=",
+    )
     mailer = new_subscriber("mail@example.org", ["RoPE"])
     pipeline.add_subscribers([hook, mailer])
     pipeline.scrape(["bundled:arxiv-cs.LG"])
@@ -258,6 +287,7 @@ def test_failing_webhook_is_retried_then_dead_lettered_and_marked(pipeline, froz
     dead = aws.client("sqs").receive_message(QueueUrl=dlq, MaxNumberOfMessages=10)
     assert [json.loads(m["Body"])["subscriber_id"] for m in dead["Messages"]] == [hook.id]
     stored = aws.table(pipeline.table_name("SubscribersTable")).get_item(
-        Key={"subscriber_id": hook.id})["Item"]
+        Key={"subscriber_id": hook.id}
+    )["Item"]
     assert stored["webhook_status"] == "failing"
     assert _recipients(pipeline) == ["mail@example.org"]  # others unaffected

@@ -288,6 +288,9 @@ def build_parser() -> argparse.ArgumentParser:
     from paperbell import operator_cli
 
     operator_cli.register(sub)
+    from paperbell import ops_cli
+
+    ops_cli.register(sub)
     return parser
 
 

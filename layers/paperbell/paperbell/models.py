@@ -97,3 +97,6 @@ class PendingMatch:
     paper_id: str
     queries: tuple[str, ...]
     highlights: dict[str, list[tuple[int, int]]] = field(default_factory=dict, compare=False)
+    #: The scrape run that brought the paper in: one correlation id in the logs of
+    #: scrape, match and mail for the same paper.
+    correlation_id: str = field(default="", compare=False)

@@ -20,7 +20,8 @@ def zone(name: str) -> ZoneInfo:
     """The IANA zone ``name``; a clear error for an unknown one."""
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    # OSError: "Europe" is a directory of tzdata, a very long name is too long a path.
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
         raise ConfigError(
             f"unknown timezone {name!r} (use an IANA name like Europe/Berlin)"
         ) from exc

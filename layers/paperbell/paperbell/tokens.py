@@ -55,6 +55,8 @@ def make_token(
 
 def verify_token(key: bytes, token: str, purpose: str, *, now: float | None = None) -> str:
     """The subscriber id the token was made for; TokenError for anything else."""
+    if not isinstance(token, str) or not token.isascii():  # make_token's are always ASCII
+        raise TokenError("malformed token")
     parts = token.split(".")
     if len(parts) != 4:
         raise TokenError("malformed token")

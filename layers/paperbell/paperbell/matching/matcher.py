@@ -202,7 +202,7 @@ class AnalyzedPaper:
 
     __slots__ = (
         "_cache",
-        "_terms",
+        "_field_keys",
         "abstract",
         "author",
         "categories",
@@ -224,7 +224,15 @@ class AnalyzedPaper:
         self.source = (paper.source or "").lower()
         self.upvotes = paper.upvotes
         self._cache: dict[Term, _TermResult] = {}
-        self._terms: set[str] | None = None
+        self._field_keys: tuple[set[str], set[str]] | None = None
+
+    def field_keys(self) -> tuple[set[str], set[str]]:
+        """(title, abstract): every word key and compound key of each, built on first use."""
+        fk = self._field_keys
+        if fk is None:
+            t, a = self.title, self.abstract
+            fk = self._field_keys = ({*t.keys, *t.comp_keys}, {*a.keys, *a.comp_keys})
+        return fk
 
     def term(self, term: Term) -> _TermResult:
         """(matched, title spans, abstract spans) for one term, cached per paper."""

@@ -14,6 +14,8 @@ cached per paper):
 * a word (title or abstract) with its ``joins``: any of its keys is in the term set;
 * an ``author:`` word: ``@`` + any of its keys;
 * a two-word phrase (text or ``author:``): its bigram ``"a b"`` or its compound key;
+* a ``title:`` / ``abstract:`` word: any of its keys among that field's word and
+  compound keys (:meth:`AnalyzedPaper.field_keys`, built once per paper);
 * ``category:`` / ``source:``: their namespaced term; ``upvotes:`` compares the number.
 
 Two-word ANDs and ORs of such terms become a single function over a tuple of key groups.
@@ -96,6 +98,19 @@ def compile_check(node: Node) -> Check:
     keys = _keys(node)
     if keys is not None:
         return _any(keys)
+    if (
+        isinstance(node, Term)
+        and node.field in ("title", "abstract")
+        and not node.prefix
+        and len(node.parts) == 1
+    ):
+        words = (node.parts[0], *node.joins)
+        which = 0 if node.field == "title" else 1
+
+        def field_word(terms: set[str], ap: AnalyzedPaper) -> bool:
+            return not ap.field_keys()[which].isdisjoint(words)
+
+        return field_word
     if isinstance(node, Term):
 
         def term(terms: set[str], ap: AnalyzedPaper) -> bool:

@@ -164,6 +164,8 @@ def send_digest(job: dict[str, Any], *, config: Settings, now: datetime | None =
         return finish("skipped-empty")
 
     paper_ids = tuple(dict.fromkeys(e.paper.id for e in entries))
+    # The scrape runs behind this digest: follow one paper from feed to inbox in logs.
+    logger.append_keys(correlation_ids=sorted({m.correlation_id for m in pending} - {""}))
     try:
         message_id = _deliver(config, subscriber, key, entries, digest_day, now)
     except DeliveryError as exc:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -129,6 +129,7 @@ def record_matches(
     *,
     now: datetime,
     retention_days: int,
+    correlation_id: str = "",
 ) -> tuple[int, list[dict[str, str]]]:
     """Record the paper's matches once each (redeliveries record nothing).
 
@@ -147,6 +148,7 @@ def record_matches(
             if instant
             else next_delivery_slot(subscriber.delivery_hour, subscriber.timezone, now)
         )
+        match = replace(match, correlation_id=correlation_id)
         state = deliveries.record_match(match, due_slot=slot, expires_at=expires_at)
         recorded += state == "new"
         if instant and state != "delivered":
@@ -169,12 +171,15 @@ def process_papers_stream(event: dict[str, Any], context: Any) -> PartialItemFai
         if not image:
             raise ValueError(f"stream record {record.event_id} has no NewImage")
         paper = paper_from_item(image)
+        correlation_id = str(image.get("scrape_run") or "")
+        logger.set_correlation_id(correlation_id or None)
         recorded, instant_jobs = record_matches(
             paper,
             index,
             deliveries,
             now=clock.now(),
             retention_days=config.paper_retention_days,
+            correlation_id=correlation_id,
         )
         # Queued inside the record's handling: if queueing fails the record fails and is
         # retried; the match is already recorded, so only the job is (re)sent, and the

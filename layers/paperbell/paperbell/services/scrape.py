@@ -9,6 +9,7 @@ module knows the other's world.
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -66,11 +67,19 @@ def scrape_from_event(event: Mapping[str, Any] | None) -> dict[str, Any]:
     config = settings()
     requested = (event or {}).get("sources")
     sources = tuple(requested) if isinstance(requested, list) and requested else config.sources
-    return scrape_sources(sources, config=config).as_dict()
+    now = clock.now()
+    run_id = f"scrape-{now.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
+    logger.set_correlation_id(run_id)
+    return scrape_sources(sources, config=config, now=now, run_id=run_id).as_dict()
 
 
 def scrape_sources(
-    sources: Iterable[str], *, config: Settings, fetcher: Any = None, now: datetime | None = None
+    sources: Iterable[str],
+    *,
+    config: Settings,
+    fetcher: Any = None,
+    now: datetime | None = None,
+    run_id: str = "",
 ) -> ScrapeReport:
     """Read each source in turn and write what is new; never raises for one bad source."""
     from paperbell.sources import HttpFetcher  # HTTP stack only loaded by the scrape path
@@ -80,7 +89,9 @@ def scrape_sources(
     state_repo = SourceStateRepository(config.sources_table)
     report = ScrapeReport()
     for source in sources:
-        outcome = _scrape_one(source, fetcher, papers_repo, state_repo, now or clock.now())
+        outcome = _scrape_one(
+            source, fetcher, papers_repo, state_repo, now or clock.now(), run_id
+        )
         report.sources.append(outcome)
         report.new_paper_ids.extend(outcome.new_ids)
     return report
@@ -92,6 +103,7 @@ def _scrape_one(
     papers_repo: PaperRepository,
     state_repo: SourceStateRepository,
     now: datetime,
+    run_id: str = "",
 ) -> SourceOutcome:
     from paperbell.sources import SourceState, read_source
 
@@ -114,7 +126,7 @@ def _scrape_one(
     outcome.items_seen = len(result.papers)
     outcome.skipped = result.skipped
     if result.papers:
-        written = papers_repo.save_new(result.papers, now=now)
+        written = papers_repo.save_new(result.papers, now=now, run_id=run_id)
         outcome.new_papers = len(written.new)
         outcome.enriched = len(written.enriched)
         outcome.new_ids = written.new

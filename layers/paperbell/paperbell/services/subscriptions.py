@@ -19,7 +19,7 @@ from paperbell.scheduling import next_delivery_slot, zone
 
 # Pragmatic syntax check; deliverability is SES's job (and issue 6's email-validator).
 _EMAIL_RE = re.compile(
-    r"^[^@\s<>\"',;]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$"
+    r"^[^@\s<>\"',;\ud800-\udfff]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$"
 )
 MODES = ("daily", "instant")
 
@@ -60,7 +60,11 @@ def new_subscriber(
 ) -> Subscriber:
     """A validated Subscriber (raises ConfigError / QueryError with a clear message)."""
     address = validate_email(email)
-    if not 0 <= int(delivery_hour) <= 23:
+    try:
+        hour = int(delivery_hour)
+    except (TypeError, ValueError, OverflowError):
+        raise ConfigError(f"delivery hour must be 0-23, got {delivery_hour!r}") from None
+    if not 0 <= hour <= 23:
         raise ConfigError(f"delivery hour must be 0-23, got {delivery_hour}")
     zone(timezone)
     if mode not in MODES:
@@ -70,7 +74,7 @@ def new_subscriber(
         email=address,
         queries=validate_queries(list(queries)),
         status=status,
-        delivery_hour=int(delivery_hour),
+        delivery_hour=hour,
         timezone=timezone,
         mode=mode,
         notify_empty=notify_empty,

@@ -102,6 +102,10 @@ def parse_source_spec(text: str) -> SourceSpec:
     raw = text.strip()
     if not raw:
         raise SourceSpecError(f"empty source spec; use one of: {SPEC_HELP}")
+    # NUL and lone surrogates can be neither a file path nor UTF-8 in a URL.
+    bad = next((ch for ch in raw if ch == "\x00" or "\ud800" <= ch <= "\udfff"), None)
+    if bad is not None:
+        raise SourceSpecError(f"source spec {raw!r} contains the invalid character {bad!r}")
     lowered = raw.lower()
     if lowered.startswith(("http://", "https://")):
         return _feed_spec(raw, None)

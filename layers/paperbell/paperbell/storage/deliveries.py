@@ -60,6 +60,7 @@ class DeliveryRepository:
             "queries": list(match.queries),
             "highlights": json.dumps(match.highlights),
             "matched_at": clock.now().isoformat(),
+            "correlation_id": match.correlation_id,
             "expires_at": expires_at,
         }
         if due_slot:
@@ -255,6 +256,7 @@ def _pending_from_item(subscriber_id: str, item: dict[str, Any]) -> PendingMatch
         paper_id=str(item["paper_id"]),
         queries=tuple(item.get("queries", ())),
         highlights={k: [(int(a), int(b)) for a, b in v] for k, v in highlights.items()},
+        correlation_id=str(item.get("correlation_id", "")),
     )
 
 

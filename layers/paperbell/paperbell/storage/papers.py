@@ -40,7 +40,9 @@ class PaperRepository:
         self.table_name = table_name
         self.retention = timedelta(days=retention_days)
 
-    def save_new(self, papers: Iterable[Paper], *, now: datetime | None = None) -> WriteReport:
+    def save_new(
+        self, papers: Iterable[Paper], *, now: datetime | None = None, run_id: str = ""
+    ) -> WriteReport:
         """Write unseen papers once (INSERT -> matching) and enrich known ones quietly."""
         now = now or clock.now()
         batch = merge_batch(papers)
@@ -50,7 +52,7 @@ class PaperRepository:
         for paper in batch:
             existing = stored.get(paper.id)
             if existing is None:
-                if self._put_if_absent(table, paper, now):
+                if self._put_if_absent(table, paper, now, run_id):
                     report.new.append(paper.id)
                     continue
                 existing = self._get_items([paper.id], projection=_ENRICH_PROJECTION).get(
@@ -68,9 +70,11 @@ class PaperRepository:
         """Papers by id, 100 keys per request (the digest path reads them in batches)."""
         return {pid: paper_from_item(item) for pid, item in self._get_items(paper_ids).items()}
 
-    def _put_if_absent(self, table: Any, paper: Paper, now: datetime) -> bool:
+    def _put_if_absent(self, table: Any, paper: Paper, now: datetime, run_id: str) -> bool:
         expires_at = int((now + self.retention).timestamp())
         item = paper_to_item(paper, first_seen=now, expires_at=expires_at)
+        if run_id:
+            item["scrape_run"] = run_id  # correlation id for match and mail logs
         if "sources" in paper.extra:
             item["sources"] = set(paper.extra["sources"]) or item["sources"]
         try:

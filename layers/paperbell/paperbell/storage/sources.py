@@ -89,13 +89,18 @@ class SourceStateRepository:
         return list(response.get("Items", []))
 
     def iter_sources(self) -> Iterator[str]:
+        """Every source with a state or a recorded run (operator view; a small scan)."""
         table = aws.table(self.table_name)
-        kwargs: dict[str, Any] = {}
+        kwargs: dict[str, Any] = {"ProjectionExpression": "#s", "ExpressionAttributeNames":
+                                  {"#s": "source"}}
+        seen: set[str] = set()
         while True:
             response = table.scan(**kwargs)
             for item in response.get("Items", []):
-                if item["record"] == STATE_RECORD:
-                    yield str(item["source"])
+                source = str(item["source"])
+                if source not in seen:
+                    seen.add(source)
+                    yield source
             if "LastEvaluatedKey" not in response:
                 return
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]

@@ -1,0 +1,389 @@
+"""End-to-end benchmark: one day of the local pipeline at N subscribers, stage by stage.
+
+Run: ``.venv/bin/python benchmarks/bench_pipeline.py [--subscribers 1000,10000]
+[--papers 40,80] [--write-counts]``
+
+What runs: ``paperbell.local.pipeline.LocalPipeline`` (the template deployed on
+in-process moto, the real handlers driven through their event sources) with time frozen
+at 06:31 UTC. The scrape reads ``bundled:seed`` (20 real papers) plus a generated JSON
+Feed of P papers (the embedded sample papers under fresh arXiv ids); N generated
+subscribers each hold one two-word query taken from a sample paper's title, with
+delivery hours and time zones spread over the day, so almost every subscriber gets a
+digest. Then the stream is drained into MatchFunction (the match index cache is reset
+before each invocation: the worst case, a fresh container per batch) and the planner
+ticks through the next 24 hours, each tick followed by a drain of the digest queue.
+
+What is measured, per stage (scrape, match, plan, mail):
+- wall time of the stage (moto-bound: every AWS call is an in-process moto call, so
+  these are NOT Lambda timings), and the time spent inside the handlers;
+- mails per second of the mail stage;
+- every AWS API call by (service, operation), DynamoDB write/read units
+  (``paperbell.cost.meter.UsageMeter``), handler invocations, log and EMF bytes;
+- after the day: item counts and average item sizes per table (storage).
+
+``--write-counts`` stores the two runs in ``paperbell/cost/measured_counts.json``, the
+input of ``paperbell cost``. Timings are never asserted anywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+COUNTS_PATH = ROOT / "layers" / "paperbell" / "paperbell" / "cost" / "measured_counts.json"
+SCRAPED_AT = datetime(2026, 11, 27, 6, 31, tzinfo=UTC)
+TIMEZONES = ("UTC", "Europe/Berlin", "America/New_York", "Asia/Tokyo", "America/Los_Angeles")
+STAGES = ("scrape", "match", "plan", "mail")
+FUNCTION_STAGE = {
+    "ScrapeFunction": "scrape",
+    "MatchFunction": "match",
+    "PlanFunction": "plan",
+    "MailFunction": "mail",
+}
+WORD_RE = re.compile(r"[A-Za-z][A-Za-z-]{3,}")
+STOP = frozenset("with from that this their over into via using towards beyond under".split())
+
+
+def _env_setup() -> None:
+    import os
+
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+    }.items():
+        os.environ[key] = value
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    os.environ.pop("AWS_PROFILE", None)
+    import moto  # noqa: F401 - before any boto3 client exists
+
+
+def generated_feed(count: int) -> dict[str, Any]:
+    """A JSON Feed of ``count`` papers: the sample papers under fresh arXiv ids."""
+    from paperbell.matching.benchmark import sample_papers
+
+    samples = sample_papers()
+    items = []
+    for n in range(count):
+        paper = samples[n % len(samples)]
+        items.append(
+            {
+                "id": f"https://arxiv.org/abs/2611.{n:05d}v1",
+                "url": f"https://arxiv.org/abs/2611.{n:05d}",
+                "title": f"{paper.title} ({n})",
+                "content_text": paper.abstract,
+                "date_published": "2026-11-27T00:00:00Z",
+                "authors": [{"name": a} for a in paper.authors],
+                "tags": list(paper.categories),
+            }
+        )
+    return {"version": "https://jsonfeed.org/version/1.1", "title": "bench", "items": items}
+
+
+def generated_subscribers(count: int, seed: int = 7) -> list[Any]:
+    """Subscribers with one two-word query from a sample paper's title each."""
+    from paperbell.matching.benchmark import sample_papers
+    from paperbell.services.subscriptions import new_subscriber
+
+    rng = random.Random(seed)
+    titles = []
+    for paper in sample_papers():
+        words = [w for w in WORD_RE.findall(paper.title) if w.lower() not in STOP]
+        if len(words) >= 2:
+            titles.append(words)
+    subscribers = []
+    for n in range(count):
+        words = rng.choice(titles)
+        query = " ".join(rng.sample(words, 2))
+        subscribers.append(
+            new_subscriber(
+                f"reader{n:06d}@example.org",
+                [query],
+                delivery_hour=rng.randrange(24),
+                timezone=rng.choice(TIMEZONES),
+            )
+        )
+    return subscribers
+
+
+def _gsi_keys(pipeline: Any) -> dict[str, set[str]]:
+    """Table name -> key attributes of its global secondary indexes (from moto)."""
+    from paperbell import aws
+
+    keys: dict[str, set[str]] = {}
+    client = aws.client("dynamodb")
+    for name in client.list_tables()["TableNames"]:
+        table = client.describe_table(TableName=name)["Table"]
+        for index in table.get("GlobalSecondaryIndexes", []) or []:
+            keys.setdefault(name, set()).update(k["AttributeName"] for k in index["KeySchema"])
+    return keys
+
+
+def _diff(after: Counter[Any], before: Counter[Any]) -> Counter[Any]:
+    out: Counter[Any] = Counter()
+    for key, value in after.items():
+        delta = value - before.get(key, 0)
+        if delta:
+            out[key] = delta
+    return out
+
+
+class _StageRecorder:
+    """Attributes calls, units, handler time and log bytes to the current stage."""
+
+    def __init__(self, pipeline: Any, meter: Any) -> None:
+        self.pipeline = pipeline
+        self.meter = meter
+        self.stage = "setup"
+        self.data: dict[str, dict[str, Any]] = {
+            s: {
+                "calls": Counter(),
+                "wru": Counter(),
+                "rru": Counter(),
+                "wall_s": 0.0,
+                "handler_s": 0.0,
+                "invocations": 0,
+                "log_bytes": 0,
+                "durations": [],
+            }
+            for s in STAGES
+        }
+        self.metrics: set[tuple[str, str, str]] = set()
+        invoker = pipeline.invoker
+        original = invoker.invoke
+
+        def timed_invoke(logical_id: str, event: dict[str, Any]) -> Any:
+            if logical_id == "MatchFunction":
+                from paperbell.services.matching import reset_index_cache
+
+                reset_index_cache()  # worst case: every batch in a fresh container
+            start_out = invoker.output.tell()
+            started = time.perf_counter()
+            try:
+                return original(logical_id, event)
+            finally:
+                elapsed = time.perf_counter() - started
+                stage = self.data[FUNCTION_STAGE.get(logical_id, self.stage)]
+                stage["handler_s"] += elapsed
+                stage["invocations"] += 1
+                stage["durations"].append(elapsed)
+                invoker.output.seek(start_out)
+                written = invoker.output.read()
+                stage["log_bytes"] += len(written.encode("utf-8"))
+                self._collect_metrics(written)
+
+        invoker.invoke = timed_invoke
+
+    def _collect_metrics(self, text: str) -> None:
+        for line in text.splitlines():
+            if '"_aws"' not in line:
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            for directive in record.get("_aws", {}).get("CloudWatchMetrics", []):
+                for dims in directive.get("Dimensions", []):
+                    dim = ",".join(f"{d}={record.get(d)}" for d in sorted(dims))
+                    for metric in directive.get("Metrics", []):
+                        self.metrics.add((directive.get("Namespace", ""), metric["Name"], dim))
+
+    def run(self, stage: str, func: Any, *args: Any) -> Any:
+        before = (Counter(self.meter.calls), Counter(self.meter.wru), Counter(self.meter.rru))
+        self.stage = stage
+        started = time.perf_counter()
+        try:
+            return func(*args)
+        finally:
+            data = self.data[stage]
+            data["wall_s"] += time.perf_counter() - started
+            data["calls"] += _diff(self.meter.calls, before[0])
+            data["wru"] += _diff(self.meter.wru, before[1])
+            data["rru"] += _diff(self.meter.rru, before[2])
+
+
+def _storage(pipeline: Any) -> dict[str, dict[str, float]]:
+    """Item counts and average sizes by kind, for the storage part of the bill."""
+    from paperbell import aws
+    from paperbell.cost.meter import item_size
+
+    kinds: dict[str, list[int]] = {}
+    for logical in ("PapersTable", "SubscribersTable", "DeliveriesTable", "IdempotencyTable"):
+        try:
+            name = pipeline.table_name(logical)
+        except KeyError:
+            continue
+        table = aws.table(name)
+        kwargs: dict[str, Any] = {}
+        while True:
+            page = table.scan(**kwargs)
+            for item in page.get("Items", []):
+                kind = logical
+                if logical == "DeliveriesTable":
+                    kind += ":" + str(item["sk"]).split("#")[0]
+                kinds.setdefault(kind, []).append(item_size(item))
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return {k: {"items": len(v), "avg_bytes": round(statistics.mean(v), 1)} for k, v in kinds.items()}
+
+
+def run_day(subscribers: int, papers: int, *, seed: int = 7, log: Any = print) -> dict[str, Any]:
+    """One simulated day at ``subscribers`` and ``papers`` generated papers."""
+    _env_setup()
+    from paperbell import clock
+    from paperbell.cost.meter import UsageMeter
+    from paperbell.local.pipeline import LocalPipeline
+
+    moment = [SCRAPED_AT]
+    saved_now = clock.now
+    clock.now = lambda: moment[0]  # type: ignore[assignment]
+    try:
+        with tempfile.TemporaryDirectory() as tmp, LocalPipeline(ROOT / "template.yaml") as pipe:
+            feed = Path(tmp) / "generated.json"
+            feed.write_text(json.dumps(generated_feed(papers)), encoding="utf-8")
+            pipe.invoker.extra_env["POWERTOOLS_LOG_LEVEL"] = "INFO"  # the template's level
+            started = time.perf_counter()
+            subs = generated_subscribers(subscribers, seed)
+            pipe.add_subscribers(subs)
+            setup_s = time.perf_counter() - started
+            log(f"  {subscribers} subscribers loaded in {setup_s:.1f} s (not part of the day)")
+            with UsageMeter(_gsi_keys(pipe)) as meter:
+                rec = _StageRecorder(pipe, meter)
+                scraped = rec.run("scrape", pipe.scrape, ["bundled:seed", str(feed)])
+                rec.run("match", pipe.match)
+                digests = mails = 0
+                tick0 = SCRAPED_AT.replace(minute=0)
+                for hour in range(1, 25):
+                    tick = tick0 + timedelta(hours=hour)
+                    moment[0] = tick
+                    planned = rec.run("plan", pipe.plan, tick)
+                    digests += int(planned.get("digests_planned", 0))
+                    mails += rec.run("mail", pipe.mail)
+            sent = len(pipe.sent_mails())
+            storage = _storage(pipe)
+            metrics = sorted(rec.metrics)
+    finally:
+        clock.now = saved_now  # type: ignore[assignment]
+    matches = int(storage.get("DeliveriesTable:match", {}).get("items", 0))
+    stages = {}
+    for name, data in rec.data.items():
+        stages[name] = {
+            "wall_s": round(data["wall_s"], 3),
+            "handler_s": round(data["handler_s"], 3),
+            "invocations": data["invocations"],
+            "log_bytes": data["log_bytes"],
+            "calls": {f"{s}:{o}": n for (s, o), n in sorted(data["calls"].items())},
+            "wru": {f"{s}:{o}": n for (s, o), n in sorted(data["wru"].items())},
+            "rru": {f"{s}:{o}": n for (s, o), n in sorted(data["rru"].items())},
+        }
+    return {
+        "subscribers": subscribers,
+        "papers_fetched": int(scraped.get("papers_fetched", 0)),
+        "papers_new": int(scraped.get("papers_new", 0)),
+        "matches": matches,
+        "digests_planned": digests,
+        "mails": sent,
+        "stages": stages,
+        "storage": storage,
+        "custom_metrics": [list(m) for m in metrics],
+        "add_subscribers_s": round(setup_s, 2),
+    }
+
+
+def report(run: dict[str, Any]) -> str:
+    mail = run["stages"]["mail"]
+    lines = [
+        f"### {run['subscribers']:,} subscribers, {run['papers_new']} new papers, "
+        f"{run['matches']:,} matches, {run['mails']:,} mails",
+        "",
+        "| stage | wall s | in handlers s | invocations | AWS calls | WRU | RRU |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name in STAGES:
+        s = run["stages"][name]
+        lines.append(
+            f"| {name} | {s['wall_s']:.2f} | {s['handler_s']:.2f} | {s['invocations']} | "
+            f"{sum(s['calls'].values()):,} | {sum(s['wru'].values()):,} | "
+            f"{sum(s['rru'].values()):,.1f} |"
+        )
+    total = sum(run["stages"][n]["wall_s"] for n in STAGES)
+    rate = run["mails"] / mail["wall_s"] if mail["wall_s"] else 0.0
+    lines += [
+        "",
+        f"day total {total:.1f} s wall; mail stage {rate:.1f} mails/s "
+        f"({run['mails']:,} mails in {mail['wall_s']:.1f} s, moto-bound)",
+    ]
+    return "\n".join(lines)
+
+
+def _sizes(text: str) -> list[int]:
+    out = []
+    for part in text.split(","):
+        part = part.strip().lower()
+        if part:
+            mult = 1000 if part.endswith("k") else 1
+            out.append(int(float(part.rstrip("k")) * mult))
+    return out
+
+
+def write_counts(runs: list[dict[str, Any]], path: Path = COUNTS_PATH) -> None:
+    data = {
+        "schema": 1,
+        "generated": datetime.now(UTC).date().isoformat(),
+        "generator": "benchmarks/bench_pipeline.py --write-counts (make bench)",
+        "machine": f"{platform.machine()} {platform.python_implementation()} "
+        f"{platform.python_version()}",
+        "note": "AWS calls and capacity units of one simulated day on moto; handler "
+        "seconds are local, moto-bound timings (the cost model scales them, see "
+        "paperbell/cost/model.py).",
+        "runs": runs,
+    }
+    path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--subscribers", default="1000,10000", help="comma list (1k suffix ok)")
+    ap.add_argument("--papers", default="40,80", help="generated papers per run (comma list)")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--write-counts", action="store_true", help=f"write {COUNTS_PATH.name}")
+    ap.add_argument("--json", metavar="FILE", help="also write the raw runs as JSON")
+    args = ap.parse_args(argv)
+    sizes = _sizes(args.subscribers)
+    papers = _sizes(args.papers)
+    papers += [papers[-1]] * (len(sizes) - len(papers))
+    runs = []
+    for n, p in zip(sizes, papers, strict=False):
+        print(f"pipeline day: {n:,} subscribers, {p} generated papers + bundled:seed ...",
+              flush=True)
+        run = run_day(n, p, seed=args.seed)
+        runs.append(run)
+        print(report(run), flush=True)
+    if args.write_counts:
+        if len(runs) < 2:
+            print("--write-counts needs two runs of different sizes", file=sys.stderr)
+            return 2
+        write_counts(runs[:2] if len(runs) == 2 else [runs[0], runs[-1]])
+        print(f"wrote {COUNTS_PATH.relative_to(ROOT)}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(runs, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
