@@ -53,7 +53,7 @@ FUNCTION_STAGE = {
     "MailFunction": "mail",
 }
 WORD_RE = re.compile(r"[A-Za-z][A-Za-z-]{3,}")
-STOP = frozenset("with from that this their over into via using towards beyond under".split())
+STOP = frozenset(["with", "from", "that", "this", "their", "over", "into", "via", "using", "towards", "beyond", "under"])
 
 
 def _env_setup() -> None:

@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -25,16 +26,18 @@ def fast_fetcher(monkeypatch):
     import paperbell.sources as sources
     from paperbell.sources.fetcher import HttpFetcher
 
-    monkeypatch.setattr(sources, "HttpFetcher", functools.partial(HttpFetcher, sleep=lambda s: None))
+    monkeypatch.setattr(
+        sources, "HttpFetcher", functools.partial(HttpFetcher, sleep=lambda s: None)
+    )
 
 
 class _FeedServer(BaseHTTPRequestHandler):
     """Serves one feed with an ETag (304 on If-None-Match); /broken answers 500."""
 
     body = b""
-    requests: list[str] = []
+    requests: ClassVar[list[str]] = []
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         type(self).requests.append(self.path)
         if self.path == "/broken":
             self.send_response(500)
@@ -58,8 +61,11 @@ class _FeedServer(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def feed_server() -> Iterator[tuple[str, type[_FeedServer]]]:
-    handler = type("Feed", (_FeedServer,), {
-        "body": (FIXTURES / "arxiv_rss_cs.LG.xml").read_bytes(), "requests": []})
+    handler = type(
+        "Feed",
+        (_FeedServer,),
+        {"body": (FIXTURES / "arxiv_rss_cs.LG.xml").read_bytes(), "requests": []},
+    )
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}", handler
@@ -82,8 +88,9 @@ def test_cross_source_and_new_version_duplicates_are_written_and_matched_once(pi
     assert result["papers_new"] == 0
     assert delivered == 0  # enrichment is a MODIFY: filtered out, never matched again
     assert _paper_ids(pipeline).count("2502.08441") == 1
-    item = aws.table(pipeline.table_name("PapersTable")).get_item(
-        Key={"paper_id": "2502.08441"})["Item"]
+    item = aws.table(pipeline.table_name("PapersTable")).get_item(Key={"paper_id": "2502.08441"})[
+        "Item"
+    ]
     assert int(item["version"]) == 3
     assert set(item["sources"]) == {"arxiv", "feed"}
     assert pipeline.pending_match_count() == 1

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import pytest
 from faults_harness import BUNDLED, DayResult, compare, run_day
@@ -68,7 +69,7 @@ def test_1_every_stream_batch_delivered_three_times(demo_subscribers, record):
 
 
 def test_2_one_bad_record_fails_alone_and_reaches_onfailure(demo_subscribers, record):
-    seen: dict[str, object] = {}
+    seen: ClassVar[dict[str, object]] = {}
 
     def corrupt(pipeline):
         aws.table(pipeline.table_name("PapersTable")).put_item(
@@ -134,7 +135,7 @@ def test_4_ses_rejects_one_address_permanently(demo_subscribers, record):
 class _BadFeeds(BaseHTTPRequestHandler):
     """Misbehaving feed endpoints."""
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         path = self.path
         if path == "/500":
             self.send_response(500)
@@ -183,7 +184,7 @@ def bad_feeds() -> Iterator[str]:
 
 
 def test_5_broken_feeds_never_stop_the_others(demo_subscribers, record):
-    health: dict[str, int] = {}
+    health: ClassVar[dict[str, int]] = {}
     with bad_feeds() as base:
         bad = [f"{base}/{p}" for p in ("500", "429", "hang", "reset", "truncated", "html")]
 
@@ -226,7 +227,7 @@ def test_6_dynamodb_throttles_writes(demo_subscribers, record):
 
 def test_7_mail_function_dies_after_ses_accepted(demo_subscribers, record, monkeypatch):
     """At-least-once by choice: a crash between SES and the ledger resends that digest."""
-    crashed: list[str] = []
+    crashed: ClassVar[list[str]] = []
     original = DeliveryRepository.record_ledger
 
     def crash_once(self, entry, **kw):
@@ -250,9 +251,9 @@ def test_7_mail_function_dies_after_ses_accepted(demo_subscribers, record, monke
 
 
 class _Hooks(BaseHTTPRequestHandler):
-    received: dict[str, int] = {}
+    received: ClassVar[dict[str, int]] = {}
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
         type(self).received[self.path] = type(self).received.get(self.path, 0) + 1
         if self.path == "/500":

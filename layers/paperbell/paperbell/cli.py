@@ -150,9 +150,8 @@ def cmd_preview_mail(args: argparse.Namespace) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render_html(digest, settings), encoding="utf-8")
     out.with_suffix(".txt").write_text(render_text(digest, settings), encoding="utf-8")
-    print(
-        f"{len(digest.ranked())} paper(s) for {subscriber.email}: {out} (and {out.with_suffix('.txt')})"
-    )
+    text_copy = out.with_suffix(".txt")
+    print(f"{len(digest.ranked())} paper(s) for {subscriber.email}: {out} (and {text_copy})")
     return 0
 
 
@@ -311,7 +310,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
-    except Exception as exc:  # noqa: BLE001 - the contract: one line, never a traceback
+    except Exception as exc:
         if os.environ.get("PAPERBELL_DEBUG"):
             raise
         print(

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from botocore.awsrequest import AWSResponse
+from botocore.awsrequest import AWSResponse, HTTPHeaders
 
 from paperbell import aws
 
@@ -40,7 +40,9 @@ class Fault:
 
     def response(self, request: Any) -> AWSResponse:
         body = json.dumps({"__type": self.code, "message": self.message}).encode()
-        headers = {"x-amzn-ErrorType": self.code, "Content-Type": "application/x-amz-json-1.0"}
+        headers = HTTPHeaders()
+        headers["x-amzn-ErrorType"] = self.code
+        headers["Content-Type"] = "application/x-amz-json-1.0"
         return AWSResponse(request.url, self.status, headers, _Body(body))
 
     def __call__(self, request: Any, **_: Any) -> AWSResponse | None:
@@ -67,13 +69,13 @@ class FaultInjector:
         aws.reset_clients()
         events = aws.session().events
         for fault in self.faults:
-            events.register(f"before-send.{fault.service}.{fault.operation}", fault)
+            events.register(f"before-send.{fault.service}.{fault.operation}", fault)  # type: ignore[arg-type]
         return self
 
     def __exit__(self, *exc: object) -> None:
         events = aws.session().events
         for fault in self.faults:
-            events.unregister(f"before-send.{fault.service}.{fault.operation}", fault)
+            events.unregister(f"before-send.{fault.service}.{fault.operation}", fault)  # type: ignore[arg-type]
         aws.reset_clients()
 
     @property
