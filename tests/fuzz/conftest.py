@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fuzz_support import COUNTS, EXAMPLES
+from fuzz_support import COUNTS, EXAMPLES, OUTCOMES
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: Any) -> None:
@@ -17,3 +17,6 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: Any)
         write(f"{name:<{width}}  {COUNTS[name]:>9,}")
     write(f"{'total':<{width}}  {sum(COUNTS.values()):>9,}")
     write(f"(PAPERBELL_FUZZ_EXAMPLES={EXAMPLES} per test)")
+    for name in sorted({target for target, _ in OUTCOMES}):
+        seen = sorted((what, n) for (t, what), n in OUTCOMES.items() if t == name)
+        write(f"{name} outcomes: " + ", ".join(f"{what}: {n}" for what, n in seen))

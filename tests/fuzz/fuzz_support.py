@@ -47,8 +47,17 @@ FUZZ = settings(
 COUNTS: Counter[str] = Counter()
 
 
+#: (target, outcome) -> how often, e.g. ("api: ApiFunction events", "403"): shows that
+#: the inputs reach past the first check, not only that nothing crashed.
+OUTCOMES: Counter[tuple[str, str]] = Counter()
+
+
 def count(target: str) -> None:
     COUNTS[target] += 1
+
+
+def outcome(target: str, what: str) -> None:
+    OUTCOMES[(target, what)] += 1
 
 
 def wild_text(max_size: int = 80, min_size: int = 0) -> st.SearchStrategy[str]:

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import pytest
-from fuzz_support import FUZZ, count, wild_text
+from fuzz_support import FUZZ, count, outcome, wild_text
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -213,3 +213,4 @@ def test_every_request_gets_a_clear_non_5xx_answer(target: Target, data: st.Data
     target.pipeline.invoker.output.truncate()
     result = target.pipeline.invoker.invoke("ApiFunction", event)
     check_reply(event, result)
+    outcome("api: ApiFunction events", str(result.get("statusCode")))

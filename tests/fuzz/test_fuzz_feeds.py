@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from fuzz_support import FUZZ, count, wild_text
+from fuzz_support import FUZZ, count, outcome, wild_text
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -32,8 +32,10 @@ def check(body: bytes, base_url: str | None = None, content_type: str | None = N
         message = str(exc)
         assert message and "\n" not in message, repr(message)
         assert "could not read feed: unexpected" not in message, message
+        outcome("feeds", "FeedError")
         return
     assert isinstance(result, FeedResult)
+    outcome("feeds", f"{result.format or '?'} with papers" if result.papers else "empty result")
     assert result.skipped >= 0
     ids = [paper.id for paper in result.papers]
     assert len(ids) == len(set(ids)), ids
