@@ -53,7 +53,22 @@ FUNCTION_STAGE = {
     "MailFunction": "mail",
 }
 WORD_RE = re.compile(r"[A-Za-z][A-Za-z-]{3,}")
-STOP = frozenset(["with", "from", "that", "this", "their", "over", "into", "via", "using", "towards", "beyond", "under"])
+STOP = frozenset(
+    [
+        "with",
+        "from",
+        "that",
+        "this",
+        "their",
+        "over",
+        "into",
+        "via",
+        "using",
+        "towards",
+        "beyond",
+        "under",
+    ]
+)
 
 
 def _env_setup() -> None:
@@ -170,6 +185,37 @@ def _gsi_keys(pipeline: Any) -> dict[str, set[str]]:
     return keys
 
 
+def _log_at_template_level(pipeline: Any) -> Any:
+    """Log at INFO (the template's POWERTOOLS_LOG_LEVEL) into the invoker's captured
+    output, so log bytes are measured; the local pipeline logs at WARNING to stdout."""
+    from paperbell.observability import logger
+
+    pipeline.invoker.extra_env["POWERTOOLS_LOG_LEVEL"] = "INFO"
+    handler = logger.registered_handler
+    saved_level, saved_stream = logger.log_level, getattr(handler, "stream", None)
+    logger.setLevel("INFO")
+    if hasattr(handler, "setStream"):
+        handler.setStream(pipeline.invoker.output)
+
+    def restore() -> None:
+        logger.setLevel(saved_level)
+        if saved_stream is not None and hasattr(handler, "setStream"):
+            handler.setStream(saved_stream)
+
+    return restore
+
+
+def cold_start_metrics() -> list[list[str]]:
+    """One ColdStart metric per function that captures it (each has its own dimension;
+    in one local process Powertools emits only the first function's)."""
+    out = []
+    for handler in sorted((ROOT / "functions").glob("*/*_handler.py")):
+        if "capture_cold_start_metric=True" in handler.read_text(encoding="utf-8"):
+            name = handler.parent.name
+            out.append(["paperbell", "ColdStart", f"function_name={name},service=paperbell"])
+    return out
+
+
 def _diff(after: Counter[Any], before: Counter[Any]) -> Counter[Any]:
     out: Counter[Any] = Counter()
     for key, value in after.items():
@@ -276,7 +322,9 @@ def _storage(pipeline: Any) -> dict[str, dict[str, float]]:
             if "LastEvaluatedKey" not in page:
                 break
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-    return {k: {"items": len(v), "avg_bytes": round(statistics.mean(v), 1)} for k, v in kinds.items()}
+    return {
+        k: {"items": len(v), "avg_bytes": round(statistics.mean(v), 1)} for k, v in kinds.items()
+    }
 
 
 def run_day(subscribers: int, papers: int, *, seed: int = 7, log: Any = print) -> dict[str, Any]:
@@ -293,7 +341,7 @@ def run_day(subscribers: int, papers: int, *, seed: int = 7, log: Any = print) -
         with tempfile.TemporaryDirectory() as tmp, LocalPipeline(ROOT / "template.yaml") as pipe:
             feed = Path(tmp) / "generated.json"
             feed.write_text(json.dumps(generated_feed(papers)), encoding="utf-8")
-            pipe.invoker.extra_env["POWERTOOLS_LOG_LEVEL"] = "INFO"  # the template's level
+            restore_logs = _log_at_template_level(pipe)
             started = time.perf_counter()
             subs = generated_subscribers(subscribers, seed)
             pipe.add_subscribers(subs)
@@ -311,9 +359,11 @@ def run_day(subscribers: int, papers: int, *, seed: int = 7, log: Any = print) -
                     planned = rec.run("plan", pipe.plan, tick)
                     digests += int(planned.get("digests_planned", 0))
                     mails += rec.run("mail", pipe.mail)
+            restore_logs()
             sent = len(pipe.sent_mails())
             storage = _storage(pipe)
-            metrics = sorted(rec.metrics)
+            metrics = sorted(m for m in rec.metrics if m[1] != "ColdStart")
+            metrics += [tuple(m) for m in cold_start_metrics()]  # type: ignore[misc]
     finally:
         clock.now = saved_now  # type: ignore[assignment]
     matches = int(storage.get("DeliveriesTable:match", {}).get("items", 0))
@@ -388,6 +438,7 @@ def write_counts(runs: list[dict[str, Any]], path: Path = COUNTS_PATH) -> None:
         "note": "AWS calls and capacity units of one simulated day on moto; handler "
         "seconds are local, moto-bound timings (the cost model scales them, see "
         "paperbell/cost/model.py).",
+        "alarms": (ROOT / "template.yaml").read_text("utf-8").count("Type: AWS::CloudWatch::Alarm"),
         "runs": runs,
     }
     path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
@@ -406,8 +457,9 @@ def main(argv: list[str] | None = None) -> int:
     papers += [papers[-1]] * (len(sizes) - len(papers))
     runs = []
     for n, p in zip(sizes, papers, strict=False):
-        print(f"pipeline day: {n:,} subscribers, {p} generated papers + bundled:seed ...",
-              flush=True)
+        print(
+            f"pipeline day: {n:,} subscribers, {p} generated papers + bundled:seed ...", flush=True
+        )
         run = run_day(n, p, seed=args.seed)
         runs.append(run)
         print(report(run), flush=True)

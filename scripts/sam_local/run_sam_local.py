@@ -573,6 +573,9 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(128 + signum)  # run the finally blocks: stop moto, sam
 
     signal.signal(signal.SIGTERM, terminate)
+    # Started in the background by a script, this process inherits SIGINT *ignored*, and so
+    # would `sam local start-api`, which then could not be stopped gently. Restore it.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         run(args)
     except Failure as exc:

@@ -17,6 +17,7 @@
 #                      (default /var/cache/paperbell/sam-local, shared by clones)
 #   SAM_LOCAL_SUBNET   bridge address for the private dockerd (default 172.29.254.1/24)
 #   SAM_LOCAL_KEEP=1   keep the run folder (dockerd log, env file) for a post-mortem
+#                      (until the next run, which removes it)
 #   SAM_LOCAL_PYTHON   the venv python (default .venv/bin/python)
 set -euo pipefail
 
@@ -170,15 +171,45 @@ cleanup() {
     fi
     exit "$rc"
 }
+py_pid=
+on_signal() {  # stop the orchestrator first (it stops moto and sam), then clean up
+    if [ -n "$py_pid" ]; then
+        kill -TERM "$py_pid" 2>/dev/null
+        wait "$py_pid" 2>/dev/null
+    fi
+    exit "$1"
+}
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+trap 'on_signal 130' INT
+trap 'on_signal 143' TERM
 
 run=$(mktemp -d /run/paperbell-sam.XXXXXX)  # short path: it holds unix sockets
 # Image layers on disk, not in /run (a tmpfs on many hosts).
 data_root=$(mktemp -d /var/tmp/paperbell-sam-data.XXXXXX)
 sock=$run/docker.sock
 export DOCKER_HOST=unix://$sock
+
+# Leftovers of a run that was killed hard (SIGKILL, power loss): its dockerd (found by
+# the pidfile in its own run folder), mounts and folders. The lock says none is active.
+for stale in /run/paperbell-sam.*; do
+    [ -d "$stale" ] && [ "$stale" != "$run" ] || continue
+    if [ -s "$stale/dockerd.pid" ]; then
+        pid=$(cat "$stale/dockerd.pid")
+        if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = dockerd ]; then
+            log "stopping dockerd $pid left by an interrupted run ($stale)"
+            kill -TERM "$pid" 2>/dev/null || true
+            for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+            kill -KILL "$pid" 2>/dev/null || true
+        fi
+    fi
+done
+for stale in /run/paperbell-sam.* /var/tmp/paperbell-sam-data.*; do
+    [ -d "$stale" ] && [ "$stale" != "$run" ] && [ "$stale" != "$data_root" ] || continue
+    for mnt in $(awk -v a="$stale" 'index($2, a) == 1 {print $2}' /proc/mounts | sort -r); do
+        umount "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null || true
+    done
+    rm -rf "$stale"
+done
 
 if ip link show "$bridge" >/dev/null 2>&1; then
     # Left by a run that was killed hard (the lock says no run is active now).
@@ -202,7 +233,7 @@ dockerd \
     --ip-forward=false \
     --ip-masq=false \
     --storage-driver overlay2 \
-    >"$run/dockerd.log" 2>&1 &
+    >"$run/dockerd.log" 2>&1 9>&- &
 dockerd_pid=$!
 for i in $(seq 1 120); do
     if "$docker_cli" version >/dev/null 2>&1; then
@@ -245,9 +276,15 @@ fi
 "$docker_cli" tag "$image" "public.ecr.aws/lambda/python:3.11-$arch"
 
 # ------------------------------------------------------------------ 4. invoke and check
+# In the background and waited for, so a signal reaches the traps above at once.
 "$PYTHON" "$here/run_sam_local.py" \
     --arch "$arch" \
     --image "$image" \
     --host-ip "$gateway" \
     --work-dir "$run" \
-    "$@"
+    "$@" </dev/null &
+py_pid=$!
+rc=0
+wait "$py_pid" || rc=$?
+py_pid=
+exit "$rc"

@@ -69,7 +69,10 @@ class Target:
 def target() -> Iterator[Target]:
     from paperbell.local.pipeline import LocalPipeline
 
-    with LocalPipeline(ROOT / "template.yaml") as pipeline:
+    # Webhook URLs with host names must not reach real DNS: every name is "public".
+    with pytest.MonkeyPatch.context() as patch, LocalPipeline(ROOT / "template.yaml") as pipeline:
+        patch.setattr("paperbell.webhooks.ssrf.default_resolver",
+                      lambda host, port: ["93.184.215.14"])
         pipeline.scrape()  # bundled papers, so /preview has something to match
         yield Target(pipeline)
 
@@ -80,11 +83,17 @@ PATHS = ["/", "/app.css", "/app.js", "/preview", "/subscriptions", "/confirm", "
          "/unsubscribe", "/feed/", "/api/webhooks", f"/api/webhooks/{HOOK_ID}",
          f"/api/webhooks/{HOOK_ID}/rotate", "/api/webhooks/x/rotate", "/openapi.json",
          "/swagger", "//", "/../etc/passwd", "/%2e%2e/", "/preview/", "/PREVIEW", "/a/b/c/d"]
+ROUTES = [("GET", "/"), ("GET", "/preview"), ("POST", "/subscriptions"), ("GET", "/confirm"),
+          ("GET", "/manage"), ("POST", "/manage"), ("GET", "/unsubscribe"),
+          ("POST", "/unsubscribe"), ("GET", "/feed/{token}"), ("POST", "/api/webhooks"),
+          ("POST", f"/api/webhooks/{HOOK_ID}/rotate"), ("DELETE", f"/api/webhooks/{HOOK_ID}"),
+          ("POST", f"/api/webhooks/{MAIL_ID}/rotate"), ("DELETE", "/api/webhooks/sub_nobody")]
 FIELD_NAMES = ["email", "queries", "query", "q", "hour", "delivery_hour", "timezone", "mode",
                "action", "token", "format", "url", "notify_empty", "List-Unsubscribe", "x"]
 VALUES = ["", "ada@example.org", "RoPE", "lottery tickets\nRoPE", "titel:x", "(", "-x",
           "25", "-1", "8", "1e3", "Europe/Berlin", "Europe", "a" * 300, "daily", "instant",
           "save", "pause", "resume", "delete", "json", "fragment", "https://hooks.example.org/x",
+          "https://93.184.215.14/hook", "https://[::ffff:10.0.0.1]/", "https://2130706433/",
           "http://127.0.0.1/", "https://169.254.169.254/", "One-Click", "<script>", "\x00",
           "\r\nBcc: x@y.org"]
 
@@ -103,10 +112,23 @@ json_value = st.recursive(json_leaf, lambda c: st.one_of(
 @st.composite
 def bodies(draw: st.DrawFn, tokens: list[str]) -> tuple[bytes, str | None]:
     kind = draw(st.sampled_from(["none", "json", "json-any", "bad-json", "form", "multipart",
-                                 "bytes", "text"]))
+                                 "bytes", "text", "near-valid", "near-valid"]))
     fields = draw(st.dictionaries(st.sampled_from(FIELD_NAMES),
                                   st.one_of(values(tokens), st.lists(values(tokens), max_size=3)),
                                   max_size=6))
+    if kind == "near-valid":  # a valid request with at most two fields changed
+        base: dict[str, Any] = {
+            "email": draw(st.sampled_from(["ada@example.org", "grace@example.org"])),
+            "queries": draw(st.sampled_from(["RoPE", "lottery tickets\nRoPE", ["RoPE", "x*"]])),
+            "hour": "9", "timezone": "Europe/Berlin", "mode": "daily",
+            "url": "https://93.184.215.14/hook",
+            "action": draw(st.sampled_from(["save", "pause", "resume", "delete"])),
+        }
+        base.update(dict(list(fields.items())[:2]))
+        if draw(st.booleans()):
+            return json.dumps(base).encode(), "application/json"
+        return (urlencode(base, doseq=True, encoding="utf-8", errors="surrogatepass").encode(),
+                "application/x-www-form-urlencoded")
     if kind == "none":
         return b"", draw(st.sampled_from([None, "application/json", "text/plain"]))
     if kind == "json":
@@ -141,13 +163,18 @@ def bodies(draw: st.DrawFn, tokens: list[str]) -> tuple[bytes, str | None]:
 def events(draw: st.DrawFn, tokens: list[str]) -> dict[str, Any]:
     from paperbell.local.server import http_event
 
-    method = draw(st.sampled_from(METHODS))
-    path = draw(st.one_of(
-        st.sampled_from(PATHS),
-        st.sampled_from(tokens).map(lambda t: f"/feed/{t}"),
-        wild_text(30).map(lambda t: "/feed/" + quote(t, safe="", errors="surrogatepass")),
-        st.tuples(st.sampled_from(PATHS), wild_text(20)).map("".join),
-    ))
+    if draw(st.integers(0, 3)):  # mostly a real route, so the handlers behind it run
+        method, path = draw(st.sampled_from(ROUTES))
+        if "{token}" in path:
+            path = path.replace("{token}", draw(st.one_of(
+                st.sampled_from(tokens),
+                wild_text(30).map(lambda t: quote(t, safe="", errors="surrogatepass")))))
+    else:
+        method = draw(st.sampled_from(METHODS))
+        path = draw(st.one_of(
+            st.sampled_from(PATHS),
+            st.tuples(st.sampled_from(PATHS), wild_text(20)).map("".join),
+        ))
     query_pairs = draw(st.lists(st.tuples(st.sampled_from(FIELD_NAMES), values(tokens)),
                                 max_size=5))
     query = draw(st.one_of(
@@ -172,7 +199,8 @@ def events(draw: st.DrawFn, tokens: list[str]) -> dict[str, Any]:
     for name, strategy in optional.items():
         if draw(st.booleans()):
             headers[name] = draw(strategy)
-    ip = draw(st.sampled_from(["203.0.113.5", "198.51.100.7", "2001:db8::1", "", "not-an-ip"]))
+    ip = draw(st.one_of(st.ip_addresses().map(str),
+                        st.sampled_from(["203.0.113.5", "2001:db8::1", "", "not-an-ip"])))
     event = http_event(method, path, query=query, headers=headers, body=body, source_ip=ip)
     if body and draw(st.integers(0, 9)) == 0:
         event["body"] = draw(st.sampled_from(["!!!", "a", "===="]))  # invalid base64

@@ -47,3 +47,20 @@ def test_new_subscriber_rejects_unencodable_addresses_and_non_numeric_hours(emai
 
     with pytest.raises(ConfigError):
         new_subscriber(email, ["RoPE"], delivery_hour=hour)
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "is_base64"),
+    [("/api/webhooks", "7aCA", True),  # base64 of b"\xed\xa0\x80": not UTF-8
+     ("/subscriptions", "/w==", True),  # b"\xff"
+     ("/subscriptions", "a", True)],  # not base64 at all
+)
+def test_a_body_that_is_not_utf8_text_is_a_400_not_a_crash(pipeline, path, body, is_base64):
+    # was: UnicodeDecodeError / binascii.Error from decoded_body, an uncaught 500
+    from paperbell.local.server import http_event
+
+    event = http_event("POST", path, headers={"content-type": "application/json"}, body=b"{}")
+    event["body"], event["isBase64Encoded"] = body, is_base64
+    result = pipeline.invoker.invoke("ApiFunction", event)
+    assert result["statusCode"] == 400
+    assert "UTF-8" in result["body"]

@@ -23,7 +23,7 @@ secrets_ = st.one_of(st.just(SECRET), st.sampled_from(["", "whsec_", "whsec_====
                                                        "bm90IGEgc2VjcmV0", "whsec_AA"]),
                      any_text)
 timestamps = st.one_of(st.integers(NOW - 1000, NOW + 1000).map(str),
-                       st.sampled_from(["", " ", "-1", "1e9", "١٢٣", "0x10", "99999999999999999999"]),
+                       st.sampled_from(["", " ", "-1", "1e9", "١٢٣", "0x10", "9" * 20]),
                        any_text)
 signatures = st.one_of(
     st.lists(st.one_of(st.sampled_from(["v1,", "v1,AAAA", "v2,x", ",", "v1", "v1,é"]),

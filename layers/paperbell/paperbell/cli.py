@@ -166,6 +166,59 @@ def cmd_bench(args: argparse.Namespace) -> int:
     raise PaperbellError(f"unknown benchmark {args.what!r}")  # pragma: no cover - argparse
 
 
+def cmd_cost(args: argparse.Namespace) -> int:
+    from paperbell.cost import model as cost
+
+    try:
+        sizes = cost.parse_counts(args.subscribers)
+    except ValueError:
+        raise PaperbellError(f"bad --subscribers {args.subscribers!r}") from None
+    counts = None
+    if args.counts:
+        try:
+            with open(args.counts, encoding="utf-8") as handle:
+                counts = json.load(handle)
+        except (OSError, ValueError) as exc:
+            raise PaperbellError(f"cannot read counts {args.counts}: {exc}") from None
+    fitted = cost.Model.from_counts(counts or cost.load_counts())
+    prices = cost.load_prices()
+    estimates = [
+        cost.estimate(
+            cost.Workload(
+                subscribers=n,
+                papers_per_day=args.papers,
+                matches_per_paper=args.matches_per_paper,
+                matches_per_subscriber=args.matches_per_subscriber,
+                digest_share=args.digest_share,
+            ),
+            fitted,
+            prices,
+            memory_mb=args.memory,
+            duration_factor=args.duration_factor,
+        )
+        for n in sizes
+    ]
+    if args.json:
+        print(json.dumps([
+            {"subscribers": e.workload.subscribers, "total": round(e.total, 4),
+             "ses": round(e.ses, 4), "not_ses_share": round(e.not_ses_share, 4),
+             "items": {i.service: round(i.usd_month, 4) for i in e.items}}
+            for e in estimates
+        ], indent=2))
+        return 0
+    print(cost.table(estimates))
+    print()
+    for e in estimates:
+        print(f"{e.workload.subscribers:,} subscribers: {cost.describe(e.workload)}")
+    print(cost.details(estimates[-1]))
+    print(
+        f"Prices: {prices['region']} on-demand list prices, {prices['retrieved']}; no free "
+        f"tier. {prices['warning'].split('. ')[-1]}"
+    )
+    print(f"Per-unit counts measured {fitted.generated} (make bench).")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from paperbell.local.server import serve
 
@@ -266,6 +319,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("extra", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     bench.set_defaults(func=cmd_bench)
+
+    cost = sub.add_parser(
+        "cost",
+        help="estimate the monthly AWS bill from measured call counts",
+        description="Monthly AWS bill (us-east-1 list prices) at N subscribers, from the "
+        "per-unit AWS call counts measured by `make bench` (BENCHMARKS.md).",
+    )
+    cost.add_argument(
+        "--subscribers", action="append", required=True, metavar="N",
+        help="subscribers (repeatable or comma list, e.g. 1k,10k,100k,1M)",
+    )
+    cost.add_argument("--papers", type=int, default=500, metavar="P",
+                      help="new papers a day (default: 500)")
+    cost.add_argument("--matches-per-paper", type=float, metavar="M",
+                      help="subscribers matching each paper (default: from "
+                      "--matches-per-subscriber)")
+    cost.add_argument("--matches-per-subscriber", type=float, default=5.0, metavar="K",
+                      help="papers in each daily digest (default: 5)")
+    cost.add_argument("--digest-share", type=float, default=1.0, metavar="F",
+                      help="share of subscribers mailed each day (default: 1.0)")
+    cost.add_argument("--memory", type=int, default=512, metavar="MB",
+                      help="Lambda memory (default: 512, the template's)")
+    cost.add_argument("--duration-factor", type=float, default=3.5, metavar="X",
+                      help="Lambda time / measured local handler time (default: 3.5)")
+    cost.add_argument("--counts", metavar="FILE", help="measured counts (default: bundled)")
+    cost.add_argument("--json", action="store_true", help="print JSON")
+    cost.set_defaults(func=cmd_cost)
 
     serve = sub.add_parser(
         "serve",

@@ -34,6 +34,7 @@ class Settings:
     match_index_ttl_seconds: int = 60
     plan_lookback_hours: int = 24
     configuration_set: str | None = None
+    index_bucket: str = ""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -60,6 +61,7 @@ class Settings:
                 match_index_ttl_seconds=int(env.get("MATCH_INDEX_TTL_SECONDS", "60")),
                 plan_lookback_hours=int(env.get("PLAN_LOOKBACK_HOURS", "24")),
                 configuration_set=env.get("SES_CONFIGURATION_SET") or None,
+                index_bucket=env.get("INDEX_BUCKET", ""),
             )
         except ValueError as exc:
             raise ConfigError(f"bad numeric setting: {exc}") from exc

@@ -35,7 +35,7 @@ def _plain(value: Any) -> Any:
     """A DynamoDB wire value ({"S": "x"}) or a plain value, as plain JSON data."""
     if isinstance(value, Mapping):
         if len(value) == 1:
-            (kind, inner), = value.items()
+            ((kind, inner),) = value.items()
             if kind in _TYPE_KEYS:
                 if kind == "M":
                     return {k: _plain(v) for k, v in inner.items()}
@@ -76,7 +76,7 @@ class UsageMeter(ApiCallCounter):
         super().__init__()
         self.gsi_keys = {k: set(v) for k, v in (gsi_keys or {}).items()}
         self.wru: Counter[tuple[str, str]] = Counter()
-        self.rru: Counter[tuple[str, str]] = Counter()
+        self.rru: dict[tuple[str, str], float] = {}
         self._sizes: dict[tuple[str, str], int] = {}
 
     def __enter__(self) -> UsageMeter:
@@ -141,8 +141,12 @@ class UsageMeter(ApiCallCounter):
             for name, requests in (body.get("RequestItems") or {}).items():
                 for request in requests:
                     item = (request.get("PutRequest") or {}).get("Item")
-                    key = (request.get("DeleteRequest") or {}).get("Key")
-                    size = item_size(item) if item else self._sizes.get(self._key(name, key), 1)
+                    delete_key = (request.get("DeleteRequest") or {}).get("Key") or {}
+                    size = (
+                        item_size(item)
+                        if item
+                        else self._sizes.get(self._key(name, delete_key), 1)
+                    )
                     units += write_units(size) + self._gsi_writes(
                         name, set(item) if item else set(self.gsi_keys.get(name, set()))
                     )
@@ -151,8 +155,13 @@ class UsageMeter(ApiCallCounter):
 
     def _key_of(self, table: str, item: Mapping[str, Any]) -> tuple[str, str] | None:
         # The key attributes are not in the request; the tables here use these names.
-        for names in (("subscriber_id", "sk"), ("paper_id",), ("subscriber_id",), ("id",),
-                      ("source", "record")):
+        for names in (
+            ("subscriber_id", "sk"),
+            ("paper_id",),
+            ("subscriber_id",),
+            ("id",),
+            ("source", "record"),
+        ):
             if all(n in item for n in names):
                 return self._key(table, {n: item[n] for n in names})
         return None
@@ -162,7 +171,9 @@ class UsageMeter(ApiCallCounter):
         if op not in {"GetItem", "BatchGetItem", "Query", "Scan"}:
             return
         context = kwargs.get("context")
-        consistent = bool(context.get("paperbell_consistent")) if isinstance(context, dict) else False
+        consistent = (
+            bool(context.get("paperbell_consistent")) if isinstance(context, dict) else False
+        )
         units = 0.0
         if op == "GetItem":
             item = parsed.get("Item")
@@ -174,4 +185,4 @@ class UsageMeter(ApiCallCounter):
         else:  # Query/Scan: rounded over the whole page
             size = sum(item_size(i) for i in parsed.get("Items", []))
             units = read_units(size, consistent=consistent)
-        self.rru[("dynamodb", op)] += units
+        self.rru[("dynamodb", op)] = self.rru.get(("dynamodb", op), 0.0) + units

@@ -22,17 +22,24 @@ class ApiCallCounter:
 
     def __init__(self) -> None:
         self.calls: Counter[tuple[str, str]] = Counter()
+        self.active = False
 
     def _record(self, model: Any, **_: Any) -> None:
-        self.calls[(model.service_model.endpoint_prefix, model.name)] += 1
+        if self.active:
+            self.calls[(model.service_model.endpoint_prefix, model.name)] += 1
 
     def __enter__(self) -> ApiCallCounter:
         aws.reset_clients()  # clients copy the session's hooks when they are created
+        self.active = True
         aws.session().events.register("before-call", self._record)
         return self
 
     def __exit__(self, *exc: object) -> None:
+        # Clients made inside the block keep a copy of the hook: stop counting, and let
+        # later code get fresh clients without it.
+        self.active = False
         aws.session().events.unregister("before-call", self._record)
+        aws.reset_clients()
 
     def count(self, service: str, operation: str | None = None) -> int:
         return sum(

@@ -89,6 +89,7 @@ class LocalPipeline:
         extra = {k: os.environ[k] for k in ("POWERTOOLS_LOG_LEVEL",) if k in os.environ}
         self.invoker = LocalInvoker(self.stack, extra_env=extra, capture_output=self.quiet)
         self.stream = DynamoStreamPoller(self.stack, self.invoker, "MatchFunction")
+        self.subscriber_changes = DynamoStreamPoller(self.stack, self.invoker, "IndexFunction")
         self.digest_queue = SqsPoller(self.stack, self.invoker, "MailFunction")
         return self
 
@@ -120,7 +121,6 @@ class LocalPipeline:
         for subscriber in subscribers:
             repo.put(subscriber)
             start_schedule(subscriber, deliveries, now=clock.now())
-        self._reset_match_cache()  # a fresh container would see them at once
 
     def event(self, name: str) -> dict[str, Any]:
         """A sample event from the repository's ``events/`` folder."""
@@ -136,7 +136,15 @@ class LocalPipeline:
         return result
 
     def match(self) -> int:
-        """Deliver new papers-stream records to MatchFunction; returns records delivered."""
+        """Deliver new papers-stream records to MatchFunction; returns records delivered.
+
+        Subscriber changes are delivered to IndexFunction first, as the subscribers
+        stream would have done by the time a scrape's papers arrive."""
+        seen = self.subscriber_changes.stats.records_read
+        if self.subscriber_changes.drain().records_read != seen:
+            # Deployed, a warm matcher notices the new snapshot within
+            # MATCH_INDEX_TTL_SECONDS; locally no time passes, so look right away.
+            self._reset_match_cache()
         before = self.stream.stats.records_read - self.stream.stats.records_filtered_out
         stats = self.stream.drain()
         return stats.records_read - stats.records_filtered_out - before

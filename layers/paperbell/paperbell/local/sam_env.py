@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from paperbell.local.stack import LocalStack
+from paperbell.local.stack import LocalStack, bucket_name
 
 DEFAULT_CONTAINER_ENDPOINT = "http://host.docker.internal:5000"
 #: Local link-signing key: sam local has no deployed secret (documented, not a secret).
@@ -33,6 +33,9 @@ def sam_env_vars(stack: LocalStack, endpoint: str = DEFAULT_CONTAINER_ENDPOINT) 
         name = f"{stack.stack_name}-{lid}"
         url = queue_url(endpoint, name)
         stack.physical[lid] = {"Ref": url, "QueueUrl": url, "QueueName": name, "Arn": name}
+    for lid in stack.resources("AWS::S3::Bucket"):
+        name = bucket_name(stack.stack_name, lid)
+        stack.physical[lid] = {"Ref": name, "Arn": f"arn:aws:s3:::{name}"}
     for lid in stack.resources("AWS::SES::ConfigurationSet"):
         stack.physical[lid] = {"Ref": f"{stack.stack_name}-{lid}"}
     for lid in stack.resources("AWS::SecretsManager::Secret"):

@@ -30,6 +30,11 @@ _TABLE_KEYS = (
 )
 
 
+def bucket_name(stack_name: str, logical_id: str) -> str:
+    """S3 names are lower case; the local stack's bucket for a template resource."""
+    return f"{stack_name}-{logical_id}".lower()
+
+
 @dataclass
 class FunctionSpec:
     logical_id: str
@@ -158,6 +163,7 @@ class LocalStack:
         self._create_tables()
         self._create_queues()
         self._create_secrets()
+        self._create_buckets()
         self._create_topics()
         self._create_configuration_sets()
         self._verify_sender()
@@ -232,6 +238,14 @@ class LocalStack:
             except sm.exceptions.ResourceExistsException:
                 arn = sm.describe_secret(SecretId=name)["ARN"]
             self.physical[lid] = {"Ref": arn, "Arn": arn, "Id": arn}
+
+    def _create_buckets(self) -> None:
+        s3 = aws.client("s3")
+        for lid in self.resources("AWS::S3::Bucket"):
+            name = bucket_name(self.stack_name, lid)
+            with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
+                s3.create_bucket(Bucket=name)
+            self.physical[lid] = {"Ref": name, "Arn": f"arn:aws:s3:::{name}"}
 
     def _create_topics(self) -> None:
         sns = aws.client("sns")

@@ -47,8 +47,8 @@ from paperbell.config import Settings, settings
 from paperbell.delivery.digest_model import Digest, DigestEntry, MailSettings, SubscriberLinks
 from paperbell.delivery.mime import build_digest_message
 from paperbell.delivery.ses_sender import SesSender
-from paperbell.errors import DeliveryError
-from paperbell.models import PendingMatch, Subscriber
+from paperbell.errors import DeliveryError, QueryError
+from paperbell.models import Paper, PendingMatch, Subscriber
 from paperbell.observability import logger, metrics
 from paperbell.scheduling import digest_date_for, next_delivery_slot, parse_slot
 from paperbell.secrets import token_key
@@ -190,10 +190,30 @@ def _entries(config: Settings, pending: Sequence[PendingMatch]) -> list[DigestEn
     """Pending matches joined with their papers (one batched read per 100 papers)."""
     papers = PaperRepository(config.papers_table).get_many([m.paper_id for m in pending])
     return [
-        DigestEntry(paper=papers[m.paper_id], queries=m.queries, highlights=m.highlights)
+        DigestEntry(
+            paper=papers[m.paper_id],
+            queries=m.queries,
+            highlights=m.highlights or highlights_for(m.queries, papers[m.paper_id]),
+        )
         for m in pending
         if m.paper_id in papers  # a paper past its TTL cannot be shown; its match is dropped
     ]
+
+
+def highlights_for(queries: Sequence[str], paper: Paper) -> dict[str, list[tuple[int, int]]]:
+    """Why the paper matched: the union of its queries' highlights (the matcher stores
+    only which queries matched; spans are computed here, for papers a digest shows)."""
+    from paperbell.matching import Highlights, match_query
+
+    combined = Highlights()
+    for text in queries:
+        try:
+            found = match_query(text, paper)
+        except QueryError:
+            continue  # the query was edited since; the paper is still shown
+        if found is not None:
+            combined = combined.union(found)
+    return combined.as_dict()
 
 
 def _deliver(

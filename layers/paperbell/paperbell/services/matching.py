@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,13 +30,13 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 
 from paperbell import clock
 from paperbell.config import Settings, settings
-from paperbell.errors import QueryError
 from paperbell.matching import MatchIndex
 from paperbell.models import Paper, PendingMatch, Subscriber
 from paperbell.observability import logger, metrics
 from paperbell.scheduling import next_delivery_slot
 from paperbell.services.planning import enqueue_jobs
 from paperbell.storage.deliveries import INSTANT_PREFIX, DeliveryRepository
+from paperbell.storage.index_snapshots import IndexSnapshotStore
 from paperbell.storage.items import paper_from_item
 from paperbell.storage.subscribers import SubscriberRepository
 
@@ -45,59 +46,70 @@ def query_id(subscriber_id: str, position: int) -> str:
     return f"{subscriber_id}#{position}"
 
 
+def index_entries(subscribers: Iterable[Subscriber]) -> list[tuple[str, str]]:
+    """(query id, query text) for every query of every given active subscriber."""
+    return [
+        (query_id(sub.id, position), text)
+        for sub in subscribers
+        if sub.status == "active"
+        for position, text in enumerate(sub.queries)
+    ]
+
+
+def build_match_index(entries: list[tuple[str, str]]) -> MatchIndex:
+    """Index every valid query; an invalid stored query is logged and skipped, never fatal."""
+    index = MatchIndex.build(entries, on_error="skip")
+    for qid, error in index.errors:
+        logger.warning("stored query rejected", extra={"query_id": qid, "reason": str(error)})
+    return index
+
+
 @dataclass
 class SubscriptionIndex:
-    """The match index plus the subscribers it was built from."""
+    """The stored-query index, plus the subscribers it hit (read lazily, in batches).
+
+    Only subscribers whose queries matched are ever read, so a warm matcher's cost per
+    paper grows with its matches, not with the number of subscribers.
+    """
 
     index: MatchIndex
-    subscribers: dict[str, Subscriber]
-    built_at: float
-    rejected: list[tuple[str, str]]
-    query_count: int
+    lookup: Callable[[list[str]], dict[str, Subscriber]]
+    checked_at: float = field(default_factory=time.monotonic)
+    etag: str | None = None
+    subscribers: dict[str, Subscriber] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, subscribers: list[Subscriber]) -> SubscriptionIndex:
-        """Index every valid query; an invalid stored query is logged, never fatal."""
-        entries: list[tuple[str, str]] = []
-        rejected: list[tuple[str, str]] = []
-        from paperbell.matching import parse_query
-
-        for sub in subscribers:
-            for position, text in enumerate(sub.queries):
-                try:
-                    parse_query(text)
-                except QueryError as exc:
-                    rejected.append((query_id(sub.id, position), exc.message))
-                    continue
-                entries.append((query_id(sub.id, position), text))
-        for qid, reason in rejected:
-            logger.warning("stored query rejected", extra={"query_id": qid, "reason": reason})
+    def build(
+        cls,
+        subscribers: list[Subscriber],
+        lookup: Callable[[list[str]], dict[str, Subscriber]] | None = None,
+    ) -> SubscriptionIndex:
+        known = {s.id: s for s in subscribers}
         return cls(
-            index=MatchIndex.build(entries),
-            subscribers={s.id: s for s in subscribers},
-            built_at=time.monotonic(),
-            rejected=rejected,
-            query_count=len(entries),
+            index=build_match_index(index_entries(subscribers)),
+            lookup=lookup or (lambda ids: {i: known[i] for i in ids if i in known}),
+            subscribers=known,
         )
 
+    def subscribers_for(self, subscriber_ids: Iterable[str]) -> dict[str, Subscriber]:
+        missing = [sid for sid in dict.fromkeys(subscriber_ids) if sid not in self.subscribers]
+        if missing:
+            self.subscribers.update(self.lookup(missing))
+        return {sid: self.subscribers[sid] for sid in subscriber_ids if sid in self.subscribers}
+
     def match(self, paper: Paper) -> dict[str, PendingMatch]:
-        """Per subscriber: the queries that matched and the union of their highlights."""
+        """Per subscriber: the queries that matched the paper.
+
+        Ids only (the cheapest path of the index): highlights are computed when a
+        digest shows the paper (services/digests.py), for the at most 30 papers a
+        mail shows, instead of for every one of up to hundreds of matches per paper.
+        """
         queries: dict[str, list[str]] = defaultdict(list)
-        spans: dict[str, dict[str, set[tuple[int, int]]]] = defaultdict(lambda: defaultdict(set))
-        for hit in self.index.match(paper):
-            subscriber_id, _, position = hit.query_id.rpartition("#")
-            subscriber = self.subscribers.get(subscriber_id)
-            if subscriber is None:
-                continue
-            queries[subscriber_id].append(subscriber.queries[int(position)])
-            for field_name, field_spans in dict(hit.highlights).items():
-                spans[subscriber_id][field_name].update((s[0], s[1]) for s in field_spans)
+        for qid in self.index.match_ids(paper):
+            queries[qid.rpartition("#")[0]].append(self.index.query_text(qid))
         return {
             sid: PendingMatch(
-                subscriber_id=sid,
-                paper_id=paper.id,
-                queries=tuple(dict.fromkeys(qs)),
-                highlights={f: sorted(s) for f, s in spans[sid].items()},
+                subscriber_id=sid, paper_id=paper.id, queries=tuple(dict.fromkeys(qs))
             )
             for sid, qs in queries.items()
         }
@@ -107,14 +119,32 @@ _cache: dict[str, SubscriptionIndex] = {}
 
 
 def current_index(config: Settings) -> SubscriptionIndex:
-    """The container's index, rebuilt when older than the configured TTL."""
-    cached = _cache.get(config.subscribers_table)
-    if cached and time.monotonic() - cached.built_at < config.match_index_ttl_seconds:
+    """The container's index: the S3 snapshot (re-read only when its ETag changed,
+    checked at most every MATCH_INDEX_TTL_SECONDS), or - before the first snapshot
+    exists, or without a bucket - built from the subscribers table."""
+    key = config.index_bucket or config.subscribers_table
+    cached = _cache.get(key)
+    now = time.monotonic()
+    if cached and now - cached.checked_at < config.match_index_ttl_seconds:
         return cached
-    subscribers = list(SubscriberRepository(config.subscribers_table).iter_active())
-    fresh = SubscriptionIndex.build(subscribers)
-    _cache[config.subscribers_table] = fresh
-    metrics.add_metric(name="StoredQueries", unit=MetricUnit.Count, value=fresh.query_count)
+    repo = SubscriberRepository(config.subscribers_table)
+    fresh: SubscriptionIndex | None = None
+    if config.index_bucket:
+        store = IndexSnapshotStore(config.index_bucket)
+        etag = store.etag()
+        if cached and etag is not None and etag == cached.etag:
+            cached.checked_at = now
+            cached.subscribers.clear()  # preferences may have changed; re-read on hit
+            return cached
+        snapshot = store.load() if etag is not None else None
+        if snapshot is not None:
+            fresh = SubscriptionIndex(
+                MatchIndex.from_snapshot(snapshot.data), repo.get_many, etag=snapshot.etag
+            )
+    if fresh is None:
+        fresh = SubscriptionIndex.build(list(repo.iter_active()), repo.get_many)
+    _cache[key] = fresh
+    metrics.add_metric(name="StoredQueries", unit=MetricUnit.Count, value=len(fresh.index))
     return fresh
 
 
@@ -140,8 +170,12 @@ def record_matches(
     recorded = 0
     instant_jobs: list[dict[str, str]] = []
     expires_at = int((now + timedelta(days=retention_days)).timestamp())
-    for match in index.match(paper).values():
-        subscriber = index.subscribers[match.subscriber_id]
+    matches = index.match(paper)
+    subscribers = index.subscribers_for(list(matches))
+    for match in matches.values():
+        subscriber = subscribers.get(match.subscriber_id)
+        if subscriber is None or subscriber.status != "active":
+            continue  # left or paused since the snapshot; the next snapshot drops them
         instant = subscriber.mode == "instant"
         slot = (
             None

@@ -89,9 +89,7 @@ def scrape_sources(
     state_repo = SourceStateRepository(config.sources_table)
     report = ScrapeReport()
     for source in sources:
-        outcome = _scrape_one(
-            source, fetcher, papers_repo, state_repo, now or clock.now(), run_id
-        )
+        outcome = _scrape_one(source, fetcher, papers_repo, state_repo, now or clock.now(), run_id)
         report.sources.append(outcome)
         report.new_paper_ids.extend(outcome.new_ids)
     return report

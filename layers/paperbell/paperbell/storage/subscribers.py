@@ -30,6 +30,21 @@ class SubscriberRepository:
         item = response.get("Item")
         return subscriber_from_item(item) if item else None
 
+    def get_many(self, subscriber_ids: list[str]) -> dict[str, Subscriber]:
+        """Subscribers by id, 100 keys per request (the matcher reads only those it hit)."""
+        found: dict[str, Subscriber] = {}
+        unique = list(dict.fromkeys(subscriber_ids))
+        resource = aws.dynamodb_resource()
+        for start in range(0, len(unique), 100):
+            keys = [{"subscriber_id": sid} for sid in unique[start : start + 100]]
+            pending: dict[str, Any] = {self.table_name: {"Keys": keys}}
+            while pending:
+                response = resource.batch_get_item(RequestItems=pending)
+                for item in response.get("Responses", {}).get(self.table_name, []):
+                    found[str(item["subscriber_id"])] = subscriber_from_item(item)
+                pending = response.get("UnprocessedKeys") or {}
+        return found
+
     def find_by_email(self, email: str) -> Subscriber | None:
         response = aws.table(self.table_name).query(
             IndexName="by-email", KeyConditionExpression=Key("email").eq(email.lower())

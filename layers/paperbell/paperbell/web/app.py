@@ -70,7 +70,11 @@ def _wants_json(query: Fields | None = None) -> bool:
 
 
 def _body() -> Fields:
-    return parse_body(app.current_event.decoded_body, _header("content-type"))
+    try:
+        text = app.current_event.decoded_body
+    except ValueError:  # binary (not UTF-8) or invalid base64 body; both are ValueErrors
+        raise HttpError(400, "invalid_body", "The request body is not UTF-8 text.") from None
+    return parse_body(text, _header("content-type"))
 
 
 def _is_json_body() -> bool:

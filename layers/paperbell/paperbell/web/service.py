@@ -58,7 +58,7 @@ class Web:
     """Dependencies of one request: settings, the link key, repositories, the clock."""
 
     config: Settings
-    key: bytes
+    key: bytes = field(repr=False)  # the link-signing key: never in a log line or repr
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     @classmethod

@@ -1,0 +1,501 @@
+"""Monthly AWS bill of a paperbell deployment, from measured per-unit counts.
+
+Where the numbers come from:
+- ``measured_counts.json`` holds two simulated days of the local pipeline at different
+  sizes (``benchmarks/bench_pipeline.py --write-counts``, run by ``make bench``): every
+  AWS call by stage, service and operation, the DynamoDB write/read units they consumed,
+  handler seconds, invocations, log bytes, custom metrics and average item sizes.
+- Each quantity is a straight line through the two runs, ``a + b * driver``, where the
+  driver is what the code says the quantity grows with (papers for the scrape, matches
+  for recording and clearing matches, mails for the digest path, subscribers x match
+  invocations for the index scan; see :func:`driver_for`). The two runs give ``a`` and
+  ``b``; nothing per unit is typed in by hand.
+- ``prices_us_east_1.json``: on-demand list prices with their date and source pages.
+
+Assumptions a reader should know (all are parameters):
+- every subscriber gets one digest a day (``digest_share`` 1.0) with
+  ``matches_per_subscriber`` papers (5); 30 days a month; no free tier;
+- Lambda duration = the measured local handler time x ``duration_factor`` (3.5: a
+  512 MB function gets ~0.29 vCPU), plus one cold start (INIT, billed since 2025-08)
+  per scrape/plan/match invocation and per mail-poller hour;
+- storage at steady state: papers and matches kept ``paper_retention_days`` (30), the
+  delivery ledger 400 days, idempotency records 7 days, +100 bytes per item, and point-
+  in-time recovery on the tables that enable it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+DAYS_PER_MONTH = 30
+STAGES = ("scrape", "match", "plan", "mail")
+SCALARS = ("handler_s", "invocations", "log_bytes")
+DRIVERS = ("fixed", "papers", "subscribers", "matches", "mails", "subscriber_batches")
+#: Bytes Lambda adds to the log per invocation (START, END and REPORT lines).
+PLATFORM_LOG_BYTES = 300
+#: DynamoDB bills 100 bytes of overhead per item (and per index entry).
+ITEM_OVERHEAD = 100
+LEDGER_DAYS = 400  # paperbell.services.digests.LEDGER_RETENTION
+IDEMPOTENCY_DAYS = 7  # paperbell.services.digests.IDEMPOTENCY_SECONDS
+#: Lambda's SQS event source long-polls even when idle: 5 pollers x one 20 s poll each.
+SQS_IDLE_RECEIVES_PER_MONTH = 5 * 3 * 60 * 24 * DAYS_PER_MONTH
+#: EventBridge Scheduler invocations a day: the scrape, 24 planner ticks, the nightly
+#: index rebuild.
+SCHEDULES_PER_DAY = 26
+MATCH_BATCH = 100  # template MatchBatchSize default
+MAIL_POLLERS = 5  # template MailFunction MaximumConcurrency
+S3_GET_OPS = frozenset({"GetObject", "HeadObject", "SelectObjectContent"})
+FREE_SERVICES = frozenset({"streams.dynamodb", "dynamodbstreams", "sts"})
+
+
+def load_json(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(
+        resources.files("paperbell.cost").joinpath(name).read_text(encoding="utf-8")
+    )
+    return data
+
+
+def load_prices() -> dict[str, Any]:
+    return load_json("prices_us_east_1.json")
+
+
+def load_counts() -> dict[str, Any]:
+    return load_json("measured_counts.json")
+
+
+# -- workload ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Workload:
+    subscribers: int
+    papers_per_day: int = 500
+    matches_per_paper: float | None = None
+    matches_per_subscriber: float = 5.0
+    digest_share: float = 1.0
+    paper_retention_days: int = 30
+
+    @property
+    def matches_per_day(self) -> float:
+        if self.matches_per_paper is not None:
+            return self.papers_per_day * self.matches_per_paper
+        return self.subscribers * self.matches_per_subscriber
+
+    @property
+    def mails_per_day(self) -> float:
+        return self.subscribers * self.digest_share
+
+    @property
+    def match_invocations(self) -> int:
+        return max(1, math.ceil(self.papers_per_day / MATCH_BATCH))
+
+    def drivers(self) -> dict[str, float]:
+        return {
+            "fixed": 1.0,
+            "papers": float(self.papers_per_day),
+            "subscribers": float(self.subscribers),
+            "matches": self.matches_per_day,
+            "mails": self.mails_per_day,
+            "subscriber_batches": float(self.subscribers * self.match_invocations),
+        }
+
+
+def run_drivers(run: Mapping[str, Any]) -> dict[str, float]:
+    """The drivers' values in one measured run."""
+    invocations = int(run["stages"]["match"].get("invocations", 1)) or 1
+    return {
+        "fixed": 1.0,
+        "papers": float(run["papers_new"]),
+        "subscribers": float(run["subscribers"]),
+        "matches": float(run["matches"]),
+        "mails": float(run["mails"]),
+        "subscriber_batches": float(run["subscribers"] * invocations),
+    }
+
+
+def driver_for(stage: str, quantity: str, key: str = "") -> str:
+    """What a measured quantity grows with, from reading the code of each stage."""
+    if stage == "scrape":
+        return "fixed" if quantity == "invocations" else "papers"
+    if stage == "match":
+        if key.endswith(":Scan") or quantity == "invocations":
+            return "subscriber_batches" if key else "papers"
+        return "matches"
+    if stage == "plan":
+        if key.endswith(":Query"):
+            return "matches"  # the due-slot index holds one entry per pending match
+        if quantity == "invocations":
+            return "fixed"  # 24 ticks a day
+        return "mails"
+    # mail: one job per mail; clearing the delivered matches is one write per match
+    if key.endswith(":UpdateItem"):
+        return "matches"
+    return "mails"
+
+
+@dataclass(frozen=True)
+class Line:
+    """``intercept + slope * driver``: one quantity of one stage, per day."""
+
+    driver: str
+    intercept: float
+    slope: float
+
+    def at(self, drivers: Mapping[str, float]) -> float:
+        return self.intercept + self.slope * drivers[self.driver]
+
+
+def fit_line(driver: str, points: Sequence[tuple[float, float]]) -> Line:
+    """The line through two (driver, value) points; never negative at 0 or beyond."""
+    if driver == "fixed" or len(points) < 2:
+        return Line(driver, sum(y for _, y in points) / max(len(points), 1), 0.0)
+    (x1, y1), (x2, y2) = sorted(points)[0], sorted(points)[-1]
+    if x2 == x1:
+        return Line(driver, 0.0, (y1 + y2) / 2 / x1 if x1 else 0.0)
+    slope = (y2 - y1) / (x2 - x1)
+    intercept = y1 - slope * x1
+    if slope < 0:
+        return Line(driver, max(y1, y2), 0.0)
+    if intercept < 0:
+        return Line(driver, 0.0, y2 / x2)
+    return Line(driver, intercept, slope)
+
+
+@dataclass
+class Model:
+    """Per-stage lines for every measured quantity, plus what the runs saw."""
+
+    lines: dict[tuple[str, str, str], Line] = field(default_factory=dict)
+    storage: dict[str, dict[str, float]] = field(default_factory=dict)
+    custom_metrics: int = 0
+    alarms: int = 0
+    generated: str = ""
+
+    @classmethod
+    def from_counts(cls, counts: Mapping[str, Any]) -> Model:
+        runs = list(counts["runs"])
+        if len(runs) < 2:
+            raise ValueError("measured counts need two runs of different sizes")
+        drivers = [run_drivers(r) for r in runs]
+        model = cls(generated=str(counts.get("generated", "")))
+        for stage in STAGES:
+            for quantity in ("calls", "wru", "rru"):
+                keys = sorted({k for r in runs for k in r["stages"][stage][quantity]})
+                for key in keys:
+                    driver = driver_for(stage, quantity, key)
+                    points = [
+                        (d[driver], float(r["stages"][stage][quantity].get(key, 0)))
+                        for r, d in zip(runs, drivers, strict=True)
+                    ]
+                    model.lines[(stage, quantity, key)] = fit_line(driver, points)
+            for quantity in SCALARS:
+                driver = driver_for(stage, quantity)
+                points = [
+                    (d[driver], float(r["stages"][stage][quantity]))
+                    for r, d in zip(runs, drivers, strict=True)
+                ]
+                model.lines[(stage, quantity, "")] = fit_line(driver, points)
+        biggest = max(runs, key=lambda r: r["subscribers"])
+        model.storage = {k: dict(v) for k, v in biggest.get("storage", {}).items()}
+        model.custom_metrics = len({tuple(m) for r in runs for m in r.get("custom_metrics", [])})
+        model.alarms = int(counts.get("alarms", 0))
+        return model
+
+    def daily(self, workload: Workload) -> dict[tuple[str, str, str], float]:
+        drivers = workload.drivers()
+        return {key: max(0.0, line.at(drivers)) for key, line in self.lines.items()}
+
+
+# -- the bill ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Item:
+    service: str
+    usd_month: float
+    detail: str
+
+
+@dataclass
+class Estimate:
+    workload: Workload
+    items: list[Item]
+    unpriced: list[str]
+
+    @property
+    def total(self) -> float:
+        return sum(i.usd_month for i in self.items)
+
+    @property
+    def ses(self) -> float:
+        return sum(i.usd_month for i in self.items if i.service == "SES")
+
+    @property
+    def not_ses(self) -> float:
+        return self.total - self.ses
+
+    @property
+    def not_ses_share(self) -> float:
+        return self.not_ses / self.ses if self.ses else math.inf
+
+
+def _sum(daily: Mapping[tuple[str, str, str], float], quantity: str, service: str = "") -> float:
+    return sum(
+        v
+        for (_, q, key), v in daily.items()
+        if q == quantity and (not service or key.split(":")[0] == service)
+    )
+
+
+def _calls(daily: Mapping[tuple[str, str, str], float]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for (_, quantity, key), value in daily.items():
+        if quantity == "calls":
+            out[key] = out.get(key, 0.0) + value
+    return out
+
+
+def estimate(
+    workload: Workload,
+    model: Model,
+    prices: Mapping[str, Any],
+    *,
+    memory_mb: int = 512,
+    architecture: str = "arm64",
+    duration_factor: float = 3.5,
+    init_seconds: float = 1.0,
+) -> Estimate:
+    """The monthly bill at ``workload``, line by line."""
+    daily = model.daily(workload)
+    calls = _calls(daily)
+    month = DAYS_PER_MONTH
+    items: list[Item] = []
+    priced: set[str] = set()
+
+    # SES: one SendEmail per mail (measured), priced per 1,000.
+    ses_calls = sum(v for k, v in calls.items() if k.split(":")[0] in {"email", "ses", "sesv2"})
+    priced |= {k for k in calls if k.split(":")[0] in {"email", "ses", "sesv2"}}
+    mails = ses_calls or workload.mails_per_day
+    items.append(
+        Item(
+            "SES",
+            mails * month / 1000 * prices["ses"]["per_thousand_emails"],
+            f"{mails * month:,.0f} mails",
+        )
+    )
+
+    # Lambda: requests, measured handler time scaled to a 512 MB share of a vCPU, INIT.
+    lam = prices["lambda"]
+    invocations = _sum(daily, "invocations")
+    gb = memory_mb / 1024
+    handler_s = _sum(daily, "handler_s") * duration_factor
+    cold = 1 + 24 + workload.match_invocations + MAIL_POLLERS * 24
+    gb_s = (handler_s + cold * init_seconds) * gb * month
+    items.append(
+        Item(
+            "Lambda requests",
+            invocations * month / 1e6 * lam["requests_per_million"],
+            f"{invocations * month:,.0f} invocations",
+        )
+    )
+    items.append(
+        Item(
+            "Lambda compute",
+            gb_s * lam[f"{architecture}_gb_second"],
+            f"{gb_s:,.0f} GB-s ({memory_mb} MB {architecture})",
+        )
+    )
+
+    # DynamoDB: request units (measured per call), storage at steady state.
+    ddb = prices["dynamodb"]
+    wru, rru = _sum(daily, "wru") * month, _sum(daily, "rru") * month
+    priced |= {
+        k for k in calls if k.startswith(("dynamodb:", "streams.dynamodb:", "dynamodbstreams:"))
+    }
+    items.append(
+        Item(
+            "DynamoDB writes", wru / 1e6 * ddb["write_request_unit_per_million"], f"{wru:,.0f} WRU"
+        )
+    )
+    items.append(
+        Item("DynamoDB reads", rru / 1e6 * ddb["read_request_unit_per_million"], f"{rru:,.0f} RRU")
+    )
+    stored_gb, pitr_gb = storage_gb(workload, model.storage)
+    items.append(
+        Item(
+            "DynamoDB storage + PITR",
+            stored_gb * ddb["storage_gb_month"] + pitr_gb * ddb["pitr_gb_month"],
+            f"{stored_gb:,.2f} GB",
+        )
+    )
+
+    # SQS: every request the functions and the event source make, plus idle polling.
+    sqs = sum(v for k, v in calls.items() if k.startswith("sqs:")) * month
+    priced |= {k for k in calls if k.startswith("sqs:")}
+    sqs_total = sqs + SQS_IDLE_RECEIVES_PER_MONTH
+    items.append(
+        Item(
+            "SQS",
+            sqs_total / 1e6 * prices["sqs"]["standard_requests_per_million"],
+            f"{sqs_total:,.0f} requests (incl. idle polling)",
+        )
+    )
+
+    # S3 (the match-index snapshot, if the deployment uses one).
+    s3_get = (
+        sum(v for k, v in calls.items() if k.startswith("s3:") and k.split(":")[1] in S3_GET_OPS)
+        * month
+    )
+    s3_put = sum(v for k, v in calls.items() if k.startswith("s3:")) * month - s3_get
+    priced |= {k for k in calls if k.startswith("s3:")}
+    if s3_get or s3_put:
+        s3p = prices["s3"]
+        items.append(
+            Item(
+                "S3",
+                s3_get / 1000 * s3p["get_select_per_1k"]
+                + s3_put / 1000 * s3p["put_copy_post_list_per_1k"],
+                f"{s3_get + s3_put:,.0f} requests",
+            )
+        )
+
+    # Secrets Manager: the link-signing key (cached 5 minutes per container).
+    sm = prices["secretsmanager"]
+    sm_calls = sum(v for k, v in calls.items() if k.startswith("secretsmanager:")) * month
+    priced |= {k for k in calls if k.startswith("secretsmanager:")}
+    items.append(
+        Item(
+            "Secrets Manager",
+            sm["secret_month"] + sm_calls / 1e4 * sm["per_10k_api_calls"],
+            f"1 secret, {sm_calls:,.0f} calls",
+        )
+    )
+
+    items.append(
+        Item(
+            "EventBridge Scheduler",
+            SCHEDULES_PER_DAY * month / 1e6 * prices["scheduler"]["invocations_per_million"],
+            f"{SCHEDULES_PER_DAY * month} invocations",
+        )
+    )
+
+    cw = prices["cloudwatch"]
+    log_gb = (_sum(daily, "log_bytes") + invocations * PLATFORM_LOG_BYTES) * month / 1e9
+    items.append(
+        Item(
+            "CloudWatch Logs",
+            log_gb * (cw["logs_ingest_gb"] + cw["logs_storage_gb_month"]),
+            f"{log_gb:,.2f} GB ingested",
+        )
+    )
+    items.append(
+        Item(
+            "CloudWatch metrics + alarms",
+            model.custom_metrics * cw["custom_metric_month"]
+            + model.alarms * cw["standard_alarm_month"],
+            f"{model.custom_metrics} custom metrics (EMF), {model.alarms} alarms",
+        )
+    )
+
+    unpriced = sorted(k for k in calls if k not in priced and k.split(":")[0] not in FREE_SERVICES)
+    return Estimate(workload, items, unpriced)
+
+
+def storage_gb(
+    workload: Workload, storage: Mapping[str, Mapping[str, float]]
+) -> tuple[float, float]:
+    """(all DynamoDB data, the part under point-in-time recovery) at steady state, GB."""
+
+    def size(kind: str, default: float) -> float:
+        return float(storage.get(kind, {}).get("avg_bytes", default)) + ITEM_OVERHEAD
+
+    papers = workload.papers_per_day * workload.paper_retention_days * size("PapersTable", 2000)
+    subscribers = workload.subscribers * (size("SubscribersTable", 300) + ITEM_OVERHEAD + 60)
+    matches = (
+        workload.matches_per_day
+        * workload.paper_retention_days
+        * size("DeliveriesTable:match", 300)
+    )
+    ledger = workload.mails_per_day * LEDGER_DAYS * size("DeliveriesTable:digest", 200)
+    idempotency = workload.mails_per_day * IDEMPOTENCY_DAYS * size("IdempotencyTable", 300)
+    pitr = papers + subscribers + matches + ledger  # the tables with PITR enabled
+    return (pitr + idempotency) / 1e9, pitr / 1e9
+
+
+# -- presentation --------------------------------------------------------------------
+def _money(value: float) -> str:
+    if value >= 100:
+        return f"${value:,.0f}"
+    if value >= 1:
+        return f"${value:,.2f}"
+    return f"${value:,.3f}" if value >= 0.001 else "$0.000"
+
+
+def table(estimates: Sequence[Estimate]) -> str:
+    """A Markdown table: one column per workload."""
+    head = (
+        "| monthly, us-east-1 | "
+        + " | ".join(f"{e.workload.subscribers:,} subscribers" for e in estimates)
+        + " |"
+    )
+    lines = [head, "|---|" + "---:|" * len(estimates)]
+    for index, item in enumerate(estimates[0].items):
+        lines.append(
+            f"| {item.service} | "
+            + " | ".join(_money(e.items[index].usd_month) for e in estimates)
+            + " |"
+        )
+    lines.append("| **total** | " + " | ".join(f"**{_money(e.total)}**" for e in estimates) + " |")
+    lines.append(
+        "| everything except SES | " + " | ".join(_money(e.not_ses) for e in estimates) + " |"
+    )
+    lines.append(
+        "| ... as a share of SES (goal ≤ 20%) | "
+        + " | ".join(f"{e.not_ses_share:.0%}" for e in estimates)
+        + " |"
+    )
+    lines.append(
+        "| per subscriber | "
+        + " | ".join(f"${e.total / e.workload.subscribers:.4f}" for e in estimates)
+        + " |"
+    )
+    return "\n".join(lines)
+
+
+def describe(workload: Workload) -> str:
+    return (
+        f"{workload.papers_per_day} new papers/day, {workload.matches_per_day:,.0f} matches/day "
+        f"({workload.matches_per_day / max(workload.subscribers, 1):.1f} per subscriber), "
+        f"{workload.mails_per_day:,.0f} mails/day, {DAYS_PER_MONTH} days"
+    )
+
+
+def details(estimate_: Estimate) -> str:
+    lines = [f"{i.service}: {i.detail}" for i in estimate_.items]
+    if estimate_.unpriced:
+        lines.append("unpriced calls (not in the price table): " + ", ".join(estimate_.unpriced))
+    return "\n".join(lines)
+
+
+def per_unit(model: Model) -> list[tuple[str, str, str, float, float]]:
+    """(stage, quantity, key, per-day fixed part, per-driver-unit slope) rows."""
+    return [
+        (stage, q, key or "-", line.intercept, line.slope)
+        for (stage, q, key), line in sorted(model.lines.items())
+    ]
+
+
+def parse_count(text: str) -> int:
+    """``10000``, ``10k``, ``1M`` -> int."""
+    value = text.strip().lower().replace(",", "").replace("_", "")
+    scale = 1
+    if value.endswith("k"):
+        scale, value = 1000, value[:-1]
+    elif value.endswith("m"):
+        scale, value = 1_000_000, value[:-1]
+    return int(float(value) * scale)
+
+
+def parse_counts(values: Iterable[str]) -> list[int]:
+    return [parse_count(part) for value in values for part in value.split(",") if part.strip()]

@@ -1,0 +1,187 @@
+"""The cost model's arithmetic and the committed measured counts (no timings asserted)."""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import pytest
+
+from paperbell.cost import model as cost
+from paperbell.cost.meter import item_size, read_units, write_units
+
+PRICES = cost.load_prices()
+
+
+def _run(n: int, papers: int, matches: int, mails: int) -> dict:
+    """A synthetic measured day whose counts are exact linear functions of the drivers."""
+    return {
+        "subscribers": n,
+        "papers_new": papers,
+        "matches": matches,
+        "mails": mails,
+        "stages": {
+            "scrape": {
+                "calls": {"dynamodb:BatchGetItem": 1 + papers // 100},
+                "wru": {"dynamodb:PutItem": papers},
+                "rru": {},
+                "handler_s": 0.01 * papers,
+                "invocations": 1,
+                "log_bytes": 1000,
+            },
+            "match": {
+                "calls": {"dynamodb:PutItem": matches, "dynamodb:Scan": n // 1000},
+                "wru": {"dynamodb:PutItem": 2 * matches},
+                "rru": {"dynamodb:Scan": n / 100},
+                "handler_s": 0.001 * matches,
+                "invocations": 1,
+                "log_bytes": 10 * matches,
+            },
+            "plan": {
+                "calls": {"sqs:SendMessageBatch": mails / 10, "dynamodb:Query": 24},
+                "wru": {"dynamodb:PutItem": 24},
+                "rru": {"dynamodb:Query": 24},
+                "handler_s": 0.5,
+                "invocations": 24,
+                "log_bytes": 100 * 24,
+            },
+            "mail": {
+                "calls": {
+                    "sesv2:SendEmail": mails,
+                    "dynamodb:UpdateItem": matches,
+                    "sqs:ReceiveMessage": mails / 10,
+                },
+                "wru": {"dynamodb:PutItem": 3 * mails, "dynamodb:UpdateItem": 2 * matches},
+                "rru": {"dynamodb:GetItem": 2 * mails},
+                "handler_s": 0.02 * mails,
+                "invocations": mails / 10,
+                "log_bytes": 500 * mails,
+            },
+        },
+        "storage": {
+            "PapersTable": {"items": papers, "avg_bytes": 1900.0},
+            "DeliveriesTable:match": {"items": matches, "avg_bytes": 400.0},
+        },
+        "custom_metrics": [
+            ["paperbell", "DigestsSent", "service=paperbell"],
+            ["paperbell", "Matches", "service=paperbell"],
+        ],
+    }
+
+
+COUNTS = {
+    "schema": 1,
+    "generated": "test",
+    "alarms": 3,
+    "runs": [_run(1000, 40, 4000, 1000), _run(10000, 80, 40000, 10000)],
+}
+
+
+def test_a_line_through_two_points_and_its_clamps():
+    line = cost.fit_line("mails", [(10, 25.0), (1, 7.0)])
+    assert (line.intercept, line.slope) == pytest.approx((5.0, 2.0))
+    assert line.at({"mails": 100}) == pytest.approx(205.0)
+    # a negative intercept would make small deployments cost less than nothing
+    assert cost.fit_line("mails", [(10, 10.0), (20, 30.0)]) == cost.Line("mails", 0.0, 1.5)
+    assert cost.fit_line("mails", [(10, 10.0), (20, 5.0)]) == cost.Line("mails", 10.0, 0.0)
+    assert cost.fit_line("fixed", [(1, 4.0), (1, 6.0)]) == cost.Line("fixed", 5.0, 0.0)
+
+
+def test_per_unit_counts_come_from_the_two_runs():
+    fitted = cost.Model.from_counts(COUNTS)
+    assert fitted.lines[("mail", "calls", "sesv2:SendEmail")] == cost.Line("mails", 0.0, 1.0)
+    assert fitted.lines[("mail", "wru", "dynamodb:UpdateItem")].driver == "matches"
+    assert fitted.lines[("mail", "wru", "dynamodb:UpdateItem")].slope == pytest.approx(2.0)
+    assert fitted.lines[("match", "calls", "dynamodb:Scan")].driver == "subscriber_batches"
+    assert fitted.lines[("plan", "invocations", "")] == cost.Line("fixed", 24.0, 0.0)
+    assert fitted.custom_metrics == 2 and fitted.alarms == 3
+
+
+def test_the_bill_is_the_counts_times_the_prices():
+    fitted = cost.Model.from_counts(COUNTS)
+    work = cost.Workload(subscribers=100_000, papers_per_day=500, matches_per_subscriber=4)
+    bill = cost.estimate(work, fitted, PRICES, duration_factor=1.0, init_seconds=0.0)
+    items = {i.service: i.usd_month for i in bill.items}
+    month = cost.DAYS_PER_MONTH
+    assert items["SES"] == pytest.approx(100_000 * month / 1000 * 0.10)
+    # WRU per day: scrape 1/paper, match 2/match, plan 24, mail 3/mail + 2/match
+    wru = 500 + 2 * 400_000 + 24 + 3 * 100_000 + 2 * 400_000
+    assert items["DynamoDB writes"] == pytest.approx(wru * month / 1e6 * 0.625)
+    sqs = (100_000 / 10 + 100_000 / 10) * month + cost.SQS_IDLE_RECEIVES_PER_MONTH
+    assert items["SQS"] == pytest.approx(sqs / 1e6 * 0.40)
+    assert items["CloudWatch metrics + alarms"] == pytest.approx(2 * 0.30 + 3 * 0.10)
+    assert items["Secrets Manager"] == pytest.approx(0.40)
+    assert bill.total == pytest.approx(sum(items.values()))
+    assert bill.not_ses_share == pytest.approx((bill.total - items["SES"]) / items["SES"])
+    assert bill.unpriced == []
+
+
+def test_more_subscribers_never_cost_less():
+    fitted = cost.Model.from_counts(COUNTS)
+    totals = [
+        cost.estimate(cost.Workload(subscribers=n), fitted, PRICES).total
+        for n in (1_000, 10_000, 100_000, 1_000_000)
+    ]
+    assert totals == sorted(totals)
+
+
+def test_one_run_is_not_enough():
+    with pytest.raises(ValueError):
+        cost.Model.from_counts({"runs": COUNTS["runs"][:1]})
+
+
+def test_the_committed_counts_are_well_formed():
+    counts = cost.load_counts()
+    assert counts["schema"] == 1 and counts["generated"]
+    runs = counts["runs"]
+    assert len(runs) == 2
+    assert runs[0]["subscribers"] != runs[1]["subscribers"]
+    for run in runs:
+        for key in ("subscribers", "papers_new", "matches", "mails"):
+            assert isinstance(run[key], int) and run[key] > 0
+        assert set(run["stages"]) == set(cost.STAGES)
+        for stage in run["stages"].values():
+            for quantity in ("calls", "wru", "rru"):
+                for key, value in stage[quantity].items():
+                    service, _, operation = key.partition(":")
+                    assert service and operation[:1].isupper(), key
+                    assert value >= 0
+            for scalar in cost.SCALARS:
+                assert stage[scalar] >= 0
+        assert run["storage"] and all(v["avg_bytes"] > 0 for v in run["storage"].values())
+    fitted = cost.Model.from_counts(counts)
+    bill = cost.estimate(cost.Workload(subscribers=10_000), fitted, PRICES)
+    assert bill.ses > 0 and math.isfinite(bill.total)
+
+
+def test_the_price_table_says_where_and_when():
+    assert PRICES["region"] == "us-east-1" and PRICES["retrieved"]
+    assert all(url.startswith("https://aws.amazon.com/") for url in PRICES["sources"].values())
+    assert PRICES["lambda"]["arm64_gb_second"] == pytest.approx(0.0000133334)
+
+
+def test_capacity_units_follow_dynamodb_rounding():
+    assert write_units(1) == write_units(1024) == 1 and write_units(1025) == 2
+    assert read_units(4096, consistent=True) == 1.0
+    assert read_units(4097, consistent=False) == 1.0
+    assert read_units(0, consistent=False) == 0.5
+    typed = {"paper_id": {"S": "2401.00001"}, "upvotes": {"N": "12"}}
+    assert item_size(typed) == item_size({"paper_id": "2401.00001", "upvotes": "12"})
+
+
+def test_counts_accept_k_and_m_suffixes():
+    assert cost.parse_counts(["1k,10k", "1M", "2500"]) == [1000, 10_000, 1_000_000, 2500]
+
+
+def test_cost_command_prints_the_table(capsys):
+    from paperbell.cli import main
+
+    assert main(["cost", "--subscribers", "10000"]) == 0
+    out = capsys.readouterr().out
+    assert "| 10,000 subscribers |" in out and "| SES |" in out and "share of SES" in out
+
+
+def test_synthetic_counts_are_not_mutated():
+    before = copy.deepcopy(COUNTS)
+    cost.Model.from_counts(COUNTS)
+    assert before == COUNTS
