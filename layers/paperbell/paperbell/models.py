@@ -88,6 +88,21 @@ class Subscriber:
     #: Opt-in "nothing matched today" note on days without papers (issue 5).
     notify_empty: bool = False
 
+    def public_json(self) -> dict[str, Any]:
+        """What the API and the operator CLI show of a subscriber: never the secret."""
+        data: dict[str, Any] = {
+            "id": self.id,
+            "email": self.email,
+            "queries": list(self.queries),
+            "status": self.status,
+            "hour": self.delivery_hour,
+            "timezone": self.timezone,
+            "mode": self.mode,
+        }
+        if self.webhook_url:
+            data["webhook_url"] = self.webhook_url
+        return data
+
 
 @dataclass(frozen=True, slots=True)
 class PendingMatch:

@@ -122,18 +122,7 @@ def _find(target: Target, who: str) -> Any:
 
 
 def _as_json(subscriber: Any) -> dict[str, Any]:
-    data = {
-        "id": subscriber.id,
-        "email": subscriber.email,
-        "queries": list(subscriber.queries),
-        "status": subscriber.status,
-        "hour": subscriber.delivery_hour,
-        "timezone": subscriber.timezone,
-        "mode": subscriber.mode,
-    }
-    if subscriber.webhook_url:
-        data["webhook_url"] = subscriber.webhook_url
-    return data
+    return dict(subscriber.public_json())
 
 
 def _line(subscriber: Any) -> str:

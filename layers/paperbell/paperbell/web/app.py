@@ -255,18 +255,7 @@ def _manage_view(web: service.Web, subscriber: Any, token: str, **kwargs: Any) -
 
 
 def _subscriber_json(subscriber: Any) -> dict[str, Any]:
-    data = {
-        "id": subscriber.id,
-        "email": subscriber.email,
-        "queries": list(subscriber.queries),
-        "status": subscriber.status,
-        "hour": subscriber.delivery_hour,
-        "timezone": subscriber.timezone,
-        "mode": subscriber.mode,
-    }
-    if subscriber.webhook_url:
-        data["webhook_url"] = subscriber.webhook_url
-    return data
+    return dict(subscriber.public_json())
 
 
 @app.get(
