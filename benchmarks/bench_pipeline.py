@@ -36,6 +36,7 @@ import statistics
 import sys
 import tempfile
 import time
+import warnings
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -452,6 +453,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--write-counts", action="store_true", help=f"write {COUNTS_PATH.name}")
     ap.add_argument("--json", metavar="FILE", help="also write the raw runs as JSON")
     args = ap.parse_args(argv)
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
     sizes = _sizes(args.subscribers)
     papers = _sizes(args.papers)
     papers += [papers[-1]] * (len(sizes) - len(papers))
