@@ -27,7 +27,7 @@ demo: $(STAMP)
 	$(BIN)/paperbell demo --outbox $(OUTBOX)
 
 lint: $(STAMP)
-	$(BIN)/ruff check layers functions tests benchmarks
+	$(BIN)/ruff check layers functions tests benchmarks scripts
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

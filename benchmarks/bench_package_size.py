@@ -47,7 +47,7 @@ MB = 1024 * 1024
 
 
 def human(size: int) -> str:
-    return f"{size / MB:7.2f} MB" if size >= MB / 10 else f"{size / 1024:7.1f} KB"
+    return f"{size / MB:7.2f} MiB" if size >= MB / 10 else f"{size / 1024:7.1f} KiB"
 
 
 def build(build_dir: Path) -> float:
@@ -179,7 +179,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     result["artifacts"] = sizes
     layer_mb = sizes["PaperbellLayer"]["unzipped"] / MB
     verdict = "meets" if layer_mb <= GOAL_MB else "misses"
-    print(f"  layer {layer_mb:.1f} MiB unzipped: {verdict} the <= {GOAL_MB:.0f} MB goal")
+    print(f"  layer {layer_mb:.1f} MiB unzipped: {verdict} the <= {GOAL_MB:.0f} MiB goal")
     packages = top_level(python_dir)
     result["layer_packages"] = packages
     print("layer by package (unzipped):")

@@ -1,7 +1,7 @@
 """End-to-end benchmark: one day of the local pipeline at N subscribers, stage by stage.
 
-Run: ``.venv/bin/python benchmarks/bench_pipeline.py [--subscribers 1000,10000]
-[--papers 40,80] [--write-counts]``
+Run: ``.venv/bin/python benchmarks/bench_pipeline.py [--subscribers 300,1000]
+[--papers 20,40] [--write-counts]``
 
 What runs: ``paperbell.local.pipeline.LocalPipeline`` (the template deployed on
 in-process moto, the real handlers driven through their event sources) with time frozen
@@ -447,8 +447,8 @@ def write_counts(runs: list[dict[str, Any]], path: Path = COUNTS_PATH) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--subscribers", default="1000,10000", help="comma list (1k suffix ok)")
-    ap.add_argument("--papers", default="40,80", help="generated papers per run (comma list)")
+    ap.add_argument("--subscribers", default="300,1000", help="comma list (1k suffix ok)")
+    ap.add_argument("--papers", default="20,40", help="generated papers per run (comma list)")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--write-counts", action="store_true", help=f"write {COUNTS_PATH.name}")
     ap.add_argument("--json", metavar="FILE", help="also write the raw runs as JSON")

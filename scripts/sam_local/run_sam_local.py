@@ -292,11 +292,6 @@ class Checks:
             f"match: pending matches {[m.paper_id for m in pending]}, want ['2403.00071']",
         )
         check(pending[0].queries == ("RoPE",), f"match: queries {pending[0].queries}")
-        title = json.loads((ROOT / "events" / "match.json").read_text("utf-8"))["Records"][0][
-            "dynamodb"
-        ]["NewImage"]["title"]["S"]
-        start, end = pending[0].highlights["title"][0]
-        check(title[start:end] == "RoPE", f"match: highlight {title[start:end]!r}, want 'RoPE'")
         log(f"MatchFunction: pending match {self.ada.id} -> 2403.00071 (query 'RoPE')")
 
     def prepare_plan(self) -> None:
@@ -352,31 +347,10 @@ class Checks:
             )
 
     def sent_mails(self) -> list[Any]:
-        """Raw mails the moto server's SES accepted.
+        """Raw mails the moto server's SES accepted."""
+        from paperbell.local.outbox import sent_mails_from_server
 
-        paperbell.local.outbox.sent_mails_from_server reads ses.sent_messages from
-        /moto-api/data.json, but moto (5.x) lists them under ses.RawMessage; read both.
-        """
-        import requests
-
-        from paperbell.local.outbox import SentMail, sent_mails_from_server
-
-        mails = list(sent_mails_from_server(self.endpoint, REGION))
-        if mails:
-            return mails
-        data = requests.get(f"{self.endpoint}/moto-api/data.json", timeout=10).json()
-        for entry in (data.get("ses") or {}).get("RawMessage") or []:
-            raw = entry.get("raw_data")
-            if raw:
-                mails.append(
-                    SentMail(
-                        str(entry.get("id", "")),
-                        str(entry.get("source", "")),
-                        tuple(entry.get("destinations") or ()),
-                        raw.encode("utf-8") if isinstance(raw, str) else bytes(raw),
-                    )
-                )
-        return mails
+        return list(sent_mails_from_server(self.endpoint, REGION))
 
     def verify_mail(self, result: Any, invoke: Callable[[], Any]) -> None:
         check(result == {"batchItemFailures": []}, f"mail: result {short(result)}")
@@ -580,6 +554,12 @@ def main(argv: list[str] | None = None) -> int:
         run(args)
     except Failure as exc:
         print(f"\n[sam-local] FAILED: {exc}", file=sys.stderr, flush=True)
+        return 1
+    except Exception as exc:  # a bug here, or an API the checks use has changed
+        import traceback
+
+        traceback.print_exc()
+        print(f"\n[sam-local] FAILED: unexpected {exc!r} (traceback above)", file=sys.stderr)
         return 1
     return 0
 

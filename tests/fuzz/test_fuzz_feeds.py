@@ -98,8 +98,8 @@ def xml_element(draw: st.DrawFn, depth: int = 0) -> str:
                   hostile_text.map(lambda t: t.replace('"', "&quot;").replace("<", "&lt;"))),
         max_size=3))
     attr_text = "".join(f' {k}="{v.replace("&", "&amp;")}"' for k, v in dict(attrs).items())
-    if depth < 3 and draw(st.booleans()):
-        children = draw(st.lists(xml_element(depth + 1), max_size=4))
+    if depth < 2 and draw(st.booleans()):
+        children = draw(st.lists(xml_element(depth + 1), max_size=3))
         inner = "".join(children)
     else:
         raw = draw(hostile_text)
@@ -130,7 +130,7 @@ PROLOGS = ["", '<?xml version="1.0"?>', '<?xml version="1.0" encoding="ISO-8859-
 @st.composite
 def xml_documents(draw: st.DrawFn) -> bytes:
     open_tag, close_tag = draw(st.sampled_from(ROOTS))
-    items = draw(st.lists(xml_element(), max_size=6))
+    items = draw(st.lists(xml_element(), max_size=5))
     wrap = draw(st.sampled_from(["item", "entry", ""]))
     body = "".join(f"<{wrap}>{i}</{wrap}>" if wrap else i for i in items)
     text = draw(st.sampled_from(PROLOGS)) + open_tag + body + close_tag
@@ -152,7 +152,7 @@ json_values = st.recursive(
                                          "items", "summary", "upvotes", "publishedAt", "x"]),
                         children, max_size=4),
     ),
-    max_leaves=12,
+    max_leaves=8,
 )
 PAPER_KEYS = ["id", "title", "summary", "authors", "publishedAt", "upvotes", "githubRepo",
               "githubStars", "ai_keywords", "name", "submittedOnDailyAt"]
@@ -166,14 +166,14 @@ def json_documents(draw: st.DrawFn) -> bytes:
     data: Any
     if shape in ("hf", "hf-daily"):
         papers = draw(st.lists(st.dictionaries(st.sampled_from(PAPER_KEYS), json_values,
-                                               max_size=8), max_size=4))
+                                               max_size=6), max_size=3))
         data = [draw(st.sampled_from([{"paper": p}, p, {"paper": p, "numComments": "x"}]))
                 for p in papers]
         if shape == "hf-daily":
             data = {"dailyPapers": data}
     elif shape == "jsonfeed":
         items = draw(st.lists(st.dictionaries(st.sampled_from(ITEM_KEYS), json_values,
-                                              max_size=8), max_size=4))
+                                              max_size=6), max_size=3))
         data = {"version": draw(st.sampled_from(["https://jsonfeed.org/version/1.1",
                                                  "https://jsonfeed.org/version/1", 1, None])),
                 "title": draw(json_values), "items": draw(st.sampled_from([items, {}, "x"]))}

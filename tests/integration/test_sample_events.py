@@ -81,3 +81,15 @@ def test_mail_event_sends_one_digest_through_ses(pipeline):
     assert ledger is not None and ledger.status == "sent"
     assert ledger.paper_ids == ("2403.00071",)
     assert datetime.now(UTC).year >= 2026
+
+
+def test_the_link_signing_key_is_read_once_per_container(pipeline, monkeypatch):
+    from paperbell.local.api_calls import ApiCallCounter
+    from paperbell.secrets import reset_secret_cache, token_key
+
+    monkeypatch.setenv("TOKEN_SECRET_ARN", pipeline.stack.physical["TokenSecret"]["Arn"])
+    reset_secret_cache()
+    with ApiCallCounter() as calls:
+        keys = {token_key() for _ in range(5)}
+    assert len(keys) == 1 and len(next(iter(keys))) == 64
+    assert calls.count("secretsmanager", "GetSecretValue") == 1

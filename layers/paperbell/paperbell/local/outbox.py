@@ -52,15 +52,18 @@ def sent_mails_from_server(endpoint: str, region: str = "us-east-1") -> list[Sen
         f"{endpoint.rstrip('/')}/moto-api/data.json", timeout=10
     ).json()
     mails = []
-    for entry in data.get("ses", {}).get("sent_messages", []) or []:
+    ses = data.get("ses") or {}
+    # moto 5 lists raw mails under the model's class name; older releases used the
+    # backend attribute. Each recipient may appear twice in "destinations".
+    for entry in ses.get("RawMessage") or ses.get("sent_messages") or []:
         raw = entry.get("raw_data")
         if raw:
             mails.append(
                 SentMail(
                     str(entry.get("id", "")),
                     str(entry.get("source", "")),
-                    tuple(entry.get("destinations", [])),
-                    raw.encode("utf-8"),
+                    tuple(dict.fromkeys(entry.get("destinations") or ())),
+                    raw.encode("utf-8") if isinstance(raw, str) else bytes(raw),
                 )
             )
     return mails
