@@ -107,9 +107,11 @@ class LocalPipeline:
 
     @staticmethod
     def _reset_match_cache() -> None:
+        from paperbell.secrets import reset_secret_cache
         from paperbell.services.matching import reset_index_cache
 
         reset_index_cache()
+        reset_secret_cache()  # a new embedded AWS has a new secret
 
     # -- data ------------------------------------------------------------------------
     def table_name(self, logical_id: str) -> str:

@@ -93,10 +93,8 @@ def function_environment(env: dict[str, str]) -> Iterator[None]:
 
 def _reset_process_caches() -> None:
     from paperbell.config import settings
-    from paperbell.secrets import reset_secret_cache
 
     settings.cache_clear()
-    reset_secret_cache()
 
 
 class LocalInvoker:
