@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
@@ -30,6 +31,9 @@ INSTANT_PREFIX = "instant#"
 LEDGER_PREFIXES = (DIGEST_PREFIX, INSTANT_PREFIX)
 #: Marker that keeps an empty-note subscriber due at their hour (no match needed).
 TICK_KEY = "tick"
+#: A delivered match is kept this long (then TTL removes it): longer than the 24 h a
+#: DynamoDB stream keeps records, so a late redelivery still finds it and sends nothing.
+DELIVERED_RETENTION = timedelta(days=2)
 #: The planner's progress marker (a reserved partition, not a subscriber).
 PLANNER_KEY = {"subscriber_id": "~planner", "sk": "state"}
 
@@ -121,8 +125,9 @@ class DeliveryRepository:
         digest, but kept until their TTL so a late stream redelivery of the same paper
         finds them and records nothing new (the paper is never mailed twice)."""
         table = aws.table(self.table_name)
+        expires_at = int((clock.now() + DELIVERED_RETENTION).timestamp())
         for pid in paper_ids:
-            _mark_delivered(table, subscriber_id, pid, key or "dropped")
+            _mark_delivered(table, subscriber_id, pid, key or "dropped", expires_at)
 
     # -- ledger and ticks ------------------------------------------------------------
     def ledger_entry(self, subscriber_id: str, key: str) -> LedgerEntry | None:
@@ -260,13 +265,15 @@ def _pending_from_item(subscriber_id: str, item: dict[str, Any]) -> PendingMatch
     )
 
 
-def _mark_delivered(table: Any, subscriber_id: str, paper_id: str, key: str) -> None:
+def _mark_delivered(
+    table: Any, subscriber_id: str, paper_id: str, key: str, expires_at: int
+) -> None:
     try:
         table.update_item(
             Key={"subscriber_id": subscriber_id, "sk": MATCH_PREFIX + paper_id},
-            UpdateExpression="SET delivered = :k REMOVE due_slot",
+            UpdateExpression="SET delivered = :k, expires_at = :e REMOVE due_slot",
             ConditionExpression="attribute_exists(sk)",
-            ExpressionAttributeValues={":k": key},
+            ExpressionAttributeValues={":k": key, ":e": expires_at},
         )
     except ClientError as exc:
         if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
