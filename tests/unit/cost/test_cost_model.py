@@ -185,3 +185,11 @@ def test_synthetic_counts_are_not_mutated():
     before = copy.deepcopy(COUNTS)
     cost.Model.from_counts(COUNTS)
     assert before == COUNTS
+
+
+def test_retention_constants_follow_the_code():
+    from paperbell.cost import model
+    from paperbell.services.digests import IDEMPOTENCY_SECONDS, LEDGER_RETENTION
+
+    assert model.LEDGER_DAYS == LEDGER_RETENTION.days
+    assert model.IDEMPOTENCY_DAYS * 86400 == IDEMPOTENCY_SECONDS

@@ -18,8 +18,8 @@ Assumptions a reader should know (all are parameters):
 - Lambda duration = the measured local handler time x ``duration_factor`` (3.5: a
   512 MB function gets ~0.29 vCPU), plus one cold start (INIT, billed since 2025-08)
   per scrape/plan/match invocation and per mail-poller hour;
-- storage at steady state: papers and matches kept ``paper_retention_days`` (30), the
-  delivery ledger 400 days, idempotency records 7 days, +100 bytes per item, and point-
+- storage at steady state: papers kept ``paper_retention_days`` (30), matches 3 days, the
+  delivery ledger 35 days, idempotency records 7 days, +100 bytes per item, and point-
   in-time recovery on the tables that enable it.
 """
 
@@ -40,7 +40,7 @@ DRIVERS = ("fixed", "papers", "subscribers", "matches", "mails", "subscriber_bat
 PLATFORM_LOG_BYTES = 300
 #: DynamoDB bills 100 bytes of overhead per item (and per index entry).
 ITEM_OVERHEAD = 100
-LEDGER_DAYS = 400  # paperbell.services.digests.LEDGER_RETENTION
+LEDGER_DAYS = 35  # paperbell.services.digests.LEDGER_RETENTION (a test keeps them equal)
 IDEMPOTENCY_DAYS = 7  # paperbell.services.digests.IDEMPOTENCY_SECONDS
 #: Lambda's SQS event source long-polls even when idle: 5 pollers x one 20 s poll each.
 SQS_IDLE_RECEIVES_PER_MONTH = 5 * 3 * 60 * 24 * DAYS_PER_MONTH
@@ -412,11 +412,12 @@ def storage_gb(
 
     papers = workload.papers_per_day * workload.paper_retention_days * size("PapersTable", 2000)
     subscribers = workload.subscribers * (size("SubscribersTable", 300) + ITEM_OVERHEAD + 60)
-    matches = (
-        workload.matches_per_day
-        * workload.paper_retention_days
-        * size("DeliveriesTable:match", 300)
-    )
+    # A match waits at most a day for its digest, then is kept DELIVERED_RETENTION
+    # (storage/deliveries.py) so a late stream redelivery finds it.
+    from paperbell.storage.deliveries import DELIVERED_RETENTION
+
+    match_days = 1 + DELIVERED_RETENTION.days
+    matches = workload.matches_per_day * match_days * size("DeliveriesTable:match", 300)
     ledger = workload.mails_per_day * LEDGER_DAYS * size("DeliveriesTable:digest", 200)
     idempotency = workload.mails_per_day * IDEMPOTENCY_DAYS * size("IdempotencyTable", 300)
     pitr = papers + subscribers + matches + ledger  # the tables with PITR enabled

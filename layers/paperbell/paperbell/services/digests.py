@@ -62,7 +62,8 @@ from paperbell.storage.papers import PaperRepository
 from paperbell.storage.subscribers import SubscriberRepository
 from paperbell.tokens import make_token
 
-LEDGER_RETENTION = timedelta(days=400)
+#: Long enough for the subscriber's feed (last 30 digests) and an operator's look back.
+LEDGER_RETENTION = timedelta(days=35)
 #: Idempotency records outlive SQS retention of a job (4 days default) and the
 #: planner's look-back, so no redelivery can ever find the record gone.
 IDEMPOTENCY_SECONDS = 7 * 24 * 3600
