@@ -73,19 +73,12 @@ STOP = frozenset(
 
 
 def _env_setup() -> None:
-    import os
 
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_REGION": "us-east-1",
-    }.items():
-        os.environ[key] = value
-    os.environ.pop("AWS_ENDPOINT_URL", None)
-    os.environ.pop("AWS_PROFILE", None)
     import moto  # noqa: F401 - before any boto3 client exists
+
+    from paperbell.local.pipeline import isolate_from_real_aws
+
+    isolate_from_real_aws()
 
     _speed_up_moto_partition_query()
 

@@ -15,20 +15,13 @@ from pathlib import Path
 import moto  # noqa: F401 - must be imported before any boto3 client exists
 import pytest
 
+from paperbell.local.pipeline import isolate_from_real_aws
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 
-for key, value in {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_REGION": "us-east-1",
-    "SAM_CLI_TELEMETRY": "0",
-}.items():
-    os.environ[key] = value
-os.environ.pop("AWS_ENDPOINT_URL", None)
-os.environ.pop("AWS_PROFILE", None)
+isolate_from_real_aws()
+os.environ["SAM_CLI_TELEMETRY"] = "0"
 
 for function_dir in sorted((ROOT / "functions").iterdir()):
     if function_dir.is_dir():

@@ -13,7 +13,6 @@ the digest needs the paper it stores.
 from __future__ import annotations
 
 import argparse
-import os
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,14 +21,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", action="store_true", help="store the sample subscriber")
     args = parser.parse_args(argv)
 
-    os.environ["AWS_ENDPOINT_URL"] = args.endpoint
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        os.environ[key] = value
-    os.environ.pop("AWS_PROFILE", None)
+    from paperbell.local.pipeline import isolate_from_real_aws
+
+    isolate_from_real_aws(args.endpoint)
 
     from paperbell import aws
     from paperbell.local.pipeline import LOCAL_SENDER, LOCAL_SITE

@@ -27,7 +27,8 @@ from paperbell.storage.subscribers import SubscriberRepository
 
 LOCAL_SENDER = "digest@paperbell.example"
 LOCAL_SITE = "http://127.0.0.1:8000"
-_FAKE_CREDENTIALS = {
+#: Credentials and region for an embedded or local AWS: never real ones.
+FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
     "AWS_SESSION_TOKEN": "testing",
@@ -45,6 +46,18 @@ class DaySummary:
     digests_planned: int = 0
     deliveries: int = 0
     outcomes: list[dict[str, Any]] = field(default_factory=list)
+
+
+def isolate_from_real_aws(endpoint: str | None = None) -> None:
+    """Point this process at fake credentials and (optionally) a local endpoint, and
+    forget any profile or endpoint from the environment: tests, benchmarks and local
+    tools must never reach a real account."""
+    os.environ.update(FAKE_CREDENTIALS)
+    os.environ.pop("AWS_PROFILE", None)
+    if endpoint:
+        os.environ["AWS_ENDPOINT_URL"] = endpoint
+    else:
+        os.environ.pop("AWS_ENDPOINT_URL", None)
 
 
 class LocalPipeline:
@@ -69,7 +82,7 @@ class LocalPipeline:
 
     # -- lifecycle -------------------------------------------------------------------
     def __enter__(self) -> LocalPipeline:
-        env = dict(_FAKE_CREDENTIALS)
+        env = dict(FAKE_CREDENTIALS)
         if self.quiet:
             env["POWERTOOLS_LOG_LEVEL"] = "WARNING"
         for key, value in env.items():

@@ -23,10 +23,9 @@ Two-word ANDs and ORs of such terms become a single function over a tuple of key
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable
 
-from .matcher import AnalyzedPaper
+from .matcher import _OPS, AnalyzedPaper
 from .query_analyzer import AUTHOR_NS, CATEGORY_NS, SOURCE_NS
 from .query_parser import And, Category, Node, Not, Or, Source, Term, Upvotes
 
@@ -35,13 +34,6 @@ __all__ = ["Check", "compile_check"]
 #: ``check(paper_terms, analyzed_paper) -> matched?``
 Check = Callable[[set[str], AnalyzedPaper], bool]
 
-_OPS: dict[str, Callable[[int, int], bool]] = {
-    ">=": operator.ge,
-    ">": operator.gt,
-    "<=": operator.le,
-    "<": operator.lt,
-    "=": operator.eq,
-}
 
 
 def _keys(node: Node) -> tuple[str, ...] | None:
