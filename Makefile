@@ -7,7 +7,7 @@ OUTBOX ?= outbox
 export SAM_CLI_TELEMETRY = 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help demo test lint typecheck validate browser preview faults unit integration e2e build bench clean
+.PHONY: help demo test lint typecheck validate browser preview faults fuzz unit integration e2e build bench clean
 
 help:
 	@echo "make demo   - run the whole pipeline locally (moto), mails to ./$(OUTBOX)"
@@ -15,6 +15,7 @@ help:
 	@echo "make build  - sam build (no Docker needed; python3.11 on PATH)"
 	@echo "make preview - render a digest to $(OUTBOX)/preview.html and .png"
 	@echo "make faults - fault-injection suite with its loss/duplicate table"
+	@echo "make fuzz   - 100,000+ generated inputs, zero uncaught exceptions expected"
 	@echo "make bench  - benchmarks (see BENCHMARKS.md)"
 
 $(STAMP): pyproject.toml layers/paperbell/requirements.txt
@@ -57,6 +58,10 @@ e2e: $(STAMP)
 # Fault-injection suite: prints scenario | faults | papers lost | mails lost | duplicates.
 faults: $(STAMP)
 	$(BIN)/pytest tests/faults -q
+
+# At least 100,000 generated inputs through every parser, tokens, webhooks and the API.
+fuzz: $(STAMP)
+	PAPERBELL_FUZZ_EXAMPLES=7500 PAPERBELL_FUZZ_MIN_TOTAL=100000 $(BIN)/pytest tests/fuzz -q
 
 build: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam build --template template.yaml

@@ -37,12 +37,13 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("SQSSendMessagePolicy", "DigestQueue"),
         ("S3ReadPolicy", "IndexBucket"),  # the match-index snapshot
     },
-    # Rebuilds the match-index snapshot from the subscribers. S3CrudPolicy also grants
-    # DeleteObject, PutObjectAcl and PutLifecycleConfiguration, which replacing one
-    # object does not need (see the report: a GetObject/PutObject statement would do).
+    # Rebuilds the match-index snapshot from the subscribers: read and replace that one
+    # object (ListBucket only so a missing snapshot reads as 404, not 403).
     "IndexFunction": {
         ("DynamoDBReadPolicy", "SubscribersTable"),
-        ("S3CrudPolicy", "IndexBucket"),
+        ("s3:GetObject", "${IndexBucket}/match-index/*"),
+        ("s3:PutObject", "${IndexBucket}/match-index/*"),
+        ("s3:ListBucket", "${IndexBucket}"),
     },
     "PlanFunction": {
         ("DynamoDBCrudPolicy", "DeliveriesTable"),
