@@ -54,7 +54,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def cmd_match(args: argparse.Namespace) -> int:
-    from paperbell.matching import match_query, parse_query, snippet
+    from paperbell.matching import match_queries, parse_query, snippet
 
     queries = []
     for text in args.query:
@@ -62,19 +62,11 @@ def cmd_match(args: argparse.Namespace) -> int:
     result = _read(args.source)
     count = 0
     for paper in result.papers:
-        matched: list[str] = []
-        spans: dict[str, set[tuple[int, int]]] = {"title": set(), "abstract": set()}
-        for query in queries:
-            highlights = match_query(query, paper)
-            if highlights is None:
-                continue
-            matched.append(query.text)
-            for field_name, field_spans in dict(highlights).items():
-                spans.setdefault(field_name, set()).update((s[0], s[1]) for s in field_spans)
+        matched, highlights = match_queries(queries, paper)
         if not matched:
             continue
         count += 1
-        merged = {k: sorted(v) for k, v in spans.items()}
+        merged = {"title": [], "abstract": [], **highlights.as_dict()}
         if args.json:
             print(
                 json.dumps(

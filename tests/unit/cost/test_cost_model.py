@@ -191,5 +191,5 @@ def test_retention_constants_follow_the_code():
     from paperbell.cost import model
     from paperbell.services.digests import IDEMPOTENCY_SECONDS, LEDGER_RETENTION
 
-    assert model.LEDGER_DAYS == LEDGER_RETENTION.days
+    assert LEDGER_RETENTION.days == model.LEDGER_DAYS
     assert model.IDEMPOTENCY_DAYS * 86400 == IDEMPOTENCY_SECONDS

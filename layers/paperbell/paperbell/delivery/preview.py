@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 from paperbell.delivery.digest_model import Digest, DigestEntry, MailSettings, SubscriberLinks
-from paperbell.matching import Highlights, match_query, parse_query
+from paperbell.matching import match_queries, parse_query
 from paperbell.models import Paper, Subscriber
 
 
@@ -22,16 +22,10 @@ def preview_digest(
 
     Raises :class:`~paperbell.errors.QueryError` for an invalid query.
     """
-    parsed = [(query, parse_query(query)) for query in queries]
+    parsed = [parse_query(query) for query in queries]
     entries = []
     for paper in papers:
-        matched: list[str] = []
-        highlights = Highlights()
-        for text, query in parsed:
-            hit = match_query(query, paper)
-            if hit is not None:
-                matched.append(text)
-                highlights = highlights.union(hit)
+        matched, highlights = match_queries(parsed, paper)
         if matched:
             entries.append(DigestEntry(paper, tuple(matched), highlights.as_dict()))
     site = settings.site_url.rstrip("/")

@@ -16,7 +16,7 @@ The language is specified in docs/query-syntax.md.
 
 from __future__ import annotations
 
-from .matcher import Highlights, QueryHit, match_query, snippet
+from .matcher import Highlights, QueryHit, match_queries, match_query, snippet
 from .presearcher import MatchIndex
 from .query_parser import Query, parse_query
 
@@ -25,6 +25,7 @@ __all__ = [
     "MatchIndex",
     "Query",
     "QueryHit",
+    "match_queries",
     "match_query",
     "parse_query",
     "snippet",

@@ -14,7 +14,7 @@ never highlighted).
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from paperbell.models import Paper
@@ -346,6 +346,21 @@ def match_query(query: Query | str, paper: Paper) -> Highlights | None:
     """
     q = parse_query(query) if isinstance(query, str) else query
     return evaluate(q.root, analyze_paper(paper))
+
+
+def match_queries(queries: Iterable[Query], paper: Paper) -> tuple[list[str], Highlights]:
+    """Which of ``queries`` match ``paper`` (their texts, in order) and why: the union of
+    their highlights. One analysis of the paper serves every query (previews, digests
+    and ``paperbell match`` all ask this for a handful of queries per paper)."""
+    analyzed = analyze_paper(paper)
+    matched: list[str] = []
+    combined = Highlights()
+    for query in queries:
+        found = evaluate(query.root, analyzed)
+        if found is not None:
+            matched.append(query.text)
+            combined = combined.union(found)
+    return matched, combined
 
 
 # ---------------------------------------------------------------------------------------

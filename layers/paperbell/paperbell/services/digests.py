@@ -204,17 +204,15 @@ def _entries(config: Settings, pending: Sequence[PendingMatch]) -> list[DigestEn
 def highlights_for(queries: Sequence[str], paper: Paper) -> dict[str, list[tuple[int, int]]]:
     """Why the paper matched: the union of its queries' highlights (the matcher stores
     only which queries matched; spans are computed here, for papers a digest shows)."""
-    from paperbell.matching import Highlights, match_query
+    from paperbell.matching import match_queries, parse_query
 
-    combined = Highlights()
+    parsed = []
     for text in queries:
         try:
-            found = match_query(text, paper)
+            parsed.append(parse_query(text))
         except QueryError:
             continue  # the query was edited since; the paper is still shown
-        if found is not None:
-            combined = combined.union(found)
-    return combined.as_dict()
+    return match_queries(parsed, paper)[1].as_dict()
 
 
 def _deliver(
