@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -85,6 +86,8 @@ class LocalPipeline:
         env = dict(FAKE_CREDENTIALS)
         if self.quiet:
             env["POWERTOOLS_LOG_LEVEL"] = "WARNING"
+            # An idempotent replay publishes no metric; Powertools warns about that.
+            warnings.filterwarnings("ignore", message="No application metrics to publish")
         for key, value in env.items():
             if key.startswith("AWS_") and os.environ.get("AWS_ENDPOINT_URL") and key in os.environ:
                 continue  # a real endpoint was configured by the caller; keep its settings
