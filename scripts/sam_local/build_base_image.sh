@@ -28,18 +28,8 @@ esac
 
 log() { echo "[sam-local +$(($(date +%s) - ${SAM_LOCAL_T0:-$(date +%s)}))s] $*" >&2; }
 
-retry() {  # retry N CMD...: a registry hiccup should not fail the run
-    local attempts=$1 n=1
-    shift
-    until "$@"; do
-        if ((n >= attempts)); then
-            return 1
-        fi
-        log "attempt $n of $attempts failed: $*; retrying in $((n * 5)) s"
-        sleep $((n * 5))
-        n=$((n + 1))
-    done
-}
+# shellcheck source=retry.sh
+. "$(dirname "${BASH_SOURCE[0]}")/retry.sh"
 
 work=$(mktemp -d "$(dirname "$out")/rootfs.XXXXXX")
 cleanup() {

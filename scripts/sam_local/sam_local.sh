@@ -45,18 +45,8 @@ esac
 with Docker Desktop or Finch use 'sam local invoke' directly, see README 'Try a function locally'"
 [ -x "$PYTHON" ] || die "$PYTHON not found: run through 'make sam-local' (it creates .venv)"
 
-retry() {  # retry N CMD...
-    local attempts=$1 n=1
-    shift
-    until "$@"; do
-        if ((n >= attempts)); then
-            return 1
-        fi
-        log "attempt $n of $attempts failed: $*; retrying in $((n * 5)) s"
-        sleep $((n * 5))
-        n=$((n + 1))
-    done
-}
+# shellcheck source=retry.sh
+. "$(dirname "${BASH_SOURCE[0]}")/retry.sh"
 
 # ------------------------------------------------------------------ 1. packages
 need=()

@@ -17,7 +17,7 @@ import pytest
 from faults_harness import BUNDLED, DayResult, compare, run_day
 
 from paperbell import aws
-from paperbell.local.faults import Fault, FaultInjector
+from paperbell.local.faults import Fault, FaultInjector, ses_throttling
 from paperbell.services.subscriptions import new_subscriber
 from paperbell.storage.deliveries import DeliveryRepository
 from paperbell.storage.sources import SourceStateRepository
@@ -97,14 +97,7 @@ def test_2_one_bad_record_fails_alone_and_reaches_onfailure(demo_subscribers, re
 
 
 def test_3_ses_throttles_the_first_sends(demo_subscribers, record):
-    throttle = Fault(
-        "sesv2",
-        "SendEmail",
-        "TooManyRequestsException",
-        times=12,
-        status=429,
-        message="Maximum sending rate exceeded.",
-    )
+    throttle = ses_throttling(times=12)
     faulted = run_day(demo_subscribers, faults=lambda: FaultInjector(throttle))
     lost = compare(baseline(demo_subscribers), faulted)
     record("3 SES throttling", "first 12 SendEmail -> 429", throttle.injected, lost)

@@ -14,7 +14,7 @@ from typing import ClassVar
 import pytest
 
 from paperbell import aws, clock
-from paperbell.local.faults import Fault, FaultInjector
+from paperbell.local.faults import Fault, FaultInjector, ses_throttling
 from paperbell.services.subscriptions import new_subscriber
 from paperbell.storage.deliveries import DeliveryRepository
 from paperbell.storage.subscribers import SubscriberRepository
@@ -118,14 +118,7 @@ def test_ses_throttling_still_delivers_every_digest_exactly_once(
     pipeline.scrape()
     pipeline.match()
     # More throttles than the SDK's 8 attempts: some jobs must go back to the queue.
-    throttle = Fault(
-        "sesv2",
-        "SendEmail",
-        "TooManyRequestsException",
-        times=12,
-        status=429,
-        message="Maximum sending rate exceeded.",
-    )
+    throttle = ses_throttling(times=12)
     with FaultInjector(throttle):
         sent_at = _tick_through_day(pipeline, frozen, SCRAPED_AT)
 

@@ -59,6 +59,18 @@ class Fault:
         return response
 
 
+def ses_throttling(times: int) -> Fault:
+    """SES refusing the first ``times`` sends for the account's maximum send rate."""
+    return Fault(
+        "sesv2",
+        "SendEmail",
+        "TooManyRequestsException",
+        times=times,
+        status=429,
+        message="Maximum sending rate exceeded.",
+    )
+
+
 class FaultInjector:
     """``with FaultInjector(Fault(...), ...) as faults:`` - active for clients made inside."""
 
