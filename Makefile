@@ -28,7 +28,7 @@ demo: $(STAMP)
 	$(BIN)/paperbell demo --outbox $(OUTBOX)
 
 lint: $(STAMP)
-	$(BIN)/ruff check layers functions tests benchmarks scripts
+	$(BIN)/ruff check layers dev functions tests benchmarks scripts
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -48,7 +48,7 @@ _TIMER = (
 
 def handlers() -> dict[str, tuple[Path, str]]:
     """Logical id -> (code dir, handler module) for every function in template.yaml."""
-    from paperbell.local.template import load_template
+    from paperbell_dev.local.template import load_template
 
     template = load_template(ROOT / "template.yaml")
     out = {}

@@ -3,7 +3,7 @@
 Run: ``.venv/bin/python benchmarks/bench_pipeline.py [--subscribers 300,1000]
 [--papers 20,40] [--write-counts]``
 
-What runs: ``paperbell.local.pipeline.LocalPipeline`` (the template deployed on
+What runs: ``paperbell_dev.local.pipeline.LocalPipeline`` (the template deployed on
 in-process moto, the real handlers driven through their event sources) with time frozen
 at 06:31 UTC. The scrape reads ``bundled:seed`` (20 real papers) plus a generated JSON
 Feed of P papers (the embedded sample papers under fresh arXiv ids); N generated
@@ -18,7 +18,7 @@ What is measured, per stage (scrape, match, plan, mail):
   these are NOT Lambda timings), and the time spent inside the handlers;
 - mails per second of the mail stage;
 - every AWS API call by (service, operation), DynamoDB write/read units
-  (``paperbell.cost.meter.UsageMeter``), handler invocations, log and EMF bytes;
+  (``paperbell_dev.cost.meter.UsageMeter``), handler invocations, log and EMF bytes;
 - after the day: item counts and average item sizes per table (storage).
 
 ``--write-counts`` stores the two runs in ``paperbell/cost/measured_counts.json``, the
@@ -76,7 +76,7 @@ def _env_setup() -> None:
 
     import moto  # noqa: F401 - before any boto3 client exists
 
-    from paperbell.local.pipeline import isolate_from_real_aws
+    from paperbell_dev.local.pipeline import isolate_from_real_aws
 
     isolate_from_real_aws()
 
@@ -120,7 +120,7 @@ def _speed_up_moto_partition_query() -> None:
 
 def generated_feed(count: int) -> dict[str, Any]:
     """A JSON Feed of ``count`` papers: the sample papers under fresh arXiv ids."""
-    from paperbell.matching.benchmark import sample_papers
+    from paperbell_dev.bench.match_benchmark import sample_papers
 
     samples = sample_papers()
     items = []
@@ -142,8 +142,8 @@ def generated_feed(count: int) -> dict[str, Any]:
 
 def generated_subscribers(count: int, seed: int = 7) -> list[Any]:
     """Subscribers with one two-word query from a sample paper's title each."""
-    from paperbell.matching.benchmark import sample_papers
     from paperbell.services.subscriptions import new_subscriber
+    from paperbell_dev.bench.match_benchmark import sample_papers
 
     rng = random.Random(seed)
     titles = []
@@ -296,7 +296,7 @@ class _StageRecorder:
 def _storage(pipeline: Any) -> dict[str, dict[str, float]]:
     """Item counts and average sizes by kind, for the storage part of the bill."""
     from paperbell import aws
-    from paperbell.cost.meter import item_size
+    from paperbell_dev.cost.meter import item_size
 
     kinds: dict[str, list[int]] = {}
     for logical in ("PapersTable", "SubscribersTable", "DeliveriesTable", "IdempotencyTable"):
@@ -325,8 +325,8 @@ def run_day(subscribers: int, papers: int, *, seed: int = 7, log: Any = print) -
     """One simulated day at ``subscribers`` and ``papers`` generated papers."""
     _env_setup()
     from paperbell import clock
-    from paperbell.cost.meter import UsageMeter
-    from paperbell.local.pipeline import LocalPipeline
+    from paperbell_dev.cost.meter import UsageMeter
+    from paperbell_dev.local.pipeline import LocalPipeline
 
     moment = [SCRAPED_AT]
     saved_now = clock.now

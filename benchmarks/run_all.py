@@ -189,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{r['matches_per_paper']} matches/paper"
             )
 
-    counts_path = ROOT / "layers/paperbell/paperbell/cost/measured_counts.json"
+    counts_path = ROOT / "dev/paperbell_dev/cost/measured_counts.json"
     if "pipeline" not in skip:
         out_json = tmp / "pipeline.json"
         argv_p = [

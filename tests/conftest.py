@@ -15,7 +15,7 @@ from pathlib import Path
 import moto  # noqa: F401 - must be imported before any boto3 client exists
 import pytest
 
-from paperbell.local.pipeline import isolate_from_real_aws
+from paperbell_dev.local.pipeline import isolate_from_real_aws
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -31,7 +31,7 @@ for function_dir in sorted((ROOT / "functions").iterdir()):
 @pytest.fixture
 def pipeline() -> Iterator[object]:
     """The template deployed on in-process moto, functions driven by their event sources."""
-    from paperbell.local.pipeline import LocalPipeline
+    from paperbell_dev.local.pipeline import LocalPipeline
 
     with LocalPipeline(ROOT / "template.yaml") as running:
         yield running
@@ -39,7 +39,7 @@ def pipeline() -> Iterator[object]:
 
 @pytest.fixture
 def demo_subscribers() -> list:
-    from paperbell.demo_data import demo_subscribers_path
     from paperbell.services.subscriptions import load_subscribers_file
+    from paperbell_dev.demo_data import demo_subscribers_path
 
     return load_subscribers_file(demo_subscribers_path())

@@ -21,13 +21,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", action="store_true", help="store the sample subscriber")
     args = parser.parse_args(argv)
 
-    from paperbell.local.pipeline import isolate_from_real_aws
+    from paperbell_dev.local.pipeline import isolate_from_real_aws
 
     isolate_from_real_aws(args.endpoint)
 
     from paperbell import aws
-    from paperbell.local.pipeline import LOCAL_SENDER, LOCAL_SITE
-    from paperbell.local.stack import LocalStack
+    from paperbell_dev.local.pipeline import LOCAL_SENDER, LOCAL_SITE
+    from paperbell_dev.local.stack import LocalStack
 
     aws.reset_clients()
     stack = LocalStack(parameters={"SenderAddress": LOCAL_SENDER, "SiteUrl": LOCAL_SITE}).deploy()

@@ -348,7 +348,7 @@ class Checks:
 
     def sent_mails(self) -> list[Any]:
         """Raw mails the moto server's SES accepted."""
-        from paperbell.local.outbox import sent_mails_from_server
+        from paperbell_dev.local.outbox import sent_mails_from_server
 
         return list(sent_mails_from_server(self.endpoint, REGION))
 
@@ -452,6 +452,27 @@ def smoke_start_api(sam: Sam, apis: dict[str, list[dict[str, Any]]]) -> None:
         stop_process(proc, "sam local start-api", first=signal.SIGINT)
 
 
+def opt_in_demo_feeds(build_dir: Path, env_file: Path) -> None:
+    """Give the built ScrapeFunction the bundled feeds, for this local run only.
+
+    The production layer ships no feeds; events/scrape.json names ``bundled:*`` sources,
+    which resolve through ``PAPERBELL_LOCAL_FEEDS``. The feeds are copied into the built
+    function folder (mounted at /var/task) and the variable is set in the env file.
+    """
+    import shutil
+
+    from paperbell_dev.demo_data import feed_files
+
+    target = build_dir / "ScrapeFunction" / "demo_feeds"
+    target.mkdir(parents=True, exist_ok=True)
+    for path in feed_files():
+        shutil.copy2(path, target / path.name)
+    data = json.loads(env_file.read_text("utf-8"))
+    data.setdefault("ScrapeFunction", {})["PAPERBELL_LOCAL_FEEDS"] = "/var/task/demo_feeds"
+    env_file.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    log(f"opt-in demo feeds for ScrapeFunction: {', '.join(p.name for p in feed_files())}")
+
+
 def run(args: argparse.Namespace) -> None:
     bin_dir = Path(sys.executable).parent
     sam_binary = bin_dir / "sam"
@@ -459,9 +480,9 @@ def run(args: argparse.Namespace) -> None:
     work.mkdir(parents=True, exist_ok=True)
     build_dir = ROOT / ".aws-sam" / "sam-local" / "build"
 
-    from paperbell.local.pipeline import LOCAL_SENDER, LOCAL_SITE
-    from paperbell.local.sam_env import render_env_file
-    from paperbell.local.stack import LocalStack
+    from paperbell_dev.local.pipeline import LOCAL_SENDER, LOCAL_SITE
+    from paperbell_dev.local.sam_env import render_env_file
+    from paperbell_dev.local.stack import LocalStack
 
     parameters = {"SenderAddress": LOCAL_SENDER, "SiteUrl": LOCAL_SITE}
     template = ROOT / "template.yaml"
@@ -500,6 +521,7 @@ def run(args: argparse.Namespace) -> None:
             ),
             encoding="utf-8",
         )
+        opt_in_demo_feeds(build_dir, env_file)
         file_url = json.loads(env_file.read_text("utf-8"))[functions[0]]["DIGEST_QUEUE_URL"]
         aws.client("sqs").get_queue_attributes(QueueUrl=file_url, AttributeNames=["QueueArn"])
 

@@ -75,7 +75,7 @@ def browser(tmp_path: Path) -> Iterator[Any]:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Any]:
-    from paperbell.local.server import LocalApiServer
+    from paperbell_dev.local.server import LocalApiServer
 
     with LocalApiServer("127.0.0.1", 0, outbox=tmp_path / "outbox") as running:
         yield running

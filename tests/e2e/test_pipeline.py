@@ -10,7 +10,7 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from paperbell.local.outbox import write_outbox
+from paperbell_dev.local.outbox import write_outbox
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "pipeline"
 
@@ -106,7 +106,7 @@ def test_feed_markup_is_escaped_in_html_and_stripped_from_headers(
 def test_demo_command_writes_mails_and_verified_webhook_payloads(tmp_path, capsys):
     import json
 
-    from paperbell.cli import main
+    from paperbell_dev.cli import main
 
     assert main(["demo", "--outbox", str(tmp_path)]) == 0
     out = capsys.readouterr().out
@@ -130,7 +130,7 @@ def test_preview_renders_html_that_parses_and_a_png(tmp_path):
     import shutil
     import subprocess
 
-    from paperbell.cli import main
+    from paperbell_dev.cli import main
 
     html_path = tmp_path / "preview.html"
     assert main(["preview-mail", "--subscriber", "ada@example.org", "--out", str(html_path)]) == 0

@@ -13,9 +13,9 @@ from typing import ClassVar
 import pytest
 
 from paperbell import aws
-from paperbell.local.api_calls import ApiCallCounter
 from paperbell.services.subscriptions import new_subscriber
 from paperbell.storage.sources import SourceStateRepository
+from paperbell_dev.local.api_calls import ApiCallCounter
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "pipeline"
 

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from paperbell import aws, clock
-from paperbell.local.pipeline import LocalPipeline
 from paperbell.models import Subscriber
+from paperbell_dev.local.pipeline import LocalPipeline
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRAPED_AT = datetime(2026, 11, 27, 6, 31, tzinfo=UTC)

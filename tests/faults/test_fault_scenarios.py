@@ -17,10 +17,10 @@ import pytest
 from faults_harness import BUNDLED, DayResult, compare, run_day
 
 from paperbell import aws
-from paperbell.local.faults import Fault, FaultInjector, ses_throttling
 from paperbell.services.subscriptions import new_subscriber
 from paperbell.storage.deliveries import DeliveryRepository
 from paperbell.storage.sources import SourceStateRepository
+from paperbell_dev.local.faults import Fault, FaultInjector, ses_throttling
 
 _BASELINES: dict[str, DayResult] = {}
 

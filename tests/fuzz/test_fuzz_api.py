@@ -67,7 +67,7 @@ class Target:
 
 @pytest.fixture(scope="module")
 def target() -> Iterator[Target]:
-    from paperbell.local.pipeline import LocalPipeline
+    from paperbell_dev.local.pipeline import LocalPipeline
 
     # Webhook URLs with host names must not reach real DNS: every name is "public".
     with pytest.MonkeyPatch.context() as patch, LocalPipeline(ROOT / "template.yaml") as pipeline:
@@ -161,7 +161,7 @@ def bodies(draw: st.DrawFn, tokens: list[str]) -> tuple[bytes, str | None]:
 
 @st.composite
 def events(draw: st.DrawFn, tokens: list[str]) -> dict[str, Any]:
-    from paperbell.local.server import http_event
+    from paperbell_dev.local.server import http_event
 
     if draw(st.integers(0, 3)):  # mostly a real route, so the handlers behind it run
         method, path = draw(st.sampled_from(ROUTES))

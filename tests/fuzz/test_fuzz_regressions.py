@@ -57,7 +57,7 @@ def test_new_subscriber_rejects_unencodable_addresses_and_non_numeric_hours(emai
 )
 def test_a_body_that_is_not_utf8_text_is_a_400_not_a_crash(pipeline, path, body, is_base64):
     # was: UnicodeDecodeError / binascii.Error from decoded_body, an uncaught 500
-    from paperbell.local.server import http_event
+    from paperbell_dev.local.server import http_event
 
     event = http_event("POST", path, headers={"content-type": "application/json"}, body=b"{}")
     event["body"], event["isBase64Encoded"] = body, is_base64

@@ -14,10 +14,10 @@ from typing import ClassVar
 import pytest
 
 from paperbell import aws, clock
-from paperbell.local.faults import Fault, FaultInjector, ses_throttling
 from paperbell.services.subscriptions import new_subscriber
 from paperbell.storage.deliveries import DeliveryRepository
 from paperbell.storage.subscribers import SubscriberRepository
+from paperbell_dev.local.faults import Fault, FaultInjector, ses_throttling
 
 SCRAPED_AT = datetime(2026, 11, 27, 6, 31, tzinfo=UTC)
 

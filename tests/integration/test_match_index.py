@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 from paperbell import aws
-from paperbell.local.api_calls import ApiCallCounter
 from paperbell.matching import MatchIndex
 from paperbell.services.subscriptions import new_subscriber
 from paperbell.storage.deliveries import DeliveryRepository
 from paperbell.storage.index_snapshots import IndexSnapshotStore
 from paperbell.storage.subscribers import SubscriberRepository
+from paperbell_dev.local.api_calls import ApiCallCounter
 
 
 def _snapshot_queries(pipeline) -> dict[str, str]:

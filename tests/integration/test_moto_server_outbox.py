@@ -6,7 +6,7 @@ from __future__ import annotations
 import boto3
 from moto.server import ThreadedMotoServer
 
-from paperbell.local.outbox import sent_mails_from_server
+from paperbell_dev.local.outbox import sent_mails_from_server
 
 
 def test_sent_mails_are_read_from_a_moto_server():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from paperbell import aws
-from paperbell.ops_cli import local_resources, peek, redrive, source_rows
+from paperbell_dev.ops_cli import local_resources, peek, redrive, source_rows
 
 
 def test_dead_letter_jobs_can_be_listed_and_redriven_safely(pipeline):

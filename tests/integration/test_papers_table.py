@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from paperbell import aws
-from paperbell.local.api_calls import ApiCallCounter
 from paperbell.models import Paper
 from paperbell.storage.papers import PaperRepository
+from paperbell_dev.local.api_calls import ApiCallCounter
 
 
 def _papers() -> list[Paper]:

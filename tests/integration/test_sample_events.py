@@ -82,8 +82,8 @@ def test_mail_event_sends_one_digest_through_ses(pipeline):
 
 
 def test_the_link_signing_key_is_read_once_per_container(pipeline, monkeypatch):
-    from paperbell.local.api_calls import ApiCallCounter
     from paperbell.secrets import reset_secret_cache, token_key
+    from paperbell_dev.local.api_calls import ApiCallCounter
 
     monkeypatch.setenv("TOKEN_SECRET_ARN", pipeline.stack.physical["TokenSecret"]["Arn"])
     reset_secret_cache()

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from paperbell.local.template import load_template
+from paperbell_dev.local.template import load_template
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = load_template(ROOT / "template.yaml")

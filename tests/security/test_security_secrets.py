@@ -83,7 +83,7 @@ def test_logging_a_subscriber_never_prints_its_secret(captured_logs, monkeypatch
 def test_the_api_logs_no_secret_key_or_token_end_to_end(pipeline, captured_logs):
     pytest.importorskip("paperbell.web.app", reason="the web API is not there yet")
     from paperbell import aws
-    from paperbell.local.server import http_event
+    from paperbell_dev.local.server import http_event
 
     arn = pipeline.stack.function_environment("ApiFunction")["TOKEN_SECRET_ARN"]
     key = str(aws.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"])
@@ -127,7 +127,7 @@ SECRET_LOOKING = [
 
 
 def test_no_parameter_default_value_looks_like_a_secret_and_the_key_is_generated():
-    from paperbell.local.template import load_template
+    from paperbell_dev.local.template import load_template
 
     template = load_template(ROOT / "template.yaml")
     for name, parameter in template["Parameters"].items():

@@ -69,9 +69,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_the_api_refuses_forged_expired_wrong_purpose_and_other_subscribers_tokens(pipeline):
     pytest.importorskip("paperbell.web.app", reason="the web API is not there yet")
     from paperbell import aws
-    from paperbell.local.server import http_event
     from paperbell.models import Subscriber
     from paperbell.webhooks.signing import generate_secret
+    from paperbell_dev.local.server import http_event
 
     arn = pipeline.stack.function_environment("ApiFunction")["TOKEN_SECRET_ARN"]
     key = str(aws.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]).encode()

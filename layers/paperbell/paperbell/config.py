@@ -35,6 +35,8 @@ class Settings:
     plan_lookback_hours: int = 24
     configuration_set: str | None = None
     index_bucket: str = ""
+    #: Local runs only: the folder ``bundled:NAME`` sources read (never set when deployed).
+    local_feeds_dir: str | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -62,6 +64,7 @@ class Settings:
                 plan_lookback_hours=int(env.get("PLAN_LOOKBACK_HOURS", "24")),
                 configuration_set=env.get("SES_CONFIGURATION_SET") or None,
                 index_bucket=env.get("INDEX_BUCKET", ""),
+                local_feeds_dir=env.get("PAPERBELL_LOCAL_FEEDS") or None,
             )
         except ValueError as exc:
             raise ConfigError(f"bad numeric setting: {exc}") from exc

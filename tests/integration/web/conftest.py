@@ -42,7 +42,7 @@ class Api:
         headers: dict[str, str] | None = None,
         ip: str = "203.0.113.5",
     ) -> Reply:
-        from paperbell.local.server import http_event, response_parts
+        from paperbell_dev.local.server import http_event, response_parts
 
         all_headers = dict(headers or {})
         if form is not None:

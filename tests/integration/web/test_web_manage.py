@@ -116,8 +116,8 @@ def test_one_click_unsubscribe_rfc8058(api, ada):
 
 def test_digest_links_work_with_the_api(api, ada):
     """The mail service signs the same links the API verifies."""
-    from paperbell.local.runtime import function_environment
     from paperbell.secrets import token_key
+    from paperbell_dev.local.runtime import function_environment
 
     with function_environment(api.pipeline.stack.function_environment("MailFunction")):
         key = token_key()

@@ -9,7 +9,7 @@ import socket
 import pytest
 
 from paperbell import aws
-from paperbell.cli import main
+from paperbell_dev.cli import main
 
 
 def _free_port() -> int:
@@ -82,11 +82,11 @@ def test_add_refuses_bad_input(capsys, moto_endpoint):
 
 
 def test_preview_and_send_test_on_a_local_stack(capsys, moto_endpoint):
-    from paperbell.demo_data import resolve_bundled
-    from paperbell.local.pipeline import LOCAL_SENDER
-    from paperbell.local.stack import LocalStack
     from paperbell.sources import read_source
     from paperbell.storage.papers import PaperRepository
+    from paperbell_dev.demo_data import resolve_bundled
+    from paperbell_dev.local.pipeline import LOCAL_SENDER
+    from paperbell_dev.local.stack import LocalStack
 
     stack = LocalStack(parameters={"SenderAddress": LOCAL_SENDER}).deploy()
     papers = read_source(resolve_bundled("bundled:seed")).papers

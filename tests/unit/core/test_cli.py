@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from paperbell.cli import main
+from paperbell_dev.cli import main
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "pipeline" / "arxiv_rss_cs.LG.xml"
 KEYS = {"id", "title", "abstract", "authors", "url", "published", "source", "categories", "upvotes"}

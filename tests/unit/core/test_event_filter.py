@@ -1,4 +1,4 @@
-from paperbell.local.event_sources import matches_filter
+from paperbell_dev.local.event_sources import matches_filter
 
 
 def test_insert_only_pattern():

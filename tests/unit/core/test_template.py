@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from paperbell.local.stack import LocalStack
-from paperbell.local.template import load_template
+from paperbell_dev.local.stack import LocalStack
+from paperbell_dev.local.template import load_template
 
 ROOT = Path(__file__).resolve().parents[3]
 TEMPLATE = load_template(ROOT / "template.yaml")
@@ -97,7 +97,7 @@ def test_environment_resolves_to_local_resources():
 
 
 def test_committed_sam_env_file_matches_the_template():
-    from paperbell.local.sam_env import default_env_file_text
+    from paperbell_dev.local.sam_env import default_env_file_text
 
     committed = (ROOT / "events" / "env.json").read_text(encoding="utf-8")
     assert committed == default_env_file_text(), "regenerate events/env.json (see README)"

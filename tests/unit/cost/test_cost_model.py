@@ -7,8 +7,8 @@ import math
 
 import pytest
 
-from paperbell.cost import model as cost
-from paperbell.cost.meter import item_size, read_units, write_units
+from paperbell_dev.cost import model as cost
+from paperbell_dev.cost.meter import item_size, read_units, write_units
 
 PRICES = cost.load_prices()
 
@@ -174,7 +174,7 @@ def test_counts_accept_k_and_m_suffixes():
 
 
 def test_cost_command_prints_the_table(capsys):
-    from paperbell.cli import main
+    from paperbell_dev.cli import main
 
     assert main(["cost", "--subscribers", "10000"]) == 0
     out = capsys.readouterr().out
@@ -188,8 +188,8 @@ def test_synthetic_counts_are_not_mutated():
 
 
 def test_retention_constants_follow_the_code():
-    from paperbell.cost import model
     from paperbell.services.digests import IDEMPOTENCY_SECONDS, LEDGER_RETENTION
+    from paperbell_dev.cost import model
 
     assert LEDGER_RETENTION.days == model.LEDGER_DAYS
     assert model.IDEMPOTENCY_DAYS * 86400 == IDEMPOTENCY_SECONDS

@@ -6,7 +6,7 @@ import pytest
 from moto import mock_aws
 
 from paperbell import aws
-from paperbell.cost.meter import UsageMeter
+from paperbell_dev.cost.meter import UsageMeter
 
 
 @pytest.fixture

@@ -7,10 +7,10 @@ from matching_support import make_paper, seed_papers
 
 from paperbell.errors import QueryError
 from paperbell.matching import MatchIndex, QueryHit, parse_query
-from paperbell.matching.benchmark import QueryGenerator, main, sample_papers
 from paperbell.matching.matcher import AnalyzedPaper
-from paperbell.matching.naive import NaiveMatcher
 from paperbell.matching.query_analyzer import analyze, builtin_df
+from paperbell_dev.bench.match_benchmark import QueryGenerator, main, sample_papers
+from paperbell_dev.bench.naive import NaiveMatcher
 
 PAPER = make_paper(
     "Resonance RoPE for long context",

@@ -10,7 +10,7 @@ from matching_support import make_paper
 
 from paperbell.matching import MatchIndex
 from paperbell.matching.matcher import AnalyzedPaper
-from paperbell.matching.naive import NaiveMatcher
+from paperbell_dev.bench.naive import NaiveMatcher
 
 WORDS = [
     "lottery",

@@ -68,11 +68,11 @@ def test_json_feed_shape():
 
 
 def test_openapi_document_is_current():
-    from paperbell.web.openapi import openapi_text
+    from paperbell_dev.openapi import openapi_text
 
     committed = (ROOT / "docs" / "openapi.json").read_text(encoding="utf-8")
     assert committed == openapi_text(), (
-        "docs/openapi.json is stale: run .venv/bin/python -m paperbell.web.openapi"
+        "docs/openapi.json is stale: run .venv/bin/python -m paperbell_dev.openapi"
     )
     paths = json.loads(committed)["paths"]
     for path in ("/", "/preview", "/subscriptions", "/confirm", "/manage", "/unsubscribe",

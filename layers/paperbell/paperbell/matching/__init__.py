@@ -8,8 +8,10 @@ Split by algorithm so each piece can be read and tested alone:
 * :mod:`.presearcher` — :class:`MatchIndex`: term -> queries index, candidates, snapshots;
 * :mod:`.matcher` — verify one query against one paper, highlights, snippets;
 * :mod:`.verifier` — a query compiled to a fast yes/no check for candidates;
-* :mod:`.naive` — every query against every paper (reference + benchmark baseline);
-* :mod:`.benchmark` — deterministic query/paper generator and the benchmark runner.
+* :mod:`.word_frequencies` — the shipped document-frequency table (``word_df.json``).
+
+The naive reference evaluator and the benchmark live in the developer package
+(:mod:`paperbell_dev.bench`), outside the Lambda layer.
 
 The language is specified in docs/query-syntax.md.
 """

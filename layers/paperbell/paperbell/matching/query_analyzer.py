@@ -28,10 +28,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 
-from .normalize import tokenize
 from .query_parser import And, Category, Node, Not, Or, Source, Term, Upvotes
+from .word_frequencies import builtin_df
 
 __all__ = ["IndexPlan", "analyze", "builtin_df"]
 
@@ -53,29 +52,6 @@ class IndexPlan:
 
     terms: tuple[str, ...] | None
     exact: bool
-
-
-@lru_cache(maxsize=1)
-def builtin_df() -> dict[str, float]:
-    """Document frequency (fraction of papers) of each key in the embedded sample papers.
-
-    Why built in: choosing the rarest word of an AND needs *some* frequency estimate, and
-    the embedded abstracts (paperbell.matching.corpus) are real research text. Words not
-    seen there count as rare (0.0), which is the right bias for topical query words.
-    """
-    from .corpus import PAPERS
-
-    counts: dict[str, int] = {}
-    for title, abstract, *_ in PAPERS:
-        seen: set[str] = set()
-        for text in (title, abstract):
-            ft = tokenize(text)
-            seen.update(ft.keys)
-            seen.update(ft.comp_keys)
-        for k in seen:
-            counts[k] = counts.get(k, 0) + 1
-    n = max(1, len(PAPERS))
-    return {k: c / n for k, c in counts.items()}
 
 
 def _term_terms(term: Term, df: Mapping[str, float]) -> tuple[frozenset[str], float]:

@@ -19,7 +19,6 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from paperbell import clock
 from paperbell.config import Settings, settings
-from paperbell.demo_data import resolve_bundled
 from paperbell.errors import PaperbellError
 from paperbell.observability import logger, metrics
 from paperbell.storage.papers import PaperRepository
@@ -89,7 +88,10 @@ def scrape_sources(
     state_repo = SourceStateRepository(config.sources_table)
     report = ScrapeReport()
     for source in sources:
-        outcome = _scrape_one(source, fetcher, papers_repo, state_repo, now or clock.now(), run_id)
+        outcome = _scrape_one(
+            source, fetcher, papers_repo, state_repo, now or clock.now(), run_id,
+            feeds_dir=config.local_feeds_dir,
+        )
         report.sources.append(outcome)
         report.new_paper_ids.extend(outcome.new_ids)
     return report
@@ -102,14 +104,17 @@ def _scrape_one(
     state_repo: SourceStateRepository,
     now: datetime,
     run_id: str = "",
+    *,
+    feeds_dir: str | None = None,
 ) -> SourceOutcome:
     from paperbell.sources import SourceState, read_source
+    from paperbell.sources.named_feeds import resolve_named_feed
 
     started = time.monotonic()
     stored = state_repo.load(source)
     try:
         result = read_source(
-            resolve_bundled(source),
+            resolve_named_feed(source, feeds_dir),
             state=SourceState(
                 etag=stored.etag,
                 last_modified=stored.last_modified,

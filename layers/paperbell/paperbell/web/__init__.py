@@ -1,5 +1,5 @@
 """The subscriber web API and pages (issue 6): subscribe with double opt-in, preview,
 confirm, manage, unsubscribe (RFC 8058 one-click), Atom/JSON feeds and webhook
 subscribers. One Powertools ``APIGatewayHttpResolver`` (:mod:`.app`) serves them all,
-in Lambda (functions/api) and locally (:mod:`paperbell.local.server`).
+in Lambda (functions/api) and locally (:mod:`paperbell_dev.local.server`).
 """

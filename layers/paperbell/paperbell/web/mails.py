@@ -21,7 +21,7 @@ def _message(settings: Settings, recipient: str, subject: str, paragraphs: list[
     message["To"] = recipient
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=False, usegmt=True)
-    domain = settings.sender_address.rpartition("@")[2] or "paperbell.local"
+    domain = settings.sender_address.rpartition("@")[2] or "paperbell_dev.local"
     message["Message-ID"] = make_msgid(domain=domain)
     if settings.reply_to_address:
         message["Reply-To"] = settings.reply_to_address

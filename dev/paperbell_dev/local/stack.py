@@ -17,7 +17,7 @@ from typing import Any
 
 from paperbell import aws
 from paperbell.errors import ConfigError
-from paperbell.local.template import find_template, load_template
+from paperbell_dev.local.template import find_template, load_template
 
 ACCOUNT_ID = "123456789012"
 _TABLE_KEYS = (

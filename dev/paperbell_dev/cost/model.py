@@ -55,7 +55,7 @@ FREE_SERVICES = frozenset({"streams.dynamodb", "dynamodbstreams", "sts"})
 
 def load_json(name: str) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(
-        resources.files("paperbell.cost").joinpath(name).read_text(encoding="utf-8")
+        resources.files("paperbell_dev.cost").joinpath(name).read_text(encoding="utf-8")
     )
     return data
 

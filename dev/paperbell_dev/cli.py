@@ -29,8 +29,8 @@ def _source_arg(value: str) -> str:
 
 
 def _read(source: str) -> Any:
-    from paperbell.demo_data import resolve_bundled
     from paperbell.sources import read_source
+    from paperbell_dev.demo_data import resolve_bundled
 
     return read_source(resolve_bundled(source))
 
@@ -105,7 +105,7 @@ def _marked(text: str, spans: Sequence[Sequence[int]]) -> str:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from paperbell.local.demo import format_summary, run_demo
+    from paperbell_dev.local.demo import format_summary, run_demo
 
     feed = _source_arg(args.feed) if args.feed else None
     summary, written, hooks = run_demo(
@@ -123,9 +123,9 @@ def cmd_preview_mail(args: argparse.Namespace) -> int:
     from paperbell.delivery.preview import preview_digest
     from paperbell.delivery.render_html import render_html
     from paperbell.delivery.render_text import render_text
-    from paperbell.demo_data import demo_subscribers_path
     from paperbell.merging import merge_batch
     from paperbell.services.subscriptions import load_subscribers_file
+    from paperbell_dev.demo_data import demo_subscribers_path
 
     subscribers = load_subscribers_file(args.subscribers or demo_subscribers_path())
     chosen = [s for s in subscribers if args.subscriber in (None, s.email, s.id)]
@@ -149,7 +149,7 @@ def cmd_preview_mail(args: argparse.Namespace) -> int:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     if args.what == "match":
-        from paperbell.matching.benchmark import main as bench_match
+        from paperbell_dev.bench.match_benchmark import main as bench_match
 
         argv: list[str] = []
         for n in args.queries or []:
@@ -159,7 +159,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def cmd_cost(args: argparse.Namespace) -> int:
-    from paperbell.cost import model as cost
+    from paperbell_dev.cost import model as cost
 
     try:
         sizes = cost.parse_counts(args.subscribers)
@@ -212,7 +212,7 @@ def cmd_cost(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from paperbell.local.server import serve
+    from paperbell_dev.local.server import serve
 
     serve(args.host, args.port, args.outbox, seed=args.seed)
     return 0
@@ -356,10 +356,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(func=cmd_serve)
 
-    from paperbell import operator_cli
+    from paperbell_dev import operator_cli
 
     operator_cli.register(sub)
-    from paperbell import ops_cli
+    from paperbell_dev import ops_cli
 
     ops_cli.register(sub)
     return parser

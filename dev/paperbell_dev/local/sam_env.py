@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from paperbell.local.stack import LocalStack, bucket_name
+from paperbell_dev.local.stack import LocalStack, bucket_name
 
 DEFAULT_CONTAINER_ENDPOINT = "http://host.docker.internal:5000"
 #: Local link-signing key: sam local has no deployed secret (documented, not a secret).
@@ -18,7 +18,7 @@ LOCAL_TOKEN_KEY = "local-development-key-not-for-production"
 
 
 def queue_url(endpoint: str, name: str) -> str:
-    from paperbell.local.stack import ACCOUNT_ID
+    from paperbell_dev.local.stack import ACCOUNT_ID
 
     return f"{endpoint.rstrip('/')}/{ACCOUNT_ID}/{name}"
 
@@ -59,7 +59,7 @@ def render_env_file(stack: LocalStack, endpoint: str = DEFAULT_CONTAINER_ENDPOIN
 
 def default_env_file_text() -> str:
     """events/env.json as committed: the local pipeline's parameters and stack name."""
-    from paperbell.local.pipeline import LOCAL_SENDER, LOCAL_SITE
+    from paperbell_dev.local.pipeline import LOCAL_SENDER, LOCAL_SITE
 
     stack = LocalStack(parameters={"SenderAddress": LOCAL_SENDER, "SiteUrl": LOCAL_SITE})
     return render_env_file(stack)
@@ -67,7 +67,7 @@ def default_env_file_text() -> str:
 
 def write_default_env_file() -> None:
     """Regenerate events/env.json next to template.yaml."""
-    from paperbell.local.template import find_template
+    from paperbell_dev.local.template import find_template
 
     (find_template().parent / "events" / "env.json").write_text(
         default_env_file_text(), encoding="utf-8"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from paperbell.local.stack import ACCOUNT_ID
+from paperbell_dev.local.stack import ACCOUNT_ID
 
 
 @dataclass(frozen=True)

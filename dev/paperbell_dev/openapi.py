@@ -1,6 +1,6 @@
 """docs/openapi.json, generated from the resolver's routes (a test keeps it current).
 
-Regenerate with ``python -m paperbell.web.openapi [PATH]``. Needs pydantic, which the
+Regenerate with ``python -m paperbell_dev.openapi [PATH]``. Needs pydantic, which the
 dev install has (Powertools builds the schema with it); the Lambda layer never calls this.
 """
 
@@ -87,7 +87,7 @@ def openapi_text() -> str:
 
 
 def default_path() -> Path:
-    from paperbell.local.template import find_template
+    from paperbell_dev.local.template import find_template
 
     return find_template().parent / "docs" / "openapi.json"
 

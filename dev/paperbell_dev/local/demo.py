@@ -11,11 +11,11 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
-from paperbell.demo_data import demo_subscribers_path
-from paperbell.local.outbox import write_outbox
-from paperbell.local.pipeline import DaySummary, LocalPipeline
-from paperbell.local.webhook_receiver import running_receiver
 from paperbell.services.subscriptions import load_subscribers_file, new_subscriber
+from paperbell_dev.demo_data import demo_subscribers_path
+from paperbell_dev.local.outbox import write_outbox
+from paperbell_dev.local.pipeline import DaySummary, LocalPipeline
+from paperbell_dev.local.webhook_receiver import running_receiver
 
 DEMO_WEBHOOK_QUERIES = ["RoPE OR \"agentic search\" OR \"collaborative filtering\""]
 

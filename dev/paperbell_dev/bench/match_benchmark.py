@@ -2,7 +2,7 @@
 
 Why a generator: we have no million real subscriber queries, so the benchmark builds them
 from the vocabulary of real abstracts (the embedded sample papers in
-:mod:`paperbell.matching.corpus`) with a fixed mix — ~40% single words, 25% two-word AND,
+:mod:`paperbell_dev.bench.corpus`) with a fixed mix — ~40% single words, 25% two-word AND,
 15% phrases (real adjacent word pairs), 10% OR, 10% with a NOT — and ~10% of all queries
 also scoped by a field (title:, abstract:, author:, category:, source:, upvotes:).
 
@@ -31,13 +31,13 @@ import tracemalloc
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 
+from paperbell.matching.matcher import AnalyzedPaper, QueryHit
+from paperbell.matching.normalize import tokenize
+from paperbell.matching.presearcher import MatchIndex
 from paperbell.models import Paper
 
 from .corpus import PAPERS
-from .matcher import AnalyzedPaper, QueryHit
 from .naive import NaiveMatcher
-from .normalize import tokenize
-from .presearcher import MatchIndex
 
 __all__ = ["BenchResult", "QueryGenerator", "main", "run", "sample_papers"]
 

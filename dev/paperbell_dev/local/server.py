@@ -131,7 +131,7 @@ class LocalApiServer:
     def start(self) -> LocalApiServer:
         import os
 
-        from paperbell.local.pipeline import LocalPipeline
+        from paperbell_dev.local.pipeline import LocalPipeline
 
         self.httpd = ThreadingHTTPServer((self.host, self.requested_port), self._handler_class())
         self.httpd.daemon_threads = True
@@ -184,7 +184,7 @@ class LocalApiServer:
     def _flush_outbox(self) -> None:
         if self.outbox is None:
             return
-        from paperbell.local.outbox import write_outbox
+        from paperbell_dev.local.outbox import write_outbox
 
         mails = self.pipeline.sent_mails()
         if len(mails) != self._mails_written:

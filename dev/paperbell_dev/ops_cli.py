@@ -35,7 +35,7 @@ class StackResources:
 
 
 def resolve(args: argparse.Namespace) -> StackResources:
-    from paperbell.operator_cli import NO_TARGET, connect
+    from paperbell_dev.operator_cli import NO_TARGET, connect
 
     connect(args)  # validates the target; selects profile/region or the local endpoint
     if getattr(args, "stack", None):
@@ -49,8 +49,8 @@ def resolve(args: argparse.Namespace) -> StackResources:
 
 def local_resources() -> StackResources:
     """The local stack's resources under the names the template's Outputs use."""
-    from paperbell.local.pipeline import LOCAL_SENDER, LOCAL_SITE
-    from paperbell.local.stack import LocalStack
+    from paperbell_dev.local.pipeline import LOCAL_SENDER, LOCAL_SITE
+    from paperbell_dev.local.stack import LocalStack
 
     stack = LocalStack(parameters={"SenderAddress": LOCAL_SENDER, "SiteUrl": LOCAL_SITE})
     stack.deploy()
@@ -186,7 +186,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
-    from paperbell.operator_cli import _target_options
+    from paperbell_dev.operator_cli import _target_options
 
     where = _target_options()
     dlq = sub.add_parser(

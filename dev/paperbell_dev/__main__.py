@@ -1,5 +1,5 @@
 """``python -m paperbell`` is the ``paperbell`` console script."""
 
-from paperbell.cli import main
+from paperbell_dev.cli import main
 
 raise SystemExit(main())

@@ -20,8 +20,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from paperbell import aws
-from paperbell.local.runtime import LocalInvoker
-from paperbell.local.stack import LocalStack
+from paperbell_dev.local.runtime import LocalInvoker
+from paperbell_dev.local.stack import LocalStack
 
 
 def matches_filter(pattern: Mapping[str, Any], record: Mapping[str, Any]) -> bool:

@@ -83,8 +83,8 @@ def _deployed(stack: str, profile: str | None, region: str | None) -> Target:
 
 
 def _local(endpoint: str) -> Target:
-    from paperbell.local.pipeline import LOCAL_SENDER, LOCAL_SITE
-    from paperbell.local.stack import LocalStack
+    from paperbell_dev.local.pipeline import LOCAL_SENDER, LOCAL_SITE
+    from paperbell_dev.local.stack import LocalStack
 
     for key, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
                        ("AWS_DEFAULT_REGION", "us-east-1")):

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
-from paperbell.local.stack import ACCOUNT_ID, FunctionSpec, LocalStack
+from paperbell_dev.demo_data import LOCAL_FEEDS_ENV
+from paperbell_dev.local.stack import ACCOUNT_ID, FunctionSpec, LocalStack
 
 
 @dataclass
@@ -118,7 +119,11 @@ class LocalInvoker:
 
     def invoke(self, logical_id: str, event: dict[str, Any]) -> Any:
         spec = self.specs[logical_id]
-        env = {**self.stack.function_environment(logical_id), **self.extra_env}
+        env = {
+            **self.stack.function_environment(logical_id),
+            **LOCAL_FEEDS_ENV,
+            **self.extra_env,
+        }
         env.setdefault("AWS_LAMBDA_FUNCTION_NAME", f"{self.stack.stack_name}-{logical_id}")
         handler = load_handler(spec)
         context = LocalLambdaContext(

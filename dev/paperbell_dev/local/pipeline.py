@@ -17,14 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from paperbell import aws, clock
-from paperbell.local.event_sources import DynamoStreamPoller, SqsPoller
-from paperbell.local.outbox import SentMail, sent_mails_from_server, sent_mails_in_process
-from paperbell.local.runtime import LocalInvoker
-from paperbell.local.stack import LocalStack
 from paperbell.models import Subscriber
 from paperbell.services.subscriptions import start_schedule
 from paperbell.storage.deliveries import DeliveryRepository
 from paperbell.storage.subscribers import SubscriberRepository
+from paperbell_dev.local.event_sources import DynamoStreamPoller, SqsPoller
+from paperbell_dev.local.outbox import SentMail, sent_mails_from_server, sent_mails_in_process
+from paperbell_dev.local.runtime import LocalInvoker
+from paperbell_dev.local.stack import LocalStack
 
 LOCAL_SENDER = "digest@paperbell.example"
 LOCAL_SITE = "http://127.0.0.1:8000"

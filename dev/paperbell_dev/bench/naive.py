@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from paperbell.matching.matcher import AnalyzedPaper, QueryHit, evaluate, evaluate_bool
+from paperbell.matching.query_parser import Query, parse_query
 from paperbell.models import Paper
-
-from .matcher import AnalyzedPaper, QueryHit, evaluate, evaluate_bool
-from .query_parser import Query, parse_query
 
 __all__ = ["NaiveMatcher"]
 

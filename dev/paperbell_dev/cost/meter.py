@@ -1,6 +1,6 @@
 """Measure what a run costs in DynamoDB capacity units, not just in API calls.
 
-``UsageMeter`` extends :class:`paperbell.local.api_calls.ApiCallCounter` (the same
+``UsageMeter`` extends :class:`paperbell_dev.local.api_calls.ApiCallCounter` (the same
 botocore hooks): besides counting calls by (service, operation) it estimates the
 read/write request units each DynamoDB call consumes from the bytes it moves.
 
@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from paperbell import aws
-from paperbell.local.api_calls import ApiCallCounter
+from paperbell_dev.local.api_calls import ApiCallCounter
 
 _TYPE_KEYS = frozenset({"S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL"})
 
