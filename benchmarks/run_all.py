@@ -10,6 +10,7 @@ parallel, so they do not disturb each other's timings), and prints its own repor
    built layer with a runtime-like boto3);
 3. feed parsers vs feedparser;
 4. stored-query matcher vs the naive matcher;
+4b. recommendation profile index vs brute-force cosine, and the precision@3 evaluation;
 5. the local pipeline, one simulated day per size (moto-bound), which also rewrites
    ``paperbell/cost/measured_counts.json``;
 6. the monthly bill at 1k / 10k / 100k / 1M subscribers from those counts.
@@ -32,7 +33,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "benchmarks"
-STEPS = ("size", "cold", "parsers", "match", "pipeline", "cost")
+STEPS = ("size", "cold", "parsers", "match", "recommend", "pipeline", "cost")
 
 
 def machine() -> str:
@@ -92,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--pipeline-papers", default="20,40")
     ap.add_argument("--match-queries", default="10000,100000")
+    ap.add_argument("--recommend-profiles", default="10000,100000",
+                    help="profile-index sizes; 1000000 adds ~30-60 min on 2 cores")
     ap.add_argument("--parser-items", type=int, default=1000)
     ap.add_argument("--cold-repeat", type=int, default=9)
     ap.add_argument(
@@ -103,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.pipeline_subscribers, args.pipeline_papers = "100,300", "20,40"
         args.match_queries, args.parser_items, args.cold_repeat = "10000", 300, 3
+        args.recommend_profiles = "10000"
     skip = set(args.skip)
     tmp = Path(tempfile.mkdtemp(prefix="pb-bench-"))
     print(f"paperbell benchmarks - {machine()}")
@@ -188,6 +192,29 @@ def main(argv: list[str] | None = None) -> int:
                 f"the paper; {r['match_hl_ms']} ms/paper, {r['bytes_per_query']} B/query, "
                 f"{r['matches_per_paper']} matches/paper"
             )
+
+    if "recommend" not in skip:
+        out, durations["recommend"] = run(
+            "recommendations (profile index)",
+            ["benchmarks/bench_recommend.py", "--profiles", args.recommend_profiles,
+             "--quality", "--json"],
+        )
+        try:
+            start = re.search(r"^\[\s*$", out, flags=re.M)
+            rec_results = json.loads(out[start.start() :]) if start else []
+        except ValueError:
+            rec_results = []
+        for r in rec_results:
+            summary.append(
+                f"recommendations at {r['profiles']:,} profiles: {r['speedup']}x faster than "
+                f"brute-force cosine; top-{r['top_n']} recall {r['recall_top_n']:.1%} "
+                f"(goal >= 95%: {'MET' if r['recall_top_n'] >= 0.95 else 'NOT MET'}); "
+                f"{r['index_ms_per_paper']} ms/paper, {r['snapshot_bytes_per_profile']:.0f} "
+                f"B/profile in the snapshot"
+            )
+        held = re.search(r"^\| held-out \(reported\) \| \d+ \| ([\d.]+) \|", out, flags=re.M)
+        if held:
+            summary.append(f"recommendation precision@3 on held-out topics: {held.group(1)}")
 
     counts_path = ROOT / "dev/paperbell_dev/cost/measured_counts.json"
     if "pipeline" not in skip:

@@ -4,6 +4,7 @@ Contract (outside checks rely on these exact forms):
   paperbell fetch SOURCE [--json]
   paperbell match SOURCE --query Q [--query Q ...] [--json]
   paperbell demo [--feed SOURCE] [--subscribers FILE] [--outbox DIR]
+  paperbell recommend SOURCE --like ID [--like ID ...] [--dislike ID ...] [--top N] [--json]
 Errors are one clear line on stderr and a non-zero exit status, never a traceback.
 """
 
@@ -362,6 +363,9 @@ def build_parser() -> argparse.ArgumentParser:
     from paperbell_dev import ops_cli
 
     ops_cli.register(sub)
+    from paperbell_dev import recommend_cli
+
+    recommend_cli.register(sub)
     return parser
 
 

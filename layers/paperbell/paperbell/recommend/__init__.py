@@ -1,0 +1,50 @@
+"""Recommendations: "papers like these", learned from a subscriber's liked papers.
+
+Lexical and explainable (tf-idf over the matcher's own word keys, Rocchio profiles),
+scored through an inverted index of each profile's most distinctive terms so that a
+paper meets only the profiles it can resemble. See docs/recommendations.md.
+
+Public API::
+
+    vectorize(title, abstract, df) -> TermVector
+    build_profile(profile_id, liked, disliked, df=...) -> Profile
+    ProfileIndex (add / remove / score / explain / to_snapshot / from_snapshot)
+    parse_paper_list(text) -> PaperListParse   (ids, HF URLs, BibTeX)
+"""
+
+from __future__ import annotations
+
+from .index import DEFAULT_FLOOR, Candidate, Explanation, ProfileIndex, highlight_spans
+from .inputs import PaperListParse, parse_paper_list
+from .profile import (
+    MAX_DISLIKES,
+    MAX_LIKES,
+    LikedPaper,
+    Profile,
+    ProfileError,
+    ProfileSettings,
+    build_profile,
+)
+from .terms import DocumentFrequencies, TermVector, VectorSettings, cosine, vectorize
+
+__all__ = [
+    "DEFAULT_FLOOR",
+    "MAX_DISLIKES",
+    "MAX_LIKES",
+    "Candidate",
+    "DocumentFrequencies",
+    "Explanation",
+    "LikedPaper",
+    "PaperListParse",
+    "Profile",
+    "ProfileError",
+    "ProfileIndex",
+    "ProfileSettings",
+    "TermVector",
+    "VectorSettings",
+    "build_profile",
+    "cosine",
+    "highlight_spans",
+    "parse_paper_list",
+    "vectorize",
+]

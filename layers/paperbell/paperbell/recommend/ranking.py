@@ -1,0 +1,62 @@
+"""Rank a batch of papers for one profile: the CLI, the preview and tests share this.
+
+Why a separate path from :class:`~paperbell.recommend.index.ProfileIndex` scoring: for one
+profile and a few hundred papers there is nothing to index; what must be identical is
+the arithmetic (the same vectors, floor and explanation), so both go through one index
+holding the single profile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from paperbell.models import Paper
+
+from .index import DEFAULT_FLOOR, Explanation, ProfileIndex
+from .profile import Profile
+from .terms import DocumentFrequencies
+
+__all__ = ["Recommendation", "rank_papers"]
+
+
+@dataclass(frozen=True, slots=True)
+class Recommendation:
+    paper: Paper
+    score: float
+    why: Explanation
+
+    def as_json(self) -> dict[str, object]:
+        """``paperbell recommend --json``: id, title, score, similar_to, terms."""
+        return {
+            "id": self.paper.id,
+            "title": self.paper.title,
+            "score": round(self.score, 4),
+            **self.why.as_json(),
+        }
+
+
+def rank_papers(
+    papers: Iterable[Paper],
+    profile: Profile,
+    df: DocumentFrequencies,
+    *,
+    top: int = 10,
+    floor: float = DEFAULT_FLOOR,
+) -> list[Recommendation]:
+    """The ``top`` papers at or above ``floor``, best first; liked/disliked ones left out."""
+    index = ProfileIndex(df)
+    index.add(profile)
+    seen = {like.id for like in profile.likes} | set(profile.dislikes)
+    out: list[Recommendation] = []
+    for paper in papers:
+        if paper.id in seen:
+            continue
+        seen.add(paper.id)
+        vec = index.vectorize(paper.title, paper.abstract)
+        hits = index.score(vec, floor=floor, paper_id=paper.id, prefilter=0.0)
+        if hits:
+            why = index.explain(profile.id, vec, title=paper.title, abstract=paper.abstract)
+            out.append(Recommendation(paper, hits[0].score, why))
+    out.sort(key=lambda r: (-r.score, r.paper.id))
+    return out[: max(0, top)]
