@@ -20,23 +20,20 @@ __all__ = ["cmd_recommend", "register"]
 
 
 def _refs(values: list[str], files: list[str], what: str, known: Any) -> Any:
-    """References from ``--like``/``--dislike`` values and files; a value that is exactly
-    the id of a paper in SOURCE (a feed guid, say) is taken as it is."""
-    from paperbell.recommend import parse_paper_list
-    from paperbell.recommend.inputs import PaperRef
+    """References from ``--like``/``--dislike`` values and files; problems to stderr."""
+    from paperbell.recommend.lookup import references
 
-    exact = [PaperRef("id", v, v) for v in values if v in known]
-    text = "\n".join(v for v in values if v not in known)
+    texts = list(values)
     for path in files:
         try:
             with open(path, encoding="utf-8") as handle:
-                text += "\n" + handle.read()
+                texts.append(handle.read())
         except OSError as exc:
             raise PaperbellError(f"cannot read {path}: {exc}") from None
-    parsed = parse_paper_list(text)
-    for problem in parsed.problems:
+    refs, problems = references(texts, known)
+    for problem in problems:
         print(f"paperbell: {what}: {problem}", file=sys.stderr)
-    return exact + parsed.refs
+    return refs
 
 
 def cmd_recommend(args: argparse.Namespace) -> int:

@@ -130,7 +130,7 @@ def tune(pool: list[EvalPaper], topics: list[str]) -> tuple[ProfileSettings, Qua
     best: tuple[float, int, ProfileSettings] | None = None
     for tw, cw, mt in GRID:
         vs = VectorSettings(title_weight=tw, compound_weight=cw)
-        settings = ProfileSettings(max_terms=mt, indexed_terms=min(16, mt), vectors=vs)
+        settings = ProfileSettings(max_terms=mt, indexed_terms=mt, vectors=vs)
         q = evaluate(pool, topics, settings, 0.0)
         key = (round(q.precision_at_3, 4), -mt)
         if best is None or key > (best[0], best[1]):

@@ -71,6 +71,20 @@ class Paper:
 
 
 @dataclass(frozen=True, slots=True)
+class PaperText:
+    """A liked or disliked paper as a subscriber's profile keeps it (issue 14): enough to
+    rebuild the profile at any time, without the papers table (whose papers expire) or
+    a second trip to arXiv."""
+
+    id: str
+    title: str
+    abstract: str = ""
+
+    def as_json(self) -> dict[str, str]:
+        return {"id": self.id, "title": self.title, "abstract": self.abstract}
+
+
+@dataclass(frozen=True, slots=True)
 class Subscriber:
     """A person (or webhook) and what they want to read about."""
 
@@ -87,6 +101,14 @@ class Subscriber:
     webhook_secret: str = field(default="", repr=False)  # never in logs or reprs
     #: Opt-in "nothing matched today" note on days without papers (issue 5).
     notify_empty: bool = False
+    #: "Papers like these" (issue 14): the liked and disliked papers the subscriber's
+    #: recommendation profile is built from (none: no "Recommended for you" section).
+    likes: tuple[PaperText, ...] = ()
+    dislikes: tuple[PaperText, ...] = ()
+
+    @property
+    def wants_recommendations(self) -> bool:
+        return bool(self.likes)
 
     def public_json(self) -> dict[str, Any]:
         """What the API and the operator CLI show of a subscriber: never the secret."""
@@ -99,6 +121,9 @@ class Subscriber:
             "timezone": self.timezone,
             "mode": self.mode,
         }
+        if self.likes or self.dislikes:
+            data["like"] = [p.id for p in self.likes]
+            data["dislike"] = [p.id for p in self.dislikes]
         if self.webhook_url:
             data["webhook_url"] = self.webhook_url
         return data

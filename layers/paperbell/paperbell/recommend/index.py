@@ -2,15 +2,15 @@
 
 Why an inverted index: a day of 500 papers against a million profiles is 500 million
 cosines if every paper meets every profile. Like the stored-query presearcher
-(:mod:`paperbell.matching.presearcher`), each profile is filed under its few most
-distinctive terms (``Profile.index_terms``, the heaviest positive weights). Scoring a
-paper walks the postings of the paper's own terms only, accumulating partial dot
-products for the profiles those terms reach. Profiles whose partial score reaches
-``floor * prefilter`` are rescored exactly against their whole stored vector, and only
-those at or above the ``floor`` are returned. A profile that shares none of its indexed
-terms with the paper can still have a small exact score through its other terms; the
-benchmark measures how often that changes a subscriber's top N (the recall of this path
-against brute-force cosine over the same vectors, ``benchmarks/bench_recommend.py``).
+(:mod:`paperbell.matching.presearcher`), each profile is filed under its distinctive
+terms (``Profile.index_terms``). Scoring a paper walks the postings of the paper's own
+terms only, accumulating dot products for the profiles those terms reach. When a
+profile is filed under all of its stored terms (the default), that sum is the exact
+cosine and nothing is rescored. A profile filed under fewer terms is rescored exactly
+against its whole stored vector when its partial sum reaches ``floor * prefilter``;
+such a profile can be missed if it shares none of its indexed terms with the paper. Only
+profiles at or above the ``floor`` are returned. The benchmark compares this path with
+brute-force cosine over the same vectors (``benchmarks/bench_recommend.py``).
 
 Memory layout (as the presearcher's: no Python object per profile, a snapshot that is
 the arrays back to back):
@@ -186,7 +186,8 @@ class ProfileIndex:
         indexed = set(profile.index_terms()[:255])
         self._indexed.append(len(indexed))
         # Indexed terms first in the stored vector, so a profile can be read back whole.
-        ordered = sorted(profile.vector.items(), key=lambda kv: (kv[0] not in indexed, -kv[1]))
+        ordered = sorted(profile.vector.items(),
+                         key=lambda kv: (kv[0] not in indexed, -abs(kv[1]), kv[0]))
         for key, w in ordered:
             tid = self._term(key)
             self._vec_terms.append(tid)
@@ -391,8 +392,8 @@ class ProfileIndex:
             if t < base_terms:
                 a, b = off[t], off[t + 1]
                 if a != b:
-                    for s, pw in zip(slots[a:b], weights[a:b], strict=True):
-                        acc[s] = get(s, 0.0) + w * pw
+                    for s, c in zip(slots[a:b], map(w.__mul__, weights[a:b]), strict=True):
+                        acc[s] = get(s, 0.0) + c
         if self._d_terms:
             lookup = self._overlay()
             d_slots, d_w = self._d_slots, self._d_w
@@ -430,10 +431,14 @@ class ProfileIndex:
         pre = floor * prefilter
         deleted = self._deleted
         out: list[Candidate] = []
+        indexed, vec_off = self._indexed, self._vec_off
         for slot, partial in self._accumulate(pv).items():
             if partial < pre or slot in deleted:
                 continue
-            exact = self._exact(slot, pv)
+            if indexed[slot] == vec_off[slot + 1] - vec_off[slot]:
+                exact = partial  # every term is indexed: the sum is the cosine
+            else:
+                exact = self._exact(slot, pv)
             if exact >= floor and not self._excluded(slot, paper_id):
                 out.append(Candidate(self._id(slot), exact, slot))
         out.sort(key=lambda c: (-c.score, c.slot))

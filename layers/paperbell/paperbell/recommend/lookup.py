@@ -20,9 +20,9 @@ from paperbell.sources.fetcher import HttpFetcher
 from paperbell.sources.parse import parse_feed
 from paperbell.sources.specs import ARXIV_API_URL
 
-from .inputs import PaperRef
+from .inputs import PaperRef, parse_paper_list
 
-__all__ = ["ID_LIST_BATCH", "Resolved", "fetch_arxiv_papers", "resolve_papers"]
+__all__ = ["ID_LIST_BATCH", "Resolved", "fetch_arxiv_papers", "references", "resolve_papers"]
 
 #: ids per export-API request (the API accepts long lists; this keeps URLs short).
 ID_LIST_BATCH = 50
@@ -64,6 +64,15 @@ def fetch_arxiv_papers(
         for paper in feed.papers:
             found[paper.id] = paper
     return found, problems, requests
+
+
+def references(values: Sequence[str], known: Mapping[str, Paper]) -> tuple[list[PaperRef],
+                                                                           list[str]]:
+    """References from pasted values (ids, URLs, DOIs, BibTeX) and their problems; a value
+    that is exactly the id of a known paper (a feed guid, say) is taken as it is."""
+    exact = [PaperRef("id", v, v) for v in values if v in known]
+    parsed = parse_paper_list("\n".join(v for v in values if v not in known))
+    return exact + parsed.refs, parsed.problems
 
 
 def _doi_index(papers: Iterable[Paper]) -> dict[str, Paper]:

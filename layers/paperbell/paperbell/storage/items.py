@@ -14,7 +14,7 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
 
-from paperbell.models import Paper, Subscriber
+from paperbell.models import Paper, PaperText, Subscriber
 
 _deserializer = TypeDeserializer()
 
@@ -98,7 +98,19 @@ def subscriber_to_item(subscriber: Subscriber) -> dict[str, Any]:
         item["webhook_secret"] = subscriber.webhook_secret
     if subscriber.notify_empty:
         item["notify_empty"] = True
+    if subscriber.likes:
+        item["likes"] = [p.as_json() for p in subscriber.likes]
+    if subscriber.dislikes:
+        item["dislikes"] = [p.as_json() for p in subscriber.dislikes]
     return item
+
+
+def _paper_texts(raw: Any) -> tuple[PaperText, ...]:
+    return tuple(
+        PaperText(str(p.get("id", "")), str(p.get("title", "")), str(p.get("abstract", "")))
+        for p in raw or ()
+        if isinstance(p, Mapping) and p.get("id")
+    )
 
 
 def subscriber_from_item(item: Mapping[str, Any]) -> Subscriber:
@@ -113,4 +125,6 @@ def subscriber_from_item(item: Mapping[str, Any]) -> Subscriber:
         webhook_url=str(item.get("webhook_url", "")),
         webhook_secret=str(item.get("webhook_secret", "")),
         notify_empty=bool(item.get("notify_empty", False)),
+        likes=_paper_texts(item.get("likes")),
+        dislikes=_paper_texts(item.get("dislikes")),
     )
