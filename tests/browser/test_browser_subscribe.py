@@ -96,9 +96,9 @@ def _confirm_link(outbox: Path) -> str:
 
 def test_subscribe_confirm_manage_and_unsubscribe_in_a_browser(browser: Any, server: Any,
                                                               tmp_path: Path) -> None:
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
-    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support.ui import Select, WebDriverWait
 
     # While a click navigates, Chromium may answer "node does not belong to the document"
