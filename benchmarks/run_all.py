@@ -206,7 +206,8 @@ def main(argv: list[str] | None = None) -> int:
             rec_results = []
         for r in rec_results:
             summary.append(
-                f"recommendations at {r['profiles']:,} profiles: {r['speedup']}x faster than "
+                f"recommendations ({r['workload']}) at {r['profiles']:,} profiles: "
+                f"{r['speedup']}x faster than "
                 f"brute-force cosine; top-{r['top_n']} recall {r['recall_top_n']:.1%} "
                 f"(goal >= 95%: {'MET' if r['recall_top_n'] >= 0.95 else 'NOT MET'}); "
                 f"{r['index_ms_per_paper']} ms/paper, {r['snapshot_bytes_per_profile']:.0f} "

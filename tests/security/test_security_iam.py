@@ -37,10 +37,13 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("SQSSendMessagePolicy", "DigestQueue"),
         ("S3ReadPolicy", "IndexBucket"),  # the match-index snapshot
     },
-    # Rebuilds the match-index snapshot from the subscribers: read and replace that one
-    # object (ListBucket only so a missing snapshot reads as 404, not 403).
+    # Rebuilds the match-index snapshot and the recommendation profiles' snapshot from the
+    # subscribers: read and replace those objects under match-index/ (ListBucket only so
+    # a missing snapshot reads as 404, not 403); the last week's papers (read only) give
+    # the profiles' document frequencies.
     "IndexFunction": {
         ("DynamoDBReadPolicy", "SubscribersTable"),
+        ("DynamoDBReadPolicy", "PapersTable"),
         ("s3:GetObject", "${IndexBucket}/match-index/*"),
         ("s3:PutObject", "${IndexBucket}/match-index/*"),
         ("s3:ListBucket", "${IndexBucket}"),

@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import gc
 import heapq
+import itertools
 import json
 import random
 import sys
@@ -46,14 +47,22 @@ from .recommend_eval_data import WRITTEN
 __all__ = ["BenchResult", "Workload", "main", "run"]
 
 TOPIC_WORDS = 12
+LONG_TAIL_WORDS = 200_000
 POOL_PER_TOPIC = 6
 
 
 class Workload:
-    """Deterministic topic-tagged papers over real abstracts (see the module docstring)."""
+    """Deterministic topic-tagged papers over real abstracts (see the module docstring).
 
-    def __init__(self, topics: int, seed: int = 7) -> None:
+    ``long_tail``: the body is two real sentences plus 30 words drawn from a Zipf
+    distribution over a 200k-word synthetic vocabulary, the way technical vocabulary is
+    spread over real papers (each paper has its own rare words), instead of four real
+    sentences from a pool that every paper shares.
+    """
+
+    def __init__(self, topics: int, seed: int = 7, *, long_tail: bool = False) -> None:
         self.rng = random.Random(seed)
+        self.long_tail = long_tail
         bases = {t: a for t, a, *_ in PAPERS if a}
         bases.update({t: a for _, t, a in WRITTEN})
         self.bases = sorted(bases.items())
@@ -70,13 +79,21 @@ class Workload:
                 for _ in range(TOPIC_WORDS)
             ])
         self.serial = 0
+        if long_tail:
+            self.vocab = [f"{self.rng.choice(words)[:3]}{i:x}{self.rng.choice(words)[-3:]}"
+                          for i in range(LONG_TAIL_WORDS)]
+            self.cum = list(itertools.accumulate(1.0 / (r + 1) for r in range(LONG_TAIL_WORDS)))
 
     def paper(self, topic: int) -> tuple[str, str, str]:
         """(id, title, abstract) of a new paper of ``topic``."""
         self.serial += 1
         rng = self.rng
         words = self.topics[topic]
-        abstract = ". ".join(rng.sample(self.sentences, 4))
+        if self.long_tail:
+            tail = " ".join(rng.choices(self.vocab, cum_weights=self.cum, k=30))
+            abstract = ". ".join(rng.sample(self.sentences, 2)) + ". " + tail
+        else:
+            abstract = ". ".join(rng.sample(self.sentences, 4))
         extra = " ".join(rng.choice(words) for _ in range(10))
         title = " ".join(rng.sample(words, 2) + rng.sample(self.title_words, 4))
         return f"syn-{self.serial}", title, f"{abstract}. {extra}."
@@ -84,6 +101,7 @@ class Workload:
 
 @dataclass
 class BenchResult:
+    workload: str
     profiles: int
     papers: int
     brute_papers: int
@@ -113,9 +131,9 @@ def _top_n(results: dict[str, list[tuple[float, int]]], pid: str, score: float, 
 
 
 def run(profiles: int, *, papers: int = 500, brute_papers: int | None = None, top_n: int = 10,
-        floor: float = DEFAULT_FLOOR, seed: int = 7) -> BenchResult:
+        floor: float = DEFAULT_FLOOR, seed: int = 7, long_tail: bool = False) -> BenchResult:
     topics = max(100, profiles // 500)
-    work = Workload(topics, seed)
+    work = Workload(topics, seed, long_tail=long_tail)
     df = DocumentFrequencies.shipped()
     day = [work.paper(work.rng.randrange(topics)) for _ in range(papers)]
     pool = [[work.paper(t) for _ in range(POOL_PER_TOPIC)] for t in range(topics)]
@@ -187,6 +205,7 @@ def run(profiles: int, *, papers: int = 500, brute_papers: int | None = None, to
     brute_ms = 1000 * brute_s / brute_n
     sample_ms = 1000 * index_sample_s / brute_n
     return BenchResult(
+        workload="long-tail" if long_tail else "heavy",
         profiles=profiles,
         papers=papers,
         brute_papers=brute_n,
@@ -221,14 +240,14 @@ def _sizes(values: Sequence[str]) -> list[int]:
 
 def markdown(results: list[BenchResult]) -> str:
     lines = [
-        "| profiles | indexed ms/paper | brute force ms/paper | speedup | top-N recall "
+        "| workload | profiles | indexed ms/paper | brute force ms/paper | speedup | top-N recall "
         "(cases) | candidates/paper | recommended/paper | build s | snapshot | "
         "B/profile (snapshot / loaded) | load s |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         lines.append(
-            f"| {r.profiles:,} | {r.index_ms_per_paper} | {r.brute_ms_per_paper} "
+            f"| {r.workload} | {r.profiles:,} | {r.index_ms_per_paper} | {r.brute_ms_per_paper} "
             f"({r.brute_papers} papers) | {r.speedup}x | {r.recall_top_n:.1%} "
             f"({r.recall_cases:,}) | {r.candidates_per_paper:,} | {r.recommended_per_paper} | "
             f"{r.build_s} | {r.snapshot_bytes / 2**20:.1f} MiB | "
@@ -247,17 +266,22 @@ def main(argv: list[str] | None = None) -> int:
                     help="papers the brute-force baseline scores (default: all up to 10k "
                     "profiles, then fewer)")
     ap.add_argument("--top", type=int, default=10, help="top N per subscriber (default 10)")
+    ap.add_argument("--workload", choices=("heavy", "long-tail", "both"), default="both",
+                    help="paper bodies from shared real sentences (heavy), or with a Zipf "
+                    "long tail of rare words (long-tail); default: both")
     ap.add_argument("--quality", action="store_true",
                     help="also run the precision@3 evaluation (recommend_eval)")
     ap.add_argument("--json", action="store_true", help="print the results as JSON at the end")
     args = ap.parse_args(argv)
     sizes = _sizes(args.profiles or ["10k,100k"])
     results = []
-    for n in sizes:
-        r = run(n, papers=args.papers, brute_papers=args.brute_papers, top_n=args.top)
+    kinds = {"heavy": [False], "long-tail": [True], "both": [False, True]}[args.workload]
+    for n, long_tail in itertools.product(sizes, kinds):
+        r = run(n, papers=args.papers, brute_papers=args.brute_papers, top_n=args.top,
+                long_tail=long_tail)
         results.append(r)
         print(
-            f"{n:,} profiles: indexed {r.index_ms_per_paper} ms/paper, brute force "
+            f"{r.workload}, {n:,} profiles: indexed {r.index_ms_per_paper} ms/paper, brute force "
             f"{r.brute_ms_per_paper} ms/paper ({r.brute_papers} papers) -> ratio: "
             f"{r.speedup}x; top-{r.top_n} recall {r.recall_top_n:.1%} of {r.recall_cases:,} "
             f"subscribers; build {r.build_s} s; snapshot {r.snapshot_bytes / 2**20:.1f} MiB "

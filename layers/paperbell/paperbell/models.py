@@ -140,3 +140,19 @@ class PendingMatch:
     #: The scrape run that brought the paper in: one correlation id in the logs of
     #: scrape, match and mail for the same paper.
     correlation_id: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class PendingRecommendation:
+    """A paper that passed a subscriber's recommendation floor and awaits a digest, with
+    the reason the mail gives ("similar to <liked title>", shared terms)."""
+
+    subscriber_id: str
+    paper_id: str
+    score: float
+    similar_to_id: str = ""
+    similar_to_title: str = ""
+    #: Shared terms as the paper writes them, and their word keys (for highlighting).
+    terms: tuple[str, ...] = ()
+    keys: tuple[str, ...] = ()
+    correlation_id: str = field(default="", compare=False)

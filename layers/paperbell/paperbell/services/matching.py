@@ -35,6 +35,7 @@ from paperbell.models import Paper, PendingMatch, Subscriber
 from paperbell.observability import logger, metrics
 from paperbell.scheduling import next_delivery_slot
 from paperbell.services.planning import enqueue_jobs
+from paperbell.services.recommending import current_profiles, record_recommendations
 from paperbell.storage.deliveries import INSTANT_PREFIX, DeliveryRepository
 from paperbell.storage.index_snapshots import IndexSnapshotStore
 from paperbell.storage.items import paper_from_item
@@ -220,6 +221,16 @@ def process_papers_stream(event: dict[str, Any], context: Any) -> PartialItemFai
         # mail function's idempotency makes a duplicate job harmless.
         enqueue_jobs(config.digest_queue_url, instant_jobs)
         metrics.add_metric(name="Matches", unit=MetricUnit.Count, value=recorded)
+        recommended = record_recommendations(
+            paper,
+            current_profiles(config.index_bucket, config.match_index_ttl_seconds),
+            deliveries,
+            index.subscribers_for,
+            now=clock.now(),
+            retention_days=config.paper_retention_days,
+            correlation_id=correlation_id,
+        )
+        metrics.add_metric(name="Recommendations", unit=MetricUnit.Count, value=recommended)
         logger.debug("paper matched", extra={"paper_id": paper.id, "matches": recorded})
 
     processor = BatchProcessor(event_type=EventType.DynamoDBStreams)

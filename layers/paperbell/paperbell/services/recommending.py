@@ -3,7 +3,7 @@
 * **Profiles** are built from what the subscriber item holds (their liked and disliked
   papers' titles and abstracts), so a nightly rebuild needs neither the papers table
   (whose papers expire) nor arXiv. They live in a second object beside the match-index
-  snapshot (``recommend-index/snapshot.bin``), written by the same index function from
+  snapshot (``match-index/profiles.bin``), written by the same index function from
   the same subscribers stream, and carry the document frequencies they were weighed
   with. A rebuild also counts the recent papers into those frequencies, so words that
   flood the feeds stop looking distinctive.
@@ -18,10 +18,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 
-from paperbell.models import Paper, PaperText, Subscriber
+from paperbell.models import Paper, PaperText, PendingRecommendation, Subscriber
 from paperbell.observability import logger
 from paperbell.recommend import (
     DEFAULT_FLOOR,
@@ -31,22 +32,24 @@ from paperbell.recommend import (
     ProfileIndex,
     build_profile,
 )
+from paperbell.scheduling import next_delivery_slot
+from paperbell.storage.deliveries import DeliveryRepository
 from paperbell.storage.index_snapshots import IndexSnapshotStore
 
 __all__ = [
     "ABSTRACT_CHARS",
     "PROFILE_SNAPSHOT_KEY",
     "RECOMMEND_TOP",
-    "RecommendationCandidate",
     "build_profile_index",
     "paper_text",
     "profile_of",
     "profile_store",
     "recommend",
+    "record_recommendations",
     "update_profiles",
 ]
 
-PROFILE_SNAPSHOT_KEY = "recommend-index/snapshot.bin"
+PROFILE_SNAPSHOT_KEY = "match-index/profiles.bin"
 #: Papers in a digest's "Recommended for you" section.
 RECOMMEND_TOP = 5
 #: A liked paper's abstract is kept up to this length (a profile needs its words, not
@@ -104,33 +107,57 @@ def update_profiles(index: ProfileIndex, changed: Mapping[str, Subscriber | None
     return count
 
 
-@dataclass(frozen=True, slots=True)
-class RecommendationCandidate:
-    """A paper that passed a subscriber's floor, with what the mail says about why."""
-
-    subscriber_id: str
-    paper_id: str
-    score: float
-    similar_to: PaperText | None
-    #: The shared terms as the paper writes them, and their keys (for highlights).
-    terms: tuple[str, ...] = ()
-    keys: tuple[str, ...] = ()
-
-
 def recommend(
     paper: Paper, index: ProfileIndex, *, floor: float = DEFAULT_FLOOR
-) -> list[RecommendationCandidate]:
+) -> list[PendingRecommendation]:
     """Every profile ``paper`` passes the floor for, best first, each with its reason."""
     vec = index.vectorize(paper.title, paper.abstract)
     out = []
     for hit in index.score(vec, floor=floor, paper_id=paper.id):
         why = index.explain(hit.profile_id, vec, title=paper.title, abstract=paper.abstract)
-        similar = (
-            PaperText(why.similar_to.id, why.similar_to.title) if why.similar_to else None
-        )
-        out.append(RecommendationCandidate(hit.profile_id, paper.id, hit.score, similar,
-                                           why.terms, why.keys))
+        out.append(PendingRecommendation(
+            subscriber_id=hit.profile_id,
+            paper_id=paper.id,
+            score=hit.score,
+            similar_to_id=why.similar_to.id if why.similar_to else "",
+            similar_to_title=why.similar_to.title if why.similar_to else "",
+            terms=why.terms,
+            keys=why.keys,
+        ))
     return out
+
+
+def record_recommendations(
+    paper: Paper,
+    index: ProfileIndex | None,
+    deliveries: DeliveryRepository,
+    subscribers_for: Callable[[list[str]], dict[str, Subscriber]],
+    *,
+    now: datetime,
+    retention_days: int,
+    correlation_id: str = "",
+) -> int:
+    """Record a candidate per subscriber whose floor the paper passes (once each, as
+    matches are); instant-mode subscribers get none (recommendations are a digest
+    section). Returns the number of new candidates."""
+    if index is None or not len(index):
+        return 0
+    candidates = recommend(paper, index)
+    if not candidates:
+        return 0
+    subscribers = subscribers_for([c.subscriber_id for c in candidates])
+    expires_at = int((now + timedelta(days=retention_days)).timestamp())
+    recorded = 0
+    for rec in candidates:
+        subscriber = subscribers.get(rec.subscriber_id)
+        if subscriber is None or subscriber.status != "active" or subscriber.mode == "instant":
+            continue
+        slot = next_delivery_slot(subscriber.delivery_hour, subscriber.timezone, now)
+        state = deliveries.record_recommendation(
+            replace(rec, correlation_id=correlation_id), due_slot=slot, expires_at=expires_at
+        )
+        recorded += state == "new"
+    return recorded
 
 
 @dataclass

@@ -9,6 +9,9 @@ Item kinds under one subscriber partition:
   ``instant#<paper id>`` the same for one instant-mode notification.
 - ``tick``: for subscribers who want a note on empty days, a marker carrying the next
   ``due_slot`` so the planner finds them without any match.
+- ``rec#<paper id>``: a candidate recommendation (issue 14): the paper passed the
+  subscriber's similarity floor; it carries the score and the reason, and ``due_slot``
+  like a match. The digest keeps the best few and marks them all delivered.
 """
 
 from __future__ import annotations
@@ -17,16 +20,18 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
 from paperbell import aws, clock
-from paperbell.models import PendingMatch
+from paperbell.models import PendingMatch, PendingRecommendation
 from paperbell.storage import paging
 
 MATCH_PREFIX = "match#"
+REC_PREFIX = "rec#"
 DIGEST_PREFIX = "digest#"
 INSTANT_PREFIX = "instant#"
 LEDGER_PREFIXES = (DIGEST_PREFIX, INSTANT_PREFIX)
@@ -215,6 +220,71 @@ class DeliveryRepository:
             )
         return entries
 
+    # -- candidate recommendations (issue 14) -------------------------------------------
+    def record_recommendation(self, rec: PendingRecommendation, *, due_slot: str,
+                              expires_at: int) -> str:
+        """Store a candidate once: "new", "pending" or "delivered" as for matches."""
+        item: dict[str, Any] = {
+            "subscriber_id": rec.subscriber_id,
+            "sk": REC_PREFIX + rec.paper_id,
+            "paper_id": rec.paper_id,
+            "score": Decimal(str(round(rec.score, 6))),
+            "similar_to": rec.similar_to_id,
+            "similar_title": rec.similar_to_title,
+            "terms": list(rec.terms),
+            "keys": list(rec.keys),
+            "matched_at": clock.now().isoformat(),
+            "correlation_id": rec.correlation_id,
+            "expires_at": expires_at,
+            "due_slot": due_slot,
+        }
+        table = aws.table(self.table_name)
+        try:
+            table.put_item(Item=item, ConditionExpression="attribute_not_exists(sk)")
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            existing = table.get_item(
+                Key={"subscriber_id": rec.subscriber_id, "sk": item["sk"]},
+                ProjectionExpression="delivered", ConsistentRead=True,
+            )
+            return "delivered" if existing.get("Item", {}).get("delivered") else "pending"
+        return "new"
+
+    def pending_recommendations(self, subscriber_id: str) -> list[PendingRecommendation]:
+        """Undelivered candidates, best score first."""
+        found = paging.items(
+            aws.table(self.table_name).query,
+            KeyConditionExpression=Key("subscriber_id").eq(subscriber_id)
+            & Key("sk").begins_with(REC_PREFIX),
+            FilterExpression=Attr("delivered").not_exists(),
+            ConsistentRead=True,
+        )
+        recs = [
+            PendingRecommendation(
+                subscriber_id=subscriber_id,
+                paper_id=str(item["paper_id"]),
+                score=float(item.get("score", 0)),
+                similar_to_id=str(item.get("similar_to", "")),
+                similar_to_title=str(item.get("similar_title", "")),
+                terms=tuple(str(t) for t in item.get("terms", ()) or ()),
+                keys=tuple(str(t) for t in item.get("keys", ()) or ()),
+                correlation_id=str(item.get("correlation_id", "")),
+            )
+            for item in found
+        ]
+        recs.sort(key=lambda r: (-r.score, r.paper_id))
+        return recs
+
+    def clear_recommendations(self, subscriber_id: str, paper_ids: Iterable[str],
+                              key: str = "") -> None:
+        """Mark candidates delivered (or dropped: not among the top N), as for matches."""
+        table = aws.table(self.table_name)
+        expires_at = int((clock.now() + DELIVERED_RETENTION).timestamp())
+        for pid in paper_ids:
+            _mark_delivered(table, subscriber_id, pid, key or "dropped", expires_at,
+                            prefix=REC_PREFIX)
+
     def delete_subscriber(self, subscriber_id: str) -> int:
         """Delete every item (matches, ledger, tick) of a subscriber; the count."""
         table = aws.table(self.table_name)
@@ -244,11 +314,12 @@ def _pending_from_item(subscriber_id: str, item: dict[str, Any]) -> PendingMatch
 
 
 def _mark_delivered(
-    table: Any, subscriber_id: str, paper_id: str, key: str, expires_at: int
+    table: Any, subscriber_id: str, paper_id: str, key: str, expires_at: int,
+    prefix: str = MATCH_PREFIX,
 ) -> None:
     try:
         table.update_item(
-            Key={"subscriber_id": subscriber_id, "sk": MATCH_PREFIX + paper_id},
+            Key={"subscriber_id": subscriber_id, "sk": prefix + paper_id},
             UpdateExpression="SET delivered = :k, expires_at = :e REMOVE due_slot",
             ConditionExpression="attribute_exists(sk)",
             ExpressionAttributeValues={":k": key, ":e": expires_at},
