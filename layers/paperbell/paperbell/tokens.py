@@ -14,7 +14,7 @@ import time
 
 from paperbell.errors import PaperbellError
 
-PURPOSES = frozenset({"confirm", "manage", "unsubscribe", "feed"})
+PURPOSES = frozenset({"confirm", "manage", "unsubscribe", "feed", "more", "less"})
 #: Default lifetimes in seconds; None = valid until the key rotates (unsubscribe links
 #: in old mails must keep working, RFC 8058).
 DEFAULT_TTL: dict[str, int | None] = {
@@ -22,6 +22,10 @@ DEFAULT_TTL: dict[str, int | None] = {
     "manage": 30 * 24 * 3600,
     "unsubscribe": None,
     "feed": None,
+    # "more like this" / "less like this" under a recommended or matched paper (issue 14):
+    # bound to the subscriber and the paper, valid as long as a weekly mail is worth it.
+    "more": 60 * 24 * 3600,
+    "less": 60 * 24 * 3600,
 }
 
 

@@ -10,6 +10,7 @@
 * **Candidates**: the match function scores each new paper against the profile index
   and records a candidate recommendation per (subscriber, paper) only when it passes
   the floor; the digest keeps the top N (services/digests.py).
+* **Votes** ("more/less like this" from the mail) are in :mod:`.votes`.
 * **Resolving likes**: ids from a subscribers file, the API or a vote are turned into
   :class:`~paperbell.models.PaperText` from the papers paperbell has, else from the
   arXiv export API (politely, :mod:`paperbell.recommend.lookup`).

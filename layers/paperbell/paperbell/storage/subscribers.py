@@ -9,7 +9,7 @@ from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
 from paperbell import aws
-from paperbell.models import Subscriber
+from paperbell.models import PaperText, Subscriber
 from paperbell.storage import paging
 from paperbell.storage.items import subscriber_from_item, subscriber_to_item
 
@@ -101,6 +101,17 @@ class SubscriberRepository:
             "SET queries = :q, delivery_hour = :h, #tz = :tz, #mode = :m",
             {":q": list(queries), ":h": int(delivery_hour), ":tz": timezone, ":m": mode},
             names={"#tz": "timezone", "#mode": "mode"},
+        )
+
+    def set_likes(
+        self, subscriber_id: str, likes: tuple[PaperText, ...], dislikes: tuple[PaperText, ...]
+    ) -> Subscriber | None:
+        """Replace the liked and disliked papers (issue 14); None when the subscriber is
+        gone. The change reaches the profile through the table's stream."""
+        return self._update(
+            subscriber_id,
+            "SET likes = :l, dislikes = :d",
+            {":l": [p.as_json() for p in likes], ":d": [p.as_json() for p in dislikes]},
         )
 
     def set_status(

@@ -24,11 +24,12 @@ from paperbell.web.routes import (
     preview,
     subscribe,
     unsubscribe,
+    votes,
     webhooks_api,
 )
 
 app = APIGatewayHttpResolver()
-for _routes in (home, preview, subscribe, manage, unsubscribe, feeds, webhooks_api):
+for _routes in (home, preview, subscribe, manage, unsubscribe, votes, feeds, webhooks_api):
     app.include_router(_routes.router)
 
 

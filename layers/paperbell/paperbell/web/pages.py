@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from paperbell.errors import RequestError
 from paperbell.matching import snippet
-from paperbell.models import Subscriber
+from paperbell.models import Paper, Subscriber
 from paperbell.services.preview import Preview
 
 TIMEZONE_HINT = "An IANA name such as Europe/Berlin or America/New_York."
@@ -249,3 +249,16 @@ def unsubscribe_page(subscriber: Subscriber, token: str) -> str:
         '<button type="submit" id="unsubscribe">Unsubscribe</button></form>'
     )
     return layout("Unsubscribe", body)
+
+
+def vote_page(direction: str, paper: Paper, token: str) -> str:
+    """The page a "more/less like this" link opens: one button, POST only."""
+    more = direction == "more"
+    label = "More like this" if more else "Less like this"
+    body = (
+        f"<p>{'Recommend more' if more else 'Recommend fewer'} papers like "
+        f"<strong>{e(paper.title)}</strong>?</p>"
+        f'<form method="post" action="{e(direction)}?token={e(token)}">'
+        f'<button type="submit" id="vote">{e(label)}</button></form>'
+    )
+    return layout(label, body)
