@@ -206,6 +206,7 @@ class AnalyzedPaper:
         "abstract",
         "author",
         "categories",
+        "index_terms",
         "paper",
         "source",
         "title",
@@ -216,15 +217,14 @@ class AnalyzedPaper:
         self.paper = paper
         self.title = tokenize(paper.title or "")
         self.abstract = tokenize(paper.abstract or "")
-        author = FieldTokens()
-        for name in paper.authors:
-            author.extend(tokenize(name))
-        self.author = author
+        self.author = FieldTokens.concat([tokenize(name) for name in paper.authors])
         self.categories = frozenset(c.lower() for c in paper.categories)
         self.source = (paper.source or "").lower()
         self.upvotes = paper.upvotes
         self._cache: dict[Term, _TermResult] = {}
         self._field_keys: tuple[set[str], set[str]] | None = None
+        #: the presearcher's index terms of this paper, once computed (``paper_terms``)
+        self.index_terms: set[str] | None = None
 
     def field_keys(self) -> tuple[set[str], set[str]]:
         """(title, abstract): every word key and compound key of each, built on first use."""

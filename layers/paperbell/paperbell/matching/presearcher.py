@@ -47,7 +47,7 @@ from .matcher import (
     evaluate,
     highlights_of,
 )
-from .normalize import BOUNDARY
+from .normalize import BOUNDARY, FieldTokens, Memo
 from .query_analyzer import (
     AUTHOR_NS,
     CATEGORY_NS,
@@ -69,29 +69,47 @@ _HEADER = struct.Struct("<8sB3xQQQQQQQ")  # magic, byteorder, n, T, P, always, i
 _PARSED_CACHE_MAX = 100_000
 
 
+def _prefix_term(surface: str) -> str:
+    return PREFIX_NS + surface[:PREFIX_LEN] if len(surface) >= PREFIX_LEN else ""
+
+
+_PREFIX_TERM: Memo[str] = Memo(_prefix_term)
+
+
+def _field_terms(ft: FieldTokens, out: set[str]) -> None:
+    """Add one field's index terms to ``out`` (all C-level ``map``/``update`` calls)."""
+    keys = ft.keys
+    out.update(keys)
+    out.update(ft.comp_keys)
+    out.update(map(" ".join, itertools.pairwise(keys)))
+    out.update(map(_PREFIX_TERM.__getitem__, ft.surfaces))
+    out.update(map(_PREFIX_TERM.__getitem__, ft.short_heads))
+
+
 def paper_terms(ap: AnalyzedPaper) -> set[str]:
-    """Every index term a paper contains (the query side is in :mod:`query_analyzer`)."""
-    terms: set[str] = set()
-    for ft, ns in ((ap.title, ""), (ap.abstract, ""), (ap.author, AUTHOR_NS)):
-        keys = ft.keys
-        if not keys:
-            continue
-        bigrams = [f"{a} {b}" for a, b in itertools.pairwise(keys)]
-        prefixes = [PREFIX_NS + s[:PREFIX_LEN] for s in ft.surfaces if len(s) >= PREFIX_LEN]
-        prefixes += [PREFIX_NS + s[:PREFIX_LEN] for s in ft.comp_surfaces]
-        if ns:
-            terms.update(ns + k for k in keys if k != BOUNDARY)
-            terms.update(ns + k for k in ft.comp_keys)
-            terms.update(ns + b for b in bigrams)
-            terms.update(ns + p for p in prefixes)
-        else:
-            terms.update(keys)
-            terms.update(ft.comp_keys)
-            terms.update(bigrams)
-            terms.update(prefixes)
-    terms.update(CATEGORY_NS + c for c in ap.categories)
+    """Every index term a paper contains (the query side is in :mod:`query_analyzer`).
+
+    Computed once per analyzed paper and kept on it (read-only for callers): word keys,
+    compound keys, adjacent key pairs ``"a b"``, ``*``-prefixes of title and abstract; the
+    same with an ``@`` for authors; ``#``-categories and the ``!``-source.
+    """
+    terms = ap.index_terms
+    if terms is not None:
+        return terms
+    terms = set()
+    _field_terms(ap.title, terms)
+    _field_terms(ap.abstract, terms)
+    if ap.author.keys:
+        author: set[str] = set()
+        _field_terms(ap.author, author)
+        author.discard(BOUNDARY)
+        terms.update(map(AUTHOR_NS.__add__, author))
+    terms.discard("")
+    terms.discard(AUTHOR_NS)
+    terms.update(map(CATEGORY_NS.__add__, ap.categories))
     if ap.source:
         terms.add(SOURCE_NS + ap.source)
+    ap.index_terms = terms
     return terms
 
 

@@ -8,7 +8,8 @@ only needs checking against queries filed under its own terms.
 Rules (``cost`` = estimated document frequency, lower is better):
 
 * a word -> its key; a phrase/hyphenated word -> the rarest adjacent word pair as a
-  *bigram term* ``"a b"`` plus its compound key (``fine tuning`` -> ``finetuning``); a word
+  *bigram term* ``"a b"`` plus its compound key if it has one (``fine tuning`` ->
+  ``finetuning``; ``"in form"`` has none); a word
   with ``joins`` (unquoted ``fine tuning``) -> its key plus its join keys;
 * ``prefix*`` -> ``*`` + its first 3 characters (the paper emits the same for each word);
 * ``author:`` terms get an ``@`` namespace, ``category:cs.LG`` -> ``#cs.lg``,
@@ -71,8 +72,9 @@ def _term_terms(term: Term, df: Mapping[str, float]) -> tuple[frozenset[str], fl
         c = min(df.get(parts[i], 0.0), df.get(parts[i + 1], 0.0))
         if c < best_cost:
             best_i, best_cost = i, c
-    assert term.compound is not None
     bigram = f"{ns}{parts[best_i]} {parts[best_i + 1]}"
+    if term.compound is None:  # words that may not be written as one (see query_parser)
+        return frozenset({bigram}), best_cost
     cost = best_cost + (AUTHOR_COST if ns else df.get(term.compound, 0.0))
     return frozenset({bigram, ns + term.compound}), cost
 

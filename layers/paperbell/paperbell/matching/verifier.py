@@ -13,7 +13,8 @@ cached per paper):
 
 * a word (title or abstract) with its ``joins``: any of its keys is in the term set;
 * an ``author:`` word: ``@`` + any of its keys;
-* a two-word phrase (text or ``author:``): its bigram ``"a b"`` or its compound key;
+* a two-word phrase (text or ``author:``): its bigram ``"a b"`` or its compound key (if
+  it has one);
 * a ``title:`` / ``abstract:`` word: any of its keys among that field's word and
   compound keys (:meth:`AnalyzedPaper.field_keys`, built once per paper);
 * ``category:`` / ``source:``: their namespaced term; ``upvotes:`` compares the number.
@@ -45,8 +46,9 @@ def _keys(node: Node) -> tuple[str, ...] | None:
         parts = node.parts
         if len(parts) == 1:
             return (ns + parts[0], *(ns + j for j in node.joins))
-        if len(parts) == 2 and node.compound is not None:
-            return (f"{ns}{parts[0]} {parts[1]}", ns + node.compound)
+        if len(parts) == 2:
+            bigram = f"{ns}{parts[0]} {parts[1]}"
+            return (bigram,) if node.compound is None else (bigram, ns + node.compound)
         return None
     if isinstance(node, Category):
         return (CATEGORY_NS + node.value,)
