@@ -81,7 +81,11 @@ def test_plans() -> None:
     assert analyze(parse_query("rope OR -x").root, df).terms is None
     assert analyze(parse_query("category:cs.LG upvotes:>1").root, df).terms == ("#cs.lg",)
     assert analyze(parse_query("author:hinton").root, df).terms == ("@hinton",)
-    assert analyze(parse_query("transf*").root, df).terms == ("*tra",)
+    prefix = analyze(parse_query("transf*").root, df)  # the whole prefix: exact
+    assert prefix.terms == ("*transf",) and prefix.exact
+    long_prefix = analyze(parse_query("transforme*").root, df)  # cut to 8: verified
+    assert long_prefix.terms == ("*transfor",) and not long_prefix.exact
+    assert not analyze(parse_query("title:transf*").root, df).exact
     assert "model" in builtin_df()
 
 

@@ -89,6 +89,12 @@ TABLE: list[tuple[str, str, Paper, bool]] = [
     ("prefix", "quant*", P_LOTTERY, False),
     ("prefix-field", "title:prun*", P_LOTTERY, False),
     ("prefix-field", "abstract:prun*", P_LOTTERY, True),
+    ("prefix-long", "transformer*", P_LOTTERY, True),  # longer than the indexed 8 letters
+    ("prefix-long", "transformerz*", P_LOTTERY, False),
+    ("prefix-hyphen-compound", "pretrain*", make_paper("Pre-training at scale", ""), True),
+    ("prefix-hyphen-compound", "statEofthe*", P_LOTTERY, True),  # a whole hyphen chain
+    ("prefix-not-space-compound", "finetun*", P_SPACED, False),
+    ("prefix-author", "author:hint*", P_LOTTERY, True),
     # upvotes
     ("upvotes", "upvotes:>=42", P_LOTTERY, True),
     ("upvotes", "upvotes:>42", P_LOTTERY, False),

@@ -309,8 +309,8 @@ class FieldTokens:
 
     ``keys``/``surfaces`` are per word; ``comp_keys``/``comp_first``/``comp_last`` describe
     the compound tokens of the module docstring (key, first and last word index), and
-    ``short_heads`` the surfaces of those whose first word is shorter than 3 letters (the
-    only compounds whose ``prefix*`` terms differ from their first word's). Character
+    ``hyphen_comps`` which of them were written with hyphens (``prefix*`` looks into those
+    only: ``pretrain*`` finds "pre-training", never "pre training"). Character
     offsets (``starts``, ``ends``, ``comp_spans``) point into the ORIGINAL string; they,
     ``comp_surfaces``, ``positions`` and ``compounds`` are computed on first use, because
     deciding a match needs none of them, only highlights and phrase checks do.
@@ -327,8 +327,8 @@ class FieldTokens:
         "comp_first",
         "comp_keys",
         "comp_last",
+        "hyphen_comps",
         "keys",
-        "short_heads",
         "surfaces",
     )
 
@@ -338,7 +338,7 @@ class FieldTokens:
         self.comp_keys: list[str] = []
         self.comp_first: list[int] = []
         self.comp_last: list[int] = []
-        self.short_heads: list[str] = []
+        self.hyphen_comps: list[int] = []  # indices into the comp_* lists
         self._parts: list[str] | None = None  # [sep, word, sep, ..., word, sep]
         self._pieces: list[FieldTokens] = []  # the parts of a :meth:`concat`
         self._starts: list[int] | None = None
@@ -359,12 +359,12 @@ class FieldTokens:
                 ft.keys.append(BOUNDARY)
                 ft.surfaces.append("")
             shift = len(ft.keys)
+            ft.hyphen_comps += [j + len(ft.comp_keys) for j in piece.hyphen_comps]
             ft.keys += piece.keys
             ft.surfaces += piece.surfaces
             ft.comp_keys += piece.comp_keys
             ft.comp_first += [i + shift for i in piece.comp_first]
             ft.comp_last += [i + shift for i in piece.comp_last]
-            ft.short_heads += piece.short_heads
         ft._pieces = pieces
         return ft
 
@@ -475,11 +475,10 @@ def _hyphen_chains(ft: FieldTokens, hyphen_gaps: list[int]) -> None:
             continue
         if prev > run_start:  # 2+ hyphens in a row: words run_start .. prev + 1
             joined = "".join(surfaces[run_start : prev + 2])
+            ft.hyphen_comps.append(len(ft.comp_keys))
             ft.comp_keys.append(_KEY[joined])
             ft.comp_first.append(run_start)
             ft.comp_last.append(prev + 1)
-            if len(surfaces[run_start]) < 3:
-                ft.short_heads.append(joined)
         run_start = prev = i
 
 
@@ -521,7 +520,6 @@ def tokenize(text: str) -> FieldTokens:
         ft.comp_first = pairs
         ft.comp_last = lasts
     if _HYPHEN in kinds:
-        gaps = list(itertools.compress(range(n - 1), map(_HYPHEN.__eq__, kinds)))
-        ft.short_heads = [surfaces[i] + surfaces[i + 1] for i in gaps if len(surfaces[i]) < 3]
-        _hyphen_chains(ft, gaps)
+        ft.hyphen_comps = [j for j, i in enumerate(pairs) if kinds[i] == _HYPHEN]
+        _hyphen_chains(ft, list(itertools.compress(range(n - 1), map(_HYPHEN.__eq__, kinds))))
     return ft

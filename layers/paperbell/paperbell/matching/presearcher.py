@@ -51,7 +51,8 @@ from .normalize import BOUNDARY, FieldTokens, Memo
 from .query_analyzer import (
     AUTHOR_NS,
     CATEGORY_NS,
-    PREFIX_LEN,
+    PREFIX_MAX,
+    PREFIX_MIN,
     PREFIX_NS,
     SOURCE_NS,
     IndexPlan,
@@ -69,28 +70,39 @@ _HEADER = struct.Struct("<8sB3xQQQQQQQ")  # magic, byteorder, n, T, P, always, i
 _PARSED_CACHE_MAX = 100_000
 
 
-def _prefix_term(surface: str) -> str:
-    return PREFIX_NS + surface[:PREFIX_LEN] if len(surface) >= PREFIX_LEN else ""
+def _prefix_terms(surface: str) -> tuple[str, ...]:
+    """``*`` + every beginning of 3..PREFIX_MAX letters of one word (memoized below)."""
+    top = min(len(surface), PREFIX_MAX)
+    return tuple(PREFIX_NS + surface[:k] for k in range(PREFIX_MIN, top + 1))
 
 
-_PREFIX_TERM: Memo[str] = Memo(_prefix_term)
+_PREFIX_TERMS: Memo[tuple[str, ...]] = Memo(_prefix_terms)
 
 
 def _field_terms(ft: FieldTokens, out: set[str]) -> None:
-    """Add one field's index terms to ``out`` (all C-level ``map``/``update`` calls)."""
+    """Add one field's index terms to ``out`` (C-level ``map``/``update`` calls, except
+    for the hyphen compounds' beginnings that run past their first word: "pre-training"
+    -> ``*pret`` .. ``*pretrain``)."""
     keys = ft.keys
     out.update(keys)
     out.update(ft.comp_keys)
     out.update(map(" ".join, itertools.pairwise(keys)))
-    out.update(map(_PREFIX_TERM.__getitem__, ft.surfaces))
-    out.update(map(_PREFIX_TERM.__getitem__, ft.short_heads))
+    out.update(itertools.chain.from_iterable(map(_PREFIX_TERMS.__getitem__, set(ft.surfaces))))
+    if not ft.hyphen_comps:
+        return
+    surfaces, firsts, joins = ft.surfaces, ft.comp_first, ft.comp_surfaces
+    for j in ft.hyphen_comps:
+        head, joined = len(surfaces[firsts[j]]), joins[j]
+        if head < PREFIX_MAX:
+            top = min(len(joined), PREFIX_MAX)
+            out.update([PREFIX_NS + joined[:k] for k in range(max(head + 1, PREFIX_MIN), top + 1)])
 
 
 def paper_terms(ap: AnalyzedPaper) -> set[str]:
     """Every index term a paper contains (the query side is in :mod:`query_analyzer`).
 
     Computed once per analyzed paper and kept on it (read-only for callers): word keys,
-    compound keys, adjacent key pairs ``"a b"``, ``*``-prefixes of title and abstract; the
+    compound keys, adjacent key pairs ``"a b"``, ``*``-beginnings of title and abstract; the
     same with an ``@`` for authors; ``#``-categories and the ``!``-source.
     """
     terms = ap.index_terms
@@ -117,7 +129,10 @@ def _term_highlights(ap: AnalyzedPaper, term: str) -> Highlights:
     """Highlights proven by one index term of an exact query."""
     if term[0] in (AUTHOR_NS, CATEGORY_NS, SOURCE_NS):
         return EMPTY_HIGHLIGHTS
-    _, t, a = ap.term(Term("text", tuple(term.split(" "))))
+    if term[0] == PREFIX_NS:
+        _, t, a = ap.term(Term("text", (term[1:],), None, True))
+    else:
+        _, t, a = ap.term(Term("text", tuple(term.split(" "))))
     return Highlights(t, a) if (t or a) else EMPTY_HIGHLIGHTS
 
 

@@ -12,6 +12,7 @@ Membership shortcuts (everything else falls back to ``ap.term(node)``, which is 
 cached per paper):
 
 * a word (title or abstract) with its ``joins``: any of its keys is in the term set;
+* a ``prefix*`` of at most PREFIX_MAX letters (text or ``author:``): ``*`` + the prefix;
 * an ``author:`` word: ``@`` + any of its keys;
 * a two-word phrase (text or ``author:``): its bigram ``"a b"`` or its compound key (if
   it has one);
@@ -27,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .matcher import _OPS, AnalyzedPaper
-from .query_analyzer import AUTHOR_NS, CATEGORY_NS, SOURCE_NS
+from .query_analyzer import AUTHOR_NS, CATEGORY_NS, PREFIX_MAX, PREFIX_NS, SOURCE_NS
 from .query_parser import And, Category, Node, Not, Or, Source, Term, Upvotes
 
 __all__ = ["Check", "compile_check"]
@@ -40,10 +41,12 @@ Check = Callable[[set[str], AnalyzedPaper], bool]
 def _keys(node: Node) -> tuple[str, ...] | None:
     """The index terms whose presence is equivalent to ``node`` matching, if there are."""
     if isinstance(node, Term):
-        if node.prefix or node.field not in ("text", "author"):
+        if node.field not in ("text", "author"):
             return None
         ns = AUTHOR_NS if node.field == "author" else ""
         parts = node.parts
+        if node.prefix:
+            return (ns + PREFIX_NS + parts[0],) if len(parts[0]) <= PREFIX_MAX else None
         if len(parts) == 1:
             return (ns + parts[0], *(ns + j for j in node.joins))
         if len(parts) == 2:
