@@ -31,7 +31,7 @@ from .matcher import _OPS, AnalyzedPaper
 from .query_analyzer import AUTHOR_NS, CATEGORY_NS, PREFIX_MAX, PREFIX_NS, SOURCE_NS
 from .query_parser import And, Category, Node, Not, Or, Source, Term, Upvotes
 
-__all__ = ["Check", "compile_check"]
+__all__ = ["Check", "check_from_spec", "check_spec", "compile_check"]
 
 #: ``check(paper_terms, analyzed_paper) -> matched?``
 Check = Callable[[set[str], AnalyzedPaper], bool]
@@ -160,3 +160,70 @@ def compile_check(node: Node) -> Check:
 
         return disj
     raise TypeError(f"unknown query node {node!r}")  # pragma: no cover
+
+
+# ---------------------------------------------------------------------------------------
+# Check specs: a compiled check written down, so a loaded index needs no parser for it
+# ---------------------------------------------------------------------------------------
+
+_GROUP_SEP, _ALT_SEP, _NEGATED = "\x1e", "\x1f", "\x1d"
+
+
+def _spec_groups(node: Node) -> list[tuple[bool, tuple[str, ...]]] | None:
+    keys = _keys(node)
+    if keys is not None:
+        return [(False, keys)]
+    if isinstance(node, Or):
+        alts = [_keys(c) for c in node.children]
+        if all(a is not None for a in alts):
+            return [(False, tuple(k for a in alts if a is not None for k in a))]
+        return None
+    if isinstance(node, Not):
+        inner = _keys(node.child)
+        return None if inner is None else [(True, inner)]
+    if isinstance(node, And):
+        out: list[tuple[bool, tuple[str, ...]]] = []
+        for c in node.children:
+            sub = _spec_groups(c)
+            if sub is None:
+                return None
+            out += sub
+        return out
+    return None
+
+
+def check_spec(node: Node) -> str:
+    """The query as an AND of (possibly negated) groups of index terms, as one string.
+
+    Why: a loaded index verifies a candidate by parsing and compiling its text on first
+    sight (~0.1 ms each), and a day's papers meet tens of thousands of distinct candidates
+    at 100k+ stored queries. Most queries (two-word ANDs, ``a -b``, ORs of words) are such
+    a conjunction of membership tests, so the index stores this string at build time and
+    :func:`check_from_spec` turns it into the same check with two ``str.split`` calls.
+    "" when the query needs the full evaluator (fields, prefixes over 8 letters, upvotes,
+    nested NOTs, 3+-word phrases).
+    """
+    groups = _spec_groups(node)
+    if groups is None:
+        return ""
+    return _GROUP_SEP.join((_NEGATED if neg else "") + _ALT_SEP.join(keys) for neg, keys in groups)
+
+
+def check_from_spec(spec: str) -> Check:
+    """The check written by :func:`check_spec` (equal to ``compile_check`` of the query)."""
+    positive: list[tuple[str, ...]] = []
+    negative: list[tuple[str, ...]] = []
+    for group in spec.split(_GROUP_SEP):
+        if group.startswith(_NEGATED):
+            negative.append(tuple(group[1:].split(_ALT_SEP)))
+        else:
+            positive.append(tuple(group.split(_ALT_SEP)))
+    pos = tuple(positive)
+    if not negative:
+        return _any(pos[0]) if len(pos) == 1 else _all_groups(pos)
+    neg = tuple(negative)
+
+    def with_not(terms: set[str], ap: AnalyzedPaper) -> bool:
+        return all(not terms.isdisjoint(g) for g in pos) and all(terms.isdisjoint(g) for g in neg)
+
+    return with_not
