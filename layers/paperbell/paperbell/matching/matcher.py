@@ -13,6 +13,7 @@ never highlighted).
 
 from __future__ import annotations
 
+import bisect
 import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -206,6 +207,7 @@ class AnalyzedPaper:
     __slots__ = (
         "_cache",
         "_field_keys",
+        "_prefix_words",
         "abstract",
         "author",
         "categories",
@@ -226,6 +228,7 @@ class AnalyzedPaper:
         self.upvotes = paper.upvotes
         self._cache: dict[Term, _TermResult] = {}
         self._field_keys: tuple[set[str], set[str]] | None = None
+        self._prefix_words: dict[str, list[str]] = {}
         #: the presearcher's index terms of this paper, once computed (``paper_terms``)
         self.index_terms: set[str] | None = None
 
@@ -236,6 +239,23 @@ class AnalyzedPaper:
             t, a = self.title, self.abstract
             fk = self._field_keys = ({*t.keys, *t.comp_keys}, {*a.keys, *a.comp_keys})
         return fk
+
+    def has_prefix(self, field: str, prefix: str) -> bool:
+        """Does a word (or hyphenated word written as one) of ``field`` start with
+        ``prefix``? The same answer as a ``prefix*`` term, by bisection in the field's
+        sorted words (built once per field), without computing spans."""
+        words = self._prefix_words.get(field)
+        if words is None:
+            fts = {"text": (self.title, self.abstract), "title": (self.title,),
+                   "abstract": (self.abstract,), "author": (self.author,)}[field]
+            found: set[str] = set()
+            for ft in fts:
+                found.update(ft.surfaces)
+                joined = ft.comp_surfaces
+                found.update(joined[j] for j in ft.hyphen_comps)
+            words = self._prefix_words[field] = sorted(found)
+        i = bisect.bisect_left(words, prefix)
+        return i < len(words) and words[i].startswith(prefix)
 
     def term(self, term: Term) -> _TermResult:
         """(matched, title spans, abstract spans) for one term, cached per paper."""

@@ -18,7 +18,9 @@ cached per paper):
   it has one);
 * a ``title:`` / ``abstract:`` word: any of its keys among that field's word and
   compound keys (:meth:`AnalyzedPaper.field_keys`, built once per paper);
-* ``category:`` / ``source:``: their namespaced term; ``upvotes:`` compares the number.
+* ``category:`` / ``source:``: their namespaced term; ``upvotes:`` compares the number;
+* any other ``prefix*`` (longer than PREFIX_MAX, or ``title:``/``abstract:``): bisection
+  in the field's sorted words (:meth:`AnalyzedPaper.has_prefix`).
 
 Two-word ANDs and ORs of such terms become a single function over a tuple of key groups.
 """
@@ -108,6 +110,13 @@ def compile_check(node: Node) -> Check:
             return not ap.field_keys()[which].isdisjoint(words)
 
         return field_word
+    if isinstance(node, Term) and node.prefix:
+        field, prefix = node.field, node.parts[0]
+
+        def prefix_check(terms: set[str], ap: AnalyzedPaper) -> bool:
+            return ap.has_prefix(field, prefix)
+
+        return prefix_check
     if isinstance(node, Term):
 
         def term(terms: set[str], ap: AnalyzedPaper) -> bool:
