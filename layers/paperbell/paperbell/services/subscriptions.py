@@ -166,6 +166,7 @@ def subscribe(ctx: RequestContext, form: SubscriptionForm, source_ip: str) -> st
     except DeliveryError as exc:
         logger.warning("confirmation mail not sent", extra={"error": str(exc)})
         if not exc.permanent:
+            ctx.limiter.release_daily_mail(form.email, ctx.now())  # not the asker's fault
             raise RequestError(503, "mail_unavailable",
                                "Mail cannot be sent right now; please try again later.") from exc
     metrics.add_metric(name="ConfirmationMailsSent", unit="Count", value=1)

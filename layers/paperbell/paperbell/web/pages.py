@@ -9,6 +9,7 @@ from paperbell.errors import RequestError
 from paperbell.matching import snippet
 from paperbell.models import Subscriber
 from paperbell.services.preview import Preview
+from paperbell.urls import safe_url
 
 TIMEZONE_HINT = "An IANA name such as Europe/Berlin or America/New_York."
 
@@ -147,8 +148,9 @@ def preview_fragment(result: Preview | None, error: RequestError | None) -> str:
     for hit in result.hits:
         paper = hit.paper
         title = marked(paper.title, hit.highlights["title"])
-        if paper.url:
-            title = f'<a href="{e(paper.url)}">{title}</a>'
+        url = safe_url(paper.url)
+        if url:
+            title = f'<a href="{e(url)}">{title}</a>'
         abstract = ""
         if paper.abstract:
             window, spans = snippet(paper.abstract, hit.highlights["abstract"], width=320)

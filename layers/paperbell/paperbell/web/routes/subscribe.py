@@ -23,7 +23,8 @@ router = APIGatewayHttpRouter()
     description="Form-encoded or JSON: email, queries (one per line or a list), hour (0-23), "
     "timezone (IANA), mode (daily|instant). Creates a pending subscriber and mails a "
     "confirmation link. The answer is the same whether or not the address is known. "
-    "At most one mail per address per day and 20 requests per source IP per hour.",
+    "At most one mail per mailbox (case-folded, +tag removed) per day and 20 requests per "
+    "source IP (IPv6: per /64) per hour.",
     responses={
         202: {"description": "Accepted: check your inbox"},
         400: ERRORS[400],
