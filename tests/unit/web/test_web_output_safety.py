@@ -70,3 +70,11 @@ def test_a_control_character_in_a_title_leaves_the_atom_feed_valid_xml(title):
     root = ET.fromstring(text.encode("utf-8"))  # raises on anything XML 1.0 forbids
     entry_title = root.find("{http://www.w3.org/2005/Atom}entry/{http://www.w3.org/2005/Atom}title")
     assert entry_title is not None and entry_title.text
+
+
+def test_the_subscribe_page_names_its_feeds_and_puts_the_preview_above_the_button():
+    html = pages.subscribe_page(sources=("hf:daily", "arxiv:cs.LG"))
+    assert "Searched feeds: <code>hf:daily</code>, <code>arxiv:cs.LG</code>." in html
+    form = html.split('<form method="post" action="subscriptions"')[1].split("</form>")[0]
+    # on a phone the live preview must be in sight where the form is sent
+    assert form.index('id="preview"') < form.index('<button type="submit">Subscribe')
