@@ -73,22 +73,25 @@ def new_subscriber(
     mode: str = "daily",
     status: str = "active",
     notify_empty: bool = False,
+    subscriber_id: str | None = None,
 ) -> Subscriber:
-    """A validated Subscriber; RequestError (the web's rules and messages) otherwise."""
+    """A validated Subscriber (a random id unless given); RequestError (the web's rules
+    and messages) otherwise."""
     return subscriber_from_fields(
         fields_from_json({"email": email, "queries": list(queries), "hour": delivery_hour,
                           "timezone": timezone, "mode": mode}),
-        status=status, notify_empty=notify_empty,
+        status=status, notify_empty=notify_empty, subscriber_id=subscriber_id,
     )
 
 
 def subscriber_from_fields(fields: Fields, *, status: str = "active",
-                           notify_empty: bool = False) -> Subscriber:
+                           notify_empty: bool = False,
+                           subscriber_id: str | None = None) -> Subscriber:
     """A Subscriber from form-shaped fields, checked by :mod:`paperbell.validation`."""
     form = subscription_from_fields(fields)
     prefs = form.preferences
     return Subscriber(
-        id=random_subscriber_id(),
+        id=subscriber_id or random_subscriber_id(),
         email=form.email,
         queries=prefs.queries,
         status=status,
