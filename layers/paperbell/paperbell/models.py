@@ -87,6 +87,9 @@ class Subscriber:
     webhook_secret: str = field(default="", repr=False)  # never in logs or reprs
     #: Opt-in "nothing matched today" note on days without papers (issue 5).
     notify_empty: bool = False
+    #: Bumped when the subscriber replaces their feed link: feed tokens carry the epoch
+    #: they were made for, so an old (leaked) feed link stops working.
+    feed_epoch: int = 0
 
     def public_json(self) -> dict[str, Any]:
         """What the API and the operator CLI show of a subscriber: never the secret."""

@@ -141,3 +141,23 @@ def test_the_manage_page_hands_out_no_unsubscribe_or_manage_token(api, active_ad
     left = api.post("/manage", query={"token": manage}, form={"action": "unsubscribe"})
     assert left.status == 200 and api.subscriber_item(ADA)["status"] == "unsubscribed"
     assert 'value="unsubscribe"' not in left.text and 'value="resume"' in left.text
+
+
+def test_the_feed_link_can_be_replaced_so_a_leaked_one_stops_working(api, active_ada):
+    import re
+
+    manage = make_token(api.key(), "manage", active_ada)
+    older = make_token(api.key(), "feed", active_ada)  # a link from before feed epochs
+    page = api.get("/manage", query={"token": manage})
+    (current,) = re.findall(r'id="feed-link" href="[^"]*/feed/([^"]+)"', page.text)
+    assert api.get(f"/feed/{older}").status == 200 and api.get(f"/feed/{current}").status == 200
+
+    replaced = api.post("/manage", query={"token": manage}, form={"action": "replace_feed"})
+
+    assert replaced.status == 200 and "no longer works" in replaced.text
+    (new,) = re.findall(r'id="feed-link" href="[^"]*/feed/([^"]+)"', replaced.text)
+    assert new != current
+    for old in (older, current):
+        gone = api.get(f"/feed/{old}")
+        assert gone.status == 403 and "replaced" in gone.text
+    assert api.get(f"/feed/{new}").status == 200

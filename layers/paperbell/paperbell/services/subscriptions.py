@@ -254,6 +254,14 @@ def resume(ctx: RequestContext, subscriber: Subscriber) -> Subscriber:
     return updated
 
 
+def replace_feed_link(ctx: RequestContext, subscriber: Subscriber) -> Subscriber:
+    """A new feed epoch: feed links handed out before stop working."""
+    updated = ctx.subscribers.replace_feed_link(subscriber.id)
+    if updated is None:
+        raise gone()
+    return updated
+
+
 def unsubscribe(ctx: RequestContext, subscriber_id: str) -> Subscriber:
     """Stop all mail. A suppressed subscriber stays suppressed (it gets no mail either,
     and "unsubscribed" could be resumed, suppressed cannot)."""

@@ -98,6 +98,8 @@ def subscriber_to_item(subscriber: Subscriber) -> dict[str, Any]:
         item["webhook_secret"] = subscriber.webhook_secret
     if subscriber.notify_empty:
         item["notify_empty"] = True
+    if subscriber.feed_epoch:
+        item["feed_epoch"] = subscriber.feed_epoch
     return item
 
 
@@ -113,4 +115,5 @@ def subscriber_from_item(item: Mapping[str, Any]) -> Subscriber:
         webhook_url=str(item.get("webhook_url", "")),
         webhook_secret=str(item.get("webhook_secret", "")),
         notify_empty=bool(item.get("notify_empty", False)),
+        feed_epoch=int(item.get("feed_epoch", 0)),
     )

@@ -166,6 +166,10 @@ class SubscriberRepository:
             condition="attribute_exists(webhook_url)",
         )
 
+    def replace_feed_link(self, subscriber_id: str) -> Subscriber | None:
+        """Bump the feed epoch: every feed token made before stops working."""
+        return self._update(subscriber_id, "ADD feed_epoch :one", {":one": 1})
+
     def mark_webhook_failing(self, subscriber_id: str, error: str) -> None:
         """Record that the webhook exhausted its retries (shown to operators and users)."""
         self._update(

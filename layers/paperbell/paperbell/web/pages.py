@@ -227,7 +227,14 @@ def manage_page(subscriber: Subscriber, token: str, *, notice: str = "",
         toggle += ('<button type="submit" name="action" value="unsubscribe" id="unsubscribe" '
                    'class="secondary">Unsubscribe from all mail</button>')
     who = subscriber.email or subscriber.webhook_url
-    feed = f'<p>Your matches as a feed: <a href="{e(feed_url)}">Atom</a>.</p>' if feed_url else ""
+    feed = ""
+    if feed_url:
+        # The feed link is read-only and long-lived (feed readers keep it); the button
+        # replaces it, so a link that leaked stops working.
+        feed = (f'<p>Your matches as a feed: <a id="feed-link" href="{e(feed_url)}">Atom</a>. '
+                "Anyone with this link can read your matches.</p>"
+                f'<form method="post" action="{action}"><button type="submit" name="action" '
+                'value="replace_feed" class="secondary">Replace the feed link</button></form>')
     body = (
         f"{notice_html}{general}"
         f'<p>Subscription for <strong>{e(who)}</strong>. Status: '

@@ -25,9 +25,9 @@ router = APIGatewayHttpRouter()
 def feed(token: str) -> Response[str]:
     request = Request(router.current_event)
     ctx = RequestContext.from_env()
-    subscriber = ctx.subscriber_for(token, "feed")
+    subscriber = ctx.feed_subscriber(token)
     items = feed_items(ctx, subscriber)
-    self_url = ctx.link("feed", subscriber.id)
+    self_url = ctx.feed_link(subscriber)
     if first(request.query, "format") == "json":
         return json_response(feeds.json_feed(items, self_url),
                              content_type="application/feed+json")

@@ -102,7 +102,7 @@ def confirm_post() -> Response[str]:
             ],
             links=[
                 ("Manage your subscription", ctx.link("manage", subscriber.id)),
-                ("Your matches as an Atom feed", ctx.link("feed", subscriber.id)),
+                ("Your matches as an Atom feed", ctx.feed_link(subscriber)),
             ],
         )
     )
