@@ -23,6 +23,7 @@ from typing import Any
 from paperbell import aws
 from paperbell.config import Settings
 from paperbell.errors import ConfigError
+from paperbell.models import Subscriber
 
 NO_TARGET = (
     "no stack to talk to: pass --stack NAME (a deployed stack; with --profile/--region), "
@@ -129,32 +130,35 @@ def _line(subscriber: Any) -> str:
     who = subscriber.email or subscriber.webhook_url
     return (f"{subscriber.id}  {subscriber.status:<12} {subscriber.delivery_hour:02d}:00 "
             f"{subscriber.timezone:<20} {subscriber.mode:<7} {who}  "
-            f"[{'; '.join(subscriber.queries)}]")
+            f"[{'; '.join(subscriber.queries)}]" + _trending_label(subscriber))
+
+
+def _trending_label(subscriber: Subscriber) -> str:
+    if not subscriber.wants_trending:
+        return ""
+    narrowed = f" matching {subscriber.trending_filter}" if subscriber.trending_filter else ""
+    return f" + trending top {subscriber.trending_top}{narrowed}"
 
 
 # -- commands --------------------------------------------------------------------------
 def cmd_add(args: argparse.Namespace) -> int:
-    from paperbell.models import Subscriber
-    from paperbell.web.errors import HttpError
-    from paperbell.web.forms import validate_email_address, validate_preferences
+    from paperbell.services.subscriptions import subscriber_from_fields
 
+    # The same rules and messages as the subscribe page (paperbell.validation), checked
+    # before connecting; a RequestError is printed as one line by the CLI.
+    fields = {"email": [args.email], "queries": list(args.query or []),
+              "hour": [str(args.hour)], "timezone": [args.timezone],
+              "frequency": [args.frequency or args.mode or ""],
+              "weekday": [args.weekday or ""], "trending": [str(args.trending or "")],
+              "trending_filter": [args.filter or ""]}
+    subscriber = subscriber_from_fields(fields)
     target = connect(args)
-    try:
-        address = validate_email_address(args.email)
-        prefs = validate_preferences(
-            {"queries": args.query, "hour": [str(args.hour)], "timezone": [args.timezone],
-             "mode": [args.mode]}
-        )
-    except HttpError as exc:
-        raise ConfigError(exc.message) from None
-    from paperbell.services.subscriptions import subscriber_id_for
-
-    subscriber = Subscriber(
-        id=subscriber_id_for(address), email=address, queries=prefs.queries, status="active",
-        delivery_hour=prefs.delivery_hour, timezone=prefs.timezone, mode=prefs.mode,
-    )
-    subscribers, _ = _repos(target)
+    subscribers, deliveries = _repos(target)
     subscribers.put(subscriber)
+    from paperbell import clock
+    from paperbell.services.subscriptions import start_schedule
+
+    start_schedule(subscriber, deliveries, now=clock.now())  # trending: due at its hour
     print(f"added (active, no confirmation mail): {_line(subscriber)}")
     return 0
 
@@ -198,7 +202,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_pause(args: argparse.Namespace) -> int:
     target = connect(args)
     subscriber = _find(target, args.who)
-    subscribers, _ = _repos(target)
+    subscribers, deliveries = _repos(target)
     if args.resume:
         updated = subscribers.set_status(subscriber.id, "active",
                                          only_from=("active", "paused"))
@@ -208,6 +212,10 @@ def cmd_pause(args: argparse.Namespace) -> int:
     if updated is None:
         raise ConfigError(f"{subscriber.id} is {subscriber.status}; only active or paused "
                           "subscribers can be paused or resumed")
+    from paperbell import clock
+    from paperbell.services.subscriptions import start_schedule
+
+    start_schedule(updated, deliveries, now=clock.now())  # on or off the planner's index
     print(_line(updated))
     return 0
 
@@ -225,17 +233,11 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 def cmd_preview(args: argparse.Namespace) -> int:
     from paperbell.matching import snippet
-    from paperbell.web.errors import HttpError
-    from paperbell.web.service import preview
+    from paperbell.services.preview import preview
 
     target = connect(args)
-    try:
-        result = preview(target.settings.papers_table, list(args.query), days=args.days,
-                         limit=args.limit)
-    except HttpError as exc:
-        from paperbell.errors import QueryError
-
-        raise QueryError(exc.message, exc.position, exc.query) from None
+    result = preview(target.settings.papers_table, list(args.query), days=args.days,
+                     limit=args.limit)
     if args.json:
         print(json.dumps(result.as_json(), ensure_ascii=False))
         return 0
@@ -251,16 +253,14 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
 
 def cmd_send_test(args: argparse.Namespace) -> int:
-    from paperbell.web import mails
-    from paperbell.web.errors import HttpError
-    from paperbell.web.forms import validate_email_address
+    from paperbell.delivery import subscription_mail
+    from paperbell.validation import validate_email_address
 
     target = connect(args)
-    try:
-        address = validate_email_address(args.email)
-    except HttpError as exc:
-        raise ConfigError(exc.message) from None
-    message_id = mails.send(target.settings, mails.test_mail(target.settings, address), address)
+    address = validate_email_address(args.email)
+    message_id = subscription_mail.send(
+        target.settings, subscription_mail.test_mail(target.settings, address), address
+    )
     print(f"sent a test mail to {address} from {target.settings.sender_address} "
           f"(SES message id {message_id})")
     return 0
@@ -308,11 +308,17 @@ def register(sub: Any) -> None:
                              description="Add (or replace) an active subscriber; no "
                              "confirmation mail is sent (the operator vouches).")
     add.add_argument("email", metavar="EMAIL")
-    add.add_argument("--query", "-q", action="append", required=True, metavar="Q",
+    add.add_argument("--query", "-q", action="append", metavar="Q",
                      help="a query (repeatable)")
-    add.add_argument("--hour", type=int, default=8, help="delivery hour 0-23 (default 8)")
+    # Plain strings on purpose: paperbell.validation checks them with the web's messages.
+    add.add_argument("--hour", default="8", help="delivery hour 0-23 (default 8)")
     add.add_argument("--timezone", default="UTC", help="IANA timezone (default UTC)")
-    add.add_argument("--mode", choices=["daily", "instant"], default="daily")
+    add.add_argument("--frequency", help="daily (default), weekly or instant")
+    add.add_argument("--mode", help=argparse.SUPPRESS)  # the old name of --frequency
+    add.add_argument("--weekday", help="day of a weekly digest (monday ... sunday)")
+    add.add_argument("--trending", metavar="N",
+                     help="the top N (1-50) trending papers; --query becomes optional")
+    add.add_argument("--filter", metavar="QUERY", help="narrow trending to papers matching it")
     add.set_defaults(func=cmd_add)
 
     listing = actions.add_parser("list", parents=[where], help="list subscribers")
