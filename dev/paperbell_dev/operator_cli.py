@@ -148,7 +148,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     # before connecting; a RequestError is printed as one line by the CLI.
     fields = {"email": [args.email], "queries": list(args.query or []),
               "hour": [str(args.hour)], "timezone": [args.timezone],
-              "frequency": [args.frequency or args.mode or ""],
+              "frequency": [args.frequency or ""], "mode": [args.mode or ""],
               "weekday": [args.weekday or ""], "trending": [str(args.trending or "")],
               "trending_filter": [args.filter or ""]}
     subscriber = subscriber_from_fields(fields)

@@ -276,14 +276,14 @@ def preferences_from_fields(fields: Fields, *, default_mode: str = "daily") -> P
     kind = first(fields, "kind").strip().lower()
     if kind and kind not in KINDS:
         raise bad_request(f"Choose trending, queries or both, not {_shown(kind)}.", field="kind")
-    top = validate_trending(first(fields, "trending", "trending_top"))
+    top = validate_trending(first(fields, "trending") or first(fields, "trending_top"))
     if kind in ("trending", "both") and not top:
         top = validate_trending(first(fields, "trending_top") or str(TRENDING_DEFAULT))
     if kind == "queries":
         top = 0
     lines = [] if kind == "trending" else query_lines(fields)
     queries = validate_queries(lines, required=not top or kind == "both")
-    raw_frequency = first(fields, "frequency", "mode")
+    raw_frequency = first(fields, "frequency") or first(fields, "mode")
     field = "frequency" if first(fields, "frequency") else "mode"
     default = "daily" if top and default_mode == "instant" else default_mode
     mode = validate_mode(raw_frequency, default, field=field)
@@ -296,7 +296,8 @@ def preferences_from_fields(fields: Fields, *, default_mode: str = "daily") -> P
         timezone=validate_timezone(first(fields, "timezone")),
         mode=mode,
         trending_top=top,
-        trending_filter=validate_trending_filter(first(fields, "trending_filter", "filter"))
+        trending_filter=validate_trending_filter(
+            first(fields, "trending_filter") or first(fields, "filter"))
         if top else "",
         weekday=validate_weekday(first(fields, "weekday")),
     )
