@@ -184,3 +184,16 @@ def test_full_seed_digest_stays_under_gmail_clipping(seed_papers, hf_papers, mak
     html = render_html(make_digest(entries), settings)
     assert len(doc_of(html).xpath("//h2")) == len(papers)
     assert len(html.encode()) < 102_000  # Gmail clips larger messages
+
+
+def test_maths_in_a_feed_title_reaches_the_mail_as_escaped_text(make_digest, settings):
+    # issue 16: "<" and ">" in an arXiv title are text: kept by the parser, escaped here
+    from pathlib import Path
+
+    from paperbell.sources import parse_feed
+
+    fixture = Path(__file__).resolve().parents[2] / "fixtures" / "feeds" / "arxiv_rss_maths.xml"
+    (paper,) = parse_feed(fixture.read_bytes()).papers
+    html = render_html(make_digest([entry_for(paper, "sparse")]), settings)
+    assert "$n&lt;k$ and $k&gt;m$" in html
+    assert "when $n<k$ and $k>m$: sharp bounds" in doc_of(html).text_content()
