@@ -33,11 +33,11 @@ def _post(direction: str) -> Response[str]:
         return json_response({"like": [p.id for p in subscriber.likes],
                               "dislike": [p.id for p in subscriber.dislikes]})
     more = direction == "more"
+    # No manage link: a vote token must not hand out a token that can do more.
     return html_response(pages.message_page(
         "Thanks, noted",
         [f"{'More' if more else 'Fewer'} papers like “{vote.paper.title}” from your next "
-         "digest on."],
-        links=[("See and edit your liked papers", ctx.link("manage", subscriber.id))],
+         "digest on. Your digest's manage link lists your liked papers."],
     ))
 
 
