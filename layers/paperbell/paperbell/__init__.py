@@ -1,7 +1,12 @@
 """paperbell: trending research papers, matched to your queries, in your inbox once a day.
 
-All domain code lives in this package (shipped as the Lambda layer); the functions in
-``functions/`` are thin Powertools-decorated entry points that make one call into it.
+The runtime package: the only code the Lambda layer ships (layers/paperbell/Makefile
+builds it). Its folders import downwards only - ``web`` -> ``services`` -> ``delivery``
+-> ``webhooks``/``matching``/``sources``/``storage`` -> the top-level modules here
+(models, config, aws, observability, errors, clock, ...); ``lambda_events`` turns Lambda
+events into models for the handlers in ``functions/``, which import this package and
+nothing else of the project. It never imports the developer package
+(:mod:`paperbell_dev`), moto, yaml or pytest (tests/unit/test_package_boundary.py).
 """
 
 __version__ = "0.1.0"

@@ -63,8 +63,3 @@ def apply_feedback(messages: Iterable[str]) -> dict[str, int]:
                 "subscriber stopped", extra={"subscriber_id": subscriber.id, "status": status}
             )
     return counts
-
-
-def feedback_from_event(event: dict[str, Any]) -> dict[str, int]:
-    """Handler entry: an SNS event whose messages are SES event notifications."""
-    return apply_feedback(r["Sns"]["Message"] for r in event.get("Records", []) if "Sns" in r)

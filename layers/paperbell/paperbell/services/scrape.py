@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -61,15 +61,20 @@ class ScrapeReport:
         }
 
 
-def scrape_from_event(event: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Handler entry: the event may override the configured sources (``{"sources": [...]}``)."""
-    config = settings()
-    requested = (event or {}).get("sources")
-    sources = tuple(requested) if isinstance(requested, list) and requested else config.sources
+def run_scrape(
+    sources: Sequence[str] | None = None, *, config: Settings | None = None
+) -> ScrapeReport:
+    """One scrape run: the given sources (default: the configured ones) under a new run id.
+
+    The run id is the correlation id of every log line of this run, and is stored with
+    each new paper, so match and mail log lines of the same paper carry it too.
+    """
+    config = config or settings()
     now = clock.now()
     run_id = f"scrape-{now.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
     logger.set_correlation_id(run_id)
-    return scrape_sources(sources, config=config, now=now, run_id=run_id).as_dict()
+    chosen = tuple(sources) if sources else config.sources
+    return scrape_sources(chosen, config=config, now=now, run_id=run_id)
 
 
 def scrape_sources(

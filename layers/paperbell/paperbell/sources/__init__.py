@@ -9,6 +9,9 @@ Public API::
 
 Why lazy attribute loading: a Lambda that only needs ``SourceState`` (to persist it) or
 the JSON path should not pay for importing ``requests`` and ``lxml`` at cold start.
+
+Imported by :mod:`paperbell.services.scrape` and the developer CLI; imports only the
+top-level modules: parsers know nothing of DynamoDB.
 """
 
 from __future__ import annotations
