@@ -1,5 +1,10 @@
 """MatchFunction: papers-stream INSERTs -> pending matches (partial batch failures)."""
 
+# First: paperbell defers Powertools' data_classes catalogue, which BatchProcessor's
+# module would otherwise load whole (paperbell/lazy_packages.py).
+import paperbell  # noqa: F401
+
+# isort: split
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import (

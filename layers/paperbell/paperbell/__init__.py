@@ -9,4 +9,16 @@ nothing else of the project. It never imports the developer package
 (:mod:`paperbell_dev`), moto, yaml or pytest (tests/unit/test_package_boundary.py).
 """
 
+import warnings
+
+from paperbell.lazy_packages import POWERTOOLS_CATALOGUES, defer_package_init
+
 __version__ = "0.1.0"
+
+# The layer leaves out charset_normalizer (layers/paperbell/Makefile): paperbell reads
+# HTTP bodies as bytes, never Response.text. requests warns at import that it has no
+# encoding detector; that is expected here, not news for every cold start's log.
+warnings.filterwarnings("ignore", message="Unable to find acceptable character detection")
+
+for _package in POWERTOOLS_CATALOGUES:  # before any handler imports Powertools' utilities
+    defer_package_init(_package)
