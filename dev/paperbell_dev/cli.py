@@ -44,10 +44,9 @@ def cmd_fetch(args: argparse.Namespace) -> int:
             extra = f" ▲{paper.upvotes}" if paper.upvotes is not None else ""
             print(f"{paper.id}  {paper.title}{extra}")
     if result.skipped:
-        print(
-            f"paperbell: skipped {result.skipped} broken item(s): {'; '.join(result.errors[:3])}",
-            file=sys.stderr,
-        )
+        # Every skipped item has its reason in ``errors`` (broken, or a repeat of an id).
+        reasons = "; ".join(result.errors[:3]) or "no reason was recorded"
+        print(f"paperbell: skipped {result.skipped} item(s): {reasons}", file=sys.stderr)
     if not args.json:
         print(f"{len(result.papers)} paper(s)", file=sys.stderr)
     return 0
