@@ -27,6 +27,7 @@ import ast
 import importlib
 import importlib.util
 import sys
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
@@ -50,6 +51,33 @@ def _public_names(name: str, source: bytes) -> dict[str, str]:
     return found
 
 
+def lazy_attributes(
+    package: str, where: dict[str, str], namespace: dict[str, Any]
+) -> Callable[[str], Any]:
+    """A PEP 562 ``__getattr__`` for ``package``: ``where`` maps a public name to the
+    submodule defining it (absolute, or relative to ``package``), which is imported on
+    first use of the name; the value is then kept in ``namespace`` (the package's
+    globals), so later lookups never come back here.
+
+    :mod:`paperbell.sources` uses it too: a function that only keeps a source's state
+    does not load the HTTP and XML stacks.
+    """
+
+    def __getattr__(attr: str) -> Any:  # PEP 562: the module falls back to this
+        if attr == "__all__":
+            return sorted(where)
+        if attr not in where:
+            raise AttributeError(f"module {package!r} has no attribute {attr!r}")
+        module = where[attr]
+        if not module.startswith(package + "."):
+            module = f"{package}.{module}"
+        value = getattr(importlib.import_module(module), attr)
+        namespace[attr] = value
+        return value
+
+    return __getattr__
+
+
 def defer_package_init(name: str) -> ModuleType | None:
     """Register package ``name`` with its names resolved lazily; None if it is already
     imported (nothing to save then) or not installed."""
@@ -66,17 +94,7 @@ def defer_package_init(name: str) -> ModuleType | None:
     loader: Any = spec.loader
     names = _public_names(name, loader.get_data(spec.origin))
     package = importlib.util.module_from_spec(spec)
-
-    def __getattr__(attr: str) -> Any:  # PEP 562: the module falls back to this
-        if attr == "__all__":
-            return sorted(names)
-        if attr not in names:
-            raise AttributeError(f"module {name!r} has no attribute {attr!r}")
-        value = getattr(importlib.import_module(names[attr]), attr)
-        setattr(package, attr, value)
-        return value
-
-    package.__getattr__ = __getattr__  # type: ignore[method-assign]
+    package.__getattr__ = lazy_attributes(name, names, vars(package))  # type: ignore[method-assign]
     sys.modules[name] = package
     parent, _, child = name.rpartition(".")
     setattr(sys.modules[parent], child, package)
