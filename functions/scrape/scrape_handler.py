@@ -4,7 +4,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from paperbell.lambda_events import requested_sources
+from paperbell.lambda_events import requested_sources, trending_refresh
 from paperbell.observability import logger, metrics, tracer
 from paperbell.services.scrape import run_scrape
 
@@ -15,4 +15,6 @@ tracer.patch(modules=("requests",))  # this function's work is outbound HTTP: tr
 @tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return run_scrape(requested_sources(event)).as_dict()
+    return run_scrape(
+        requested_sources(event), refresh_trending=trending_refresh(event)
+    ).as_dict()

@@ -88,6 +88,11 @@ def requested_sources(event: Mapping[str, Any] | None) -> tuple[str, ...] | None
     return None
 
 
+def trending_refresh(event: Mapping[str, Any] | None) -> bool:
+    """Whether the event is the TrendingRefreshSchedule's (``{"refresh": "trending"}``)."""
+    return (event or {}).get("refresh") == "trending"
+
+
 # -- subscribers stream (IndexFunction) -------------------------------------------------
 def subscriber_changes(event: Mapping[str, Any] | None) -> list[SubscriberChange] | None:
     """The subscriber changes of a stream batch; None for a scheduled (rebuild) event."""

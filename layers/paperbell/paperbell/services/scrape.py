@@ -25,6 +25,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from paperbell import clock
 from paperbell.config import Settings, settings
 from paperbell.errors import PaperbellError
+from paperbell.models import Paper
 from paperbell.observability import logger, metrics
 from paperbell.storage.papers import PaperRepository
 from paperbell.storage.sources import SourceRun, SourceStateRepository, StoredSourceState
@@ -45,12 +46,15 @@ class SourceOutcome:
     duration_s: float = 0.0
     error: str = ""
     new_ids: list[str] = field(default_factory=list, repr=False)
+    #: This run's papers from the source (the trending snapshot takes those with upvotes).
+    papers: list[Paper] = field(default_factory=list, repr=False)
 
 
 @dataclass
 class ScrapeReport:
     sources: list[SourceOutcome] = field(default_factory=list)
     new_paper_ids: list[str] = field(default_factory=list)
+    trending_written: bool = False
 
     @property
     def papers_fetched(self) -> int:
@@ -61,25 +65,40 @@ class ScrapeReport:
             "papers_fetched": self.papers_fetched,
             "papers_new": len(self.new_paper_ids),
             "new_paper_ids": self.new_paper_ids,
+            "trending_snapshot_written": self.trending_written,
             "sources": [
-                {k: v for k, v in asdict(s).items() if k != "new_ids"} for s in self.sources
+                {k: v for k, v in asdict(s).items() if k not in ("new_ids", "papers")}
+                for s in self.sources
             ],
         }
 
 
 def run_scrape(
-    sources: Sequence[str] | None = None, *, config: Settings | None = None
+    sources: Sequence[str] | None = None,
+    *,
+    refresh_trending: bool = False,
+    config: Settings | None = None,
 ) -> ScrapeReport:
-    """One scrape run: the given sources (default: the configured ones) under a new run id.
+    """One scrape run under a new run id: the given sources; or, for the trending refresh
+    (the TrendingRefreshSchedule), only the lists that carry upvotes, so trending ranks
+    by fresh counts; else the configured sources.
 
     The run id is the correlation id of every log line of this run, and is stored with
     each new paper, so match and mail log lines of the same paper carry it too.
     """
     config = config or settings()
     now = clock.now()
+    chosen: tuple[str, ...]
+    if sources:
+        chosen = tuple(sources)
+    elif refresh_trending:
+        from paperbell.services.trending import refresh_sources
+
+        chosen = tuple(refresh_sources(config, now))
+    else:
+        chosen = config.sources
     run_id = f"scrape-{now.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
     logger.set_correlation_id(run_id)
-    chosen = tuple(sources) if sources else config.sources
     return scrape_sources(chosen, config=config, now=now, run_id=run_id)
 
 
@@ -109,7 +128,31 @@ def scrape_sources(
             outcome = _contained_failure(source, state_repo, now or clock.now(), exc)
         report.sources.append(outcome)
         report.new_paper_ids.extend(outcome.new_ids)
+    report.trending_written = _update_trending(config, report, papers_repo, now or clock.now())
     return report
+
+
+def _update_trending(
+    config: Settings, report: ScrapeReport, papers_repo: PaperRepository, now: datetime
+) -> bool:
+    """Fold this run's upvotes into the shared trending snapshot (writes only changes).
+
+    A failure here is logged and counted, never fatal: papers are already stored, and
+    the next run (or re-read) writes the snapshot."""
+    from paperbell.services.trending import update_snapshot
+
+    try:
+        return update_snapshot(
+            config,
+            {s.source: s.papers for s in report.sources},
+            now=now,
+            sources_read=[s.source for s in report.sources if s.status != "failed"],
+            papers=papers_repo,
+        )
+    except Exception as exc:  # S3 trouble must not fail the scrape
+        metrics.add_metric(name="TrendingSnapshotFailures", unit=MetricUnit.Count, value=1)
+        logger.exception("trending snapshot not updated", extra={"error": str(exc)})
+        return False
 
 
 def _scrape_one(
@@ -142,6 +185,7 @@ def _scrape_one(
 
     outcome = SourceOutcome(source=source, status="not-modified" if result.not_modified else "ok")
     outcome.items_seen = len(result.papers)
+    outcome.papers = list(result.papers)
     outcome.skipped = result.skipped
     if result.papers:
         written = papers_repo.save_new(result.papers, now=now, run_id=run_id)
