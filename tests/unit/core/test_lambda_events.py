@@ -14,6 +14,7 @@ from paperbell.lambda_events import (
     scheduled_time,
     sns_messages,
     subscriber_changes,
+    trending_refresh,
 )
 from paperbell.services.subscriptions import new_subscriber
 from paperbell.storage.items import subscriber_to_item
@@ -43,6 +44,12 @@ def test_requested_sources_only_from_a_non_empty_list():
     assert requested_sources({"sources": []}) is None
     assert requested_sources({"sources": "hf:daily"}) is None
     assert requested_sources({}) is None
+
+
+def test_trending_refresh_is_the_refresh_schedules_payload():
+    assert trending_refresh({"refresh": "trending"}) is True
+    assert trending_refresh({"scheduled_time": "2026-11-27T06:30:00Z"}) is False
+    assert trending_refresh(None) is False
 
 
 def test_subscriber_changes_skip_counters_and_mark_removals():
