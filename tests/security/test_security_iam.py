@@ -25,10 +25,18 @@ SEND_MAIL = {
     for action in ("ses:SendEmail", "ses:SendRawEmail")
     for resource in (SES_IDENTITY, SES_CONFIG_SET)
 }
+#: Readers of the shared trending snapshot (written by the scraper).
+TRENDING_READ = {("s3:GetObject", "${IndexBucket}/trending/*"), ("s3:ListBucket", "${IndexBucket}")}
+
 EXPECTED: dict[str, set[tuple[str, str]]] = {
+    # Papers and source state, plus the shared trending snapshot it keeps (read and
+    # replace that prefix only; ListBucket so a missing snapshot reads as 404).
     "ScrapeFunction": {
         ("DynamoDBCrudPolicy", "PapersTable"),
         ("DynamoDBCrudPolicy", "SourcesTable"),
+        ("s3:GetObject", "${IndexBucket}/trending/*"),
+        ("s3:PutObject", "${IndexBucket}/trending/*"),
+        ("s3:ListBucket", "${IndexBucket}"),
     },
     "MatchFunction": {
         ("DynamoDBReadPolicy", "SubscribersTable"),
@@ -56,6 +64,7 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("DynamoDBCrudPolicy", "IdempotencyTable"),
         ("AWSSecretsManagerGetSecretValuePolicy", "TokenSecret"),
         *SEND_MAIL,
+        *TRENDING_READ,  # the trending section
     },
     "FeedbackFunction": {
         ("DynamoDBCrudPolicy", "SubscribersTable"),
@@ -69,6 +78,7 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("DynamoDBReadPolicy", "PapersTable"),
         ("AWSSecretsManagerGetSecretValuePolicy", "TokenSecret"),
         *SEND_MAIL,
+        *TRENDING_READ,  # the subscribe page's list, /trending.xml|json
     },
 }
 

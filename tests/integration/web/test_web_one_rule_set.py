@@ -19,13 +19,14 @@ GOOD = {"email": "ada@example.org", "queries": ["RoPE"], "hour": "9", "timezone"
 CASES = [
     pytest.param({"email": "ada.example.org"}, id="address-without-at"),
     pytest.param({"email": "ada@exa mple.org"}, id="address-with-space"),
+    pytest.param({"email": "jürgen@example.org"}, id="non-ascii-local-part"),
     pytest.param({"queries": ["titel:RoPE"]}, id="misspelt-field"),
     pytest.param({"queries": ['"unclosed']}, id="unclosed-quote"),
     pytest.param({"hour": "²"}, id="superscript-hour"),
     pytest.param({"hour": "9" * 5000}, id="5000-digit-hour"),
     pytest.param({"hour": "24"}, id="hour-24"),
     pytest.param({"timezone": "Mars/Olympus"}, id="unknown-timezone"),
-    pytest.param({"mode": "weekly"}, id="unknown-mode"),
+    pytest.param({"mode": "hourly"}, id="unknown-mode"),
 ]
 
 

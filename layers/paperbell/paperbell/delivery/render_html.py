@@ -26,9 +26,12 @@ from paperbell.delivery.digest_model import (
     one_line,
     paper_count_phrase,
     paper_links,
+    popularity_line,
     safe_url,
+    section_heading,
     split_marked,
     squash,
+    trending_phrase,
 )
 
 FONT = "-apple-system,BlinkMacSystemFont,'Segoe UI',Roboto,Helvetica,Arial,sans-serif"
@@ -74,6 +77,11 @@ def _e(text: str) -> str:
     return escape(one_line(text), quote=True)
 
 
+#: The "·" between links: coloured itself, so it stays visible on a dark-mode card (a bare
+#: one inherited the light-mode text colour, dark on dark).
+SEPARATOR = f' <span class="pb-muted" style="color:{MUTED};">&middot;</span> '
+
+
 def _link(url: str | None, label_html: str, *, cls: str = "pb-link", style: str = "") -> str:
     """An <a> when ``url`` is http(s), else the label alone."""
     safe = safe_url(url)
@@ -96,7 +104,10 @@ def _marked(text: str, spans: list[Span]) -> str:
 def _badges(entry: DigestEntry) -> str:
     paper = entry.paper
     badges = []
-    if paper.upvotes is not None:
+    popularity = popularity_line(entry)
+    if popularity:
+        badges.append(f'<span class="pb-badge" style="{BADGE_STYLE}">{escape(popularity)}</span>')
+    elif paper.upvotes is not None:
         badges.append(f'<span class="pb-badge" style="{BADGE_STYLE}">▲ {int(paper.upvotes)}</span>')
     badges += [
         f'<span class="pb-badge" style="{BADGE_STYLE}">{_e(cat)}</span>'
@@ -145,7 +156,7 @@ def _entry_html(entry: DigestEntry) -> str:
     if links:
         parts.append(
             '<p style="margin:0;font-size:14px;">'
-            + " &middot; ".join(_link(url, escape(label)) for label, url in links)
+            + SEPARATOR.join(_link(url, escape(label)) for label, url in links)
             + "</p>"
         )
     return _card("".join(parts))
@@ -161,20 +172,26 @@ def _card(inner: str) -> str:
 def _footer(digest: Digest, settings: MailSettings) -> str:
     queries = [q for q in (one_line(q) for q in digest.subscriber.queries) if q]
     why = f"You get this mail because {_e(digest.subscriber.email)} subscribed to paperbell"
+    trending = trending_phrase(digest.subscriber)
+    if trending:
+        why += f" for {escape(trending)}" + (" and" if queries else "")
     if queries:
         why += " with the queries " + ", ".join(f"<strong>{escape(q)}</strong>" for q in queries)
     actions = []
     if safe_url(digest.links.manage_url):
         actions.append(_link(digest.links.manage_url, "Manage your queries"))
     if safe_url(digest.links.unsubscribe_url):
-        actions.append(_link(digest.links.unsubscribe_url, "Unsubscribe (one click)"))
+        # The link opens a page with one button (link scanners must not unsubscribe
+        # anyone); mail clients that offer "unsubscribe" use the RFC 8058 header instead.
+        actions.append(_link(digest.links.unsubscribe_url, "Unsubscribe")
+                       + " (opens a page with one button)")
     name = _e(settings.sender_name) or "paperbell"
     sender = f"Sent by {_link(settings.site_url, name)} &lt;{_e(settings.sender)}&gt;"
     return (
         f'<tr><td class="pb-muted" style="padding:8px 4px 24px 4px;font-family:{FONT};'
         f'font-size:13px;line-height:1.5;color:{MUTED};">'
         f'<p style="margin:0 0 8px 0;">{why}.</p>'
-        f'<p style="margin:0 0 8px 0;">{" &middot; ".join(actions)}</p>'
+        f'<p style="margin:0 0 8px 0;">{SEPARATOR.join(actions)}</p>'
         f'<p style="margin:0;">{sender}</p>'
         "</td></tr>"
     )
@@ -197,9 +214,19 @@ def render_html(digest: Digest, settings: MailSettings) -> str:
             )
         )
     else:
-        shown, more = digest.page(settings.max_papers)
-        heading = f"{paper_count_phrase(len(shown) + more)} for you"
-        rows += [_entry_html(entry) for entry in shown]
+        sections, more = digest.paged_sections(settings.max_papers)
+        total = sum(len(part.entries) for part in sections) + more
+        heading = f"{paper_count_phrase(total)} for you"
+        for part in sections:
+            if digest.sectioned:
+                rows.append(
+                    f'<tr><td style="padding:8px 4px 10px 4px;font-family:{FONT};">'
+                    f'<div class="pb-text" role="heading" aria-level="2" '
+                    f'data-section="{escape(part.key, quote=True)}" '
+                    f'style="margin:0;font-size:17px;font-weight:700;color:{TEXT};">'
+                    f"{escape(section_heading(part, digest.period))}</div></td></tr>"
+                )
+            rows += [_entry_html(entry) for entry in part.entries]
         if more:
             label = f"and {more} more"
             rows.append(
