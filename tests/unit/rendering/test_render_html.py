@@ -152,14 +152,28 @@ def test_empty_note(kind, make_digest, settings):
     assert "Nothing matched your queries today." in text
     assert "weekends" in text
     assert not doc.xpath("//h2")
-    assert "Unsubscribe (one click)" in text
+    assert "Unsubscribe (opens a page with one button)" in text
+
+
+def test_link_separators_carry_their_own_colour_for_dark_mode(seed_papers, make_digest,
+                                                              settings):
+    # was: a bare "·" inherited the light-mode text colour: invisible on a dark card
+    html = render_html(make_digest([entry_for(seed_papers[0], "lottery")]), settings)
+    doc = doc_of(html)
+    separators = [s for s in doc.iter("span") if s.text_content() == "·"]
+    assert separators and all("pb-muted" in s.get("class", "") for s in separators)
+    bare = [t for p in doc.iter("p") if "pb-muted" not in p.get("class", "")
+            for t in [p.text or "", *(c.tail or "" for c in p)] if "·" in t]
+    assert not bare, bare
+    assert ".pb-muted" in html.split("prefers-color-scheme: dark")[1].split("@media")[0]
 
 
 def test_footer_links(seed_papers, make_digest, settings):
     doc = doc_of(render_html(make_digest([entry_for(seed_papers[0], "lottery")]), settings))
     hrefs = {a.text_content(): a.get("href") for a in doc.iter("a")}
     assert hrefs["Manage your queries"] == "https://paperbell.example.org/manage?s=sub-1&t=tok_abc"
-    assert hrefs["Unsubscribe (one click)"].startswith("https://api.paperbell.example.org/")
+    assert hrefs["Unsubscribe"].startswith("https://api.paperbell.example.org/")
+    assert "one click" not in doc.text_content()  # it opens a page with one button
     assert "<digest@paperbell.example.org>" in doc.text_content()
     assert "because a" in doc.text_content()
 
