@@ -15,29 +15,23 @@ subscribers that have (or had) liked or disliked papers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
-
-from boto3.dynamodb.types import TypeDeserializer
 
 from paperbell import clock
 from paperbell.config import Settings, settings
 from paperbell.errors import QueryError
 from paperbell.matching import MatchIndex
-from paperbell.models import Subscriber
+from paperbell.models import Subscriber, SubscriberChange
 from paperbell.observability import logger
 from paperbell.recommend import ProfileIndex
 from paperbell.services.matching import build_match_index, index_entries, query_id
 from paperbell.services.recommending import build_profile_index, profile_store, update_profiles
 from paperbell.storage.index_snapshots import IndexSnapshotStore
-from paperbell.storage.items import subscriber_from_item
 from paperbell.storage.papers import PaperRepository
 from paperbell.storage.subscribers import SubscriberRepository
 
-_deserialize = TypeDeserializer().deserialize
-#: Subscriber-table items that are not subscribers (the API's rate-limit counters).
-NON_SUBSCRIBER_PREFIXES = ("ratelimit#",)
 #: The papers whose words the profiles' document frequencies are counted from.
 DF_WINDOW = timedelta(days=7)
 DF_SCAN_LIMIT = 20_000
@@ -70,70 +64,61 @@ def rebuild_profiles(config: Settings, subscribers: list[Subscriber]) -> int:
     return len(profiles)
 
 
-def _apply_profile_changes(config: Settings, changed: dict[str, Subscriber | None]) -> None:
-    """Update the profiles of subscribers whose likes matter, saving the snapshot once."""
-    if not changed:
-        return
+def _liking(subscriber: Subscriber | None) -> bool:
+    return subscriber is not None and bool(subscriber.likes or subscriber.dislikes)
+
+
+def _apply_profile_changes(config: Settings, changes: Sequence[SubscriberChange]) -> int:
+    """Update the profiles of changed subscribers who like papers (or had a profile),
+    saving the profile snapshot once; the number of profiles changed."""
     store = profile_store(config.index_bucket)
+    liking = any(_liking(c.subscriber) for c in changes)
+    if not liking and store.etag() is None:
+        return 0  # nobody likes anything: no profile snapshot to keep current
     snapshot = store.load()
     if snapshot is None:
-        rebuild_profiles(config, list(SubscriberRepository(config.subscribers_table)
-                                      .iter_active()))
-        return
+        return rebuild_profiles(config, list(SubscriberRepository(config.subscribers_table)
+                                             .iter_active()))
     profiles = ProfileIndex.from_snapshot(snapshot.data)
-    update_profiles(profiles, changed)
-    store.save(profiles.to_snapshot())
+    relevant = {c.subscriber_id: c.subscriber for c in changes
+                if _liking(c.subscriber) or c.subscriber_id in profiles}
+    if relevant:
+        update_profiles(profiles, relevant)
+        store.save(profiles.to_snapshot())
+    return len(relevant)
 
 
-def _image(raw: Mapping[str, Any] | None) -> dict[str, Any]:
-    return {k: _deserialize(v) for k, v in (raw or {}).items()}
-
-
-def apply_changes(records: list[Mapping[str, Any]], config: Settings) -> dict[str, Any]:
-    """Apply a batch of subscribers-stream records to the snapshot, then save it once."""
+def apply_changes(changes: Sequence[SubscriberChange], config: Settings) -> dict[str, Any]:
+    """Apply a batch of subscriber changes to the snapshot, then save it once."""
     store = IndexSnapshotStore(config.index_bucket)
     snapshot = store.load()
     if snapshot is None:
         return rebuild_snapshot(config)  # the rebuild already reflects these changes
     index = MatchIndex.from_snapshot(snapshot.data)
-    changed = 0
-    liking: dict[str, Subscriber | None] = {}
-    for record in records:
-        data = record.get("dynamodb", {})
-        keys = _image(data.get("Keys"))
-        subscriber_id = str(keys.get("subscriber_id", ""))
-        if not subscriber_id or subscriber_id.startswith(NON_SUBSCRIBER_PREFIXES):
-            continue
-        old, new = _image(data.get("OldImage")), _image(data.get("NewImage"))
-        stale = max(len(old.get("queries") or ()), len(new.get("queries") or ()))
-        for position in range(stale):
-            index.remove(query_id(subscriber_id, position))
-        if old.get("likes") or old.get("dislikes") or new.get("likes") or new.get("dislikes"):
-            liking[subscriber_id] = (
-                subscriber_from_item(new) if record.get("eventName") != "REMOVE" and new else None
-            )
-        if record.get("eventName") != "REMOVE" and new:
-            subscriber = subscriber_from_item(new)
-            if subscriber.status == "active":
-                for qid, text in index_entries([subscriber]):
-                    try:
-                        index.add(qid, text)
-                    except QueryError as exc:
-                        logger.warning(
-                            "stored query rejected", extra={"query_id": qid, "reason": exc.message}
-                        )
-        changed += 1
-    if changed:
+    for change in changes:
+        for position in range(change.stale_queries):
+            index.remove(query_id(change.subscriber_id, position))
+        if change.subscriber is not None and change.subscriber.status == "active":
+            for qid, text in index_entries([change.subscriber]):
+                try:
+                    index.add(qid, text)
+                except QueryError as exc:
+                    logger.warning(
+                        "stored query rejected", extra={"query_id": qid, "reason": exc.message}
+                    )
+    if changes:
         store.save(index.to_snapshot())
-    _apply_profile_changes(config, liking)
-    return {"mode": "incremental", "subscribers_changed": changed, "queries": len(index),
-            "profiles_changed": len(liking)}
+    profiles = _apply_profile_changes(config, changes)
+    return {"mode": "incremental", "subscribers_changed": len(changes), "queries": len(index),
+            "profiles_changed": profiles}
 
 
-def index_from_event(event: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Handler entry: a stream batch applies changes; a scheduled event rebuilds."""
-    config = settings()
-    records = list((event or {}).get("Records") or [])
-    if records:
-        return apply_changes(records, config)
-    return rebuild_snapshot(config)
+def update_index(
+    changes: Sequence[SubscriberChange] | None, config: Settings | None = None
+) -> dict[str, Any]:
+    """Apply a batch of changes, or rebuild the whole snapshot when there are none to
+    apply (``None``: the nightly schedule)."""
+    config = config or settings()
+    if changes is None:
+        return rebuild_snapshot(config)
+    return apply_changes(changes, config)
