@@ -4,6 +4,11 @@ Lexical and explainable (tf-idf over the matcher's own word keys, Rocchio profil
 scored through an inverted index of each profile's most distinctive terms so that a
 paper meets only the profiles it can resemble. See docs/recommendations.md.
 
+Imported by services/recommending.py, services/votes.py, services/indexing.py (through
+recommending) and the developer CLI (``paperbell recommend``). It imports only the
+standard library, paperbell.models, paperbell.errors, paperbell.matching (normalize,
+word frequencies) and, for fetching liked papers, paperbell.sources (fetcher, parser).
+
 Public API::
 
     vectorize(title, abstract, df) -> TermVector
