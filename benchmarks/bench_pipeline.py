@@ -296,6 +296,7 @@ class _StageRecorder:
 def _storage(pipeline: Any) -> dict[str, dict[str, float]]:
     """Item counts and average sizes by kind, for the storage part of the bill."""
     from paperbell import aws
+    from paperbell.storage import paging
     from paperbell_dev.cost.meter import item_size
 
     kinds: dict[str, list[int]] = {}
@@ -304,18 +305,11 @@ def _storage(pipeline: Any) -> dict[str, dict[str, float]]:
             name = pipeline.table_name(logical)
         except KeyError:
             continue
-        table = aws.table(name)
-        kwargs: dict[str, Any] = {}
-        while True:
-            page = table.scan(**kwargs)
-            for item in page.get("Items", []):
-                kind = logical
-                if logical == "DeliveriesTable":
-                    kind += ":" + str(item["sk"]).split("#")[0]
-                kinds.setdefault(kind, []).append(item_size(item))
-            if "LastEvaluatedKey" not in page:
-                break
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        for item in paging.items(aws.table(name).scan):
+            kind = logical
+            if logical == "DeliveriesTable":
+                kind += ":" + str(item["sk"]).split("#")[0]
+            kinds.setdefault(kind, []).append(item_size(item))
     return {
         k: {"items": len(v), "avg_bytes": round(statistics.mean(v), 1)} for k, v in kinds.items()
     }

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from paperbell import __version__
-from paperbell.errors import PaperbellError, QueryError
+from paperbell.errors import PaperbellError, QueryError, RequestError
 
 EXIT_USAGE = 2
 EXIT_ERROR = 1
@@ -375,6 +375,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         shown = f" {exc.query!r}" if exc.query else ""
         print(f"paperbell: bad query{shown}: {exc.message}{where}", file=sys.stderr)
         return EXIT_USAGE
+    except RequestError as exc:  # paperbell.validation's refusal: the web's message too
+        if exc.query is not None:
+            where = f" (at position {exc.position})" if exc.position is not None else ""
+            print(f"paperbell: bad query: {exc.message}{where}", file=sys.stderr)
+            return EXIT_USAGE
+        print(f"paperbell: {exc.message}", file=sys.stderr)
+        return EXIT_ERROR
     except PaperbellError as exc:
         print(f"paperbell: {exc}", file=sys.stderr)
         return EXIT_ERROR

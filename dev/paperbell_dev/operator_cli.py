@@ -134,25 +134,15 @@ def _line(subscriber: Any) -> str:
 
 # -- commands --------------------------------------------------------------------------
 def cmd_add(args: argparse.Namespace) -> int:
-    from paperbell.models import Subscriber
-    from paperbell.web.errors import HttpError
-    from paperbell.web.forms import validate_email_address, validate_preferences
+    from paperbell.services.subscriptions import subscriber_from_fields
 
-    target = connect(args)
-    try:
-        address = validate_email_address(args.email)
-        prefs = validate_preferences(
-            {"queries": args.query, "hour": [str(args.hour)], "timezone": [args.timezone],
-             "mode": [args.mode]}
-        )
-    except HttpError as exc:
-        raise ConfigError(exc.message) from None
-    from paperbell.services.subscriptions import subscriber_id_for
-
-    subscriber = Subscriber(
-        id=subscriber_id_for(address), email=address, queries=prefs.queries, status="active",
-        delivery_hour=prefs.delivery_hour, timezone=prefs.timezone, mode=prefs.mode,
+    # The same rules and messages as the subscribe page (paperbell.validation), checked
+    # before connecting; a RequestError is printed as one line by the CLI.
+    subscriber = subscriber_from_fields(
+        {"email": [args.email], "queries": list(args.query), "hour": [str(args.hour)],
+         "timezone": [args.timezone], "mode": [args.mode]}
     )
+    target = connect(args)
     subscribers, _ = _repos(target)
     subscribers.put(subscriber)
     print(f"added (active, no confirmation mail): {_line(subscriber)}")
@@ -225,17 +215,11 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 def cmd_preview(args: argparse.Namespace) -> int:
     from paperbell.matching import snippet
-    from paperbell.web.errors import HttpError
-    from paperbell.web.service import preview
+    from paperbell.services.preview import preview
 
     target = connect(args)
-    try:
-        result = preview(target.settings.papers_table, list(args.query), days=args.days,
-                         limit=args.limit)
-    except HttpError as exc:
-        from paperbell.errors import QueryError
-
-        raise QueryError(exc.message, exc.position, exc.query) from None
+    result = preview(target.settings.papers_table, list(args.query), days=args.days,
+                     limit=args.limit)
     if args.json:
         print(json.dumps(result.as_json(), ensure_ascii=False))
         return 0
@@ -251,16 +235,14 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
 
 def cmd_send_test(args: argparse.Namespace) -> int:
-    from paperbell.web import mails
-    from paperbell.web.errors import HttpError
-    from paperbell.web.forms import validate_email_address
+    from paperbell.delivery import subscription_mail
+    from paperbell.validation import validate_email_address
 
     target = connect(args)
-    try:
-        address = validate_email_address(args.email)
-    except HttpError as exc:
-        raise ConfigError(exc.message) from None
-    message_id = mails.send(target.settings, mails.test_mail(target.settings, address), address)
+    address = validate_email_address(args.email)
+    message_id = subscription_mail.send(
+        target.settings, subscription_mail.test_mail(target.settings, address), address
+    )
     print(f"sent a test mail to {address} from {target.settings.sender_address} "
           f"(SES message id {message_id})")
     return 0
@@ -310,9 +292,10 @@ def register(sub: Any) -> None:
     add.add_argument("email", metavar="EMAIL")
     add.add_argument("--query", "-q", action="append", required=True, metavar="Q",
                      help="a query (repeatable)")
-    add.add_argument("--hour", type=int, default=8, help="delivery hour 0-23 (default 8)")
+    # Plain strings on purpose: paperbell.validation checks them with the web's messages.
+    add.add_argument("--hour", default="8", help="delivery hour 0-23 (default 8)")
     add.add_argument("--timezone", default="UTC", help="IANA timezone (default UTC)")
-    add.add_argument("--mode", choices=["daily", "instant"], default="daily")
+    add.add_argument("--mode", default="daily", help="daily (default) or instant")
     add.set_defaults(func=cmd_add)
 
     listing = actions.add_parser("list", parents=[where], help="list subscribers")

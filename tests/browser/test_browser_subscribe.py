@@ -96,11 +96,14 @@ def _confirm_link(outbox: Path) -> str:
 
 def test_subscribe_confirm_manage_and_unsubscribe_in_a_browser(browser: Any, server: Any,
                                                               tmp_path: Path) -> None:
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import Select, WebDriverWait
 
-    wait = WebDriverWait(browser, WAIT)
+    # While a click navigates, Chromium may answer "node does not belong to the document"
+    # for the old page's element: that is "not yet", so the wait polls again.
+    wait = WebDriverWait(browser, WAIT, ignored_exceptions=(WebDriverException,))
 
     # 1. the page; the script pre-fills the timezone from the browser
     browser.get(server.url + "/")

@@ -38,14 +38,16 @@ def test_a_timezone_that_is_a_tzdata_directory_or_too_long_is_a_config_error(nam
 @pytest.mark.parametrize(
     ("email", "hour"),
     [("\ud800@example.org", 8), ("ada@example.org", float("nan")),
-     ("ada@example.org", float("inf")), ("ada@example.org", "x"), ("ada@example.org", None)],
+     ("ada@example.org", float("inf")), ("ada@example.org", "x"), ("ada@example.org", "²"),
+     ("ada@example.org", "9" * 5000), ("ada@example.org", True)],
 )
 def test_new_subscriber_rejects_unencodable_addresses_and_non_numeric_hours(email, hour):
     # was: UnicodeEncodeError (hashing the address) / ValueError, OverflowError, TypeError
-    from paperbell.errors import ConfigError
+    # (an absent hour, None, means the default 8, as "hour": null does in the JSON API)
+    from paperbell.errors import RequestError
     from paperbell.services.subscriptions import new_subscriber
 
-    with pytest.raises(ConfigError):
+    with pytest.raises(RequestError):
         new_subscriber(email, ["RoPE"], delivery_hour=hour)
 
 

@@ -1,5 +1,6 @@
 """Fuzz subscriber validation: ``new_subscriber`` and ``load_subscribers_file`` raise only
-ConfigError / QueryError, whatever the fields or the file hold."""
+RequestError (the web's refusal, paperbell.validation) / ConfigError, whatever the fields
+or the file hold."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from fuzz_support import FUZZ, count, wild_text
 from hypothesis import given
 from hypothesis import strategies as st
 
-from paperbell.errors import ConfigError, QueryError
+from paperbell.errors import ConfigError, RequestError
 from paperbell.models import Subscriber
 from paperbell.services.subscriptions import load_subscribers_file, new_subscriber
 
@@ -39,8 +40,8 @@ modes = st.one_of(st.sampled_from(["daily", "instant", "DAILY", ""]), wild_text(
 def expect_clean_error(call: Any) -> Subscriber | None:
     try:
         return call()
-    except QueryError as exc:
-        assert exc.message.strip()
+    except RequestError as exc:
+        assert exc.message.strip() and exc.status == 400 and exc.field
     except ConfigError as exc:
         assert str(exc).strip()
     return None

@@ -52,9 +52,9 @@ def test_a_subscribers_repr_and_str_leave_out_the_webhook_secret():
 
 def test_the_web_dependencies_repr_leaves_out_the_token_key():
     from paperbell.config import Settings
-    from paperbell.web.service import Web
+    from paperbell.services.context import RequestContext
 
-    assert TOKEN_KEY not in repr(Web(config=Settings(), key=TOKEN_KEY.encode()))
+    assert TOKEN_KEY not in repr(RequestContext(config=Settings(), key=TOKEN_KEY.encode()))
 
 
 def test_logging_a_subscriber_never_prints_its_secret(captured_logs, monkeypatch):

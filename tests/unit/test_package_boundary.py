@@ -52,7 +52,8 @@ def test_runtime_package_holds_no_dev_folders() -> None:
 
 @pytest.mark.parametrize(
     "folder",
-    sorted({p.parent for p in RUNTIME.rglob("__init__.py")} | {p.parent for p in DEV.rglob("__init__.py")}),
+    sorted({p.parent for p in RUNTIME.rglob("__init__.py")}
+           | {p.parent for p in DEV.rglob("__init__.py")}),
     ids=lambda p: str(p.relative_to(ROOT)),
 )
 def test_every_folder_says_what_lives_there(folder: Path) -> None:

@@ -6,6 +6,8 @@ one clear line and the functions can count and skip instead of crashing a whole 
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class PaperbellError(Exception):
     """Base class: a problem paperbell can explain to a human in one line."""
@@ -46,3 +48,63 @@ class DeliveryError(PaperbellError):
     def __init__(self, message: str, *, permanent: bool):
         self.permanent = permanent
         super().__init__(message)
+
+
+class RequestError(PaperbellError):
+    """A subscriber-facing request paperbell refuses: bad input, a bad token, a limit.
+
+    Why one class for every entry: the web page, the JSON API, the operator CLI and the
+    subscribers file must refuse the same input with the same message, so validation
+    and the use cases (services/) raise this and each entry only presents it. ``status``
+    uses HTTP's numbers (400 bad input, 403 bad token, 404 gone, 409 wrong state, 413
+    too large, 429 limit, 503 try later) because they already say what kind of refusal
+    it is; ``code`` is stable for clients, ``field`` names the input at fault; for a bad
+    query ``position`` (0-based) and ``query`` locate the problem and ``index`` says
+    which of several queries it was.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        field: str | None = None,
+        position: int | None = None,
+        query: str | None = None,
+        index: int | None = None,
+    ):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+        self.position = position
+        self.query = query
+        self.index = index
+
+    def as_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"error": self.code, "message": self.message}
+        for name in ("field", "position", "query", "index"):
+            value = getattr(self, name)
+            if value is not None:
+                body[name] = value
+        return body
+
+
+def bad_request(message: str, *, field: str | None = None, **extra: Any) -> RequestError:
+    return RequestError(400, "invalid_" + (field or "request"), message, field=field, **extra)
+
+
+def bad_token(reason: str) -> RequestError:
+    return RequestError(403, "invalid_token", f"This link is not valid ({reason}).",
+                        field="token")
+
+
+def gone() -> RequestError:
+    return RequestError(404, "not_found", "This subscription does not exist (any more).")
+
+
+def too_many() -> RequestError:
+    return RequestError(429, "rate_limited",
+                        "Too many requests from your address; try again later.")

@@ -78,7 +78,7 @@ def test_add_refuses_bad_input(capsys, moto_endpoint):
     code, _, err = run(capsys, "subscribers", "add", "nope", "-q", "RoPE")
     assert code == 1 and "not valid" in err
     code, _, err = run(capsys, "subscribers", "add", "a@example.org", "-q", "titel:x")
-    assert code == 1 and "did you mean 'title'" in err
+    assert code == 2 and "bad query" in err and "did you mean 'title'" in err
 
 
 def test_preview_and_send_test_on_a_local_stack(capsys, moto_endpoint):

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from paperbell.errors import ConfigError, QueryError
+from paperbell.errors import ConfigError, RequestError
 from paperbell.services.subscriptions import load_subscribers_file, new_subscriber
 
 
@@ -16,22 +16,22 @@ def test_subscriber_ids_are_stable_and_do_not_reveal_the_address():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"email": "not-an-address", "queries": ["x"]}, "invalid e-mail"),
+        ({"email": "not-an-address", "queries": ["x"]}, "e-mail address is not valid"),
         ({"email": "a@b.org", "queries": []}, "at least one query"),
         ({"email": "a@b.org", "queries": ["x"], "delivery_hour": 24}, "0-23"),
-        ({"email": "a@b.org", "queries": ["x"], "timezone": "Nowhere/Town"}, "unknown timezone"),
+        ({"email": "a@b.org", "queries": ["x"], "timezone": "Nowhere/Town"}, "Unknown timezone"),
         ({"email": "a@b.org", "queries": ["x"], "mode": "weekly"}, "mode must be"),
     ],
 )
 def test_bad_subscriber_fields_are_clear_errors(kwargs, message):
-    with pytest.raises(ConfigError, match=message):
+    with pytest.raises(RequestError, match=message):
         new_subscriber(**kwargs)
 
 
 def test_bad_query_is_rejected_with_its_position():
-    with pytest.raises(QueryError) as info:
+    with pytest.raises(RequestError) as info:
         new_subscriber("a@b.org", ["titel:rope"])
-    assert info.value.position == 0
+    assert info.value.position == 0 and info.value.field == "queries"
     assert "title" in info.value.message
 
 

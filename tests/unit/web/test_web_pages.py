@@ -6,10 +6,10 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+from paperbell.errors import RequestError
 from paperbell.models import Paper, Subscriber
+from paperbell.services.feeds import FeedItem
 from paperbell.web import feeds, pages
-from paperbell.web.errors import HttpError
-from paperbell.web.service import FeedItem
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -21,7 +21,7 @@ def test_marked_escapes_and_highlights():
 
 
 def test_the_form_escapes_what_was_typed_and_points_at_the_error():
-    error = HttpError(400, "invalid_queries", "bad <query>", field="queries", position=3,
+    error = RequestError(400, "invalid_queries", "bad <query>", field="queries", position=3,
                       query="ab <c")
     html = pages.subscribe_page(email='"><script>', queries="ab <c", error=error)
     assert "<script>" not in html.replace('<script src="app.js" defer></script>', "")

@@ -1,82 +1,86 @@
-"""Subscriber creation and loading with clear errors (CLI, demo, API share these).
+"""Subscriptions: creating subscribers (CLI, demo, subscribers file) and their lifecycle
+through the web (subscribe with double opt-in, confirm, change, pause, unsubscribe,
+delete). Input rules live in :mod:`paperbell.validation`, shared by every entry.
 
-Why deterministic ids for loaded subscribers: loading the same subscriber file twice
-must update, not duplicate, and the id must not reveal the address in a URL.
+Privacy rules kept here:
+* subscribing answers the same whether the address is new, pending, subscribed or
+  suppressed (no enumeration), and never changes an already confirmed subscription;
+* an address gets at most one mail a day from this endpoint, a source IP at most
+  ``IP_LIMIT_PER_HOUR`` requests an hour (see :mod:`.rate_limits`);
+* unconfirmed subscribers expire (TTL ``expires_at``) after the confirm link does;
+* "delete my data" removes the subscriber item and every pending match and ledger item.
+
+Why deterministic ids: loading the same subscriber file twice must update, not
+duplicate, and the id must not reveal the address in a URL.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from paperbell.errors import ConfigError, QueryError
+from paperbell.delivery import subscription_mail
+from paperbell.errors import ConfigError, DeliveryError, RequestError, gone, too_many
 from paperbell.models import Subscriber
-from paperbell.scheduling import next_delivery_slot, zone
-
-# Pragmatic syntax check; deliverability is SES's job (and issue 6's email-validator).
-_EMAIL_RE = re.compile(
-    r"^[^@\s<>\"',;\ud800-\udfff]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$"
+from paperbell.observability import logger, metrics
+from paperbell.scheduling import next_delivery_slot
+from paperbell.services.context import RequestContext
+from paperbell.tokens import DEFAULT_TTL
+from paperbell.validation import (
+    Fields,
+    SubscriptionForm,
+    fields_from_json,
+    preferences_from_fields,
+    subscription_from_fields,
 )
-MODES = ("daily", "instant")
+
+PENDING_TTL = DEFAULT_TTL["confirm"] or 3 * 24 * 3600
+
+SUBSCRIBE_ACCEPTED = (
+    "Thanks! If this address can be subscribed, a confirmation link is on its way. "
+    "Please check your inbox (and spam folder) and follow the link within 3 days."
+)
 
 
 def subscriber_id_for(email: str) -> str:
     return "sub_" + hashlib.sha256(email.strip().lower().encode("utf-8")).hexdigest()[:20]
 
 
-def validate_email(email: str) -> str:
-    address = email.strip()
-    if not _EMAIL_RE.match(address):
-        raise ConfigError(f"invalid e-mail address {email!r}")
-    return address.lower()
-
-
-def validate_queries(queries: list[str]) -> tuple[str, ...]:
-    from paperbell.matching import parse_query
-
-    if not queries:
-        raise ConfigError("at least one query is required")
-    for text in queries:
-        try:
-            parse_query(text)
-        except QueryError as exc:
-            raise QueryError(exc.message, exc.position, exc.query) from None
-    return tuple(queries)
-
-
+# -- creating subscribers directly (operator CLI, demo, subscribers file) -------------
 def new_subscriber(
     email: str,
     queries: list[str],
     *,
-    delivery_hour: int = 8,
+    delivery_hour: object = 8,
     timezone: str = "UTC",
     mode: str = "daily",
     status: str = "active",
     notify_empty: bool = False,
 ) -> Subscriber:
-    """A validated Subscriber (raises ConfigError / QueryError with a clear message)."""
-    address = validate_email(email)
-    try:
-        hour = int(delivery_hour)
-    except (TypeError, ValueError, OverflowError):
-        raise ConfigError(f"delivery hour must be 0-23, got {delivery_hour!r}") from None
-    if not 0 <= hour <= 23:
-        raise ConfigError(f"delivery hour must be 0-23, got {delivery_hour}")
-    zone(timezone)
-    if mode not in MODES:
-        raise ConfigError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+    """A validated Subscriber; RequestError (the web's rules and messages) otherwise."""
+    return subscriber_from_fields(
+        fields_from_json({"email": email, "queries": list(queries), "hour": delivery_hour,
+                          "timezone": timezone, "mode": mode}),
+        status=status, notify_empty=notify_empty,
+    )
+
+
+def subscriber_from_fields(fields: Fields, *, status: str = "active",
+                           notify_empty: bool = False) -> Subscriber:
+    """A Subscriber from form-shaped fields, checked by :mod:`paperbell.validation`."""
+    form = subscription_from_fields(fields)
+    prefs = form.preferences
     return Subscriber(
-        id=subscriber_id_for(address),
-        email=address,
-        queries=validate_queries(list(queries)),
+        id=subscriber_id_for(form.email),
+        email=form.email,
+        queries=prefs.queries,
         status=status,
-        delivery_hour=hour,
-        timezone=timezone,
-        mode=mode,
+        delivery_hour=prefs.delivery_hour,
+        timezone=prefs.timezone,
+        mode=prefs.mode,
         notify_empty=notify_empty,
     )
 
@@ -92,7 +96,8 @@ def start_schedule(subscriber: Subscriber, deliveries: Any, *, now: datetime) ->
 
 
 def load_subscribers_file(path: str | Path) -> list[Subscriber]:
-    """A JSON array of {"email", "queries", optional "hour", "timezone", "mode"}."""
+    """A JSON array of {"email", "queries", optional "hour", "timezone", "mode",
+    "notify_empty"}: each entry checked with the web's rules, errors name the entry."""
     try:
         data: Any = json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
@@ -106,24 +111,121 @@ def load_subscribers_file(path: str | Path) -> list[Subscriber]:
         where = f"{path}: subscriber #{number}"
         if not isinstance(entry, dict) or "email" not in entry or "queries" not in entry:
             raise ConfigError(f'{where} needs "email" and "queries"')
-        queries = entry["queries"]
-        if not isinstance(queries, list) or not all(isinstance(q, str) for q in queries):
-            raise ConfigError(f'{where}: "queries" must be a list of strings')
+        notify_empty = entry.get("notify_empty", False)
         try:
-            subscribers.append(
-                new_subscriber(
-                    str(entry["email"]),
-                    queries,
-                    delivery_hour=int(entry.get("hour", entry.get("delivery_hour")) or 8),
-                    timezone=str(entry.get("timezone", "UTC")),
-                    mode=str(entry.get("mode", "daily")),
-                    notify_empty=bool(entry.get("notify_empty", False)),
-                )
-            )
-        except QueryError as exc:
-            raise ConfigError(f"{where}: {exc.render()}") from None
-        except ConfigError as exc:
-            raise ConfigError(f"{where}: {exc}") from None
-        except (TypeError, ValueError) as exc:
-            raise ConfigError(f"{where}: {exc}") from None
+            fields = fields_from_json({k: v for k, v in entry.items() if k != "notify_empty"})
+            subscribers.append(subscriber_from_fields(fields, notify_empty=bool(notify_empty)))
+        except RequestError as exc:
+            raise ConfigError(f"{where}: {exc.message}") from None
     return subscribers
+
+
+# -- subscribe / confirm (web) -------------------------------------------------------
+def subscribe(ctx: RequestContext, form: SubscriptionForm, source_ip: str) -> str:
+    """Create or refresh a pending subscription and mail the confirm link.
+
+    Returns what happened (for logs and tests only; the caller answers the same in
+    every case): mailed | reminded | throttled | suppressed.
+    """
+    if not ctx.limiter.allow_ip(source_ip, ctx.now()):
+        metrics.add_metric(name="SubscribeRateLimited", unit="Count", value=1)
+        raise too_many()
+    subscriber_id = subscriber_id_for(form.email)
+    existing = ctx.subscribers.get(subscriber_id)
+    if existing is not None and existing.status == "suppressed":
+        return "suppressed"  # bounced or complained: never mail again from here
+    already = existing is not None and existing.status in ("active", "paused")
+    if not already:
+        prefs = form.preferences
+        pending = Subscriber(
+            id=subscriber_id,
+            email=form.email,
+            queries=prefs.queries,
+            status="pending",
+            delivery_hour=prefs.delivery_hour,
+            timezone=prefs.timezone,
+            mode=prefs.mode,
+        )
+        expires = int(ctx.now().timestamp()) + PENDING_TTL
+        ctx.subscribers.put_pending(pending, expires_at=expires)
+    if not ctx.limiter.claim_daily_mail(form.email, ctx.now()):
+        metrics.add_metric(name="ConfirmationMailsThrottled", unit="Count", value=1)
+        return "throttled"
+    if already:
+        message = subscription_mail.already_subscribed_mail(
+            ctx.config, form.email, ctx.link("manage", subscriber_id)
+        )
+        outcome = "reminded"
+    else:
+        message = subscription_mail.confirmation_mail(
+            ctx.config, form.email, ctx.link("confirm", subscriber_id), form.preferences.queries
+        )
+        outcome = "mailed"
+    try:
+        subscription_mail.send(ctx.config, message, form.email)
+    except DeliveryError as exc:
+        logger.warning("confirmation mail not sent", extra={"error": str(exc)})
+        if not exc.permanent:
+            raise RequestError(503, "mail_unavailable",
+                               "Mail cannot be sent right now; please try again later.") from exc
+    metrics.add_metric(name="ConfirmationMailsSent", unit="Count", value=1)
+    return outcome
+
+
+def confirm(ctx: RequestContext, token: str | None) -> Subscriber:
+    subscriber_id = ctx.verify(token, "confirm")
+    subscriber = ctx.subscribers.activate(subscriber_id)
+    if subscriber is None:
+        raise gone()
+    metrics.add_metric(name="SubscriptionsConfirmed", unit="Count", value=1)
+    return subscriber
+
+
+# -- manage --------------------------------------------------------------------------
+def update_preferences(ctx: RequestContext, subscriber: Subscriber, fields: Fields
+                       ) -> Subscriber:
+    prefs = preferences_from_fields(fields, default_mode=subscriber.mode)
+    updated = ctx.subscribers.update_preferences(
+        subscriber.id,
+        queries=prefs.queries,
+        delivery_hour=prefs.delivery_hour,
+        timezone=prefs.timezone,
+        mode=prefs.mode,
+    )
+    if updated is None:
+        raise gone()
+    return updated
+
+
+def pause(ctx: RequestContext, subscriber: Subscriber) -> Subscriber:
+    updated = ctx.subscribers.set_status(subscriber.id, "paused", only_from=("active", "paused"))
+    if updated is None:
+        raise RequestError(409, "not_active", f"Only an active subscription can be paused "
+                           f"(this one is {subscriber.status}).")
+    return updated
+
+
+def resume(ctx: RequestContext, subscriber: Subscriber) -> Subscriber:
+    updated = ctx.subscribers.set_status(
+        subscriber.id, "active", only_from=("active", "paused", "unsubscribed")
+    )
+    if updated is None:
+        raise RequestError(409, "cannot_resume",
+                           f"This subscription cannot be resumed (it is {subscriber.status}).")
+    return updated
+
+
+def unsubscribe(ctx: RequestContext, subscriber_id: str) -> Subscriber:
+    updated = ctx.subscribers.set_status(subscriber_id, "unsubscribed")
+    if updated is None:
+        raise gone()
+    metrics.add_metric(name="Unsubscribed", unit="Count", value=1)
+    return updated
+
+
+def delete_all(ctx: RequestContext, subscriber_id: str) -> int:
+    """Delete the subscriber and every pending match / ledger item; items deleted."""
+    removed = ctx.deliveries.delete_subscriber(subscriber_id)
+    ctx.subscribers.delete(subscriber_id)
+    metrics.add_metric(name="SubscribersDeleted", unit="Count", value=1)
+    return removed + 1

@@ -24,6 +24,7 @@ from botocore.exceptions import ClientError
 
 from paperbell import aws, clock
 from paperbell.models import PendingMatch
+from paperbell.storage import paging
 
 MATCH_PREFIX = "match#"
 DIGEST_PREFIX = "digest#"
@@ -86,39 +87,25 @@ class DeliveryRepository:
 
     def pending_matches(self, subscriber_id: str) -> list[PendingMatch]:
         table = aws.table(self.table_name)
-        kwargs: dict[str, Any] = {
-            "KeyConditionExpression": Key("subscriber_id").eq(subscriber_id)
+        found = paging.items(
+            table.query,
+            KeyConditionExpression=Key("subscriber_id").eq(subscriber_id)
             & Key("sk").begins_with(MATCH_PREFIX),
-            "FilterExpression": Attr("delivered").not_exists(),
-            "ConsistentRead": True,
-        }
-        matches: list[PendingMatch] = []
-        while True:
-            response = table.query(**kwargs)
-            for item in response.get("Items", []):
-                matches.append(_pending_from_item(subscriber_id, item))
-            if "LastEvaluatedKey" not in response:
-                return matches
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+            FilterExpression=Attr("delivered").not_exists(),
+            ConsistentRead=True,
+        )
+        return [_pending_from_item(subscriber_id, item) for item in found]
 
     def subscribers_due(self, slot: str) -> Iterator[str]:
         """Subscriber ids with pending matches due in ``slot`` (sparse GSI query)."""
         table = aws.table(self.table_name)
-        kwargs: dict[str, Any] = {
-            "IndexName": "by-due-slot",
-            "KeyConditionExpression": Key("due_slot").eq(slot),
-        }
         seen: set[str] = set()
-        while True:
-            response = table.query(**kwargs)
-            for item in response.get("Items", []):
-                sid = str(item["subscriber_id"])
-                if sid not in seen:
-                    seen.add(sid)
-                    yield sid
-            if "LastEvaluatedKey" not in response:
-                return
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        for item in paging.items(table.query, IndexName="by-due-slot",
+                                 KeyConditionExpression=Key("due_slot").eq(slot)):
+            sid = str(item["subscriber_id"])
+            if sid not in seen:
+                seen.add(sid)
+                yield sid
 
     def clear_matches(self, subscriber_id: str, paper_ids: Iterable[str], key: str = "") -> None:
         """Mark matches delivered (or dropped): out of the planner's index and of the next
@@ -200,16 +187,9 @@ class DeliveryRepository:
     def iter_ledger(self) -> Iterator[dict[str, Any]]:
         """Every ledger item (operator views and tests; a scan, not a hot path)."""
         table = aws.table(self.table_name)
-        kwargs: dict[str, Any] = {}
-        while True:
-            response = table.scan(**kwargs)
-            for item in response.get("Items", []):
-                if str(item["sk"]).startswith(LEDGER_PREFIXES):
-                    yield item
-            if "LastEvaluatedKey" not in response:
-                return
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-
+        for item in paging.items(table.scan):
+            if str(item["sk"]).startswith(LEDGER_PREFIXES):
+                yield item
 
     # -- per-subscriber views (web API: feed, delete my data; issue 6) -----------------
     def recent_ledger(self, subscriber_id: str, limit: int = 30) -> list[LedgerEntry]:
@@ -238,21 +218,19 @@ class DeliveryRepository:
     def delete_subscriber(self, subscriber_id: str) -> int:
         """Delete every item (matches, ledger, tick) of a subscriber; the count."""
         table = aws.table(self.table_name)
-        kwargs: dict[str, Any] = {
-            "KeyConditionExpression": Key("subscriber_id").eq(subscriber_id),
-            "ProjectionExpression": "subscriber_id, sk",
-            "ConsistentRead": True,
-        }
         deleted = 0
-        while True:
-            response = table.query(**kwargs)
+        for page in paging.pages(
+            table.query,
+            KeyConditionExpression=Key("subscriber_id").eq(subscriber_id),
+            ProjectionExpression="subscriber_id, sk",
+            ConsistentRead=True,
+        ):
             with table.batch_writer() as batch:
-                for item in response.get("Items", []):
+                for item in page.get("Items", []):
                     batch.delete_item(Key={"subscriber_id": subscriber_id, "sk": item["sk"]})
                     deleted += 1
-            if "LastEvaluatedKey" not in response:
-                return deleted
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return deleted
+
 
 def _pending_from_item(subscriber_id: str, item: dict[str, Any]) -> PendingMatch:
     highlights = json.loads(item.get("highlights") or "{}")

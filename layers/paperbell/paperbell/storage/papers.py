@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from boto3.dynamodb.conditions import Attr
 from botocore.exceptions import ClientError
 
 from paperbell import aws, clock
 from paperbell.merging import enrichment, merge_batch
 from paperbell.models import Paper
+from paperbell.storage import paging
 from paperbell.storage.items import paper_from_item, paper_to_item
 
 BATCH_GET_LIMIT = 100
@@ -69,6 +71,22 @@ class PaperRepository:
     def get_many(self, paper_ids: Sequence[str]) -> dict[str, Paper]:
         """Papers by id, 100 keys per request (the digest path reads them in batches)."""
         return {pid: paper_from_item(item) for pid, item in self._get_items(paper_ids).items()}
+
+    def recent(self, since: datetime, *, scan_limit: int) -> tuple[list[Paper], bool]:
+        """Papers first seen since ``since`` and whether the scan stopped early.
+
+        A filtered scan that stops once ``scan_limit`` items were read (the preview's
+        cost bound; ``True`` then tells the caller the answer is partial)."""
+        table = aws.table(self.table_name)
+        papers: list[Paper] = []
+        read = 0
+        for page in paging.pages(table.scan,
+                                 FilterExpression=Attr("first_seen").gte(since.isoformat())):
+            read += int(page.get("ScannedCount", 0))
+            papers.extend(paper_from_item(item) for item in page.get("Items", []))
+            if read >= scan_limit and page.get("LastEvaluatedKey"):
+                return papers, True
+        return papers, False
 
     def _put_if_absent(self, table: Any, paper: Paper, now: datetime, run_id: str) -> bool:
         expires_at = int((now + self.retention).timestamp())

@@ -10,6 +10,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 
 from paperbell import aws, clock
+from paperbell.storage import paging
 
 STATE_RECORD = "state"
 RUN_PREFIX = "run#"
@@ -91,16 +92,10 @@ class SourceStateRepository:
     def iter_sources(self) -> Iterator[str]:
         """Every source with a state or a recorded run (operator view; a small scan)."""
         table = aws.table(self.table_name)
-        kwargs: dict[str, Any] = {"ProjectionExpression": "#s", "ExpressionAttributeNames":
-                                  {"#s": "source"}}
         seen: set[str] = set()
-        while True:
-            response = table.scan(**kwargs)
-            for item in response.get("Items", []):
-                source = str(item["source"])
-                if source not in seen:
-                    seen.add(source)
-                    yield source
-            if "LastEvaluatedKey" not in response:
-                return
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        for item in paging.items(table.scan, ProjectionExpression="#s",
+                                 ExpressionAttributeNames={"#s": "source"}):
+            source = str(item["source"])
+            if source not in seen:
+                seen.add(source)
+                yield source

@@ -10,6 +10,7 @@ from botocore.exceptions import ClientError
 
 from paperbell import aws
 from paperbell.models import Subscriber
+from paperbell.storage import paging
 from paperbell.storage.items import subscriber_from_item, subscriber_to_item
 
 #: Key prefix of the web API's rate-limit counters kept in this table (not subscribers).
@@ -56,26 +57,15 @@ class SubscriberRepository:
     def iter_active(self) -> Iterator[Subscriber]:
         """Every active subscriber (paginated scan; used to build the match index)."""
         table = aws.table(self.table_name)
-        kwargs: dict = {"FilterExpression": Attr("status").eq("active")}
-        while True:
-            response = table.scan(**kwargs)
-            for item in response.get("Items", []):
-                yield subscriber_from_item(item)
-            if "LastEvaluatedKey" not in response:
-                return
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        for item in paging.items(table.scan, FilterExpression=Attr("status").eq("active")):
+            yield subscriber_from_item(item)
 
     def iter_all(self) -> Iterator[Subscriber]:
         table = aws.table(self.table_name)
-        # Rate-limit counters share the table (see paperbell.web.ratelimit); skip them.
-        kwargs: dict = {"FilterExpression": ~Attr("subscriber_id").begins_with(RATE_LIMIT_PREFIX)}
-        while True:
-            response = table.scan(**kwargs)
-            for item in response.get("Items", []):
-                yield subscriber_from_item(item)
-            if "LastEvaluatedKey" not in response:
-                return
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        # Rate-limit counters share the table (see storage/rate_limits.py); skip them.
+        not_a_counter = ~Attr("subscriber_id").begins_with(RATE_LIMIT_PREFIX)
+        for item in paging.items(table.scan, FilterExpression=not_a_counter):
+            yield subscriber_from_item(item)
 
     # -- subscription lifecycle (web API and operator CLI, issue 6) ------------------
     def put_pending(self, subscriber: Subscriber, *, expires_at: int) -> None:

@@ -1,5 +1,10 @@
-"""The subscriber web API and pages (issue 6): subscribe with double opt-in, preview,
-confirm, manage, unsubscribe (RFC 8058 one-click), Atom/JSON feeds and webhook
-subscribers. One Powertools ``APIGatewayHttpResolver`` (:mod:`.app`) serves them all,
-in Lambda (functions/api) and locally (:mod:`paperbell_dev.local.server`).
+"""The subscriber web API and pages: HTTP only (routing, body parsing, rendering).
+
+One Powertools ``APIGatewayHttpResolver`` (:mod:`.app`) joins the per-concern routers
+of :mod:`.routes` (home, preview, subscribe, manage, unsubscribe, feeds, webhooks_api)
+and serves them in Lambda (functions/api) and locally (``paperbell serve``). What a
+request *does* lives in :mod:`paperbell.services`; what input is allowed in
+:mod:`paperbell.validation`; tables only in :mod:`paperbell.storage`. Rendering:
+:mod:`.pages` (HTML), :mod:`.feeds` (Atom/JSON Feed), :mod:`.assets` (CSS/JS).
+Imported by functions/api and the developer package's local server only.
 """

@@ -7,7 +7,7 @@ from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from paperbell.models import Subscriber
-from paperbell.web.service import FeedItem
+from paperbell.services.feeds import FeedItem
 
 TITLE = "paperbell: your matching papers"
 

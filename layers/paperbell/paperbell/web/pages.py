@@ -5,10 +5,10 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
+from paperbell.errors import RequestError
 from paperbell.matching import snippet
 from paperbell.models import Subscriber
-from paperbell.web.errors import HttpError
-from paperbell.web.service import Preview
+from paperbell.services.preview import Preview
 
 TIMEZONE_HINT = "An IANA name such as Europe/Berlin or America/New_York."
 
@@ -43,7 +43,7 @@ def layout(title: str, body: str) -> str:
     )
 
 
-def _error_for(error: HttpError | None, name: str) -> tuple[str, str]:
+def _error_for(error: RequestError | None, name: str) -> tuple[str, str]:
     """(attributes, message html) for a field when ``error`` concerns it."""
     if error is None or error.field != name:
         return "", ""
@@ -59,7 +59,7 @@ def _error_for(error: HttpError | None, name: str) -> tuple[str, str]:
 
 
 def preferences_fields(
-    *, queries: str, hour: int, timezone: str, mode: str, error: HttpError | None,
+    *, queries: str, hour: int, timezone: str, mode: str, error: RequestError | None,
     prefill_timezone: bool,
 ) -> str:
     q_attr, q_err = _error_for(error, "queries")
@@ -100,7 +100,7 @@ def preferences_fields(
 
 def subscribe_page(
     *, email: str = "", queries: str = "", hour: int = 8, timezone: str = "UTC",
-    mode: str = "daily", error: HttpError | None = None,
+    mode: str = "daily", error: RequestError | None = None,
 ) -> str:
     e_attr, e_err = _error_for(error, "email")
     general = ""
@@ -131,7 +131,7 @@ def subscribe_page(
     return layout("Subscribe to paperbell", body)
 
 
-def preview_fragment(result: Preview | None, error: HttpError | None) -> str:
+def preview_fragment(result: Preview | None, error: RequestError | None) -> str:
     if error is not None:
         caret = ""
         if error.query is not None and error.position is not None:
@@ -165,7 +165,7 @@ def preview_fragment(result: Preview | None, error: HttpError | None) -> str:
     )
 
 
-def preview_page(queries: list[str], result: Preview | None, error: HttpError | None) -> str:
+def preview_page(queries: list[str], result: Preview | None, error: RequestError | None) -> str:
     shown = "; ".join(queries)
     body = (
         f"<p>Query: <code>{e(shown)}</code> · <a href=\"./\">back to the subscribe page</a></p>"
@@ -183,7 +183,7 @@ def message_page(title: str, paragraphs: Sequence[str], *, links: Sequence[tuple
     return layout(title, body)
 
 
-def error_page(error: HttpError) -> str:
+def error_page(error: RequestError) -> str:
     return layout("Sorry", f'<p class="error" role="alert">{e(error.message)}</p>'
                   '<p><a href="./">paperbell home</a></p>')
 
@@ -198,7 +198,7 @@ STATUS_TEXT = {
 
 
 def manage_page(subscriber: Subscriber, token: str, *, notice: str = "",
-                error: HttpError | None = None, feed_url: str = "",
+                error: RequestError | None = None, feed_url: str = "",
                 unsubscribe_url: str = "", queries_text: str | None = None) -> str:
     action = f"manage?token={e(token)}"
     notice_html = f'<p class="notice" role="status">{e(notice)}</p>' if notice else ""

@@ -1,17 +1,21 @@
-"""Form/JSON parsing and validation of the subscriber API (no AWS)."""
+"""Form/JSON parsing (web/forms.py) and the one subscriber rule set (validation.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from paperbell.web.errors import HttpError
-from paperbell.web.forms import (
-    parse_body,
+from paperbell.errors import RequestError
+from paperbell.validation import (
+    preferences_from_fields as validate_preferences,
+)
+from paperbell.validation import (
     query_lines,
     validate_email_address,
-    validate_preferences,
-    validate_subscription,
 )
+from paperbell.validation import (
+    subscription_from_fields as validate_subscription,
+)
+from paperbell.web.forms import parse_body
 
 
 def test_form_and_json_bodies_give_the_same_fields():
@@ -35,13 +39,13 @@ def test_addresses_are_normalized(address):
 @pytest.mark.parametrize("address", ["", "ada", "ada@", "@example.org", "a b@example.org",
                                      "ada@example..org", "ada@-example.org"])
 def test_bad_addresses_are_refused(address):
-    with pytest.raises(HttpError) as info:
+    with pytest.raises(RequestError) as info:
         validate_email_address(address)
     assert info.value.status == 400 and info.value.field == "email"
 
 
 def test_a_bad_query_reports_its_position_and_which_one():
-    with pytest.raises(HttpError) as info:
+    with pytest.raises(RequestError) as info:
         validate_preferences({"queries": ["fine", 'title:"unclosed']})
     error = info.value
     assert (error.field, error.index, error.query) == ("queries", 1, 'title:"unclosed')
@@ -64,16 +68,16 @@ def test_defaults_and_duplicates():
      ({"queries": [f"q{n}" for n in range(21)]}, "queries")],
 )
 def test_bad_preferences(fields, field):
-    with pytest.raises(HttpError) as info:
+    with pytest.raises(RequestError) as info:
         validate_preferences(fields)
     assert info.value.field == field
 
 
 def test_bodies_that_are_not_objects_or_too_large():
-    with pytest.raises(HttpError):
+    with pytest.raises(RequestError):
         parse_body("[1, 2]", "application/json")
-    with pytest.raises(HttpError):
+    with pytest.raises(RequestError):
         parse_body("{nope", "application/json")
-    with pytest.raises(HttpError) as info:
+    with pytest.raises(RequestError) as info:
         parse_body("x" * 70_000, "application/x-www-form-urlencoded")
     assert info.value.status == 413

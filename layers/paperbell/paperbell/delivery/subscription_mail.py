@@ -1,4 +1,4 @@
-"""The confirmation mail (double opt-in) and the operator's test mail.
+"""The mails about a subscription itself: confirm (double opt-in), already subscribed, test.
 
 Plain multipart/alternative messages (text + HTML), sent raw through SES v2 like the
 digests. No tracking, no images; the link is the only call to action.

@@ -1,0 +1,79 @@
+"""The live preview: which recent papers would some queries have matched?
+
+Used by the subscribe and manage pages (``GET /preview``) and by ``paperbell
+subscribers preview``. The papers come from one capped scan of the papers table
+(:meth:`PaperRepository.recent`), so a preview's cost is bounded whatever is asked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from paperbell.matching import Highlights, match_query, parse_query
+from paperbell.models import Paper
+from paperbell.storage.papers import PaperRepository
+from paperbell.validation import validate_queries
+
+PREVIEW_DAYS = 7
+PREVIEW_SCAN_LIMIT = 2000  # papers read at most per preview
+PREVIEW_RESULTS = 50
+
+
+@dataclass(frozen=True)
+class PreviewHit:
+    paper: Paper
+    queries: tuple[str, ...]
+    highlights: Highlights
+
+
+@dataclass(frozen=True)
+class Preview:
+    queries: tuple[str, ...]
+    days: int
+    scanned: int
+    hits: list[PreviewHit]
+    truncated: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "queries": list(self.queries),
+            "days": self.days,
+            "papers_scanned": self.scanned,
+            "truncated": self.truncated,
+            "count": len(self.hits),
+            "papers": [
+                {
+                    **hit.paper.as_json(),
+                    "queries": list(hit.queries),
+                    "highlights": {k: [list(s) for s in v] for k, v in hit.highlights.items()},
+                }
+                for hit in self.hits
+            ],
+        }
+
+
+def preview(papers_table: str, queries: list[str], *, days: int = PREVIEW_DAYS,
+            now: datetime | None = None, limit: int = PREVIEW_RESULTS) -> Preview:
+    """The recent papers any of ``queries`` matches (RequestError for a bad query)."""
+    checked = validate_queries(queries)
+    parsed = [parse_query(text) for text in checked]
+    since = (now or datetime.now(UTC)) - timedelta(days=days)
+    papers, truncated = PaperRepository(papers_table).recent(since,
+                                                             scan_limit=PREVIEW_SCAN_LIMIT)
+    hits: list[PreviewHit] = []
+    for paper in papers:
+        matched: list[str] = []
+        highlights = Highlights()
+        for query in parsed:
+            found = match_query(query, paper)
+            if found is None:
+                continue
+            matched.append(query.text)
+            highlights = highlights.union(found)
+        if matched:
+            hits.append(PreviewHit(paper, tuple(matched), highlights))
+    hits.sort(key=lambda h: (h.paper.upvotes or 0, h.paper.published or since), reverse=True)
+    return Preview(tuple(checked), days, len(papers), hits[:limit],
+                   truncated or len(hits) > limit)

@@ -1,0 +1,89 @@
+"""The manage page: change queries, hour, timezone, mode; pause, resume; delete my data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+
+from paperbell.errors import RequestError
+from paperbell.models import Subscriber
+from paperbell.services import subscriptions
+from paperbell.services.context import RequestContext
+from paperbell.validation import first, query_lines
+from paperbell.web import pages
+from paperbell.web.request import Request
+from paperbell.web.responses import ERRORS, HTML_OK, html_response, json_response
+
+router = APIGatewayHttpRouter()
+
+
+def _manage_view(request: Request, ctx: RequestContext, subscriber: Subscriber, token: str,
+                 **kwargs: Any) -> Response[str]:
+    status = kwargs.pop("status", 200)
+    if request.wants_json:
+        error = kwargs.get("error")
+        if error is not None:
+            return json_response(error.as_json(), error.status)
+        return json_response(dict(subscriber.public_json()), status)
+    return html_response(
+        pages.manage_page(
+            subscriber, token, feed_url=ctx.link("feed", subscriber.id),
+            unsubscribe_url=ctx.link("unsubscribe", subscriber.id), **kwargs,
+        ),
+        status,
+    )
+
+
+@router.get(
+    "/manage",
+    summary="The manage page (edit queries, hour, timezone, mode; pause; delete)",
+    responses={**HTML_OK, **ERRORS},
+    tags=["manage"],
+)
+def manage_get() -> Response[str]:
+    request = Request(router.current_event)
+    ctx = RequestContext.from_env()
+    subscriber = ctx.subscriber_for(request.token, "manage")
+    return _manage_view(request, ctx, subscriber, request.token or "")
+
+
+@router.post(
+    "/manage",
+    summary="Change a subscription",
+    description="Form or JSON with action=save (queries, hour, timezone, mode), pause, "
+    "resume or delete (all personal data: subscriber, pending matches, ledger).",
+    responses={**HTML_OK, **ERRORS},
+    tags=["manage"],
+)
+def manage_post() -> Response[str]:
+    request = Request(router.current_event)
+    ctx = RequestContext.from_env()
+    token = request.token or ""
+    subscriber = ctx.subscriber_for(token, "manage")
+    fields = request.body()
+    action = first(fields, "action", default="save")
+    if action == "delete":
+        subscriptions.delete_all(ctx, subscriber.id)
+        if request.answers_json:
+            return json_response({"status": "deleted"})
+        return html_response(pages.message_page(
+            "Your data is deleted",
+            ["Your address, queries and pending papers are gone. Nothing more will be sent."],
+        ))
+    if action == "pause":
+        return _manage_view(request, ctx, subscriptions.pause(ctx, subscriber), token,
+                            notice="Paused. No mail until you resume.")
+    if action == "resume":
+        return _manage_view(request, ctx, subscriptions.resume(ctx, subscriber), token,
+                            notice="Resumed. Mail starts again.")
+    if action != "save":
+        raise RequestError(400, "invalid_action", f"Unknown action {action[:40]!r}.",
+                           field="action")
+    try:
+        updated = subscriptions.update_preferences(ctx, subscriber, fields)
+    except RequestError as exc:
+        return _manage_view(request, ctx, subscriber, token, error=exc, status=exc.status,
+                            queries_text="\n".join(query_lines(fields)))
+    return _manage_view(request, ctx, updated, token, notice="Saved.")

@@ -1,0 +1,89 @@
+"""Subscribing with double opt-in: ``POST /subscriptions`` and the confirm link."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+
+from paperbell.errors import RequestError
+from paperbell.observability import logger
+from paperbell.services import subscriptions
+from paperbell.services.context import RequestContext
+from paperbell.validation import first, parse_hour, query_lines, subscription_from_fields
+from paperbell.web import pages
+from paperbell.web.request import Request
+from paperbell.web.responses import ERRORS, HTML_OK, html_response, json_response
+
+router = APIGatewayHttpRouter()
+
+
+@router.post(
+    "/subscriptions",
+    summary="Subscribe (double opt-in)",
+    description="Form-encoded or JSON: email, queries (one per line or a list), hour (0-23), "
+    "timezone (IANA), mode (daily|instant). Creates a pending subscriber and mails a "
+    "confirmation link. The answer is the same whether or not the address is known. "
+    "At most one mail per address per day and 20 requests per source IP per hour.",
+    responses={
+        202: {"description": "Accepted: check your inbox"},
+        400: ERRORS[400],
+        429: {"description": "Too many requests from this source IP"},
+    },
+    tags=["subscribe"],
+)
+def subscribe() -> Response[str]:
+    request = Request(router.current_event)
+    as_json = request.answers_json
+    fields = request.body()
+    try:
+        form = subscription_from_fields(fields)
+    except RequestError as exc:
+        if as_json:
+            raise
+        return html_response(
+            pages.subscribe_page(
+                email=first(fields, "email"),
+                queries="\n".join(query_lines(fields)),
+                hour=parse_hour(first(fields, "hour")),
+                timezone=first(fields, "timezone", default="UTC"),
+                mode=first(fields, "mode", default="daily"),
+                error=exc,
+            ),
+            exc.status,
+        )
+    outcome = subscriptions.subscribe(RequestContext.from_env(), form, request.source_ip)
+    logger.info("subscription requested", extra={"outcome": outcome})
+    if as_json:
+        return json_response(
+            {"status": "pending", "message": subscriptions.SUBSCRIBE_ACCEPTED}, 202
+        )
+    return html_response(
+        pages.message_page("Check your inbox", [subscriptions.SUBSCRIBE_ACCEPTED]), 202
+    )
+
+
+@router.get(
+    "/confirm",
+    summary="Confirm a subscription (the link in the confirmation mail)",
+    responses={**HTML_OK, **ERRORS},
+    tags=["subscribe"],
+)
+def confirm() -> Response[str]:
+    request = Request(router.current_event)
+    ctx = RequestContext.from_env()
+    subscriber = subscriptions.confirm(ctx, request.token)
+    if request.wants_json:
+        return json_response({"status": subscriber.status, "subscriber_id": subscriber.id})
+    return html_response(
+        pages.message_page(
+            "Subscription confirmed",
+            [
+                f"Thanks, {subscriber.email} is subscribed. The first papers arrive at "
+                f"{subscriber.delivery_hour:02d}:00 ({subscriber.timezone}) once some match.",
+            ],
+            links=[
+                ("Manage your subscription", ctx.link("manage", subscriber.id)),
+                ("Your matches as an Atom feed", ctx.link("feed", subscriber.id)),
+            ],
+        )
+    )
