@@ -173,6 +173,8 @@ def resource_label(value: Any) -> str:
         logical, attribute = value["Fn::GetAtt"]
         assert attribute == "Arn", value
         return str(logical)
+    if isinstance(value, str) and value.startswith("arn:"):
+        return value
     if isinstance(value, dict) and "Fn::Sub" in value:
         sub = value["Fn::Sub"]
         text = str(sub if isinstance(sub, str) else sub[0])
@@ -375,3 +377,81 @@ def test_every_grant_is_used_by_its_function_or_says_why_not(pipeline, demo_subs
             f"{name} is granted {sorted(unexplained)} but the scenario never used it: "
             "remove the grant, or say in NOT_EXERCISED_HERE why it is needed"
         )
+
+
+# -- what SAM itself adds when it builds the roles ---------------------------------------
+#: AWS managed policies SAM attaches by itself, per function: basic logging and X-Ray
+#: everywhere, plus what Lambda needs to poll a function's stream or queue.
+SAM_MANAGED = {
+    "AWSLambdaBasicExecutionRole",
+    "AWSXrayWriteOnlyAccess",
+}
+SAM_POLLING = {
+    "MatchFunction": {"AWSLambdaDynamoDBExecutionRole"},
+    "IndexFunction": {"AWSLambdaDynamoDBExecutionRole"},
+    "MailFunction": {"AWSLambdaSQSQueueExecutionRole"},
+}
+
+
+def _translated() -> dict[str, Any]:
+    """template.yaml through SAM's own translator (what CloudFormation deploys), with
+    placeholder code locations; no AWS call is made."""
+    import copy
+
+    from samtranslator.translator.transform import transform
+
+    class ManagedPolicies:
+        def load(self) -> dict[str, str]:
+            names = SAM_MANAGED | set().union(*SAM_POLLING.values())
+            return {name: f"arn:aws:iam::aws:policy/{name}" for name in names}
+
+    template = copy.deepcopy(TEMPLATE)
+    for resource in template["Resources"].values():
+        props = resource.get("Properties", {})
+        for key in ("CodeUri", "ContentUri"):
+            if key in props:
+                props[key] = f"s3://placeholder/{props[key].strip('/')}.zip"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        translated: dict[str, Any] = transform(
+            template, {"SenderAddress": "digest@example.org"}, ManagedPolicies()
+        )
+    return translated
+
+
+def test_sam_adds_only_logging_tracing_polling_and_failure_destinations():
+    """The deployed roles: our statements, the managed policies SAM always adds (their
+    names only, never a wider one), and SAM's own grants for failure destinations,
+    which may only send to the alarmed failure queue."""
+    resources = _translated()["Resources"]
+    for name in FUNCTIONS:
+        role = resources[f"{name}Role"]["Properties"]
+        managed = {str(arn).rsplit("/", 1)[-1] for arn in role.get("ManagedPolicyArns", [])}
+        assert managed == SAM_MANAGED | SAM_POLLING.get(name, set()), (name, managed)
+        for policy in role.get("Policies", []):
+            if policy["PolicyName"] == f"{name}RolePolicy0":
+                continue  # our inline statements, pinned by EXPECTED above
+            for statement in policy["PolicyDocument"]["Statement"]:
+                assert statement["Action"] in ("sqs:SendMessage", ["sqs:SendMessage"]), policy
+                assert resource_label(statement["Resource"]) == "InvocationFailureQueue"
+
+
+def test_schedules_may_only_invoke_their_function_and_dead_letter():
+    resources = _translated()["Resources"]
+    schedules = {k: v for k, v in resources.items() if v["Type"] == "AWS::Scheduler::Schedule"}
+    assert schedules
+    for name, schedule in schedules.items():
+        target = schedule["Properties"]["Target"]
+        assert resource_label(target["DeadLetterConfig"]["Arn"]) == "InvocationFailureQueue"
+        role = resources[f"{name}Role"]["Properties"]
+        assert not role.get("ManagedPolicyArns"), name
+        pairs = {
+            (str(statement["Action"]), resource_label(statement["Resource"]))
+            for policy in role["Policies"]
+            for statement in policy["PolicyDocument"]["Statement"]
+        }
+        function = resource_label(target["Arn"])
+        assert pairs == {
+            ("lambda:InvokeFunction", function),
+            ("sqs:SendMessage", "InvocationFailureQueue"),
+        }, (name, pairs)
