@@ -148,10 +148,6 @@ NOT_EXERCISED_HERE: dict[tuple[str, str, str], str] = {
     "the subscriber's pending matches and ledger",
     ("ApiFunction", "dynamodb:BatchGetItem", "PapersTable"): "the subscriber's feed",
     ("ApiFunction", "dynamodb:Query", "DeliveriesTable"): "the subscriber's feed",
-    ("ApiFunction", "dynamodb:Scan", "PapersTable"): "the live preview's recent papers",
-    ("ApiFunction", "dynamodb:GetItem", "SubscribersTable"): "confirm, manage, feed",
-    ("ApiFunction", "dynamodb:UpdateItem", "SubscribersTable"): "confirm, manage, "
-    "rate-limit counters",
     ("ApiFunction", "secretsmanager:GetSecretValue", "TokenSecret"): "signing links",
 }
 
