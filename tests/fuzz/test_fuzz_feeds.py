@@ -5,6 +5,13 @@ flipped); generated RSS 2.0 / RSS 1.0 / Atom documents with hostile text, entiti
 attributes and nesting; generated JSON (JSON Feed and Hugging Face shapes with values
 of the wrong type). ``content_type`` and ``base_url`` are fuzzed too. The parser's own
 catch-all ("could not read feed: unexpected ...") counts as a bug: it hides a crash.
+
+Issue 16's shapes are in every family: lone surrogates (JSON ``\ud800``), control
+characters, oversized fields (up to 600 KB), unsafe link schemes (``javascript:``,
+``data:``, ``vbscript:``) and JSON Feeds nested up to 20,000 deep. Every paper that
+comes out must already be fitted (``paperbell.fitting``): encodable, free of control
+characters, each field within its cap. A fifth target fits generated papers and checks
+that the DynamoDB item they become is under 400 KB.
 """
 
 from __future__ import annotations
@@ -18,8 +25,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from paperbell.errors import FeedError
+from paperbell.fitting import ABSTRACT_BYTES, ID_BYTES, TITLE_BYTES, fit_paper
 from paperbell.models import Paper
 from paperbell.sources import FeedResult, parse_feed
+from paperbell.storage.items import paper_to_item
+
+CONTROL = {chr(c) for c in range(0x20) if chr(c) not in "\t\n\r"}
 
 FEEDS = Path(__file__).resolve().parents[1] / "fixtures" / "feeds"
 FIXTURES = sorted(p.read_bytes() for p in FEEDS.iterdir() if p.is_file())
@@ -46,6 +57,19 @@ def check(body: bytes, base_url: str | None = None, content_type: str | None = N
         assert paper.published is None or paper.published.tzinfo is not None
         assert all(isinstance(a, str) and a for a in paper.authors)
         json.dumps(paper.as_json())  # serializable, as `paperbell fetch --json` needs
+        assert_fitted(paper)
+
+
+def assert_fitted(paper: Paper) -> None:
+    """What storage and every output rely on: encodable, no controls, fields capped."""
+    text = json.dumps(paper.as_json(), ensure_ascii=False) + json.dumps(paper.extra,
+                                                                       ensure_ascii=False)
+    text.encode("utf-8")  # no lone surrogate anywhere
+    assert not CONTROL & set(paper.title + paper.abstract + paper.id + "".join(paper.authors))
+    assert len(paper.id.encode()) <= ID_BYTES
+    assert len(paper.title.encode()) <= TITLE_BYTES
+    assert len(paper.abstract.encode()) <= ABSTRACT_BYTES
+    assert fit_paper(paper) == paper  # fitting again finds nothing to do
 
 
 # -- strategies ------------------------------------------------------------------------
@@ -66,7 +90,7 @@ base_urls = st.one_of(
     ]),
     wild_text(40),
 )
-hostile_text = st.one_of(
+_hostile_text = st.one_of(
     wild_text(80),
     st.sampled_from([
         "<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "a\r\nBcc: x@y",
@@ -75,8 +99,19 @@ hostile_text = st.one_of(
         "Tue, 32 Feb 2026 25:61:61 +9999", "2026-13-45T99:99:99Z", "0000-00-00",
         "9999999999999999999999", "-1", "NaN", "\u202e\u200b\ufeff", "$\\alpha$-masses",
         "]]>", "<![CDATA[x]]>", "<!-- c -->", "\ud7ff\ue000\ufffd",
+        # issue 16: lone surrogates, controls, unsafe schemes, maths that looks like tags
+        "\ud800", "a\udfffb", "\udbff\udc00x\ud800", "\x00\x08\x0b\x0c\x1b\ufffe\uffff",
+        "javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,<script>x</script>",
+        "vbscript:msgbox(1)", " javascript:x", "$a<b>c$", "n<k and k>m", "p&lt;q",
     ]),
 )
+# oversized fields: over the per-field caps and over DynamoDB's 400 KB item limit
+oversized = st.tuples(st.sampled_from(["T", "é", "中", "a b ", "<b>x</b>"]),
+                      st.integers(1_000, 600_000)).map(lambda p: p[0] * (p[1] // len(p[0])))
+# One text in twenty is oversized: often enough to be in most documents, rare enough
+# that the 100,000 inputs of `make fuzz` stay within minutes.
+hostile_text = st.integers(0, 19).flatmap(lambda n: oversized if n == 0 else _hostile_text)
+
 xml_names = st.sampled_from([
     "title", "link", "description", "guid", "pubDate", "author", "category", "item",
     "entry", "summary", "content", "id", "updated", "published", "name", "dc:creator",
@@ -186,6 +221,19 @@ def json_documents(draw: st.DrawFn) -> bytes:
 
 
 @st.composite
+def deep_json_feeds(draw: st.DrawFn) -> bytes:
+    """A JSON Feed with one value nested up to 20,000 deep (in an item, or the items)."""
+    depth = draw(st.integers(1, 20_000))
+    opener, closer = draw(st.sampled_from([("[", "]"), ('{"a":', "}")]))
+    nested = opener * depth + draw(st.sampled_from(["1", '"x"', "null", "[]"])) + closer * depth
+    key = draw(st.sampled_from(["title", "tags", "authors", "attachments", "id", "url"]))
+    where = draw(st.sampled_from(["item", "items", "feed"]))
+    item = f'{{"id": "deep", "title": "Deep", "{key}": {nested}}}'
+    items = {"item": f"[{item}]", "items": nested, "feed": f'[{item}], "extra": {nested}'}[where]
+    return ('{"version": "https://jsonfeed.org/version/1.1", "items": ' + items + "}").encode()
+
+
+@st.composite
 def mutated_fixtures(draw: st.DrawFn) -> bytes:
     body = bytearray(draw(st.sampled_from(FIXTURES)))
     for _ in range(draw(st.integers(1, 8))):
@@ -236,3 +284,48 @@ def test_generated_xml_feeds(body: bytes, content_type: str | None, base_url: st
 def test_generated_json_feeds(body: bytes, base_url: str | None) -> None:
     count("feeds: generated JSON")
     check(body, base_url, "application/json")
+
+
+@FUZZ
+@given(body=deep_json_feeds())
+def test_deeply_nested_json_feeds(body: bytes) -> None:
+    count("feeds: deep JSON nesting")
+    check(body, "https://example.org/feed.json", "application/json")
+
+
+#: DynamoDB's item limit (names and values in UTF-8, numbers and set/list overheads).
+DYNAMODB_ITEM_LIMIT = 400 * 1024
+
+
+def dynamodb_size(value: Any) -> int:
+    """An upper bound of DynamoDB's size of a value (its documented sizing rules)."""
+    if isinstance(value, str):
+        return len(value.encode("utf-8"))
+    if isinstance(value, bool) or value is None:
+        return 1
+    if isinstance(value, int | float):
+        return 21
+    if isinstance(value, dict):
+        return 3 + sum(len(str(k).encode()) + dynamodb_size(v) + 1 for k, v in value.items())
+    return 3 + sum(dynamodb_size(v) + 1 for v in value)
+
+
+@FUZZ
+@given(title=hostile_text, abstract=hostile_text, url=hostile_text, paper_id=hostile_text,
+       authors=st.lists(hostile_text, max_size=4), extra=st.dictionaries(
+           st.sampled_from(["pdf_url", "comment", "ai_summary", "ai_keywords"]), hostile_text,
+           max_size=4))
+def test_fitted_papers_fit_in_a_dynamodb_item(
+    title: str, abstract: str, url: str, paper_id: str, authors: list[str],
+    extra: dict[str, str],
+) -> None:
+    count("feeds: fit_paper -> DynamoDB item")
+    paper = Paper(id=paper_id or "x", title=title, abstract=abstract, url=url,
+                  authors=tuple(authors), extra=extra)
+    fitted = fit_paper(paper)
+    from datetime import UTC, datetime
+
+    item = paper_to_item(fitted, first_seen=datetime(2026, 1, 1, tzinfo=UTC), expires_at=1)
+    assert dynamodb_size(item) < DYNAMODB_ITEM_LIMIT
+    json.dumps(item, default=str, ensure_ascii=False).encode("utf-8")  # boto3 can encode it
+    outcome("feeds: fit_paper", "cut" if "truncated" in fitted.extra else "as is")

@@ -389,6 +389,10 @@ SAM_POLLING = {
 }
 
 
+#: Where SAM may add a send permission of its own (failure destinations).
+FAILURE_QUEUES = {"InvocationFailureQueue", "MatchFailureQueue"}
+
+
 def _translated() -> dict[str, Any]:
     """template.yaml through SAM's own translator (what CloudFormation deploys), with
     placeholder code locations; no AWS call is made."""
@@ -417,8 +421,8 @@ def _translated() -> dict[str, Any]:
 
 def test_sam_adds_only_logging_tracing_polling_and_failure_destinations():
     """The deployed roles: our statements, the managed policies SAM always adds (their
-    names only, never a wider one), and SAM's own grants for failure destinations,
-    which may only send to the alarmed failure queue."""
+    names only, never a wider one), and SAM's own grants for failure destinations
+    (``Type: SQS``), which may only send to the alarmed failure queues."""
     resources = _translated()["Resources"]
     for name in FUNCTIONS:
         role = resources[f"{name}Role"]["Properties"]
@@ -429,7 +433,7 @@ def test_sam_adds_only_logging_tracing_polling_and_failure_destinations():
                 continue  # our inline statements, pinned by EXPECTED above
             for statement in policy["PolicyDocument"]["Statement"]:
                 assert statement["Action"] in ("sqs:SendMessage", ["sqs:SendMessage"]), policy
-                assert resource_label(statement["Resource"]) == "InvocationFailureQueue"
+                assert resource_label(statement["Resource"]) in FAILURE_QUEUES, policy
 
 
 def test_schedules_may_only_invoke_their_function_and_dead_letter():

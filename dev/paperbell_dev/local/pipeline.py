@@ -125,8 +125,10 @@ class LocalPipeline:
     def _reset_match_cache() -> None:
         from paperbell.secrets import reset_secret_cache
         from paperbell.services.matching import reset_index_cache
+        from paperbell.services.preview import reset_preview_cache
 
         reset_index_cache()
+        reset_preview_cache()
         reset_secret_cache()  # a new embedded AWS has a new secret
 
     # -- data ------------------------------------------------------------------------

@@ -1,3 +1,5 @@
+import json
+
 from paperbell.merging import enrichment, merge_batch
 from paperbell.models import Paper
 
@@ -44,3 +46,29 @@ def test_new_facts_are_enrichments():
 def test_an_older_version_is_not_an_enrichment():
     stored = {"paper_id": "x", "version": 3, "sources": {"arxiv"}}
     assert enrichment(stored, _paper(version=2)) == {}
+
+
+def test_a_later_sighting_fills_every_empty_field():
+    seed = {"paper_id": "2502.08441", "title": "Better Embeddings", "authors": [],
+            "abstract": "", "url": "", "categories": [], "sources": {"hf"}, "extra": "{}"}
+    arxiv = _paper(authors=("Felix Stollenwerk", "Tobias Stollenwerk"), abstract="Despite...",
+                   url="https://arxiv.org/abs/2502.08441", categories=("cs.LG",),
+                   extra={"pdf_url": "https://arxiv.org/pdf/2502.08441v2", "sources": ["arxiv"]})
+    changes = enrichment(seed, arxiv)
+    assert changes["authors"] == ["Felix Stollenwerk", "Tobias Stollenwerk"]
+    assert changes["abstract"] == "Despite..."
+    assert changes["url"] == "https://arxiv.org/abs/2502.08441"
+    assert changes["categories"] == ["cs.LG"]
+    assert json.loads(changes["extra"]) == {"pdf_url": "https://arxiv.org/pdf/2502.08441v2"}
+
+
+def test_filled_fields_are_never_replaced():
+    stored = {"paper_id": "2502.08441", "authors": ["A"], "abstract": "kept", "url": "u",
+              "sources": {"arxiv"}, "extra": json.dumps({"pdf_url": "p"})}
+    later = _paper(authors=("B",), abstract="other", url="v", extra={"pdf_url": "q"})
+    assert enrichment(stored, later) == {}
+
+
+def test_within_one_scrape_the_first_sighting_gets_the_later_ones_authors():
+    (paper,) = merge_batch([_paper(source="hf"), _paper(authors=("Ada",), url="https://a")])
+    assert paper.authors == ("Ada",) and paper.url == "https://a"

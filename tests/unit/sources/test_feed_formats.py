@@ -184,7 +184,10 @@ class TestHuggingFace:
         result = parse_feed(json.dumps(items).encode())
         assert [p.id for p in result.papers] == ["2605.05242", "2605.06548", "2605.06130"]
         assert result.skipped == 3
-        assert result.errors == ["item 2: paper has no id", "item 3: no 'paper' object"]
+        assert result.errors == [
+            "item 2: paper has no id", "item 3: no 'paper' object",
+            "item 6: same id as item 1 (2605.05242), left out",
+        ]
         assert result.meta["duplicates"] == 1
 
 
@@ -197,9 +200,11 @@ class TestGenericRss:
             "lab-post-101",
             "2605.05242",
             "https://lab.example.org/blog/posts/no-date.html?id=7",
+            "sha256:d8c5dd47bb6650a86f97bc321bcc7e278429c987",  # no guid, no link: content hash
             "2403.00071",
         ]
-        first, arxiv_post, no_date, doi = result.papers
+        first, arxiv_post, no_date, hashed, doi = result.papers
+        assert hashed.title.startswith("An item with neither guid nor")
         assert first.title == "Attention & Memory: a survey"
         assert first.abstract == "We survey attention and memory. Second\xa0paragraph & more."\
             .replace("\xa0", " ")
@@ -212,9 +217,9 @@ class TestGenericRss:
         assert no_date.published is None
         assert no_date.abstract == "Plain text with a hard wrap."
         assert doi.authors == ("Doe, John",) and doi.published is None
-        assert result.skipped == 2  # one duplicate guid, one item without guid or link
+        assert result.skipped == 1  # one duplicate guid, and it says so
         assert result.meta["duplicates"] == 1
-        assert result.errors == ["item 5: no guid, link or arXiv id"]
+        assert result.errors == ["item 4: same id as item 1 (lab-post-101), left out"]
         assert result.meta["title"] == "Lab Blog & Notes"
 
     def test_relative_links_use_channel_link_without_base_url(self) -> None:
@@ -256,7 +261,8 @@ class TestJsonFeed:
     def test_items(self) -> None:
         result = parse("jsonfeed_1_1.json")
         assert result.format == "jsonfeed"
-        first, skill, note = result.papers
+        first, skill, note, hashed = result.papers
+        assert hashed.id == "sha256:81a0623fd29909e0a5ce1e20d55621abf5421b9b"  # no id, no url
         assert first.id == "https://reading.example.org/2026/05/diffusion"
         assert first.url == "https://reading.example.org/2026/05/diffusion"
         assert first.title == "Continuous Latent Diffusion & friends"
@@ -268,10 +274,8 @@ class TestJsonFeed:
         assert skill.authors == ("Old Style Author",)
         assert skill.abstract == "Notes on Skill1. Wrapped line."
         assert note.title.startswith("A title-less micro post") and note.title.endswith("…")
-        assert result.skipped == 2
-        assert result.errors == [
-            "item 4: no id, url or arXiv id", "item 5: expected an object, got str",
-        ]
+        assert result.skipped == 1
+        assert result.errors == ["item 5: expected an object, got str"]
 
 
 def test_arxiv_announcement_atom_feed() -> None:

@@ -48,7 +48,8 @@ class TestHuggingFacePaging:
                                    page_size=2)
         result = read_source(spec, fetcher=fetcher)
         assert [p.id for p in result.papers] == ["2605.00001", "2605.00002", "2605.00003"]
-        assert result.skipped == 1 and result.errors == []
+        assert result.skipped == 1
+        assert result.errors == ["page 1: 1 item(s) already read on an earlier page, left out"]
         assert result.requests == 3
         assert [s.query for s in server.seen] == [
             {"week": ["2026-W19"], "limit": ["2"], "p": [str(n)]} for n in range(3)
@@ -141,7 +142,7 @@ class TestSingleDocumentSources:
         spec = local("https://example.org/feed.xml", server, "/feed.xml")
         result = read_source(spec, fetcher=fetcher,
                              state=SourceState(content_hash="0" * 64))
-        assert not result.not_modified and len(result.papers) == 4
+        assert not result.not_modified and len(result.papers) == 5
         # relative links resolve against the URL the document came from
         assert result.papers[2].url.startswith(server.url("/posts/no-date.html"))
 
@@ -155,7 +156,8 @@ class TestSingleDocumentSources:
                              fetcher=fetcher)
         assert [p.id for p in result.papers] == ["2502.08441", "2403.00071", "2306.05292"]
         assert result.papers[0].extra["announce_type"] == "replace"  # first one kept
-        assert result.skipped == 1 and result.errors == []
+        assert result.skipped == 1
+        assert result.errors == ["item 2: same id as item 1 (2502.08441), left out"]
 
     def test_arxiv_400_names_the_bad_category(self, server: LocalServer,
                                               fetcher: HttpFetcher) -> None:
@@ -182,7 +184,7 @@ class TestSingleDocumentSources:
         server.routes["/feed.json"] = Reply(200, feed_bytes("jsonfeed_1_1.json"))
         result = read_source(local("json:https://example.org/feed.json", server,
                                    "/feed.json"))
-        assert isinstance(result, SourceReadResult) and len(result.papers) == 3
+        assert isinstance(result, SourceReadResult) and len(result.papers) == 4
         assert result.requests == 1 and result.duration_s > 0
 
 

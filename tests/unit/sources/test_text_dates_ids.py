@@ -98,6 +98,6 @@ def test_links() -> None:
     assert resolve_link("https://x.org/", "https://ex.org/") == "https://x.org/"
     assert resolve_link("/p", None) == "/p"
     assert normalize_link("HTTP://Example.COM:80/p?utm_source=rss&id=1#top") == (
-        "http://example.com/p?id=1"
+        "http://example.com/p?id=1#top"  # the fragment stays: comment-feed entries need it
     )
     assert normalize_link("https://example.com:443/p") == "https://example.com/p"

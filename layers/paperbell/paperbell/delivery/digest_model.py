@@ -14,11 +14,12 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date
+from datetime import UTC, date, datetime, time
 from urllib.parse import urlsplit
 
 from paperbell.matching import snippet
 from paperbell.matching.matcher import merge_spans
+from paperbell.matching.scoring import score_match
 from paperbell.models import Paper, Subscriber
 
 KINDS = ("digest", "empty-note")
@@ -88,8 +89,14 @@ class Digest:
         return self.kind == "empty-note" or not self.entries
 
     def ranked(self) -> list[DigestEntry]:
-        """Each paper once, most trending first (upvotes desc, none last), then newest."""
-        return sorted(merge_entries(self.entries), key=_rank_key)
+        """Each paper once, best keyword-match score first (docs/ranking.md: match
+        quality, upvotes, recency as of the digest day's end); ties by upvotes (none
+        last), then newest."""
+        end_of_day = datetime.combine(self.digest_date, time.max, UTC)
+        return sorted(
+            merge_entries(self.entries),
+            key=lambda e: (-score_match(e.paper, e.highlights, end_of_day).total, *_rank_key(e)),
+        )
 
     def page(self, max_papers: int) -> tuple[list[DigestEntry], int]:
         """The entries to show (at most ``max_papers``) and how many more were left out."""

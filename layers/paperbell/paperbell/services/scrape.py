@@ -1,9 +1,14 @@
 """Scrape use case: read every configured source, write each new paper once.
 
-One bad source never stops the others: its error is recorded in source health and
-counted in metrics, and the loop goes on. Conditional-GET state is loaded and saved
-here (DynamoDB) and handed to the sources package (HTTP) as plain data, so neither
-module knows the other's world.
+One bad source never stops the others: its error (a ``FeedError``, or anything
+unexpected, such as the table refusing every write) is recorded in source health and
+counted in metrics, and the loop goes on. Within a source, one bad item never stops
+the others: the parser skips and counts what it cannot read, the papers table skips
+and counts what it cannot save (``PapersNotSaved``), and oversized fields are cut and
+named in the paper's ``extra["truncated"]`` (``PapersTruncated``).
+
+Conditional-GET state is loaded and saved here (DynamoDB) and handed to the sources
+package (HTTP) as plain data, so neither module knows the other's world.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ class SourceOutcome:
     new_papers: int = 0
     enriched: int = 0
     skipped: int = 0
+    not_saved: int = 0
     duration_s: float = 0.0
     error: str = ""
     new_ids: list[str] = field(default_factory=list, repr=False)
@@ -88,10 +94,14 @@ def scrape_sources(
     state_repo = SourceStateRepository(config.sources_table)
     report = ScrapeReport()
     for source in sources:
-        outcome = _scrape_one(
-            source, fetcher, papers_repo, state_repo, now or clock.now(), run_id,
-            feeds_dir=config.local_feeds_dir,
-        )
+        try:
+            outcome = _scrape_one(
+                source, fetcher, papers_repo, state_repo, now or clock.now(), run_id,
+                feeds_dir=config.local_feeds_dir,
+            )
+        except Exception as exc:  # one source's failure never touches the others
+            logger.exception("source failed unexpectedly", extra={"source": source})
+            outcome = _contained_failure(source, state_repo, now or clock.now(), exc)
         report.sources.append(outcome)
         report.new_paper_ids.extend(outcome.new_ids)
     return report
@@ -133,6 +143,13 @@ def _scrape_one(
         outcome.new_papers = len(written.new)
         outcome.enriched = len(written.enriched)
         outcome.new_ids = written.new
+        outcome.not_saved = len(written.failed)
+        outcome.skipped += outcome.not_saved
+        for reason in written.failed:
+            logger.warning("paper not saved", extra={"source": source, "reason": reason})
+        metrics.add_metric(name="PapersNotSaved", unit=MetricUnit.Count, value=len(written.failed))
+        metrics.add_metric(name="PapersTruncated", unit=MetricUnit.Count,
+                           value=len(written.truncated))
     elif not result.not_modified:
         outcome.status = "empty"  # weekend/holiday feeds are empty, not broken
     outcome.duration_s = time.monotonic() - started
@@ -162,6 +179,20 @@ def _scrape_one(
         },
     )
     return outcome
+
+
+def _contained_failure(
+    source: str, state_repo: SourceStateRepository, now: datetime, exc: Exception
+) -> SourceOutcome:
+    """An unexpected error in one source, recorded like a feed error when storage allows."""
+    error = " ".join(f"unexpected {type(exc).__name__}: {exc}".split())[:500]
+    try:
+        return _record_failure(source, state_repo.load(source), state_repo, now,
+                               time.monotonic(), error)
+    except Exception:  # the state table itself is failing: report, do not stop the loop
+        logger.exception("source failure could not be recorded", extra={"source": source})
+        metrics.add_metric(name="SourceFailures", unit=MetricUnit.Count, value=1)
+        return SourceOutcome(source=source, status="failed", error=error)
 
 
 def _record_failure(

@@ -8,6 +8,7 @@ carrying arXiv's own explanation.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from paperbell.errors import FeedError
@@ -15,9 +16,9 @@ from paperbell.models import Paper
 
 from ._patterns import ARXIV_ANNOUNCE_RE, ARXIV_AUTHOR_SPLIT_RE
 from .dates import parse_date
-from .ids import ARXIV_ABS_URL, find_arxiv_id, normalize_link, resolve_link
+from .ids import ARXIV_ABS_URL, find_arxiv_id, paper_identity, resolve_link
 from .results import FeedResult, PaperCollector
-from .text import element_text, html_to_text, plain_text, truncate
+from .text import element_text, html_to_text, plain_text, title_or_summary
 from .xml_common import (
     ARXIV_NS,
     ATOM03_NS,
@@ -51,10 +52,6 @@ _OPENSEARCH = {
 }
 
 
-class _SkipEntry(Exception):
-    """An entry that cannot become a paper; the message is the reason."""
-
-
 def read_atom(root: Any, *, base_url: str | None, meta: dict[str, Any]) -> FeedResult:
     """Read an Atom ``<feed>`` root into papers."""
     feed_id = ""
@@ -80,28 +77,21 @@ def read_atom(root: Any, *, base_url: str | None, meta: dict[str, Any]) -> FeedR
             if value.isdigit():
                 meta[_OPENSEARCH[tag]] = int(value)
     arxiv = is_arxiv_document(root, feed_id + " " + feed_link)
-    collector = PaperCollector("arxiv-atom" if arxiv else "atom", meta)
-    for position, entry in enumerate(entries, start=1):
-        try:
-            paper = _read_entry(entry, arxiv=arxiv, base_url=base_url)
-        except _SkipEntry as skip:
-            collector.skip(position, str(skip))
-            continue
-        except (ValueError, TypeError, AttributeError) as exc:
-            collector.skip(position, f"unreadable entry ({type(exc).__name__}: {exc})")
-            continue
-        collector.add(paper)
-    return collector.result()
+    read = partial(_read_entry, arxiv=arxiv, base_url=base_url)
+    return PaperCollector("arxiv-atom" if arxiv else "atom", meta).collect(entries, read)
 
 
 def _text_construct(element: Any) -> str:
     """Atom text constructs: ``text`` is plain, ``html`` is escaped markup, ``xhtml`` a div.
 
-    Atom 0.3's ``mode="escaped"`` means the same as ``type="html"``.
+    Atom 0.3's ``mode="escaped"`` means the same as ``type="html"``. ``type="text"``
+    (the default, and what the arXiv API sends) is kept as it is: ``x<y`` stays.
     """
     kind = (element.get("type") or "text").lower()
     if kind == "xhtml" or len(element):
-        return html_to_text(element_text(element))
+        # The XML parser already decoded the markup: what is left is text ("a&lt;b" in
+        # the document is the character "<", not the start of a tag).
+        return plain_text(element_text(element))
     if kind in ("html", "text/html") or element.get("mode") == "escaped":
         return html_to_text(element.text)
     return plain_text(element.text)
@@ -110,6 +100,7 @@ def _text_construct(element: Any) -> str:
 def _read_entry(entry: Any, *, arxiv: bool, base_url: str | None) -> Paper:
     entry_id = title = summary = content = published = updated = ""
     alternate = pdf = first_link = ""
+    related: list[str] = []  # every other link: an arXiv id may be only in one of them
     primary = comment = journal = doi = announce = ""
     authors: list[str] = []
     categories: list[str] = []
@@ -140,8 +131,11 @@ def _read_entry(entry: Any, *, arxiv: bool, base_url: str | None) -> Paper:
                 href = resolve_link(href, child.base or base_url)
             if rel == "alternate" and not alternate:
                 alternate = href
-            elif child.get("title") == "pdf" or child.get("type") == "application/pdf":
-                pdf = pdf or href
+            else:
+                if child.get("title") == "pdf" or child.get("type") == "application/pdf":
+                    pdf = pdf or href
+                if rel != "self":
+                    related.append(href)
             first_link = first_link or href
         elif name == "summary":
             summary = _text_construct(child)
@@ -182,20 +176,9 @@ def _read_entry(entry: Any, *, arxiv: bool, base_url: str | None) -> Paper:
         if match is not None:
             abstract = abstract[match.end():]
             announce = announce or match.group("type")
-    found = find_arxiv_id(entry_id, link, doi)
-    version: int | None = None
-    if found is not None:
-        paper_id, version = found
-    elif entry_id:
-        paper_id = entry_id
-    elif link:
-        paper_id = normalize_link(link)
-    else:
-        raise _SkipEntry("no id, link or arXiv id")
-    if not title:
-        if not abstract:
-            raise _SkipEntry(f"{paper_id}: no title and no summary")
-        title = truncate(abstract, 120)
+    found = find_arxiv_id(entry_id, link, doi, *related)
+    paper_id, version = paper_identity(found, entry_id, link, title, abstract)
+    title = title_or_summary(title, abstract, paper_id)
     if primary:
         categories = [primary, *(c for c in categories if c != primary)]
     # arXiv entries link to the versioned abstract; the paper's URL is version-less.

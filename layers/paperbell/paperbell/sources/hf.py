@@ -20,43 +20,28 @@ from paperbell.models import Paper, split_arxiv_version
 
 from .dates import parse_date
 from .ids import HF_PAPER_URL
-from .results import FeedResult, PaperCollector
+from .results import FeedResult, PaperCollector, SkipItem
 from .text import plain_text
 
 
 def read_hf_items(items: list[Any], *, fmt: str, meta: dict[str, Any]) -> FeedResult:
     """Turn API-shaped items (``{"paper": {...}, "numComments": ..}``) into papers."""
-    collector = PaperCollector(fmt, meta)
-    for position, item in enumerate(items, start=1):
-        try:
-            paper = _read_item(item)
-        except _SkipItem as skip:
-            collector.skip(position, str(skip))
-            continue
-        except (ValueError, TypeError, AttributeError, KeyError) as exc:
-            collector.skip(position, f"unreadable item ({type(exc).__name__}: {exc})")
-            continue
-        collector.add(paper)
-    return collector.result()
-
-
-class _SkipItem(Exception):
-    """An item that cannot become a paper; the message is the reason."""
+    return PaperCollector(fmt, meta).collect(items, _read_item)
 
 
 def _read_item(item: Any) -> Paper:
     if not isinstance(item, dict):
-        raise _SkipItem(f"expected an object, got {type(item).__name__}")
+        raise SkipItem(f"expected an object, got {type(item).__name__}")
     paper = item.get("paper")
     if not isinstance(paper, dict):
-        raise _SkipItem("no 'paper' object")
+        raise SkipItem("no 'paper' object")
     raw_id = paper.get("id")
     if not isinstance(raw_id, str) or not raw_id.strip():
-        raise _SkipItem("paper has no id")
+        raise SkipItem("paper has no id")
     paper_id, version = split_arxiv_version(raw_id)
     title = plain_text(_str(paper.get("title")) or _str(item.get("title")))
     if not title:
-        raise _SkipItem(f"{paper_id}: no title")
+        raise SkipItem(f"{paper_id}: no title")
     abstract = plain_text(_str(paper.get("summary")) or _str(item.get("summary")))
 
     authors: list[str] = []

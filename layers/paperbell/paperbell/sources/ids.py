@@ -3,16 +3,19 @@
 Why: the same paper arrives from several arXiv category feeds (cross-lists), again as a
 ``replace`` with a new version, from Hugging Face and from blogs linking to it. Keying
 everything on the version-less arXiv id lets the rest of paperbell mail it once.
-Only when no arXiv id can be found do we fall back to the feed's guid, then its link.
+Only when no arXiv id can be found do we fall back to the feed's guid, then its link,
+then (as rss2email does) a hash of the item's text.
 """
 
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from paperbell.models import split_arxiv_version
 
 from ._patterns import ARXIV_REFERENCE_RE
+from .results import SkipItem
 
 ARXIV_ABS_URL = "https://arxiv.org/abs/{id}"
 HF_PAPER_URL = "https://huggingface.co/papers/{id}"
@@ -33,6 +36,28 @@ def find_arxiv_id(*candidates: str | None) -> tuple[str, int | None] | None:
     return None
 
 
+def paper_identity(
+    found: tuple[str, int | None] | None, guid: str, link: str, *texts: str
+) -> tuple[str, int | None]:
+    """The canonical id (and version): arXiv id, else guid, else link, else content hash.
+
+    Why a content hash last: an item with neither guid nor link is still a post a
+    reader may want; hashing its title and text (as rss2email does) gives the same id
+    on every run, so it is mailed once. ``SkipItem`` when there is nothing to hash.
+    """
+    if found is not None:
+        return found
+    if guid:
+        return guid, None
+    if link:
+        return normalize_link(link), None
+    content = "\n".join(" ".join(text.split()) for text in texts).strip()
+    if not content:
+        raise SkipItem("no id, link, title or text")
+    digest = hashlib.sha256(content.encode("utf-8", "replace")).hexdigest()
+    return f"sha256:{digest[:40]}", None
+
+
 def resolve_link(link: str | None, base: str | None) -> str:
     """An absolute link when a base is known; the stripped link otherwise."""
     if not link:
@@ -49,10 +74,12 @@ def resolve_link(link: str | None, base: str | None) -> str:
 
 
 def normalize_link(link: str) -> str:
-    """Stable form of a link used as an id: lowercase scheme/host, no fragment/tracking.
+    """Stable form of a link used as an id: lowercase scheme/host, no tracking.
 
-    Why: the same post linked as ``HTTP://Example.com/p#top`` and
-    ``http://example.com/p?utm_source=rss`` must not count as two papers.
+    Why: the same post linked as ``HTTP://Example.com:80/p`` and
+    ``http://example.com/p?utm_source=rss`` must not count as two papers. The fragment
+    stays: a comments feed's entries differ only in ``#comment-N``, and dropping it
+    would collapse them into one.
     """
     try:
         parts = urlsplit(link.strip())
@@ -68,7 +95,7 @@ def normalize_link(link: str) -> str:
         netloc = netloc[:-3]
     elif parts.scheme.lower() == "https" and netloc.endswith(":443"):
         netloc = netloc[:-4]
-    normalized = urlunsplit((parts.scheme.lower(), netloc, parts.path, query, ""))
+    normalized = urlunsplit((parts.scheme.lower(), netloc, parts.path, query, parts.fragment))
     return normalized or link.strip()
 
 

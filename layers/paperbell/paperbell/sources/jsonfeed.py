@@ -1,19 +1,22 @@
 """JSON Feed 1.0/1.1 (https://jsonfeed.org/version/1.1) -> papers.
 
 Why support it: many personal research blogs and newsletters publish JSON Feed only.
-Items must have an ``id``; 1.1 ``authors`` and 1.0 ``author`` are both read.
+Items must have an ``id``; 1.1 ``authors`` and 1.0 ``author`` are both read. Titles are
+plain text by the spec; one that unmistakably holds HTML is read as HTML
+(``text.title_text``). Attachment URLs count when looking for an arXiv id.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from paperbell.fitting import clean_text
 from paperbell.models import Paper
 
 from .dates import parse_date
-from .ids import ARXIV_ABS_URL, find_arxiv_id, normalize_link, resolve_link
-from .results import FeedResult, PaperCollector
-from .text import html_to_text, plain_text, truncate
+from .ids import ARXIV_ABS_URL, find_arxiv_id, paper_identity, resolve_link
+from .results import FeedResult, PaperCollector, SkipItem
+from .text import html_to_text, plain_text, title_or_summary, title_text
 
 
 def looks_like_json_feed(data: dict[str, Any]) -> bool:
@@ -31,7 +34,7 @@ def read_json_feed(data: dict[str, Any], *, base_url: str | None, meta: dict[str
     """Read a parsed JSON Feed object into papers."""
     for key in ("title", "home_page_url", "feed_url", "version"):
         if isinstance(data.get(key), str):
-            meta["link" if key == "home_page_url" else key] = data[key]
+            meta["link" if key == "home_page_url" else key] = clean_text(data[key])
     # Relative item URLs are relative to the feed document (JSON Feed spec).
     base = base_url or _str(data.get("feed_url")) or _str(data.get("home_page_url")) or None
     collector = PaperCollector("jsonfeed", meta)
@@ -39,52 +42,29 @@ def read_json_feed(data: dict[str, Any], *, base_url: str | None, meta: dict[str
     if not isinstance(items, list):
         collector.note("JSON Feed without an 'items' list")
         return collector.result()
-    for position, item in enumerate(items, start=1):
-        if not isinstance(item, dict):
-            collector.skip(position, f"expected an object, got {type(item).__name__}")
-            continue
-        try:
-            paper = _read_item(item, base)
-        except _SkipItem as skip:
-            collector.skip(position, str(skip))
-            continue
-        except (ValueError, TypeError, AttributeError) as exc:
-            collector.skip(position, f"unreadable item ({type(exc).__name__}: {exc})")
-            continue
-        collector.add(paper)
-    return collector.result()
+    return collector.collect(items, lambda item: _read_item(item, base))
 
 
-class _SkipItem(Exception):
-    """An item that cannot become a paper; the message is the reason."""
-
-
-def _read_item(item: dict[str, Any], base: str | None) -> Paper:
+def _read_item(item: Any, base: str | None) -> Paper:
+    if not isinstance(item, dict):
+        raise SkipItem(f"expected an object, got {type(item).__name__}")
     raw_id = item.get("id")
     guid = str(raw_id).strip() if isinstance(raw_id, (str, int)) else ""
     link = resolve_link(_str(item.get("url")), base)
     external = resolve_link(_str(item.get("external_url")), base)
-    found = find_arxiv_id(guid, link, external)
-    version: int | None = None
-    if found is not None:
-        paper_id, version = found
-    elif guid:
-        paper_id = guid
-    elif link:
-        paper_id = normalize_link(link)
-    else:
-        raise _SkipItem("no id, url or arXiv id")
+    attachments = item.get("attachments")
+    attached = [resolve_link(_str(a.get("url")), base) for a in attachments
+                if isinstance(a, dict)] if isinstance(attachments, list) else []
+    found = find_arxiv_id(guid, link, external, *attached)
 
     abstract = plain_text(_str(item.get("summary")))
     if not abstract:
         abstract = plain_text(_str(item.get("content_text")))
     if not abstract:
         abstract = html_to_text(_str(item.get("content_html")))
-    title = html_to_text(_str(item.get("title")))
-    if not title:
-        if not abstract:
-            raise _SkipItem(f"{paper_id}: no title and no content")
-        title = truncate(abstract, 120)
+    title = title_text(_str(item.get("title")))
+    paper_id, version = paper_identity(found, guid, link, title, abstract)
+    title = title_or_summary(title, abstract, paper_id)
 
     authors: list[str] = []
     raw_authors = item.get("authors")

@@ -18,10 +18,9 @@ import time
 from typing import TYPE_CHECKING
 
 from paperbell.errors import FeedError, SourceSpecError
-from paperbell.models import Paper
 
 from .parse import parse_feed
-from .results import MAX_ERROR_MESSAGES, FeedResult, SourceReadResult, SourceState
+from .results import PaperCollector, SourceReadResult, SourceState
 from .specs import SourceSpec, parse_source_spec
 
 if TYPE_CHECKING:
@@ -77,37 +76,6 @@ def read_source(
     result.requests = fetcher.requests - requests_before
     result.duration_s = time.perf_counter() - started
     return result
-
-
-class _Accumulator:
-    """Papers of several pages: first occurrence of a canonical id wins."""
-
-    def __init__(self, spec: str) -> None:
-        self.result = SourceReadResult(spec=spec)
-        self._seen: set[str] = set()
-
-    def add(self, feed: FeedResult, *, label: str = "") -> int:
-        """Merge one page; return how many new papers it brought."""
-        new = 0
-        for paper in feed.papers:
-            if paper.id in self._seen:
-                self.result.skipped += 1
-                continue
-            self._seen.add(paper.id)
-            self.result.papers.append(paper)
-            new += 1
-        self.result.skipped += feed.skipped
-        for message in feed.errors:
-            self.note(f"{label}{message}")
-        return new
-
-    def note(self, message: str) -> None:
-        if len(self.result.errors) < MAX_ERROR_MESSAGES:
-            self.result.errors.append(message)
-
-    @property
-    def papers(self) -> list[Paper]:
-        return self.result.papers
 
 
 def _read_file(spec: SourceSpec, state: SourceState) -> SourceReadResult:
@@ -183,7 +151,7 @@ def _read_hf_pages(spec: SourceSpec, state: SourceState, fetcher: HttpFetcher,
     page_size = spec.page_size or 100
     cap = max(1, max_items or spec.max_items or page_size)
     pages = math.ceil(cap / page_size)
-    acc = _Accumulator(spec.name)
+    acc = PaperCollector()
     digest = hashlib.sha256()
     first: HttpResponse | None = None
     partial = False
@@ -203,13 +171,13 @@ def _read_hf_pages(spec: SourceSpec, state: SourceState, fetcher: HttpFetcher,
             break
         first = first or response
         digest.update(response.body)
-        new = acc.add(feed, label=f"page {page}: " if page else "")
+        new = acc.absorb(feed, label=f"page {page}: " if page else "")
         if not feed.papers and not feed.skipped:
             break  # the empty page after the last one (or a weekend: no papers at all)
         if new == 0 or len(acc.papers) >= cap:
             break  # the API ignored paging, or we reached the cap
     del acc.papers[cap:]
-    return _finish(acc, state, first, digest.hexdigest(), partial)
+    return _finish(spec, acc, state, first, digest.hexdigest(), partial)
 
 
 def _read_arxiv_api_pages(spec: SourceSpec, state: SourceState, fetcher: HttpFetcher,
@@ -217,7 +185,7 @@ def _read_arxiv_api_pages(spec: SourceSpec, state: SourceState, fetcher: HttpFet
     """arXiv export API: ``start``/``max_results`` pages bounded by opensearch totals."""
     page_size = spec.page_size or 100
     cap = max(1, max_items or spec.max_items or page_size)
-    acc = _Accumulator(spec.name)
+    acc = PaperCollector()
     digest = hashlib.sha256()
     first: HttpResponse | None = None
     partial = False
@@ -238,7 +206,7 @@ def _read_arxiv_api_pages(spec: SourceSpec, state: SourceState, fetcher: HttpFet
             break
         first = first or response
         digest.update(response.body)
-        acc.add(feed, label=f"results from {start}: " if start else "")
+        acc.absorb(feed, label=f"results from {start}: " if start else "")
         count = len(feed.papers) + feed.skipped
         total = feed.meta.get("total_results")
         if count == 0:
@@ -246,12 +214,14 @@ def _read_arxiv_api_pages(spec: SourceSpec, state: SourceState, fetcher: HttpFet
         start += count
         if isinstance(total, int) and start >= total:
             break
-    return _finish(acc, state, first, digest.hexdigest(), partial)
+    return _finish(spec, acc, state, first, digest.hexdigest(), partial)
 
 
-def _finish(acc: _Accumulator, state: SourceState, first: HttpResponse | None, digest: str,
-            partial: bool) -> SourceReadResult:
-    result = acc.result
+def _finish(spec: SourceSpec, acc: PaperCollector, state: SourceState,
+            first: HttpResponse | None, digest: str, partial: bool) -> SourceReadResult:
+    pages = acc.result()
+    result = SourceReadResult(spec=spec.name, papers=pages.papers, skipped=pages.skipped,
+                              errors=pages.errors)
     if partial or first is None:
         # Forget validators so the next run reads everything again.
         result.state = SourceState()

@@ -7,9 +7,11 @@ parsing is pure and testable on bytes alone; reading adds HTTP facts (requests m
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
+from paperbell.fitting import fit_paper
 from paperbell.models import Paper
 
 MAX_ERROR_MESSAGES = 50
@@ -90,8 +92,26 @@ class SourceReadResult:
     duration_s: float = 0.0
 
 
+class SkipItem(Exception):
+    """An item that cannot become a paper; the message is the reason shown in ``errors``."""
+
+
+#: What a reader may raise for an item of an unexpected shape (a number where text
+#: belongs, a list where an object does): the item is skipped, the document read on.
+#: Anything else is a bug and surfaces as the document's ``FeedError``.
+UNREADABLE = (ValueError, TypeError, AttributeError, KeyError)
+
+T = TypeVar("T")
+
+
 class PaperCollector:
-    """Gathers one document's papers: first occurrence of an id wins, errors capped.
+    """The one place that turns a document's raw items into papers.
+
+    Parsers only find the items and say how one item becomes a ``Paper`` (raising
+    ``SkipItem`` with a reason when it cannot); :meth:`collect` owns the rest: the
+    try/skip loop, the count, the reason for every item not returned (broken *or* a
+    repeat of an earlier id), the cap on messages, and fitting each paper
+    (``paperbell.fitting``: invalid characters replaced, oversized fields cut).
 
     Why cap errors: a feed of 2,000 broken items must not produce a 2,000-line log
     entry; the count stays exact in ``skipped``.
@@ -99,23 +119,68 @@ class PaperCollector:
 
     __slots__ = ("_result", "_seen", "_suppressed")
 
-    def __init__(self, fmt: str, meta: dict[str, Any] | None = None) -> None:
+    def __init__(self, fmt: str = "", meta: dict[str, Any] | None = None) -> None:
         self._result = FeedResult(format=fmt, meta=meta if meta is not None else {})
-        self._seen: set[str] = set()
+        self._seen: dict[str, int] = {}
         self._suppressed = 0
 
     @property
     def meta(self) -> dict[str, Any]:
         return self._result.meta
 
-    def add(self, paper: Paper) -> None:
-        """Keep the paper unless its canonical id was seen before in this document."""
-        if paper.id in self._seen:
+    @property
+    def papers(self) -> list[Paper]:
+        return self._result.papers
+
+    def collect(self, items: Iterable[T], read: Callable[[T], Paper]) -> FeedResult:
+        """Read every item with ``read``; skip, count and explain the ones that fail."""
+        for position, item in enumerate(items, start=1):
+            try:
+                paper = read(item)
+            except SkipItem as skip:
+                self.skip(position, str(skip) or "unusable item")
+            except UNREADABLE as exc:
+                self.skip(position, f"unreadable item ({type(exc).__name__}: {exc})")
+            else:
+                self.add(paper, position)
+        return self.result()
+
+    def add(self, paper: Paper, position: int | None = None) -> bool:
+        """Keep the (fitted) paper unless its id was seen before; True when kept."""
+        paper = fit_paper(paper)
+        first = self._seen.get(paper.id)
+        if first is not None:
             self._result.skipped += 1
             self._result.meta["duplicates"] = self._result.meta.get("duplicates", 0) + 1
-            return
-        self._seen.add(paper.id)
+            where = f"item {position}: " if position else ""
+            earlier = f"item {first}" if first > 0 else "an earlier one"
+            self.note(f"{where}same id as {earlier} ({paper.id[:120]}), left out")
+            return False
+        self._seen[paper.id] = position or 0
         self._result.papers.append(paper)
+        return True
+
+    def absorb(self, feed: FeedResult, *, label: str = "") -> int:
+        """Add another document's result (a further page); return how many papers were new.
+
+        Papers already read from an earlier page are counted in ``skipped`` and summed
+        up in one message, not one line each (a server that ignores paging repeats
+        every item).
+        """
+        new = repeats = 0
+        for message in feed.errors:
+            self.note(f"{label}{message}")
+        for paper in feed.papers:
+            if paper.id in self._seen:
+                repeats += 1
+                continue
+            self._seen[paper.id] = 0
+            self._result.papers.append(paper)
+            new += 1
+        self._result.skipped += feed.skipped + repeats
+        if repeats:
+            self.note(f"{label}{repeats} item(s) already read on an earlier page, left out")
+        return new
 
     def skip(self, position: int, reason: str) -> None:
         """Count a broken item (1-based position in the document) and say why."""

@@ -6,12 +6,21 @@ description, Dublin Core) and differ mainly in where items sit (inside ``channel
 format) is RSS 2.0 plus conventions we decode: the ``arXiv:<id>vN Announce Type: <t>``
 description head, one comma-joined ``dc:creator``, ``arxiv:*`` elements.
 
+A default namespace on ``<rss>`` (``xmlns="http://backend.userland.com/rss2"`` and the
+like, seen in the wild) puts every element in it; the readers accept RSS vocabulary in
+the root's own namespace too.
+
+Text vs markup: arXiv's 2024 titles and descriptions are plain text (``p<n`` is maths);
+other RSS titles are plain text by the spec but often escaped HTML, so they are read as
+HTML only when they unmistakably are (``text.title_text``); descriptions are HTML.
+
 Speed: each item's children are visited once and dispatched by their (namespaced) tag
 through a dict; no XPath per item.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache, partial
 from typing import Any
 
 from paperbell.errors import FeedError
@@ -24,11 +33,12 @@ from ._patterns import (
     EMAIL_NAME_RE,
 )
 from .dates import parse_date
-from .ids import ARXIV_ABS_URL, find_arxiv_id, normalize_link, resolve_link
+from .ids import ARXIV_ABS_URL, find_arxiv_id, paper_identity, resolve_link
 from .results import FeedResult, PaperCollector
-from .text import html_to_text, plain_text, truncate
+from .text import html_to_text, plain_text, title_or_summary, title_text
 from .xml_common import (
     ARXIV_NS,
+    ATOM_NS,
     CONTENT_NS,
     DC_NS,
     RDF_NS,
@@ -42,77 +52,62 @@ from .xml_common import (
 _RDF_ABOUT = f"{{{RDF_NS}}}about"
 
 
-def _build_field_map() -> dict[str, str]:
+_RSS_NAMES = ("title", "link", "description", "guid", "pubDate", "category", "author",
+              "comments", "enclosure")
+_KNOWN_PREFIXES = ("", f"{{{RSS1_NS}}}", f"{{{RSS090_NS}}}")
+
+
+@lru_cache(maxsize=16)
+def _field_map(default_ns: str) -> dict[str, str]:
+    """Tag -> field name, for RSS vocabulary unqualified, in the RSS 1.0/0.90 namespaces
+    and in the document's own default namespace (``default_ns``, may be empty)."""
     fields: dict[str, str] = {}
-    for prefix in ("", f"{{{RSS1_NS}}}", f"{{{RSS090_NS}}}"):
-        for name in ("title", "link", "description", "guid", "pubDate", "category",
-                     "author", "comments"):
+    for prefix in (*_KNOWN_PREFIXES, f"{{{default_ns}}}" if default_ns else ""):
+        for name in _RSS_NAMES:
             fields[prefix + name] = name
     for name in ("creator", "date", "subject", "identifier", "rights"):
         fields[f"{{{DC_NS}}}{name}"] = f"dc:{name}"
     fields[f"{{{CONTENT_NS}}}encoded"] = "content"
+    fields[f"{{{ATOM_NS}}}link"] = "atom:link"
     for name in ("announce_type", "DOI", "journal_reference", "comment"):
         fields[f"{{{ARXIV_NS}}}{name}"] = f"arxiv:{name}"
     return fields
 
 
-_FIELDS = _build_field_map()
-_ITEM_TAGS = ("item", f"{{{RSS1_NS}}}item", f"{{{RSS090_NS}}}item")
-_CHANNEL_TAGS = ("channel", f"{{{RSS1_NS}}}channel", f"{{{RSS090_NS}}}channel")
+def _namespace(tag: Any) -> str:
+    return tag[1:].partition("}")[0] if isinstance(tag, str) and tag.startswith("{") else ""
 
 
 def read_rss(root: Any, *, base_url: str | None, meta: dict[str, Any]) -> FeedResult:
     """Read an ``<rss>`` or ``<rdf:RDF>`` root into papers."""
     is_rdf = local_name(root.tag) == "RDF"
-    channel = next(root.iterchildren(*_CHANNEL_TAGS), None)
+    own_ns = "" if is_rdf else _namespace(root.tag)
+    prefixes = (*_KNOWN_PREFIXES, f"{{{own_ns}}}") if own_ns else _KNOWN_PREFIXES
+    channel = next(root.iterchildren(*(p + "channel" for p in prefixes)), None)
     if channel is None and not is_rdf:
         raise FeedError("RSS document without a <channel>")
     channel_link = ""
     if channel is not None:
-        meta["title"] = html_to_text(channel.findtext(_CHANNEL_TITLE.get(channel.tag, "title")))
-        channel_link = (channel.findtext(_CHANNEL_LINK.get(channel.tag, "link")) or "").strip()
+        prefix = channel.tag[: -len("channel")]
+        meta["title"] = html_to_text(channel.findtext(prefix + "title"))
+        channel_link = (channel.findtext(prefix + "link") or "").strip()
         meta["link"] = resolve_link(channel_link, base_url) if channel_link else ""
+    item_tags = tuple(p + "item" for p in prefixes)
     if is_rdf:
         meta["version"] = "1.0"
-        items = list(root.iterchildren(*_ITEM_TAGS))
+        items = list(root.iterchildren(*item_tags))
         if channel is not None:
-            items.extend(channel.iterchildren(*_ITEM_TAGS))
+            items.extend(channel.iterchildren(*item_tags))
     else:
         meta["version"] = root.get("version") or ""
-        items = list(channel.iterchildren(*_ITEM_TAGS)) if channel is not None else []
+        items = list(channel.iterchildren(*item_tags)) if channel is not None else []
     arxiv = is_arxiv_document(root, channel_link)
     if arxiv and not items:
         _raise_on_arxiv_error(meta, channel)
     fmt = "arxiv-rss" if arxiv else ("rdf" if is_rdf else "rss")
-    collector = PaperCollector(fmt, meta)
-    fallback_base = base_url or (channel_link or None)
-    for position, item in enumerate(items, start=1):
-        try:
-            paper = _read_item(item, arxiv=arxiv, rdf=is_rdf, fallback_base=fallback_base)
-        except _SkipItem as skip:
-            collector.skip(position, str(skip))
-            continue
-        except (ValueError, TypeError, AttributeError) as exc:
-            collector.skip(position, f"unreadable item ({type(exc).__name__}: {exc})")
-            continue
-        collector.add(paper)
-    return collector.result()
-
-
-_CHANNEL_TITLE = {
-    "channel": "title",
-    f"{{{RSS1_NS}}}channel": f"{{{RSS1_NS}}}title",
-    f"{{{RSS090_NS}}}channel": f"{{{RSS090_NS}}}title",
-}
-_CHANNEL_LINK = {
-    "channel": "link",
-    f"{{{RSS1_NS}}}channel": f"{{{RSS1_NS}}}link",
-    f"{{{RSS090_NS}}}channel": f"{{{RSS090_NS}}}link",
-}
-
-
-class _SkipItem(Exception):
-    """An item that cannot become a paper; the message is the reason."""
+    read = partial(_read_item, arxiv=arxiv, rdf=is_rdf, fields=_field_map(own_ns),
+                   fallback_base=base_url or (channel_link or None))
+    return PaperCollector(fmt, meta).collect(items, read)
 
 
 def _raise_on_arxiv_error(meta: dict[str, Any], channel: Any) -> None:
@@ -131,14 +126,16 @@ def _raise_on_arxiv_error(meta: dict[str, Any], channel: Any) -> None:
     raise FeedError(f"{message} (check the arXiv category names, e.g. cs.LG)")
 
 
-def _read_item(item: Any, *, arxiv: bool, rdf: bool, fallback_base: str | None) -> Paper:
+def _read_item(item: Any, *, arxiv: bool, rdf: bool, fields: dict[str, str],
+               fallback_base: str | None) -> Paper:
     title = link = description = guid = content = date = author = ""
     doi = announce = journal = rights = comment = ""
     guid_is_link = True
     creators: list[str] = []
     categories: list[str] = []
+    related: list[str] = []  # enclosures and atom:link rel=related (PDF links, arXiv)
     for child in item:
-        name = _FIELDS.get(child.tag)  # comments/entities have non-str tags: no match
+        name = fields.get(child.tag)  # comments/entities have non-str tags: no match
         if name is None:
             continue
         if name == "title":
@@ -176,6 +173,10 @@ def _read_item(item: Any, *, arxiv: bool, rdf: bool, fallback_base: str | None) 
             comment = plain_text(child.text)
         elif name == "dc:identifier" and not guid:
             guid = (child.text or "").strip()
+        elif name == "enclosure" or (name == "atom:link" and child.get("rel") != "self"):
+            href = (child.get("url") or child.get("href") or "").strip()
+            if href:
+                related.append(href)
     if not guid:
         guid = (item.get(_RDF_ABOUT) or "").strip()  # RSS 1.0 items name themselves
 
@@ -187,8 +188,6 @@ def _read_item(item: Any, *, arxiv: bool, rdf: bool, fallback_base: str | None) 
         link = guid
 
     extra: dict[str, Any] = {}
-    version: int | None = None
-    paper_id = ""
     if arxiv:
         match = ARXIV_ANNOUNCE_RE.match(description)
         if match is not None:
@@ -198,7 +197,7 @@ def _read_item(item: Any, *, arxiv: bool, rdf: bool, fallback_base: str | None) 
         if suffix is not None:
             title = title[: suffix.start()]
         head = match or suffix
-        found = find_arxiv_id(guid, link, doi)
+        found = find_arxiv_id(guid, link, doi, *related)
         if head is not None and (found is None or found[1] is None):
             from_head = split_arxiv_version(head.group("ref"))
             if found is None or from_head[0] == found[0]:
@@ -210,24 +209,14 @@ def _read_item(item: Any, *, arxiv: bool, rdf: bool, fallback_base: str | None) 
         else:
             abstract = plain_text(description) if description else html_to_text(content)
         authors = _arxiv_authors(creators)
+        title = title_text(title) if rdf else plain_text(title)
     else:
-        found = find_arxiv_id(guid, link, doi)
+        found = find_arxiv_id(guid, link, doi, *related)
         abstract = html_to_text(description or content)
         authors = _generic_authors(creators, author)
-    if found is not None:
-        paper_id, version = found
-    elif guid:
-        paper_id = guid
-    elif link:
-        paper_id = normalize_link(link)
-    else:
-        raise _SkipItem("no guid, link or arXiv id")
-
-    title_text = html_to_text(title)
-    if not title_text:
-        if not abstract:
-            raise _SkipItem(f"{paper_id}: no title and no description")
-        title_text = truncate(abstract, 120)
+        title = title_text(title)
+    paper_id, version = paper_identity(found, guid, link, title, abstract)
+    title = title_or_summary(title, abstract, paper_id)
 
     if arxiv and found is not None:
         url = ARXIV_ABS_URL.format(id=paper_id)
@@ -246,7 +235,7 @@ def _read_item(item: Any, *, arxiv: bool, rdf: bool, fallback_base: str | None) 
         extra["link"] = link
     return Paper(
         id=paper_id,
-        title=title_text,
+        title=title,
         abstract=abstract,
         authors=authors,
         url=url,

@@ -5,6 +5,13 @@ deliver them with HTML tags, entities (sometimes double-escaped), CDATA and the 
 line wraps arXiv and Hugging Face keep from LaTeX sources. Everything downstream wants
 the same thing: decoded entities, no tags, single spaces.
 
+Text stays text: a ``<`` counts as markup only where it opens a real HTML element
+(``<b>``, ``</p>``, ``<a href=..>``, ``<!-- -->``), so ``x<y`` or ``$a<b$`` in a title
+about maths is kept. Titles (plain text by the RSS and JSON Feed specs, but often
+escaped HTML in the wild) are read as HTML only when they unmistakably are: a closing
+tag or an entity, and only known HTML elements (feedparser's rule); see
+:func:`title_text`.
+
 Cheap paths come first: most arXiv/HF text has neither ``<`` nor ``&``, and then only
 whitespace is collapsed (``str.split`` is much faster than any regex).
 """
@@ -16,8 +23,29 @@ import re
 import threading
 from typing import Any
 
+from paperbell.fitting import clean_text
+
+from .results import SkipItem
+
 # A "<" that starts a tag, end tag, comment or doctype. "a < b" and "<10%" stay text.
 _TAG_START_RE = re.compile(r"<[A-Za-z/!?]")
+
+# Elements a feed's HTML may use; a "<name" with any other name is text ("x<y").
+_HTML_ELEMENTS = (
+    "a|abbr|acronym|address|area|article|aside|audio|b|bdi|bdo|big|blockquote|body|br|"
+    "button|caption|center|cite|code|col|colgroup|dd|del|details|dfn|div|dl|dt|em|"
+    "embed|figcaption|figure|font|footer|form|h1|h2|h3|h4|h5|h6|head|header|hr|html|i|"
+    "iframe|img|input|ins|kbd|label|li|link|main|mark|math|meta|nav|noscript|object|"
+    "ol|p|picture|pre|q|s|samp|script|section|select|small|source|span|strike|strong|"
+    "style|sub|summary|sup|svg|table|tbody|td|template|textarea|tfoot|th|thead|time|"
+    "title|tr|tt|u|ul|var|video|wbr"
+)
+# A "<" that opens no HTML element, comment, CDATA or doctype: escaped before parsing.
+_NOT_MARKUP_RE = re.compile(
+    rf"<(?!/?(?:{_HTML_ELEMENTS})(?:\s[^<>]*)?/?>|!--|!\[CDATA\[|!doctype)", re.IGNORECASE
+)
+# feedparser's test for "this text is HTML": a closing tag or an entity reference.
+_CLOSE_TAG_OR_ENTITY_RE = re.compile(r"</\w+>|&#?\w+;")
 
 # Elements whose boundaries separate words ("para1</p><p>para2" must not glue).
 _BLOCK_TAGS = frozenset(
@@ -51,10 +79,14 @@ def collapse(text: str) -> str:
 
 
 def plain_text(text: str | None) -> str:
-    """Text declared plain (Atom ``type="text"``, JSON ``content_text``, arXiv, HF)."""
+    """Text declared plain (Atom ``type="text"``, JSON ``content_text``, arXiv, HF).
+
+    Lone surrogates (from JSON ``\\ud800``) become U+FFFD and control characters
+    spaces (``fitting.clean_text``), so what is returned can be stored and served.
+    """
     if not text:
         return ""
-    return " ".join(text.split())
+    return " ".join(clean_text(text).split())
 
 
 def html_to_text(text: str | None) -> str:
@@ -62,14 +94,50 @@ def html_to_text(text: str | None) -> str:
 
     Entities are decoded even when double-escaped (``&amp;amp;`` seen in the wild gives
     ``&``) because a feed title with a literal ``&amp;`` is never what the author meant.
+    A ``<`` that opens no HTML element stays a character (``p<q``, ``$a<b$``).
     """
     if not text:
         return ""
+    text = clean_text(text)  # before lxml, which silently drops what XML forbids
     if "<" not in text and "&" not in text:
         return " ".join(text.split())
     if _TAG_START_RE.search(text) is None:
         return " ".join(_unescape_twice(text).split())
-    return " ".join(_unescape_twice(_markup_text(text)).split())
+    markup = _NOT_MARKUP_RE.sub("&lt;", text)
+    if _TAG_START_RE.search(markup) is None:
+        return " ".join(_unescape_twice(markup).split())
+    return " ".join(_unescape_twice(_markup_text(markup)).split())
+
+
+def looks_like_html(text: str) -> bool:
+    """feedparser's rule: a closing tag or an entity reference makes text HTML.
+
+    (feedparser also wants every tag to be a known element; :func:`html_to_text`
+    already keeps a ``<`` before any other name as text.)
+    """
+    return _CLOSE_TAG_OR_ENTITY_RE.search(text) is not None
+
+
+def title_text(text: str | None) -> str:
+    """A title in a format that says "plain text" but is often escaped HTML (RSS, JSON).
+
+    Read as HTML only when :func:`looks_like_html`, else kept as text: ``$a<b>c$`` in
+    a formula stays, ``<b>Bold</b> &amp; more`` becomes ``Bold & more``.
+    """
+    if not text:
+        return ""
+    if ("<" in text or "&" in text) and looks_like_html(text):
+        return html_to_text(text)
+    return plain_text(text)
+
+
+def title_or_summary(title: str, summary: str, paper_id: str) -> str:
+    """The title, or the summary's start when an item has none; ``SkipItem`` if neither."""
+    if title:
+        return title
+    if not summary:
+        raise SkipItem(f"{paper_id[:120]}: no title and no text")
+    return truncate(summary, 120)
 
 
 def _unescape_twice(text: str) -> str:

@@ -4,6 +4,13 @@ Why batch-get before writing: a conditional put that fails still consumes a writ
 so re-scraping an unchanged feed through conditional puts would cost one write per
 paper per run. Reading first (100 keys per call) makes an unchanged re-scrape cost
 zero writes; the conditional put stays, to stay correct when two scrapes race.
+
+Why each paper is fitted and written on its own terms: one bad item (a 500 KB title,
+a lone surrogate) must not cost the others. Every paper passes ``fitting.fit_paper``
+(so it fits in 400 KB and can be encoded), and a write the table refuses for that item
+alone (``ValidationException``, an encoding error) is counted in ``WriteReport.failed``
+with its reason while the rest are written. Errors of the table itself (throttling
+after retries, a missing table, no permission) still raise: they concern every item.
 """
 
 from __future__ import annotations
@@ -14,25 +21,35 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 
 from paperbell import aws, clock
+from paperbell.fitting import TRUNCATED, fit_paper
 from paperbell.merging import enrichment, merge_batch
 from paperbell.models import Paper
 from paperbell.storage import paging
 from paperbell.storage.items import paper_from_item, paper_to_item
 
 BATCH_GET_LIMIT = 100
-_ENRICH_PROJECTION = "paper_id, upvotes, version, categories, sources"
+#: Largest partition key DynamoDB accepts (fit_paper keeps ids far below it).
+MAX_KEY_BYTES = 2_048
+#: What one item's write may fail with when the item (not the table) is the problem.
+_ITEM_ERRORS = (ClientError, ParamValidationError, UnicodeError, TypeError, ValueError)
 
 
 @dataclass
 class WriteReport:
-    """What one write of a scrape's papers did to the table."""
+    """What one write of a scrape's papers did to the table.
+
+    ``failed`` says, per paper that could not be saved, its id and why; ``truncated``
+    lists the ids of papers stored with a field cut (``extra["truncated"]`` names it).
+    """
 
     new: list[str] = field(default_factory=list)
     enriched: list[str] = field(default_factory=list)
     unchanged: int = 0
+    failed: list[str] = field(default_factory=list)
+    truncated: list[str] = field(default_factory=list)
 
 
 class PaperRepository:
@@ -47,26 +64,39 @@ class PaperRepository:
     ) -> WriteReport:
         """Write unseen papers once (INSERT -> matching) and enrich known ones quietly."""
         now = now or clock.now()
-        batch = merge_batch(papers)
-        stored = self._get_items([p.id for p in batch], projection=_ENRICH_PROJECTION)
         report = WriteReport()
+        batch = []
+        for paper in merge_batch(fit_paper(p) for p in papers):
+            if paper.id and len(paper.id.encode("utf-8")) <= MAX_KEY_BYTES:
+                batch.append(paper)
+            else:  # one bad key would make the whole batch-get fail
+                report.failed.append(f"{paper.id[:120]!r}: not a usable id")
+        stored = self._get_items([p.id for p in batch])
         table = aws.table(self.table_name)
         for paper in batch:
-            existing = stored.get(paper.id)
-            if existing is None:
-                if self._put_if_absent(table, paper, now, run_id):
-                    report.new.append(paper.id)
-                    continue
-                existing = self._get_items([paper.id], projection=_ENRICH_PROJECTION).get(
-                    paper.id, {}
-                )
-            changes = enrichment(existing, paper)
-            if changes:
-                self._update(table, paper.id, changes)
-                report.enriched.append(paper.id)
-            else:
-                report.unchanged += 1
+            try:
+                self._save_one(table, paper, stored.get(paper.id), now, run_id, report)
+            except _ITEM_ERRORS as exc:
+                if isinstance(exc, ClientError) and not _is_item_error(exc):
+                    raise  # throttling, a missing table, no permission: not this item's fault
+                report.failed.append(f"{paper.id[:120]}: {_reason(exc)}")
         return report
+
+    def _save_one(self, table: Any, paper: Paper, existing: dict[str, Any] | None,
+                  now: datetime, run_id: str, report: WriteReport) -> None:
+        if existing is None:
+            if self._put_if_absent(table, paper, now, run_id):
+                report.new.append(paper.id)
+                if TRUNCATED in paper.extra:
+                    report.truncated.append(paper.id)
+                return
+            existing = self._get_items([paper.id]).get(paper.id, {})
+        changes = enrichment(existing, paper)
+        if changes:
+            self._update(table, paper.id, changes)
+            report.enriched.append(paper.id)
+        else:
+            report.unchanged += 1
 
     def get_many(self, paper_ids: Sequence[str]) -> dict[str, Paper]:
         """Papers by id, 100 keys per request (the digest path reads them in batches)."""
@@ -135,3 +165,18 @@ class PaperRepository:
                     found[str(item["paper_id"])] = item
                 pending = response.get("UnprocessedKeys") or {}
         return found
+
+
+def _is_item_error(exc: ClientError) -> bool:
+    """DynamoDB refused this item (its size, a value; or it expired meanwhile), not the call."""
+    code = exc.response.get("Error", {}).get("Code")
+    return code in ("ValidationException", "ConditionalCheckFailedException")
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        return f"{error.get('Code', 'error')}: {error.get('Message', '')}"[:300]
+    if isinstance(exc, BotoCoreError):
+        return " ".join(str(exc).split())[:300]
+    return f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:300]
