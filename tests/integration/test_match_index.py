@@ -68,5 +68,7 @@ def test_the_matcher_reads_the_snapshot_not_the_subscribers_table(pipeline, demo
     # Only the subscribers the papers matched are read, in batches.
     assert calls.count("dynamodb", "GetItem") == 0
     assert calls.count("dynamodb", "BatchGetItem") >= 1
+    # One match-index snapshot (the scraper's trending snapshot lives beside it).
     assert aws.client("s3").list_objects_v2(
-        Bucket=pipeline.stack.physical["IndexBucket"]["Ref"])["KeyCount"] == 1
+        Bucket=pipeline.stack.physical["IndexBucket"]["Ref"], Prefix="match-index/"
+    )["KeyCount"] == 1

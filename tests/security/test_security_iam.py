@@ -46,12 +46,19 @@ SEND_MAIL = (
 )
 SIGNING_KEY = _pairs("TokenSecret", "secretsmanager:GetSecretValue")
 RUN_FAILURES = _pairs("InvocationFailureQueue", "sqs:SendMessage")
+#: The shared trending snapshot (issue 15): the scraper keeps it, Mail and Api read it;
+#: ListBucket so that a missing snapshot reads as 404, not 403.
+TRENDING_READ = _pairs("IndexBucket/trending/*", "s3:GetObject") | _pairs(
+    "IndexBucket", "s3:ListBucket"
+)
 
 EXPECTED: dict[str, set[tuple[str, str]]] = {
     "ScrapeFunction": (
         _pairs("PapersTable", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
         | _pairs("SourcesTable", "dynamodb:GetItem", "dynamodb:PutItem")
         | RUN_FAILURES
+        | TRENDING_READ
+        | _pairs("IndexBucket/trending/*", "s3:PutObject")
     ),
     "MatchFunction": (
         _pairs("SubscribersTable", "dynamodb:BatchGetItem", "dynamodb:Scan")
@@ -93,6 +100,7 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         )
         | SEND_MAIL
         | SIGNING_KEY
+        | TRENDING_READ
     ),
     "FeedbackFunction": (
         _pairs("SubscribersTable", "dynamodb:GetItem", "dynamodb:UpdateItem")
@@ -107,10 +115,17 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
             "dynamodb:UpdateItem",
             "dynamodb:DeleteItem",
         )
-        | _pairs("DeliveriesTable", "dynamodb:Query", "dynamodb:BatchWriteItem")
+        | _pairs(
+            "DeliveriesTable",
+            "dynamodb:Query",
+            "dynamodb:BatchWriteItem",
+            "dynamodb:PutItem",  # the planner's tick of a trending subscriber
+            "dynamodb:DeleteItem",  # ... cleared when they pause, leave or switch
+        )
         | _pairs("PapersTable", "dynamodb:BatchGetItem", "dynamodb:Scan")
         | SEND_MAIL
         | SIGNING_KEY
+        | TRENDING_READ
     ),
 }
 
@@ -125,8 +140,13 @@ NOT_EXERCISED_HERE: dict[tuple[str, str, str], str] = {
     "OnFailure destination, sent by Lambda with the function's role",
     ("MatchFunction", "s3:ListBucket", "IndexBucket"): "a missing snapshot must read as "
     "404 (no index yet), which S3 only answers to a caller that may list",
-    ("IndexFunction", "s3:ListBucket", "IndexBucket"): "same: 404, not 403, before the "
-    "first snapshot",
+    **{
+        (fn, "s3:ListBucket", "IndexBucket"): "same: 404, not 403, before the first "
+        "(match-index or trending) snapshot"
+        for fn in ("IndexFunction", "ScrapeFunction", "MailFunction", "ApiFunction")
+    },
+    ("MailFunction", "s3:GetObject", "IndexBucket/trending/*"): "digests of trending "
+    "subscribers read the ranked list (tests/e2e/test_trending_pipeline.py)",
     ("MatchFunction", "dynamodb:GetItem", "DeliveriesTable"): "a redelivered stream "
     "record finds its match already recorded and reads it back",
     ("MatchFunction", "dynamodb:Scan", "SubscribersTable"): "fallback while no snapshot "
@@ -149,6 +169,12 @@ NOT_EXERCISED_HERE: dict[tuple[str, str, str], str] = {
     ("ApiFunction", "dynamodb:BatchGetItem", "PapersTable"): "the subscriber's feed",
     ("ApiFunction", "dynamodb:Query", "DeliveriesTable"): "the subscriber's feed",
     ("ApiFunction", "secretsmanager:GetSecretValue", "TokenSecret"): "signing links",
+    ("ApiFunction", "s3:GetObject", "IndexBucket/trending/*"): "the subscribe page's "
+    "trending list and /trending.xml|json",
+    ("ApiFunction", "dynamodb:PutItem", "DeliveriesTable"): "confirming a trending "
+    "subscriber puts them on the planner (tick)",
+    ("ApiFunction", "dynamodb:DeleteItem", "DeliveriesTable"): "a keyword-only, paused or "
+    "instant subscriber has no tick: it is cleared",
 }
 
 
@@ -335,8 +361,9 @@ def _label(stack: Any, arn: str) -> str:
     tail = re.sub(r"^arn:aws:[a-z0-9-]+:[^:]*:[^:]*:(table/)?", "", arn)
     first, _, rest = tail.partition("/")
     logical = names.get(first, first)
-    if rest.startswith("match-index/"):
-        rest = "match-index/*"
+    for prefix in ("match-index/", "trending/"):
+        if rest.startswith(prefix):
+            rest = prefix + "*"
     return f"{logical}/{rest}" if rest else logical
 
 

@@ -95,8 +95,13 @@ def function_environment(env: dict[str, str]) -> Iterator[None]:
 
 def _reset_process_caches() -> None:
     from paperbell.config import settings
+    from paperbell.storage.trending_snapshots import forget_cached_snapshots
 
     settings.cache_clear()
+    # Local invocations share one process but each may follow a scrape that changed the
+    # trending snapshot; reading it afresh per invocation is what a cold container does
+    # (an upper bound for the counted S3 calls, never a stale list).
+    forget_cached_snapshots()
 
 
 class LocalInvoker:

@@ -35,6 +35,9 @@ class Settings:
     plan_lookback_hours: int = 24
     configuration_set: str | None = None
     index_bucket: str = ""
+    #: Trending candidates: papers on Hugging Face's lists this many days before the
+    #: send time (template parameter TrendingWindowDays; a weekly digest uses 7).
+    trending_window_days: float = 2.0
     #: Local runs only: the folder ``bundled:NAME`` sources read (never set when deployed).
     local_feeds_dir: str | None = None
 
@@ -64,6 +67,7 @@ class Settings:
                 plan_lookback_hours=int(env.get("PLAN_LOOKBACK_HOURS", "24")),
                 configuration_set=env.get("SES_CONFIGURATION_SET") or None,
                 index_bucket=env.get("INDEX_BUCKET", ""),
+                trending_window_days=float(env.get("TRENDING_WINDOW_DAYS", "2")),
                 local_feeds_dir=env.get("PAPERBELL_LOCAL_FEEDS") or None,
             )
         except ValueError as exc:

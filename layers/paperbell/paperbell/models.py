@@ -70,6 +70,9 @@ class Paper:
         return self.id if ARXIV_ID_RE.fullmatch(self.id) else None
 
 
+WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
 @dataclass(frozen=True, slots=True)
 class Subscriber:
     """A person (or webhook) and what they want to read about."""
@@ -80,13 +83,38 @@ class Subscriber:
     status: str = "active"  # pending | active | paused | unsubscribed | suppressed
     delivery_hour: int = 8
     timezone: str = "UTC"
-    mode: str = "daily"  # daily | instant
+    #: How often: ``daily``, ``weekly`` (on ``weekday``) or ``instant`` (keyword
+    #: matches one by one; trending is a daily or weekly thing). The API calls it
+    #: ``frequency``; ``mode`` is its old name, still accepted everywhere.
+    mode: str = "daily"  # daily | weekly | instant
     #: Webhook subscribers (issue 6): where digests are POSTed and the Standard Webhooks
     #: signing secret. Empty for mail subscribers (whose items then carry neither).
     webhook_url: str = ""
     webhook_secret: str = field(default="", repr=False)  # never in logs or reprs
     #: Opt-in "nothing matched today" note on days without papers (issue 5).
     notify_empty: bool = False
+    #: Trending (issue 15): the top ``trending_top`` papers of Hugging Face's daily lists
+    #: (0 = no trending section), optionally narrowed by a query (``trending_filter``).
+    trending_top: int = 0
+    trending_filter: str = ""
+    #: The day of a weekly digest, 0 = Monday ... 6 = Sunday (ignored unless weekly).
+    weekday: int = 0
+
+    @property
+    def wants_trending(self) -> bool:
+        return self.trending_top > 0
+
+    @property
+    def kind(self) -> str:
+        """``trending``, ``queries`` or ``both``: what the subscriber's mail holds."""
+        if self.wants_trending:
+            return "both" if self.queries else "trending"
+        return "queries"
+
+    def trending_json(self) -> dict[str, Any] | None:
+        if not self.wants_trending:
+            return None
+        return {"top": self.trending_top, "filter": self.trending_filter or None}
 
     def public_json(self) -> dict[str, Any]:
         """What the API and the operator CLI show of a subscriber: never the secret."""
@@ -98,6 +126,10 @@ class Subscriber:
             "hour": self.delivery_hour,
             "timezone": self.timezone,
             "mode": self.mode,
+            "frequency": self.mode,
+            "weekday": WEEKDAY_NAMES[self.weekday] if self.mode == "weekly" else None,
+            "trending": self.trending_json(),
+            "kind": self.kind,
         }
         if self.webhook_url:
             data["webhook_url"] = self.webhook_url

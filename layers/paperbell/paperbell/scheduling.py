@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from paperbell.errors import ConfigError
+from paperbell.models import Subscriber
 
 SLOT_FORMAT = "%Y-%m-%dT%H"
 
@@ -36,16 +37,29 @@ def parse_slot(slot: str) -> datetime:
     return datetime.strptime(slot, SLOT_FORMAT).replace(tzinfo=UTC)
 
 
-def next_delivery_slot(hour: int, timezone: str, now: datetime) -> str:
-    """The first UTC slot strictly after ``now`` when it is ``hour``:00 in ``timezone``."""
+def next_delivery_slot(
+    hour: int, timezone: str, now: datetime, *, weekday: int | None = None
+) -> str:
+    """The first UTC slot strictly after ``now`` when it is ``hour``:00 in ``timezone``
+    (and, for weekly digests, the local ``weekday``: 0 = Monday)."""
     tz = zone(timezone)
     local_now = now.astimezone(tz)
-    for day_offset in range(0, 3):
+    for day_offset in range(0, 9):
         day = local_now.date() + timedelta(days=day_offset)
+        if weekday is not None and day.weekday() != weekday:
+            continue
         candidate = datetime(day.year, day.month, day.day, hour, tzinfo=tz)
         if candidate.astimezone(UTC) > now.astimezone(UTC):
             return slot_of(candidate)
     raise ConfigError(f"no delivery hour {hour} found in {timezone}")  # pragma: no cover
+
+
+def next_slot_for(subscriber: Subscriber, now: datetime) -> str:
+    """The subscriber's next digest slot: daily at their hour, or weekly on their day."""
+    weekday = subscriber.weekday if subscriber.mode == "weekly" else None
+    return next_delivery_slot(
+        subscriber.delivery_hour, subscriber.timezone, now, weekday=weekday
+    )
 
 
 def digest_date_for(slot: str, timezone: str) -> date:

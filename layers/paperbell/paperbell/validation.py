@@ -1,4 +1,5 @@
-"""The one rule set for subscriber input: addresses, queries, hour, timezone, mode, URLs.
+"""The one rule set for subscriber input: addresses, queries, trending, hour, timezone,
+frequency, weekday, URLs.
 
 Why one module: the subscribe page, the JSON API, the webhook API, the operator CLI
 (``paperbell subscribers add``) and the subscribers file (``paperbell demo
@@ -17,9 +18,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from paperbell.errors import ConfigError, QueryError, RequestError, bad_request
+from paperbell.models import WEEKDAY_NAMES
 from paperbell.scheduling import zone
 
-MODES = ("daily", "instant")
+#: How often (the field is ``frequency``; ``mode`` is its old name, still accepted).
+FREQUENCIES = ("daily", "weekly", "instant")
+MODES = FREQUENCIES
+#: What a subscription holds (the subscribe and manage forms' first choice).
+KINDS = ("trending", "queries", "both")
+TRENDING_DEFAULT = 10
+TRENDING_MAX = 50
+_OFF = ("", "0", "false", "off", "no", "none", "null")
+_ON = ("true", "on", "yes")
 MAX_QUERIES = 20
 DEFAULT_HOUR = 8
 #: Longest input echoed back in a message (a 5,000-digit "hour" is not repeated whole).
@@ -35,6 +45,11 @@ class Preferences:
     delivery_hour: int = DEFAULT_HOUR
     timezone: str = "UTC"
     mode: str = "daily"
+    #: Trending top N (0: no trending section) and its optional filter query.
+    trending_top: int = 0
+    trending_filter: str = ""
+    #: Day of a weekly digest (0 = Monday).
+    weekday: int = 0
 
 
 @dataclass(frozen=True)
@@ -60,12 +75,29 @@ def fields_from_json(data: dict[Any, Any]) -> Fields:
     ``hour=7`` in a form mean the same; nested objects are refused, not stringified."""
     fields: Fields = {}
     for key, value in data.items():
+        if key == "trending" and isinstance(value, dict):
+            # {"top": N, "filter": "QUERY"} is the one nested shape: flatten it.
+            unknown = sorted(str(k)[:_SHOWN] for k in value if k not in ("top", "filter"))
+            if unknown:
+                raise bad_request(f"Unknown trending key(s) {', '.join(unknown)}; use top and "
+                                  "filter.", field="trending")
+            top = value.get("top", TRENDING_DEFAULT)
+            fields["trending"] = [str(top).lower() if isinstance(top, bool) else str(top)]
+            flt = value.get("filter")
+            if flt is not None and not isinstance(flt, str):
+                raise bad_request("The trending filter must be a query (text).",
+                                  field="trending_filter")
+            fields["trending_filter"] = [flt or ""]
+            continue
         values = value if isinstance(value, list) else [value]
         texts = []
         for item in values:
             if isinstance(item, (dict, list)):
                 raise bad_request(f"The field {str(key)[:_SHOWN]!r} must be text, a number or "
                                   "a list of them.", field=str(key)[:_SHOWN])
+            if isinstance(item, bool):
+                texts.append("true" if item else "false")
+                continue
             texts.append("" if item is None else str(item))
         fields[str(key)] = texts
     return fields
@@ -99,13 +131,14 @@ def validate_email_address(raw: str) -> str:
     return str(result.normalized).lower()
 
 
-def validate_queries(queries: list[str]) -> tuple[str, ...]:
+def validate_queries(queries: list[str], *, required: bool = True) -> tuple[str, ...]:
     """The queries, each parsed once (duplicates dropped); the first bad one is refused
     with its index and the 0-based position of the problem."""
     from paperbell.matching import parse_query
 
-    if not queries:
-        raise bad_request("Please enter at least one query.", field="queries")
+    if not queries and required:
+        raise bad_request("Please enter at least one query (or choose trending papers).",
+                          field="queries")
     if len(queries) > MAX_QUERIES:
         raise bad_request(f"At most {MAX_QUERIES} queries, please.", field="queries")
     for index, text in enumerate(queries):
@@ -157,12 +190,58 @@ def validate_timezone(raw: str) -> str:
     return name
 
 
-def validate_mode(raw: str, default: str = "daily") -> str:
-    mode = raw.strip() or default
+def validate_mode(raw: str, default: str = "daily", *, field: str = "mode") -> str:
+    mode = raw.strip().lower() or default
     if mode not in MODES:
-        raise bad_request(f"The mode must be daily or instant, not {_shown(mode)}.",
-                          field="mode")
+        raise bad_request(f"The {field} must be daily, weekly or instant, not {_shown(mode)}.",
+                          field=field)
     return mode
+
+
+def validate_trending(raw: str) -> int:
+    """Trending top N: 1-50, "on"/"true" for the default 10, ""/"0"/"off" for none."""
+    text = raw.strip().lower()
+    if text in _OFF:
+        return 0
+    if text in _ON:
+        return TRENDING_DEFAULT
+    if not (text.isascii() and text.isdigit() and len(text) <= 3):
+        raise bad_request(f"Trending takes a number of papers 1-{TRENDING_MAX}, not "
+                          f"{_shown(raw.strip())}.", field="trending")
+    top = int(text)
+    if not 1 <= top <= TRENDING_MAX:
+        raise bad_request(f"Trending takes 1-{TRENDING_MAX} papers, not {top}.",
+                          field="trending")
+    return top
+
+
+def validate_trending_filter(raw: str) -> str:
+    """A filter is a query in the query language (empty: the whole trending list)."""
+    from paperbell.matching import parse_query
+
+    text = raw.strip()
+    if not text:
+        return ""
+    try:
+        parse_query(text)
+    except QueryError as exc:
+        raise bad_request(f"Trending filter ({text!r}): {exc.message}", field="trending_filter",
+                          position=exc.position, query=text) from None
+    return text
+
+
+def validate_weekday(raw: str) -> int:
+    """0-6 (Monday = 0) or a day name or its first three letters; "" means Monday."""
+    text = raw.strip().lower()
+    if not text:
+        return 0
+    if text.isascii() and text.isdigit() and len(text) == 1 and int(text) <= 6:
+        return int(text)
+    for number, name in enumerate(WEEKDAY_NAMES):
+        if len(text) >= 3 and name.startswith(text):
+            return number
+    raise bad_request(f"The weekday must be a day name (monday ... sunday), not {_shown(text)}.",
+                      field="weekday")
 
 
 def local_mode() -> bool:
@@ -187,12 +266,40 @@ def validate_webhook_url(raw: str) -> str:
 
 # -- whole inputs ----------------------------------------------------------------------
 def preferences_from_fields(fields: Fields, *, default_mode: str = "daily") -> Preferences:
-    """What a subscriber reads and when: queries, hour, timezone, mode."""
+    """What a subscriber reads and when: queries and/or trending, hour, timezone,
+    frequency (or its old name mode) and weekday.
+
+    Forms send ``kind`` (trending | queries | both) with ``trending_top``; JSON sends
+    ``trending`` (N or {"top", "filter"}) and ``queries``. Trending comes daily or weekly,
+    so a subscription with trending and no frequency is daily even where instant is the
+    default (webhooks)."""
+    kind = first(fields, "kind").strip().lower()
+    if kind and kind not in KINDS:
+        raise bad_request(f"Choose trending, queries or both, not {_shown(kind)}.", field="kind")
+    top = validate_trending(first(fields, "trending") or first(fields, "trending_top"))
+    if kind in ("trending", "both") and not top:
+        top = validate_trending(first(fields, "trending_top") or str(TRENDING_DEFAULT))
+    if kind == "queries":
+        top = 0
+    lines = [] if kind == "trending" else query_lines(fields)
+    queries = validate_queries(lines, required=not top or kind == "both")
+    raw_frequency = first(fields, "frequency") or first(fields, "mode")
+    field = "frequency" if first(fields, "frequency") else "mode"
+    default = "daily" if top and default_mode == "instant" else default_mode
+    mode = validate_mode(raw_frequency, default, field=field)
+    if top and mode == "instant":
+        raise bad_request("Trending papers come daily or weekly; instant is for keyword "
+                          "matches only.", field=field)
     return Preferences(
-        queries=validate_queries(query_lines(fields)),
+        queries=queries,
         delivery_hour=validate_hour(first(fields, "hour", "delivery_hour")),
         timezone=validate_timezone(first(fields, "timezone")),
-        mode=validate_mode(first(fields, "mode"), default_mode),
+        mode=mode,
+        trending_top=top,
+        trending_filter=validate_trending_filter(
+            first(fields, "trending_filter") or first(fields, "filter"))
+        if top else "",
+        weekday=validate_weekday(first(fields, "weekday")),
     )
 
 

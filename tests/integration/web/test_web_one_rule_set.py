@@ -25,7 +25,7 @@ CASES = [
     pytest.param({"hour": "9" * 5000}, id="5000-digit-hour"),
     pytest.param({"hour": "24"}, id="hour-24"),
     pytest.param({"timezone": "Mars/Olympus"}, id="unknown-timezone"),
-    pytest.param({"mode": "weekly"}, id="unknown-mode"),
+    pytest.param({"mode": "hourly"}, id="unknown-mode"),
 ]
 
 

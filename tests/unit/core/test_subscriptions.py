@@ -20,7 +20,7 @@ def test_subscriber_ids_are_stable_and_do_not_reveal_the_address():
         ({"email": "a@b.org", "queries": []}, "at least one query"),
         ({"email": "a@b.org", "queries": ["x"], "delivery_hour": 24}, "0-23"),
         ({"email": "a@b.org", "queries": ["x"], "timezone": "Nowhere/Town"}, "Unknown timezone"),
-        ({"email": "a@b.org", "queries": ["x"], "mode": "weekly"}, "mode must be"),
+        ({"email": "a@b.org", "queries": ["x"], "mode": "hourly"}, "mode must be"),
     ],
 )
 def test_bad_subscriber_fields_are_clear_errors(kwargs, message):

@@ -30,11 +30,17 @@ def test_papers_table_has_a_stream_and_the_match_function_reads_only_inserts():
 
 
 def test_scrape_and_plan_run_on_schedules_given_as_parameters():
-    for name, parameter in (("ScrapeFunction", "ScrapeSchedule"), ("PlanFunction", "PlanSchedule")):
-        (event,) = FUNCTIONS[name]["Properties"]["Events"].values()
+    for name, event_name, parameter in (
+        ("ScrapeFunction", "Daily", "ScrapeSchedule"),
+        ("ScrapeFunction", "TrendingRefresh", "TrendingRefreshSchedule"),
+        ("PlanFunction", "Hourly", "PlanSchedule"),
+    ):
+        event = FUNCTIONS[name]["Properties"]["Events"][event_name]
         assert event["Type"] == "ScheduleV2"
         assert event["Properties"]["ScheduleExpression"] == {"Ref": parameter}
     assert TEMPLATE["Parameters"]["ScrapeSchedule"]["Default"].startswith("cron(")
+    refresh = FUNCTIONS["ScrapeFunction"]["Properties"]["Events"]["TrendingRefresh"]
+    assert json.loads(refresh["Properties"]["Input"])["refresh"] == "trending"
 
 
 def test_every_function_is_python311_with_a_log_group_and_a_unique_handler_module():

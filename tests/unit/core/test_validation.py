@@ -64,7 +64,7 @@ def test_defaults_and_duplicates():
     "fields, field",
     [({"queries": ["ok"], "hour": ["x"]}, "hour"), ({"queries": ["ok"], "hour": ["-1"]}, "hour"),
      ({"queries": ["ok"], "timezone": ["Nowhere/City"]}, "timezone"),
-     ({"queries": ["ok"], "mode": ["weekly"]}, "mode"), ({"queries": ["ok"] * 0}, "queries"),
+     ({"queries": ["ok"], "mode": ["hourly"]}, "mode"), ({"queries": ["ok"] * 0}, "queries"),
      ({"queries": [f"q{n}" for n in range(21)]}, "queries")],
 )
 def test_bad_preferences(fields, field):

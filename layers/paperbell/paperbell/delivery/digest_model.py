@@ -64,14 +64,54 @@ class DigestEntry:
     paper: Paper
     queries: tuple[str, ...]
     highlights: dict[str, list[Span]] = field(default_factory=dict, compare=False)
+    #: Trending entries: the paper's rank on the list and its comment count at send time.
+    rank: int | None = None
+    comments: int | None = None
+
+
+#: Section keys in mail order. Issue 14's "Recommended for you" adds one more key.
+TRENDING, QUERIES = "trending", "queries"
+SECTION_TITLES = {TRENDING: "Trending on Hugging Face", QUERIES: "Matching your queries"}
+
+
+@dataclass(frozen=True, slots=True)
+class DigestSection:
+    """A titled part of a digest. ``ordered`` sections keep their entries' order (the
+    trending rank); the others (keyword matches) by their match score as of the digest
+    day (:func:`paperbell.matching.scoring.score_match`), else :func:`section_order`."""
+
+    key: str
+    title: str
+    entries: list[DigestEntry]
+    ordered: bool = False
+
+    def ranked(self, as_of: datetime | None = None) -> list[DigestEntry]:
+        merged = merge_entries(self.entries)
+        if self.ordered:
+            return merged
+        if as_of is None:
+            return sorted(merged, key=section_order)
+        return sorted(
+            merged,
+            key=lambda e: (-score_match(e.paper, e.highlights, as_of).total, *_rank_key(e)),
+        )
+
+
+def section(key: str, entries: list[DigestEntry], *, ordered: bool = False,
+            title: str | None = None) -> DigestSection:
+    """A section with its standard title."""
+    return DigestSection(key, title or SECTION_TITLES.get(key, key.title()), entries, ordered)
 
 
 @dataclass(frozen=True, slots=True)
 class Digest:
-    """One mail for one subscriber and one day.
+    """One mail for one subscriber and one day (or week).
 
-    ``entries`` may name the same paper more than once (one pending match per query);
-    :meth:`ranked` merges them. A ``"digest"`` without entries renders as the empty note.
+    ``sections`` are the mail's parts in order (trending first, then keyword matches);
+    without them the digest is one keyword section made of ``entries``. ``entries`` may
+    name the same paper more than once (one pending match per query); a paper appears
+    once per mail, in the first section that holds it. A ``"digest"`` without entries
+    renders as the empty note.
     """
 
     subscriber: Subscriber
@@ -79,24 +119,41 @@ class Digest:
     digest_date: date
     links: SubscriberLinks
     kind: str = "digest"
+    sections: tuple[DigestSection, ...] = ()
+    #: "day" or "week": the period the mail covers (weekly digests say "this week").
+    period: str = "day"
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"unknown digest kind {self.kind!r}; expected one of {KINDS}")
 
+    def laid_out(self) -> list[DigestSection]:
+        """The non-empty sections, each paper in the first section that holds it."""
+        parts = list(self.sections) or [section(QUERIES, self.entries)]
+        end_of_day = datetime.combine(self.digest_date, time.max, UTC)
+        seen: set[str] = set()
+        out = []
+        for part in parts:
+            kept = [e for e in part.ranked(end_of_day) if e.paper.id not in seen]
+            seen.update(e.paper.id for e in kept)
+            if kept:
+                out.append(DigestSection(part.key, part.title, kept, ordered=True))
+        return out
+
     @property
     def is_empty(self) -> bool:
-        return self.kind == "empty-note" or not self.entries
+        return self.kind == "empty-note" or not self.laid_out()
+
+    @property
+    def sectioned(self) -> bool:
+        """Whether the mail shows section titles (any section besides keyword matches)."""
+        return any(part.key != QUERIES for part in self.laid_out())
 
     def ranked(self) -> list[DigestEntry]:
-        """Each paper once, best keyword-match score first (docs/ranking.md: match
-        quality, upvotes, recency as of the digest day's end); ties by upvotes (none
-        last), then newest."""
-        end_of_day = datetime.combine(self.digest_date, time.max, UTC)
-        return sorted(
-            merge_entries(self.entries),
-            key=lambda e: (-score_match(e.paper, e.highlights, end_of_day).total, *_rank_key(e)),
-        )
+        """Each paper once, in mail order: the trending section by rank, keyword matches
+        best score first (docs/ranking.md: match quality, upvotes, recency as of the
+        digest day's end; ties by upvotes, none last, then newest)."""
+        return [entry for part in self.laid_out() for entry in part.entries]
 
     def page(self, max_papers: int) -> tuple[list[DigestEntry], int]:
         """The entries to show (at most ``max_papers``) and how many more were left out."""
@@ -106,6 +163,21 @@ class Digest:
         limit = max(max_papers, 1)
         return ranked[:limit], max(len(ranked) - limit, 0)
 
+    def paged_sections(self, max_papers: int) -> tuple[list[DigestSection], int]:
+        """The sections cut to ``max_papers`` papers in all, and how many were left out."""
+        if self.is_empty:
+            return [], 0
+        room = max(max_papers, 1)
+        shown: list[DigestSection] = []
+        more = 0
+        for part in self.laid_out():
+            kept = part.entries[:room]
+            more += len(part.entries) - len(kept)
+            room -= len(kept)
+            if kept:
+                shown.append(DigestSection(part.key, part.title, kept, ordered=True))
+        return shown, more
+
 
 def merge_entries(entries: Iterable[DigestEntry]) -> list[DigestEntry]:
     """One entry per paper id: queries unioned (first-seen order), highlights unioned."""
@@ -114,7 +186,11 @@ def merge_entries(entries: Iterable[DigestEntry]) -> list[DigestEntry]:
         seen = merged.get(entry.paper.id)
         if seen is None:
             merged[entry.paper.id] = DigestEntry(
-                entry.paper, tuple(dict.fromkeys(entry.queries)), dict(entry.highlights)
+                entry.paper,
+                tuple(dict.fromkeys(entry.queries)),
+                dict(entry.highlights),
+                entry.rank,
+                entry.comments,
             )
             continue
         highlights = {
@@ -122,8 +198,15 @@ def merge_entries(entries: Iterable[DigestEntry]) -> list[DigestEntry]:
             for key in {*seen.highlights, *entry.highlights}
         }
         queries = tuple(dict.fromkeys((*seen.queries, *entry.queries)))
-        merged[entry.paper.id] = DigestEntry(seen.paper, queries, highlights)
+        merged[entry.paper.id] = DigestEntry(
+            seen.paper, queries, highlights, seen.rank or entry.rank, seen.comments
+        )
     return list(merged.values())
+
+
+def section_order(entry: DigestEntry) -> tuple[bool, int, bool, float, str]:
+    """Keyword matches: most upvoted first (papers without upvotes last), then newest."""
+    return _rank_key(entry)
 
 
 def _rank_key(entry: DigestEntry) -> tuple[bool, int, bool, float, str]:
@@ -253,6 +336,11 @@ def abstract_snippet(entry: DigestEntry, width: int = SNIPPET_WIDTH) -> tuple[st
     """A window of the abstract around its first highlighted span, spans re-based into
     the window; the start of the abstract when only the title matched."""
     abstract = entry.paper.abstract
+    summary = entry.paper.extra.get("ai_summary")
+    if entry.rank is not None and not entry.highlights.get("abstract") and summary:
+        # A trending paper without a filter hit: HF's one-line AI summary, as on HF.
+        text = str(summary)
+        return (text if len(text) <= width else text[: width - 1].rstrip() + "…"), []
     if not abstract.strip():
         return "", []
     spans = clean_spans(abstract, entry.highlights.get("abstract", []))
@@ -265,7 +353,7 @@ def abstract_snippet(entry: DigestEntry, width: int = SNIPPET_WIDTH) -> tuple[st
 
 def queries_by_frequency(digest: Digest) -> list[str]:
     """Matched queries, most papers first; ties keep the subscriber's own order."""
-    entries = merge_entries(digest.entries)
+    entries = [e for part in digest.laid_out() if part.key == QUERIES for e in part.entries]
     counts = Counter(q for entry in entries for q in entry.queries)
     order = {q: i for i, q in enumerate(digest.subscriber.queries)}
     return sorted(counts, key=lambda q: (-counts[q], order.get(q, len(order)), q))
@@ -273,6 +361,34 @@ def queries_by_frequency(digest: Digest) -> list[str]:
 
 def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def trending_phrase(subscriber: Subscriber) -> str:
+    """``the top 10 trending papers (narrowed to: diffusion)`` or empty."""
+    if not subscriber.wants_trending:
+        return ""
+    phrase = f"the top {subscriber.trending_top} trending papers"
+    phrase += " of the week" if subscriber.mode == "weekly" else " of the day"
+    filter_text = one_line(subscriber.trending_filter)
+    return phrase + (f" (narrowed to: {filter_text})" if filter_text else "")
+
+
+def section_heading(part: DigestSection, period: str = "day") -> str:
+    """``Trending on Hugging Face · top 10 today`` / ``Matching your queries · 3 papers``."""
+    count = len(part.entries)
+    if part.key == TRENDING:
+        return f"{part.title} · top {count} " + ("this week" if period == "week" else "today")
+    return f"{part.title} · {count} paper" + ("" if count == 1 else "s")
+
+
+def popularity_line(entry: DigestEntry) -> str:
+    """``#1 · ▲ 123 upvotes · 4 comments`` for a trending entry, else empty."""
+    if entry.rank is None:
+        return ""
+    parts = [f"#{entry.rank}", f"▲ {int(entry.paper.upvotes or 0)} upvotes"]
+    if entry.comments:
+        parts.append(f"{entry.comments} comment" + ("" if entry.comments == 1 else "s"))
+    return " · ".join(parts)
 
 
 def paper_count_phrase(count: int) -> str:
@@ -283,8 +399,21 @@ def digest_subject(digest: Digest) -> str:
     """``7 new papers: lottery tickets, RoPE`` (queries most frequent first, cut to fit);
     ``Nothing new today`` for the empty note. Always one line."""
     if digest.is_empty:
-        return "Nothing new today"
-    count = len(merge_entries(digest.entries))
+        return "Nothing new this week" if digest.period == "week" else "Nothing new today"
+    parts = {part.key: part for part in digest.laid_out()}
+    trending = parts.get(TRENDING)
+    if trending is not None:
+        when = "This week's" if digest.period == "week" else "Today's"
+        head = f"{when} top {len(trending.entries)} trending"
+        keyword = parts.get(QUERIES)
+        if keyword is None:
+            first = one_line(trending.entries[0].paper.title)
+            return _shorten(f"{head}: {first}", SUBJECT_MAX)
+        matches = len(keyword.entries)
+        head += f" + {matches} matching"
+        queries = [q for q in (one_line(q) for q in queries_by_frequency(digest)) if q]
+        return _shorten(head + (": " + ", ".join(queries) if queries else ""), SUBJECT_MAX)
+    count = len(digest.ranked())
     head = paper_count_phrase(count) + ": "
     queries = [q for q in (one_line(q) for q in queries_by_frequency(digest)) if q]
     if not queries:

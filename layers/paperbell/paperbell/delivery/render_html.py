@@ -26,9 +26,12 @@ from paperbell.delivery.digest_model import (
     one_line,
     paper_count_phrase,
     paper_links,
+    popularity_line,
     safe_url,
+    section_heading,
     split_marked,
     squash,
+    trending_phrase,
 )
 
 FONT = "-apple-system,BlinkMacSystemFont,'Segoe UI',Roboto,Helvetica,Arial,sans-serif"
@@ -96,7 +99,10 @@ def _marked(text: str, spans: list[Span]) -> str:
 def _badges(entry: DigestEntry) -> str:
     paper = entry.paper
     badges = []
-    if paper.upvotes is not None:
+    popularity = popularity_line(entry)
+    if popularity:
+        badges.append(f'<span class="pb-badge" style="{BADGE_STYLE}">{escape(popularity)}</span>')
+    elif paper.upvotes is not None:
         badges.append(f'<span class="pb-badge" style="{BADGE_STYLE}">▲ {int(paper.upvotes)}</span>')
     badges += [
         f'<span class="pb-badge" style="{BADGE_STYLE}">{_e(cat)}</span>'
@@ -161,6 +167,9 @@ def _card(inner: str) -> str:
 def _footer(digest: Digest, settings: MailSettings) -> str:
     queries = [q for q in (one_line(q) for q in digest.subscriber.queries) if q]
     why = f"You get this mail because {_e(digest.subscriber.email)} subscribed to paperbell"
+    trending = trending_phrase(digest.subscriber)
+    if trending:
+        why += f" for {escape(trending)}" + (" and" if queries else "")
     if queries:
         why += " with the queries " + ", ".join(f"<strong>{escape(q)}</strong>" for q in queries)
     actions = []
@@ -197,9 +206,19 @@ def render_html(digest: Digest, settings: MailSettings) -> str:
             )
         )
     else:
-        shown, more = digest.page(settings.max_papers)
-        heading = f"{paper_count_phrase(len(shown) + more)} for you"
-        rows += [_entry_html(entry) for entry in shown]
+        sections, more = digest.paged_sections(settings.max_papers)
+        total = sum(len(part.entries) for part in sections) + more
+        heading = f"{paper_count_phrase(total)} for you"
+        for part in sections:
+            if digest.sectioned:
+                rows.append(
+                    f'<tr><td style="padding:8px 4px 10px 4px;font-family:{FONT};">'
+                    f'<div class="pb-text" role="heading" aria-level="2" '
+                    f'data-section="{escape(part.key, quote=True)}" '
+                    f'style="margin:0;font-size:17px;font-weight:700;color:{TEXT};">'
+                    f"{escape(section_heading(part, digest.period))}</div></td></tr>"
+                )
+            rows += [_entry_html(entry) for entry in part.entries]
         if more:
             label = f"and {more} more"
             rows.append(

@@ -21,8 +21,11 @@ from paperbell.delivery.digest_model import (
     one_line,
     paper_count_phrase,
     paper_links,
+    popularity_line,
     safe_url,
+    section_heading,
     split_marked,
+    trending_phrase,
 )
 
 WIDTH = 72
@@ -43,7 +46,10 @@ def _wrap(text: str, indent: str = INDENT) -> list[str]:
 def _badges(entry: DigestEntry) -> str:
     paper = entry.paper
     parts: list[str] = []
-    if paper.upvotes is not None:
+    popularity = popularity_line(entry)
+    if popularity:
+        parts.append(popularity)
+    elif paper.upvotes is not None:
         parts.append(f"▲ {paper.upvotes}")
     categories = [c for c in (one_line(c) for c in paper.categories) if c]
     if categories:
@@ -96,6 +102,9 @@ def _footer(digest: Digest, settings: MailSettings) -> list[str]:
     queries = [q for q in (one_line(q) for q in digest.subscriber.queries) if q]
     lines = ["-- ", ""]
     why = f"You get this mail because {one_line(digest.subscriber.email)} subscribed to paperbell"
+    trending = trending_phrase(digest.subscriber)
+    if trending:
+        why += f" for {trending}" + (" and" if queries else "")
     if queries:
         why += " with the queries: " + "; ".join(queries)
     lines += _wrap(why + ".", "")
@@ -125,12 +134,16 @@ def render_text(digest: Digest, settings: MailSettings) -> str:
             "",
         )
     else:
-        shown, more = digest.page(settings.max_papers)
-        total = len(shown) + more
+        sections, more = digest.paged_sections(settings.max_papers)
+        total = sum(len(part.entries) for part in sections) + more
         lines = [f"paperbell · {paper_count_phrase(total)} for you · {day}", ""]
-        for number, entry in enumerate(shown, 1):
-            lines += _entry_lines(number, entry)
-            lines.append("")
+        for part in sections:
+            if digest.sectioned:
+                heading = section_heading(part, digest.period)
+                lines += [heading, "=" * min(len(heading), WIDTH), ""]
+            for number, entry in enumerate(part.entries, 1):
+                lines += _entry_lines(entry.rank or number, entry)
+                lines.append("")
         if more:
             full = safe_url(digest.links.full_list_url)
             lines.append(f"... and {more} more" + (f": {full}" if full else "."))

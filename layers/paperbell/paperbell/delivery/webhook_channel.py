@@ -12,7 +12,7 @@ import os
 from collections.abc import Sequence
 from datetime import date
 
-from paperbell.delivery.digest_model import DigestEntry
+from paperbell.delivery.digest_model import DigestEntry, DigestSection
 
 #: Attempts inside one invocation; SQS redelivery (then the DLQ) does the rest, so a
 #: slow endpoint cannot hold a mail function past its timeout.
@@ -37,13 +37,16 @@ def deliver_webhook(
     key: str,
     entries: Sequence[DigestEntry],
     digest_date: date,
+    sections: Sequence[DigestSection] | None = None,
 ) -> str:
     """POST the signed payload; returns the webhook-id. Raises DeliveryError."""
     from paperbell.webhooks import detect_target
     from paperbell.webhooks.payloads import build_payload, encode_body
     from paperbell.webhooks.sender import WebhookSender
 
-    payload = build_payload(detect_target(url), subscriber_id, list(entries), digest_date)
+    payload = build_payload(
+        detect_target(url), subscriber_id, list(entries), digest_date, sections
+    )
     body = encode_body(payload)
     msg_id = webhook_message_id(subscriber_id, key)
     local = local_mode()

@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -44,14 +44,24 @@ from aws_lambda_powertools.utilities.idempotency import (
 
 from paperbell import clock
 from paperbell.config import Settings, settings
-from paperbell.delivery.digest_model import Digest, DigestEntry, MailSettings, SubscriberLinks
+from paperbell.delivery.digest_model import (
+    QUERIES,
+    TRENDING,
+    Digest,
+    DigestEntry,
+    MailSettings,
+    SubscriberLinks,
+    merge_entries,
+    section,
+)
 from paperbell.delivery.mime import build_digest_message
 from paperbell.delivery.ses_sender import SesSender
 from paperbell.errors import DeliveryError, QueryError
 from paperbell.models import Paper, PendingMatch, Subscriber
 from paperbell.observability import logger, metrics
-from paperbell.scheduling import digest_date_for, next_delivery_slot, parse_slot
+from paperbell.scheduling import digest_date_for, next_slot_for, parse_slot
 from paperbell.secrets import token_key
+from paperbell.services.subscriptions import needs_tick
 from paperbell.storage.deliveries import (
     DIGEST_PREFIX,
     INSTANT_PREFIX,
@@ -153,22 +163,40 @@ def send_digest(job: dict[str, Any], *, config: Settings, now: datetime | None =
         logger.info("already delivered", extra={"subscriber_id": work.subscriber_id, "key": key})
         return DigestOutcome(work.subscriber_id, key, "duplicate-suppressed").as_dict()
 
-    entries = _entries(config, pending)
-    if paper_id is None and subscriber.notify_empty:
-        deliveries.stamp_tick(
-            subscriber.id,
-            next_delivery_slot(
-                subscriber.delivery_hour, subscriber.timezone, parse_slot(work.slot)
-            ),
-        )
-    if not entries and not (subscriber.notify_empty and paper_id is None):
-        return finish("skipped-empty")
+    keyword = _entries(config, pending)
+    trending: list[DigestEntry] = []
+    trending_note = ""
+    if paper_id is None and subscriber.wants_trending:
+        # Never twice: whatever an earlier digest sent (either section) stays out.
+        sent = deliveries.sent_paper_ids(subscriber.id, since=now - LEDGER_RETENTION)
+        keyword = [e for e in keyword if e.paper.id not in sent]
+        trending, trending_note = _trending_entries(config, subscriber, now, sent, keyword)
+    sections = (
+        section(TRENDING, trending, ordered=True),
+        section(QUERIES, keyword),
+    )
+    digest = Digest(
+        subscriber=subscriber,
+        entries=keyword,
+        digest_date=digest_day,
+        links=subscriber_links(config, subscriber.id),
+        kind="digest",
+        sections=sections,
+        period="week" if subscriber.mode == "weekly" else "day",
+    )
+    if paper_id is None and (needs_tick(subscriber) or subscriber.notify_empty):
+        deliveries.stamp_tick(subscriber.id, next_slot_for(subscriber, parse_slot(work.slot)))
+    empty = digest.is_empty
+    if empty and not (subscriber.notify_empty and paper_id is None):
+        return finish("skipped-empty", detail=trending_note)
+    if empty:
+        digest = replace(digest, kind="empty-note")
 
-    paper_ids = tuple(dict.fromkeys(e.paper.id for e in entries))
+    paper_ids = tuple(e.paper.id for e in digest.ranked())
     # The scrape runs behind this digest: follow one paper from feed to inbox in logs.
     logger.append_keys(correlation_ids=sorted({m.correlation_id for m in pending} - {""}))
     try:
-        message_id = _deliver(config, subscriber, key, entries, digest_day, now)
+        message_id = _deliver(config, subscriber, key, digest, now)
     except DeliveryError as exc:
         if not exc.permanent:
             if subscriber.webhook_url and work.receive_count >= MAX_RECEIVES:
@@ -177,14 +205,46 @@ def send_digest(job: dict[str, Any], *, config: Settings, now: datetime | None =
             raise  # back to the queue; Idempotency releases its record on exceptions
         logger.error("delivery rejected", extra={"subscriber_id": subscriber.id, "error": str(exc)})
         return finish("failed", detail=str(exc), paper_ids=paper_ids)
-    status = "sent" if entries else "sent-empty-note"
+    status = "sent" if paper_ids else "sent-empty-note"
     deliveries.record_ledger(
         LedgerEntry(subscriber.id, key, "sent", message_id, paper_ids), expires_at=expires_at
     )
     deliveries.clear_matches(subscriber.id, [m.paper_id for m in pending], key)
     metrics.add_metric(name="DigestsSent", unit=MetricUnit.Count, value=1)
+    if trending:
+        metrics.add_metric(name="TrendingDigestsSent", unit=MetricUnit.Count, value=1)
     logger.info("delivered", extra={"subscriber_id": subscriber.id, "papers": len(paper_ids)})
     return DigestOutcome(subscriber.id, key, status, len(paper_ids), message_id).as_dict()
+
+
+def _trending_entries(
+    config: Settings,
+    subscriber: Subscriber,
+    now: datetime,
+    sent: set[str],
+    keyword: Sequence[DigestEntry],
+) -> tuple[list[DigestEntry], str]:
+    """The subscriber's trending section from the shared snapshot (no per-paper reads),
+    and a note for the ledger when there is none (no signal, nothing in the window)."""
+    from paperbell.services.trending import trending_for
+
+    view = trending_for(config, subscriber, now=now, exclude=sent)
+    if not view.available:
+        return [], view.reason
+    matched = {e.paper.id: e for e in merge_entries(keyword)}
+    entries = []
+    for ranked in view.papers:
+        also = matched.get(ranked.paper_id)  # a trending paper that matched a query too
+        entries.append(
+            DigestEntry(
+                paper=ranked.entry.paper,
+                queries=also.queries if also else (),
+                highlights=also.highlights if also else ranked.highlights,
+                rank=ranked.rank,
+                comments=ranked.entry.comments,
+            )
+        )
+    return entries, "" if entries else "no trending papers in the window"
 
 
 def _entries(config: Settings, pending: Sequence[PendingMatch]) -> list[DigestEntry]:
@@ -216,12 +276,7 @@ def highlights_for(queries: Sequence[str], paper: Paper) -> dict[str, list[tuple
 
 
 def _deliver(
-    config: Settings,
-    subscriber: Subscriber,
-    key: str,
-    entries: list[DigestEntry],
-    digest_day: date,
-    now: datetime,
+    config: Settings, subscriber: Subscriber, key: str, digest: Digest, now: datetime
 ) -> str:
     """Send through the subscriber's channel; the channel's message id."""
     if subscriber.webhook_url:
@@ -232,16 +287,10 @@ def _deliver(
             secret=subscriber.webhook_secret,
             subscriber_id=subscriber.id,
             key=key,
-            entries=entries,
-            digest_date=digest_day,
+            entries=digest.ranked(),
+            digest_date=digest.digest_date,
+            sections=digest.laid_out() if digest.sectioned else None,
         )
-    digest = Digest(
-        subscriber=subscriber,
-        entries=entries,
-        digest_date=digest_day,
-        links=subscriber_links(config, subscriber.id),
-        kind="digest" if entries else "empty-note",
-    )
     message = build_digest_message(digest, mail_settings(config), now=now)
     return SesSender(config.configuration_set).send(
         message, sender=config.sender_address, recipient=subscriber.email

@@ -33,7 +33,7 @@ from paperbell.config import Settings, settings
 from paperbell.matching import MatchIndex
 from paperbell.models import Paper, PendingMatch, Subscriber
 from paperbell.observability import logger, metrics
-from paperbell.scheduling import next_delivery_slot
+from paperbell.scheduling import next_slot_for
 from paperbell.services.planning import enqueue_jobs
 from paperbell.storage.deliveries import INSTANT_PREFIX, DeliveryRepository
 from paperbell.storage.index_snapshots import IndexSnapshotStore
@@ -180,7 +180,7 @@ def record_matches(
         slot = (
             None
             if instant
-            else next_delivery_slot(subscriber.delivery_hour, subscriber.timezone, now)
+            else next_slot_for(subscriber, now)
         )
         match = replace(match, correlation_id=correlation_id)
         state = deliveries.record_match(match, due_slot=slot, expires_at=expires_at)

@@ -25,6 +25,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from paperbell import clock
 from paperbell.config import Settings, settings
 from paperbell.errors import PaperbellError
+from paperbell.models import Paper
 from paperbell.observability import logger, metrics
 from paperbell.storage.papers import PaperRepository
 from paperbell.storage.sources import SourceRun, SourceStateRepository, StoredSourceState
@@ -45,12 +46,15 @@ class SourceOutcome:
     duration_s: float = 0.0
     error: str = ""
     new_ids: list[str] = field(default_factory=list, repr=False)
+    #: This run's papers from the source (the trending snapshot takes those with upvotes).
+    papers: list[Paper] = field(default_factory=list, repr=False)
 
 
 @dataclass
 class ScrapeReport:
     sources: list[SourceOutcome] = field(default_factory=list)
     new_paper_ids: list[str] = field(default_factory=list)
+    trending_written: bool = False
 
     @property
     def papers_fetched(self) -> int:
@@ -61,18 +65,30 @@ class ScrapeReport:
             "papers_fetched": self.papers_fetched,
             "papers_new": len(self.new_paper_ids),
             "new_paper_ids": self.new_paper_ids,
+            "trending_snapshot_written": self.trending_written,
             "sources": [
-                {k: v for k, v in asdict(s).items() if k != "new_ids"} for s in self.sources
+                {k: v for k, v in asdict(s).items() if k not in ("new_ids", "papers")}
+                for s in self.sources
             ],
         }
 
 
 def scrape_from_event(event: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Handler entry: the event may override the configured sources (``{"sources": [...]}``)."""
+    """Handler entry: the event may override the configured sources (``{"sources": [...]}``);
+    ``{"refresh": "trending"}`` (the TrendingRefreshSchedule) re-reads only the lists
+    that carry upvotes, so trending ranks by fresh counts."""
+    from paperbell.services.trending import refresh_sources
+
     config = settings()
     requested = (event or {}).get("sources")
-    sources = tuple(requested) if isinstance(requested, list) and requested else config.sources
     now = clock.now()
+    sources: tuple[str, ...]
+    if isinstance(requested, list) and requested:
+        sources = tuple(requested)
+    elif (event or {}).get("refresh") == "trending":
+        sources = tuple(refresh_sources(config, now))
+    else:
+        sources = config.sources
     run_id = f"scrape-{now.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
     logger.set_correlation_id(run_id)
     return scrape_sources(sources, config=config, now=now, run_id=run_id).as_dict()
@@ -104,7 +120,31 @@ def scrape_sources(
             outcome = _contained_failure(source, state_repo, now or clock.now(), exc)
         report.sources.append(outcome)
         report.new_paper_ids.extend(outcome.new_ids)
+    report.trending_written = _update_trending(config, report, papers_repo, now or clock.now())
     return report
+
+
+def _update_trending(
+    config: Settings, report: ScrapeReport, papers_repo: PaperRepository, now: datetime
+) -> bool:
+    """Fold this run's upvotes into the shared trending snapshot (writes only changes).
+
+    A failure here is logged and counted, never fatal: papers are already stored, and
+    the next run (or re-read) writes the snapshot."""
+    from paperbell.services.trending import update_snapshot
+
+    try:
+        return update_snapshot(
+            config,
+            {s.source: s.papers for s in report.sources},
+            now=now,
+            sources_read=[s.source for s in report.sources if s.status != "failed"],
+            papers=papers_repo,
+        )
+    except Exception as exc:  # S3 trouble must not fail the scrape
+        metrics.add_metric(name="TrendingSnapshotFailures", unit=MetricUnit.Count, value=1)
+        logger.exception("trending snapshot not updated", extra={"error": str(exc)})
+        return False
 
 
 def _scrape_one(
@@ -137,6 +177,7 @@ def _scrape_one(
 
     outcome = SourceOutcome(source=source, status="not-modified" if result.not_modified else "ok")
     outcome.items_seen = len(result.papers)
+    outcome.papers = list(result.papers)
     outcome.skipped = result.skipped
     if result.papers:
         written = papers_repo.save_new(result.papers, now=now, run_id=run_id)

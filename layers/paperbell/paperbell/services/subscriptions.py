@@ -26,11 +26,12 @@ from paperbell.delivery import subscription_mail
 from paperbell.errors import ConfigError, DeliveryError, RequestError, gone, too_many
 from paperbell.models import Subscriber
 from paperbell.observability import logger, metrics
-from paperbell.scheduling import next_delivery_slot
+from paperbell.scheduling import next_slot_for
 from paperbell.services.context import RequestContext
 from paperbell.tokens import DEFAULT_TTL
 from paperbell.validation import (
     Fields,
+    Preferences,
     SubscriptionForm,
     fields_from_json,
     preferences_from_fields,
@@ -59,12 +60,17 @@ def new_subscriber(
     mode: str = "daily",
     status: str = "active",
     notify_empty: bool = False,
+    trending_top: int = 0,
+    trending_filter: str = "",
+    weekday: object = "",
 ) -> Subscriber:
     """A validated Subscriber; RequestError (the web's rules and messages) otherwise."""
+    data: dict[str, Any] = {"email": email, "queries": list(queries), "hour": delivery_hour,
+                            "timezone": timezone, "mode": mode, "weekday": weekday}
+    if trending_top:
+        data["trending"] = {"top": trending_top, "filter": trending_filter}
     return subscriber_from_fields(
-        fields_from_json({"email": email, "queries": list(queries), "hour": delivery_hour,
-                          "timezone": timezone, "mode": mode}),
-        status=status, notify_empty=notify_empty,
+        fields_from_json(data), status=status, notify_empty=notify_empty
     )
 
 
@@ -82,22 +88,45 @@ def subscriber_from_fields(fields: Fields, *, status: str = "active",
         timezone=prefs.timezone,
         mode=prefs.mode,
         notify_empty=notify_empty,
+        **trending_fields(prefs),
     )
 
 
-def start_schedule(subscriber: Subscriber, deliveries: Any, *, now: datetime) -> None:
-    """Put an active subscriber who wants empty-day notes on the planner's index.
+def trending_fields(prefs: Preferences) -> dict[str, Any]:
+    """The Subscriber fields of trending and weekly delivery, from validated preferences."""
+    return {
+        "trending_top": prefs.trending_top,
+        "trending_filter": prefs.trending_filter,
+        "weekday": prefs.weekday,
+    }
 
-    Subscribers with matches are found through their pending matches; only those who
-    asked for a note on empty days need this marker (see storage/deliveries.py)."""
-    if subscriber.notify_empty and subscriber.status == "active" and not subscriber.webhook_url:
-        slot = next_delivery_slot(subscriber.delivery_hour, subscriber.timezone, now)
-        deliveries.stamp_tick(subscriber.id, slot)
+
+def needs_tick(subscriber: Subscriber) -> bool:
+    """Whether the planner must find this subscriber at their hour without any match:
+    trending subscribers (their papers come from the shared trending list, not from
+    pending matches) and mail subscribers who asked for a note on empty days."""
+    if subscriber.status != "active" or subscriber.mode == "instant":
+        return False
+    return subscriber.wants_trending or (subscriber.notify_empty and not subscriber.webhook_url)
+
+
+def start_schedule(subscriber: Subscriber, deliveries: Any, *, now: datetime) -> None:
+    """Put (or keep) a subscriber on the planner's sparse index at their next slot.
+
+    Subscribers with matches are found through their pending matches; trending and
+    empty-note subscribers need this one ``tick`` item (see storage/deliveries.py), so
+    the planner still reads only who is due, never the whole subscriber table. Anyone
+    else (paused, instant, keyword-only) has no tick."""
+    if needs_tick(subscriber):
+        deliveries.stamp_tick(subscriber.id, next_slot_for(subscriber, now))
+    else:
+        deliveries.clear_tick(subscriber.id)
 
 
 def load_subscribers_file(path: str | Path) -> list[Subscriber]:
-    """A JSON array of {"email", "queries", optional "hour", "timezone", "mode",
-    "notify_empty"}: each entry checked with the web's rules, errors name the entry."""
+    """A JSON array of {"email", "queries" and/or "trending" (N or {"top", "filter"}),
+    optional "hour", "timezone", "frequency" (or "mode"), "weekday", "notify_empty"}:
+    each entry checked with the web's rules, errors name the entry."""
     try:
         data: Any = json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
@@ -109,8 +138,10 @@ def load_subscribers_file(path: str | Path) -> list[Subscriber]:
     subscribers = []
     for number, entry in enumerate(data, start=1):
         where = f"{path}: subscriber #{number}"
-        if not isinstance(entry, dict) or "email" not in entry or "queries" not in entry:
-            raise ConfigError(f'{where} needs "email" and "queries"')
+        if not isinstance(entry, dict) or "email" not in entry:
+            raise ConfigError(f'{where} needs "email" and "queries" or "trending"')
+        if "queries" not in entry and not entry.get("trending"):
+            raise ConfigError(f'{where} needs "queries" or "trending"')
         notify_empty = entry.get("notify_empty", False)
         try:
             fields = fields_from_json({k: v for k, v in entry.items() if k != "notify_empty"})
@@ -145,6 +176,7 @@ def subscribe(ctx: RequestContext, form: SubscriptionForm, source_ip: str) -> st
             delivery_hour=prefs.delivery_hour,
             timezone=prefs.timezone,
             mode=prefs.mode,
+            **trending_fields(prefs),
         )
         expires = int(ctx.now().timestamp()) + PENDING_TTL
         ctx.subscribers.put_pending(pending, expires_at=expires)
@@ -177,6 +209,7 @@ def confirm(ctx: RequestContext, token: str | None) -> Subscriber:
     subscriber = ctx.subscribers.activate(subscriber_id)
     if subscriber is None:
         raise gone()
+    start_schedule(subscriber, ctx.deliveries, now=ctx.now())
     metrics.add_metric(name="SubscriptionsConfirmed", unit="Count", value=1)
     return subscriber
 
@@ -191,9 +224,11 @@ def update_preferences(ctx: RequestContext, subscriber: Subscriber, fields: Fiel
         delivery_hour=prefs.delivery_hour,
         timezone=prefs.timezone,
         mode=prefs.mode,
+        **trending_fields(prefs),
     )
     if updated is None:
         raise gone()
+    start_schedule(updated, ctx.deliveries, now=ctx.now())  # new hour, day or kind
     return updated
 
 
@@ -202,6 +237,7 @@ def pause(ctx: RequestContext, subscriber: Subscriber) -> Subscriber:
     if updated is None:
         raise RequestError(409, "not_active", f"Only an active subscription can be paused "
                            f"(this one is {subscriber.status}).")
+    start_schedule(updated, ctx.deliveries, now=ctx.now())  # paused: off the planner
     return updated
 
 
@@ -212,6 +248,7 @@ def resume(ctx: RequestContext, subscriber: Subscriber) -> Subscriber:
     if updated is None:
         raise RequestError(409, "cannot_resume",
                            f"This subscription cannot be resumed (it is {subscriber.status}).")
+    start_schedule(updated, ctx.deliveries, now=ctx.now())
     return updated
 
 

@@ -13,6 +13,7 @@ from paperbell.errors import RequestError, bad_token, gone, too_many
 from paperbell.models import Subscriber
 from paperbell.observability import metrics
 from paperbell.services.context import RequestContext
+from paperbell.services.subscriptions import start_schedule, trending_fields
 from paperbell.validation import (
     Fields,
     first,
@@ -50,8 +51,10 @@ def create_webhook(ctx: RequestContext, fields: Fields, source_ip: str) -> Webho
         mode=prefs.mode,
         webhook_url=url,
         webhook_secret=secret,
+        **trending_fields(prefs),
     )
     ctx.subscribers.put(subscriber)
+    start_schedule(subscriber, ctx.deliveries, now=ctx.now())  # trending: due at its hour
     metrics.add_metric(name="WebhooksCreated", unit="Count", value=1)
     # The manage token of a webhook does not expire (API clients keep it, like an API
     # key); it stops working when the link-signing key rotates or the webhook is deleted.

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
@@ -148,6 +148,26 @@ class DeliveryRepository:
         if detail:
             item["detail"] = detail[:1000]
         aws.table(self.table_name).put_item(Item=item)
+
+    def sent_paper_ids(self, subscriber_id: str, *, since: datetime) -> set[str]:
+        """Every paper a sent digest since ``since`` held (the "never twice" rule of
+        trending): one query over the subscriber's ledger items, not a row per paper."""
+        table = aws.table(self.table_name)
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": Key("subscriber_id").eq(subscriber_id)
+            & Key("sk").between(DIGEST_PREFIX + since.date().isoformat(), DIGEST_PREFIX + "~"),
+            "ProjectionExpression": "paper_ids, #s",
+            "ExpressionAttributeNames": {"#s": "status"},
+        }
+        sent: set[str] = set()
+        while True:
+            response = table.query(**kwargs)
+            for item in response.get("Items", []):
+                if item.get("status") == "sent":
+                    sent.update(str(p) for p in item.get("paper_ids", ()) or ())
+            if "LastEvaluatedKey" not in response:
+                return sent
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def pending_match(self, subscriber_id: str, paper_id: str) -> PendingMatch | None:
         response = aws.table(self.table_name).get_item(

@@ -45,8 +45,8 @@ class IndexSnapshotStore:
             raise
         return Snapshot(response["Body"].read(), str(response["ETag"]))
 
-    def save(self, data: bytes) -> str:
+    def save(self, data: bytes, *, content_type: str = "application/octet-stream") -> str:
         response = aws.client("s3").put_object(
-            Bucket=self.bucket, Key=self.key, Body=data, ContentType="application/octet-stream"
+            Bucket=self.bucket, Key=self.key, Body=data, ContentType=content_type
         )
         return str(response["ETag"])

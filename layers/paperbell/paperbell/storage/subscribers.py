@@ -94,12 +94,17 @@ class SubscriberRepository:
         delivery_hour: int,
         timezone: str,
         mode: str,
+        trending_top: int = 0,
+        trending_filter: str = "",
+        weekday: int = 0,
     ) -> Subscriber | None:
         """Replace what a subscriber reads and when; None when they do not exist."""
         return self._update(
             subscriber_id,
-            "SET queries = :q, delivery_hour = :h, #tz = :tz, #mode = :m",
-            {":q": list(queries), ":h": int(delivery_hour), ":tz": timezone, ":m": mode},
+            "SET queries = :q, delivery_hour = :h, #tz = :tz, #mode = :m, "
+            "trending_top = :t, trending_filter = :f, weekday = :w",
+            {":q": list(queries), ":h": int(delivery_hour), ":tz": timezone, ":m": mode,
+             ":t": int(trending_top), ":f": trending_filter, ":w": int(weekday)},
             names={"#tz": "timezone", "#mode": "mode"},
         )
 

@@ -29,6 +29,9 @@ from paperbell.models import Paper
 
 GENERIC_TYPE = "paperbell.digest"
 GENERIC_VERSION = 1
+#: Additions within version 1 (consumers of 1.0 ignore unknown fields): 1 adds
+#: ``sections`` and, per paper, ``section``, ``rank`` and ``comments`` (issue 15).
+GENERIC_MINOR_VERSION = 1
 
 SLACK_MAX_BLOCKS = 50
 SLACK_MAX_PAPERS = 20  # 2 blocks each + 4 header/footer blocks stays under 50
@@ -202,7 +205,7 @@ def _slack_mrkdwn(text: str) -> dict[str, Any]:
     return {"type": "mrkdwn", "text": text, "verbatim": True}
 
 
-def _slack_paper_blocks(entry: Unpacked) -> list[dict[str, Any]]:
+def _slack_paper_blocks(entry: Unpacked, rank: int | None = None) -> list[dict[str, Any]]:
     paper, queries, highlights = entry
     link = _safe_link(paper.url)
     title = _slack_truncate(paper.title or paper.id, 500)
@@ -220,6 +223,8 @@ def _slack_paper_blocks(entry: Unpacked) -> list[dict[str, Any]]:
             break
         excerpt = excerpt // 2 if excerpt > 20 else 0
     meta = []
+    if rank is not None:
+        meta.append(f"*#{rank}*")
     if paper.authors:
         meta.append(slack_escape(_authors_line(paper.authors)))
     if paper.categories:
@@ -245,10 +250,48 @@ def _slack_truncate_joined(parts: list[str], limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
 
 
+def _slack_sectioned(digest_date: date | datetime | str, sections: Sequence[Any]) -> dict[str, Any]:
+    """One message, one titled part per section (trending first), papers numbered by rank."""
+    day = _date_str(digest_date)
+    count = sum(len(part.entries) for part in sections)
+    noun = "paper" if count == 1 else "papers"
+    blocks: list[dict[str, Any]] = [
+        {
+            "type": "header",
+            "text": {
+                "type": "plain_text",
+                "text": f"paperbell digest — {day}"[:SLACK_HEADER_LIMIT],
+            },
+        },
+    ]
+    shown = 0
+    for part in sections:
+        room = SLACK_MAX_PAPERS - shown
+        if room <= 0:
+            break
+        blocks.append({"type": "divider"})
+        title = slack_escape(f"{part.title} · {len(part.entries)} {_noun(len(part.entries))}")
+        blocks.append({"type": "section", "text": _slack_mrkdwn(f"*{title}*")})
+        for entry in part.entries[:room]:
+            blocks.extend(_slack_paper_blocks(_unpack(entry), getattr(entry, "rank", None)))
+            shown += 1
+    fallback = slack_escape(f"paperbell digest for {day}: {count} {noun}")
+    return _slack_message(fallback, blocks, count)
+
+
+def _noun(count: int) -> str:
+    return "paper" if count == 1 else "papers"
+
+
 def slack_payload(
-    subscriber_id: str, entries: Iterable[Any], digest_date: date | datetime | str
+    subscriber_id: str,
+    entries: Iterable[Any],
+    digest_date: date | datetime | str,
+    sections: Sequence[Any] | None = None,
 ) -> dict[str, Any]:
     """A Slack incoming-webhook message (Block Kit) for one digest."""
+    if sections:
+        return _slack_sectioned(digest_date, sections)
     items = [_unpack(e) for e in entries]
     day = _date_str(digest_date)
     count = len(items)
@@ -270,6 +313,10 @@ def slack_payload(
     ]
     for item in items[:SLACK_MAX_PAPERS]:
         blocks.extend(_slack_paper_blocks(item))
+    return _slack_message(fallback, blocks, count)
+
+
+def _slack_message(fallback: str, blocks: list[dict[str, Any]], count: int) -> dict[str, Any]:
     if count > SLACK_MAX_PAPERS:
         more = count - SLACK_MAX_PAPERS
         blocks.append(
@@ -380,14 +427,31 @@ def _discord_embed(entry: Unpacked, budget: int) -> dict[str, Any]:
 
 
 def discord_payload(
-    subscriber_id: str, entries: Iterable[Any], digest_date: date | datetime | str
+    subscriber_id: str,
+    entries: Iterable[Any],
+    digest_date: date | datetime | str,
+    sections: Sequence[Any] | None = None,
 ) -> dict[str, Any]:
-    """A Discord execute-webhook body: a summary line plus one embed per paper (max 10)."""
+    """A Discord execute-webhook body: a summary line plus one embed per paper (max 10).
+
+    With sections, trending embeds are titled ``#rank`` and the summary line names the
+    sections (Discord has no headings between embeds)."""
+    ranks: dict[str, int] = {}
+    if sections:
+        entries = [entry for part in sections for entry in part.entries]
+        ranks = {
+            e.paper.id: e.rank
+            for part in sections
+            for e in part.entries
+            if getattr(e, "rank", None) is not None
+        }
     items = [_unpack(e) for e in entries]
     day = _date_str(digest_date)
     count = len(items)
     shown = items[:DISCORD_MAX_EMBEDS]
     content = f"**paperbell digest — {day}**: {count} new paper" + ("" if count == 1 else "s")
+    if sections:
+        content += " (" + ", ".join(f"{part.title}: {len(part.entries)}" for part in sections) + ")"
     if count > len(shown):
         content += f" (showing {len(shown)})"
     embeds: list[dict[str, Any]] = []
@@ -395,6 +459,9 @@ def discord_payload(
     for index, item in enumerate(shown):
         budget = remaining // (len(shown) - index)
         embed = _discord_embed(item, budget)
+        rank = ranks.get(item[0].id)
+        if rank is not None:
+            embed["title"] = _discord_cut(f"#{rank} " + embed["title"], DISCORD_TITLE_LIMIT)
         remaining -= _embed_size(embed)
         embeds.append(embed)
     return {
@@ -409,11 +476,24 @@ def discord_payload(
 
 
 def generic_payload(
-    subscriber_id: str, entries: Iterable[Any], digest_date: date | datetime | str
+    subscriber_id: str,
+    entries: Iterable[Any],
+    digest_date: date | datetime | str,
+    sections: Sequence[Any] | None = None,
 ) -> dict[str, Any]:
-    """The versioned generic JSON document (schema: docs/webhooks.md)."""
+    """The versioned generic JSON document (schema: docs/webhooks.md).
+
+    ``papers`` stays the flat list version 1.0 consumers read (each paper once, in mail
+    order); version 1.1 adds ``sections`` (key, title, paper ids) and per paper its
+    ``section``, ``rank`` (trending) and ``comments``."""
+    placed: list[tuple[str, Any]] = []
+    if sections:
+        placed = [(part.key, entry) for part in sections for entry in part.entries]
+    else:
+        placed = [("queries", entry) for entry in entries]
     papers = []
-    for paper, queries, highlights in (_unpack(e) for e in entries):
+    for key, entry in placed:
+        paper, queries, highlights = _unpack(entry)
         papers.append(
             {
                 "id": paper.id,
@@ -434,15 +514,37 @@ def generic_payload(
                 "abstract": paper.abstract,
                 "published": paper.published.isoformat() if paper.published else None,
                 "source": paper.source,
+                "section": key,
+                "rank": getattr(entry, "rank", None),
+                "comments": getattr(entry, "comments", None),
             }
+        )
+    if sections:
+        outline = [
+            {"key": part.key, "title": part.title, "paper_ids": [e.paper.id for e in part.entries]}
+            for part in sections
+        ]
+    else:
+        outline = (
+            [
+                {
+                    "key": "queries",
+                    "title": "Matching your queries",
+                    "paper_ids": [p["id"] for p in papers],
+                }
+            ]
+            if papers
+            else []
         )
     return {
         "type": GENERIC_TYPE,
         "version": GENERIC_VERSION,
+        "minor_version": GENERIC_MINOR_VERSION,
         "subscriber_id": subscriber_id,
         "digest_date": _date_str(digest_date),
         "paper_count": len(papers),
         "papers": papers,
+        "sections": outline,
     }
 
 
@@ -450,10 +552,17 @@ BUILDERS = {"slack": slack_payload, "discord": discord_payload, "generic": gener
 
 
 def build_payload(
-    target: str, subscriber_id: str, entries: Iterable[Any], digest_date: date | datetime | str
+    target: str,
+    subscriber_id: str,
+    entries: Iterable[Any],
+    digest_date: date | datetime | str,
+    sections: Sequence[Any] | None = None,
 ) -> dict[str, Any]:
-    """The payload for a target kind from :func:`paperbell.webhooks.detect_target`."""
-    return BUILDERS[target](subscriber_id, entries, digest_date)
+    """The payload for a target kind from :func:`paperbell.webhooks.detect_target`.
+
+    ``sections`` (objects with ``key``, ``title`` and ``entries``, e.g. a digest's
+    laid-out sections) split the digest into titled parts, trending first."""
+    return BUILDERS[target](subscriber_id, entries, digest_date, sections)
 
 
 def encode_body(payload: Mapping[str, Any]) -> bytes:
