@@ -34,6 +34,9 @@ ol.papers li { margin-bottom: 1rem; }
 .meta { color: var(--muted); font-size: .9rem; margin: 0; }
 .notice { border-left: 4px solid var(--accent); padding: .5rem 1rem; background: #eef3fa; }
 html.js .nojs-only { display: none; }
+.live-preview #preview { max-height: 50vh; overflow-y: auto; }
+.live-preview #preview:empty { display: none; }
+html:not(.js) .live-preview { display: none; }
 """
 
 JS = r"""

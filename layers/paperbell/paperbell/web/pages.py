@@ -9,6 +9,7 @@ from paperbell.errors import RequestError
 from paperbell.matching import snippet
 from paperbell.models import Subscriber
 from paperbell.services.preview import Preview
+from paperbell.urls import safe_url
 
 TIMEZONE_HINT = "An IANA name such as Europe/Berlin or America/New_York."
 
@@ -100,17 +101,21 @@ def preferences_fields(
 
 def subscribe_page(
     *, email: str = "", queries: str = "", hour: int = 8, timezone: str = "UTC",
-    mode: str = "daily", error: RequestError | None = None,
+    mode: str = "daily", error: RequestError | None = None, sources: Sequence[str] = (),
 ) -> str:
     e_attr, e_err = _error_for(error, "email")
     general = ""
     if error is not None and error.field not in ("email", "queries", "hour", "timezone", "mode"):
         general = f'<p class="error" role="alert">{e(error.message)}</p>'
+    searched = ""
+    if sources:
+        listed = ", ".join(f"<code>{e(source)}</code>" for source in sources)
+        searched = f'<p class="hint" id="sources">Searched feeds: {listed}.</p>'
     body = (
         "<p>paperbell mails you the new research papers that match your queries, once a day "
         "at the hour you choose (or as soon as they appear). You confirm by mail first; every "
-        "mail has a one-click unsubscribe link.</p>"
-        f"{general}"
+        "mail has an unsubscribe link.</p>"
+        f"{searched}{general}"
         '<form method="post" action="subscriptions" novalidate>'
         '<label for="email">E-mail address</label>'
         f'<input type="email" id="email" name="email" value="{e(email)}" autocomplete="email" '
@@ -119,14 +124,17 @@ def subscribe_page(
             queries=queries, hour=hour, timezone=timezone, mode=mode, error=error,
             prefill_timezone=error is None,
         )
-        + '<button type="submit">Subscribe</button></form>'
-        '<section aria-labelledby="preview-heading"><h2 id="preview-heading">Preview</h2>'
+        # The live preview sits right above the button, so on a phone it is in sight
+        # where the form is sent (it scrolls on its own when long).
+        + '<section aria-labelledby="preview-heading" class="live-preview">'
+        '<h2 id="preview-heading">Preview</h2>'
         '<p class="hint">Papers of the last 7 days that your queries match.</p>'
-        '<div id="preview" aria-live="polite"></div>'
+        '<div id="preview" aria-live="polite"></div></section>'
+        '<button type="submit">Subscribe</button></form>'
         '<form class="nojs-only" method="get" action="preview">'
         '<label for="preview-q">Try a query</label>'
         '<input type="text" id="preview-q" name="q">'
-        '<button type="submit" class="secondary">Preview</button></form></section>'
+        '<button type="submit" class="secondary">Preview</button></form>'
     )
     return layout("Subscribe to paperbell", body)
 
@@ -147,8 +155,9 @@ def preview_fragment(result: Preview | None, error: RequestError | None) -> str:
     for hit in result.hits:
         paper = hit.paper
         title = marked(paper.title, hit.highlights["title"])
-        if paper.url:
-            title = f'<a href="{e(paper.url)}">{title}</a>'
+        url = safe_url(paper.url)
+        if url:
+            title = f'<a href="{e(url)}">{title}</a>'
         abstract = ""
         if paper.abstract:
             window, spans = snippet(paper.abstract, hit.highlights["abstract"], width=320)
@@ -193,27 +202,39 @@ STATUS_TEXT = {
     "paused": "paused: no mail until you resume",
     "pending": "waiting for confirmation",
     "unsubscribed": "unsubscribed: no mail",
-    "suppressed": "stopped: mail to this address bounced",
+    "suppressed": "stopped for good: mail to this address bounced or was reported as spam",
 }
 
 
 def manage_page(subscriber: Subscriber, token: str, *, notice: str = "",
                 error: RequestError | None = None, feed_url: str = "",
-                unsubscribe_url: str = "", queries_text: str | None = None) -> str:
+                queries_text: str | None = None) -> str:
     action = f"manage?token={e(token)}"
     notice_html = f'<p class="notice" role="status">{e(notice)}</p>' if notice else ""
     general = ""
     if error is not None and error.field not in ("queries", "hour", "timezone", "mode"):
         general = f'<p class="error" role="alert">{e(error.message)}</p>'
     status = STATUS_TEXT.get(subscriber.status, subscriber.status)
-    toggle = (
-        '<button type="submit" name="action" value="pause" class="secondary">Pause mail</button>'
-        if subscriber.status == "active"
-        else '<button type="submit" name="action" value="resume" class="secondary">'
-        "Resume mail</button>"
-    )
+    if subscriber.status == "active":
+        toggle = ('<button type="submit" name="action" value="pause" class="secondary">'
+                  "Pause mail</button>")
+    elif subscriber.status == "suppressed":
+        toggle = ""  # only the operator can lift a suppression (docs/operations.md)
+    else:
+        toggle = ('<button type="submit" name="action" value="resume" class="secondary">'
+                  "Resume mail</button>")
+    if subscriber.status in ("active", "paused"):
+        toggle += ('<button type="submit" name="action" value="unsubscribe" id="unsubscribe" '
+                   'class="secondary">Unsubscribe from all mail</button>')
     who = subscriber.email or subscriber.webhook_url
-    feed = f'<p>Your matches as a feed: <a href="{e(feed_url)}">Atom</a>.</p>' if feed_url else ""
+    feed = ""
+    if feed_url:
+        # The feed link is read-only and long-lived (feed readers keep it); the button
+        # replaces it, so a link that leaked stops working.
+        feed = (f'<p>Your matches as a feed: <a id="feed-link" href="{e(feed_url)}">Atom</a>. '
+                "Anyone with this link can read your matches.</p>"
+                f'<form method="post" action="{action}"><button type="submit" name="action" '
+                'value="replace_feed" class="secondary">Replace the feed link</button></form>')
     body = (
         f"{notice_html}{general}"
         f'<p>Subscription for <strong>{e(who)}</strong>. Status: '
@@ -225,9 +246,8 @@ def manage_page(subscriber: Subscriber, token: str, *, notice: str = "",
             error=error, prefill_timezone=False,
         )
         + '<button type="submit" name="action" value="save">Save changes</button></form>'
-        f'<form method="post" action="{action}">{toggle}</form>'
-        + (f'<p><a id="unsubscribe-link" href="{e(unsubscribe_url)}">Unsubscribe from all '
-           "mail</a></p>" if unsubscribe_url else "")
+        + (f'<form method="post" action="{action}" class="actions">{toggle}</form>'
+           if toggle else "")
         +
         '<section aria-labelledby="preview-heading"><h2 id="preview-heading">Preview</h2>'
         '<div id="preview" aria-live="polite"></div></section>'
@@ -241,11 +261,47 @@ def manage_page(subscriber: Subscriber, token: str, *, notice: str = "",
 
 
 def unsubscribe_page(subscriber: Subscriber, token: str) -> str:
+    who = e(subscriber.email or subscriber.id)
+    if subscriber.status in ("unsubscribed", "suppressed"):
+        # Nothing left to stop: no second "Unsubscribe" button.
+        return layout("Unsubscribe", f"<p>No paperbell mail is sent to <strong>{who}</strong> "
+                      "any more; there is nothing to unsubscribe from.</p>")
     body = (
-        f"<p>Stop all paperbell mail to <strong>{e(subscriber.email or subscriber.id)}"
-        "</strong>?</p>"
+        f"<p>Stop all paperbell mail to <strong>{who}</strong>?</p>"
         f'<form method="post" action="unsubscribe?token={e(token)}">'
         '<input type="hidden" name="List-Unsubscribe" value="One-Click">'
         '<button type="submit" id="unsubscribe">Unsubscribe</button></form>'
     )
     return layout("Unsubscribe", body)
+
+
+def unsubscribed_page(site_url: str) -> str:
+    """After unsubscribing: no manage link (an unsubscribe token grants nothing more)."""
+    return message_page(
+        "You are unsubscribed",
+        ["No more paperbell mail will be sent to this address.",
+         "Changed your mind? Subscribe again on the subscribe page; you will confirm by mail."],
+        links=[("The subscribe page", site_url.rstrip("/") + "/")],
+    )
+
+
+def confirm_page(subscriber: Subscriber, token: str) -> str:
+    """What the confirm link opens: the request, and one button that confirms it."""
+    if subscriber.status in ("active", "paused"):
+        return layout("Subscription confirmed",
+                      f"<p>{e(subscriber.email)} is already subscribed.</p>")
+    if subscriber.status != "pending":
+        return layout("Confirm your subscription",
+                      "<p>This sign-up can no longer be confirmed. Please subscribe again on "
+                      'the <a href="./">subscribe page</a>.</p>')
+    queries = "".join(f"<li><code>{e(q)}</code></li>" for q in subscriber.queries)
+    mode = "as soon as they appear" if subscriber.mode == "instant" else (
+        f"once a day at {subscriber.delivery_hour:02d}:00 ({e(subscriber.timezone)})")
+    body = (
+        f"<p>Send papers matching these queries to <strong>{e(subscriber.email)}</strong>, "
+        f"{mode}?</p><ul>{queries}</ul>"
+        f'<form method="post" action="confirm?token={e(token)}">'
+        '<button type="submit" id="confirm">Confirm my subscription</button></form>'
+        "<p class=\"hint\">If you did not ask for this, close this page; nothing will be sent.</p>"
+    )
+    return layout("Confirm your subscription", body)

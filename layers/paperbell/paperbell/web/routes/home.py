@@ -5,6 +5,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
+from paperbell.config import settings
 from paperbell.web import assets, pages
 from paperbell.web.responses import html_response
 
@@ -15,7 +16,7 @@ _ASSET_CACHE = {"Cache-Control": "public, max-age=3600"}
 @router.get("/", summary="The subscribe page", responses={200: {"description": "HTML form"}},
             tags=["pages"])
 def index() -> Response[str]:
-    return html_response(pages.subscribe_page(), private=False)
+    return html_response(pages.subscribe_page(sources=settings().sources), private=False)
 
 
 @router.get("/app.css", include_in_schema=False)

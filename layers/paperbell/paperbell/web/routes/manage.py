@@ -29,8 +29,7 @@ def _manage_view(request: Request, ctx: RequestContext, subscriber: Subscriber, 
         return json_response(dict(subscriber.public_json()), status)
     return html_response(
         pages.manage_page(
-            subscriber, token, feed_url=ctx.link("feed", subscriber.id),
-            unsubscribe_url=ctx.link("unsubscribe", subscriber.id), **kwargs,
+            subscriber, token, feed_url=ctx.feed_link(subscriber), **kwargs,
         ),
         status,
     )
@@ -53,7 +52,8 @@ def manage_get() -> Response[str]:
     "/manage",
     summary="Change a subscription",
     description="Form or JSON with action=save (queries, hour, timezone, mode), pause, "
-    "resume or delete (all personal data: subscriber, pending matches, ledger).",
+    "resume, unsubscribe, replace_feed (a new feed link; the old one stops working) or "
+    "delete (all personal data: subscriber, pending matches, ledger).",
     responses={**HTML_OK, **ERRORS},
     tags=["manage"],
 )
@@ -78,6 +78,14 @@ def manage_post() -> Response[str]:
     if action == "resume":
         return _manage_view(request, ctx, subscriptions.resume(ctx, subscriber), token,
                             notice="Resumed. Mail starts again.")
+    if action == "replace_feed":
+        return _manage_view(request, ctx, subscriptions.replace_feed_link(ctx, subscriber), token,
+                            notice="Your feed has a new link (below); the old one no longer "
+                            "works.")
+    if action == "unsubscribe":
+        return _manage_view(request, ctx, subscriptions.unsubscribe(ctx, subscriber.id), token,
+                            notice="Unsubscribed. No more mail; resume here if you change "
+                            "your mind.")
     if action != "save":
         raise RequestError(400, "invalid_action", f"Unknown action {action[:40]!r}.",
                            field="action")
