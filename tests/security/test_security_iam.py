@@ -115,6 +115,7 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
             "dynamodb:UpdateItem",
             "dynamodb:DeleteItem",
         )
+        | _pairs("SubscribersTable/index/by-email", "dynamodb:Query")  # existing address
         | _pairs(
             "DeliveriesTable",
             "dynamodb:Query",
