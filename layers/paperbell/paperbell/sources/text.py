@@ -101,7 +101,10 @@ def plain_text(text: str | None) -> str:
     """
     if not text:
         return ""
-    return " ".join(clean_text(text).split())
+    collapsed = " ".join(text.split())
+    if collapsed.isprintable():  # the common case: nothing to replace
+        return collapsed
+    return " ".join(clean_text(collapsed).split())
 
 
 def html_to_text(text: str | None) -> str:
@@ -113,7 +116,9 @@ def html_to_text(text: str | None) -> str:
     """
     if not text:
         return ""
-    text = clean_text(text)  # before lxml, which silently drops what XML forbids
+    text = " ".join(text.split())
+    if not text.isprintable():
+        text = clean_text(text)  # before lxml, which silently drops what XML forbids
     if "<" not in text and "&" not in text:
         return " ".join(text.split())
     if _TAG_START_RE.search(text) is None:
