@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from paperbell.delivery.digest_model import Digest
 from paperbell.matching import Highlights, match_query, parse_query
-from paperbell.models import Paper
+from paperbell.models import Paper, Subscriber
+from paperbell.services.context import RequestContext
 from paperbell.storage.papers import PaperRepository
 from paperbell.validation import validate_queries
 
@@ -77,3 +79,20 @@ def preview(papers_table: str, queries: list[str], *, days: int = PREVIEW_DAYS,
     hits.sort(key=lambda h: (h.paper.upvotes or 0, h.paper.published or since), reverse=True)
     return Preview(tuple(checked), days, len(papers), hits[:limit],
                    truncated or len(hits) > limit)
+
+
+def next_mail(ctx: RequestContext, subscriber: Subscriber) -> Digest:
+    """What the subscriber's next mail would hold if it were sent now: the same
+    composition as the mailer's (trending section, then keyword matches waiting for
+    it), with today's upvotes; the real mail ranks by the upvotes at its send time."""
+    from paperbell.scheduling import digest_date_for, next_slot_for
+    from paperbell.services.digests import compose_digest
+
+    now = ctx.now()
+    slot = next_slot_for(subscriber, now)
+    pending = ctx.deliveries.pending_matches(subscriber.id)
+    digest, _ = compose_digest(
+        ctx.config, subscriber, pending, ctx.deliveries, now=now,
+        digest_day=digest_date_for(slot, subscriber.timezone),
+    )
+    return digest
