@@ -9,7 +9,8 @@ parallel, so they do not disturb each other's timings), and prints its own repor
 2. cold start: every handler's import time next to ``import boto3`` (dev venv, and the
    built layer with a runtime-like boto3);
 3. feed parsers vs feedparser;
-4. stored-query matcher vs the naive matcher;
+4. stored-query matcher vs the naive matcher, then vs tantivy (with paper analysis,
+   snapshot load and warm ``/preview`` timings);
 5. the local pipeline, one simulated day per size (moto-bound), which also rewrites
    ``paperbell/cost/measured_counts.json``;
 6. the monthly bill at 1k / 10k / 100k / 1M subscribers from those counts.
@@ -92,6 +93,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--pipeline-papers", default="20,40")
     ap.add_argument("--match-queries", default="10000,100000")
+    ap.add_argument(
+        "--peer-queries",
+        default="1000,10000,100000",
+        help="sizes of the paperbell-vs-tantivy step; add 1000000 for the 1M row (~25 min)",
+    )
     ap.add_argument("--parser-items", type=int, default=1000)
     ap.add_argument("--cold-repeat", type=int, default=9)
     ap.add_argument(
@@ -103,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.pipeline_subscribers, args.pipeline_papers = "100,300", "20,40"
         args.match_queries, args.parser_items, args.cold_repeat = "10000", 300, 3
+        args.peer_queries = "1000"
     skip = set(args.skip)
     tmp = Path(tempfile.mkdtemp(prefix="pb-bench-"))
     print(f"paperbell benchmarks - {machine()}")
@@ -188,6 +195,42 @@ def main(argv: list[str] | None = None) -> int:
                 f"the paper; {r['match_hl_ms']} ms/paper, {r['bytes_per_query']} B/query, "
                 f"{r['matches_per_paper']} matches/paper"
             )
+
+    if "match" not in skip:
+        out_json = tmp / "match-peer.json"
+        _, durations["match-peer"] = run(
+            "matcher vs tantivy, analysis, snapshot load, preview",
+            [
+                "benchmarks/bench_match_peer.py",
+                "--queries",
+                args.peer_queries,
+                "--json",
+                str(out_json),
+            ],
+        )
+        if out_json.exists():
+            peer = json.loads(out_json.read_text())
+            for r in peer["results"]:
+                summary.append(
+                    f"paperbell vs tantivy, {r['workload']} workload, {r['queries']:,} queries: "
+                    f"{r['speedup']}x (goal >= 1, and >= 10 at 1M); "
+                    f"{r['matches_per_paper']} matches/paper"
+                )
+            a = peer.get("analysis")
+            if a:
+                summary.append(
+                    f"paper analysis: {a['analysis_ms']} ms/paper (goal <= 0.15), "
+                    f"re.findall floor {a['findall_ms']} ms"
+                )
+            if "snapshot_load_1m" in peer:
+                summary.append(
+                    f"snapshot load at 1M: {peer['snapshot_load_1m']:.3f} s (goal <= 0.2)"
+                )
+            if "preview" in peer:
+                summary.append(
+                    f"warm /preview over {peer['preview']['papers']:,} papers: "
+                    f"{peer['preview']['warm_ms']:.0f} ms (goal <= 150)"
+                )
 
     counts_path = ROOT / "dev/paperbell_dev/cost/measured_counts.json"
     if "pipeline" not in skip:

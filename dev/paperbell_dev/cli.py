@@ -2,7 +2,7 @@
 
 Contract (outside checks rely on these exact forms):
   paperbell fetch SOURCE [--json]
-  paperbell match SOURCE --query Q [--query Q ...] [--json]
+  paperbell match SOURCE (--query Q ... | --queries-file FILE) [--json]
   paperbell demo [--feed SOURCE] [--subscribers FILE] [--outbox DIR]
 Errors are one clear line on stderr and a non-zero exit status, never a traceback.
 """
@@ -89,19 +89,62 @@ def cmd_trending(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_match(args: argparse.Namespace) -> int:
-    from paperbell.matching import match_queries, parse_query, snippet
+def _match_queries(args: argparse.Namespace) -> list[str]:
+    """The ``--query`` values, then the lines of ``--queries-file`` (blank and ``#`` lines
+    skipped). Every invalid query is reported with its line before anything is matched."""
+    texts = list(args.query or [])
+    origins = [f"--query {i + 1}" for i in range(len(texts))]
+    if args.queries_file:
+        try:
+            with open(args.queries_file, encoding="utf-8") as fh:
+                lines = fh.read().splitlines()
+        except OSError as exc:
+            raise PaperbellError(f"cannot read {args.queries_file}: {exc.strerror}") from exc
+        for n, line in enumerate(lines, 1):
+            if line.strip() and not line.lstrip().startswith("#"):
+                texts.append(line.strip())
+                origins.append(f"{args.queries_file}:{n}")
+    if not texts:
+        raise PaperbellError("no query: give --query Q or --queries-file FILE")
+    from paperbell.matching import parse_query
 
-    queries = []
-    for text in args.query:
-        queries.append(parse_query(text))
+    errors = []
+    for origin, text in zip(origins, texts, strict=True):
+        try:
+            parse_query(text)
+        except QueryError as exc:
+            if not args.queries_file:
+                raise  # the one-query contract: "bad query 'Q': message (at position N)"
+            errors.append(f"{origin}: {exc.message} (at position {exc.position}) in {text!r}")
+    if errors:
+        more = f"; and {len(errors) - 5} more" if len(errors) > 5 else ""
+        raise QueryError("; ".join(errors[:5]) + more)
+    return texts
+
+
+def cmd_match(args: argparse.Namespace) -> int:
+    """Match a feed against a list of queries (one index, as the match function does)."""
+    from datetime import UTC, datetime
+
+    from paperbell.matching import Highlights, MatchIndex, snippet
+    from paperbell.matching.scoring import score_match
+
+    texts = _match_queries(args)
+    index = MatchIndex.build((str(i), text) for i, text in enumerate(texts))
     result = _read(args.source)
-    count = 0
+    now = datetime.now(UTC)
+    found = []
     for paper in result.papers:
-        matched, highlights = match_queries(queries, paper)
-        if not matched:
+        hits = index.match(paper)
+        if not hits:
             continue
-        count += 1
+        highlights = Highlights()
+        for hit in hits:
+            highlights = highlights.union(hit.highlights)
+        matched = list(dict.fromkeys(texts[int(hit.query_id)] for hit in hits))
+        found.append((score_match(paper, highlights, now), paper, matched, highlights))
+    found.sort(key=lambda f: -f[0].total)  # best first; ties keep the feed's order
+    for score, paper, matched, highlights in found:
         merged = {"title": [], "abstract": [], **highlights.as_dict()}
         if args.json:
             print(
@@ -111,19 +154,21 @@ def cmd_match(args: argparse.Namespace) -> int:
                         "title": paper.title,
                         "queries": matched,
                         "highlights": merged,
+                        "score": score.as_json(),
                     },
                     ensure_ascii=False,
                 )
             )
             continue
-        print(f"{paper.id}  {_marked(paper.title, merged.get('title', []))}")
+        print(f"{paper.id}  {_marked(paper.title, merged.get('title', []))}  "
+              f"(score {score.total:.2f})")
         for text in matched:
             print(f"  matched: {text}")
         if merged.get("abstract"):
             window, rebased = snippet(paper.abstract, merged["abstract"])
             print(f"  {_marked(window, rebased)}")
     if not args.json:
-        print(f"{count} of {len(result.papers)} paper(s) matched", file=sys.stderr)
+        print(f"{len(found)} of {len(result.papers)} paper(s) matched", file=sys.stderr)
     return 0
 
 
@@ -311,14 +356,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--query",
         "-q",
         action="append",
-        required=True,
         metavar="Q",
-        help="a query (repeatable); see README for the syntax",
+        help="a query (repeatable); see docs/query-syntax.md for the syntax",
+    )
+    match.add_argument(
+        "--queries-file",
+        metavar="FILE",
+        help="more queries, one per line (blank lines and # comments are skipped)",
     )
     match.add_argument(
         "--json",
         action="store_true",
-        help="one JSON object per matching paper: id, title, queries, highlights",
+        help="one JSON object per matching paper, best score first: id, title, queries, "
+        "highlights, score (total and parts)",
     )
     match.set_defaults(func=cmd_match)
 

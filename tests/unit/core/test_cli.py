@@ -31,12 +31,52 @@ def test_match_json_lists_matching_papers_with_queries_and_highlights(capsys):
     )
     assert code == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [(r["id"], r["queries"]) for r in rows] == [
-        ("2403.00071", ["RoPE"]),
+    assert sorted((r["id"], r["queries"]) for r in rows) == [
         ("2306.05292", ["collaborative filtering"]),
+        ("2403.00071", ["RoPE"]),
     ]
-    start, end = rows[0]["highlights"]["title"][0]
-    assert rows[0]["title"][start:end] == "RoPE"
+    rope = next(r for r in rows if r["id"] == "2403.00071")
+    start, end = rope["highlights"]["title"][0]
+    assert rope["title"][start:end] == "RoPE"
+
+
+def test_match_json_shows_the_score_and_its_parts_best_first(capsys):
+    argv = ["match", str(FIXTURE), "-q", "RoPE", "-q", "collaborative filtering", "--json"]
+    assert main(argv) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    totals = [r["score"]["total"] for r in rows]
+    assert totals == sorted(totals, reverse=True)
+    for row in rows:
+        parts, weights = row["score"]["parts"], row["score"]["weights"]
+        assert set(parts) == {"quality", "popularity", "recency"}
+        assert row["score"]["total"] == pytest.approx(
+            sum(weights[k] * parts[k] for k in parts), abs=1e-3
+        )
+        assert row["score"]["terms"]  # the words that matched, with their rarity
+    rope = next(r for r in rows if r["queries"] == ["RoPE"])
+    assert {t["word"]: t["in_title"] for t in rope["score"]["terms"]}["rope"] is True
+
+
+def test_match_queries_file_one_query_per_line(tmp_path, capsys):
+    queries = tmp_path / "queries.txt"
+    queries.write_text("# my alerts\nRoPE\n\ncollaborative filtering\n", encoding="utf-8")
+    assert main(["match", str(FIXTURE), "--queries-file", str(queries), "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert sorted(q for r in rows for q in r["queries"]) == ["RoPE", "collaborative filtering"]
+
+
+def test_match_queries_file_reports_every_bad_line(tmp_path, capsys):
+    queries = tmp_path / "queries.txt"
+    queries.write_text("RoPE\ntitel:rope\n(open\n", encoding="utf-8")
+    assert main(["match", str(FIXTURE), "--queries-file", str(queries)]) == 2
+    err = capsys.readouterr().err
+    assert f"{queries}:2: unknown field 'titel'" in err and f"{queries}:3: unclosed '('" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_match_needs_a_query(capsys):
+    assert main(["match", str(FIXTURE)]) != 0
+    assert "no query" in capsys.readouterr().err
 
 
 def test_match_human_output_says_why(capsys):

@@ -81,7 +81,11 @@ def test_plans() -> None:
     assert analyze(parse_query("rope OR -x").root, df).terms is None
     assert analyze(parse_query("category:cs.LG upvotes:>1").root, df).terms == ("#cs.lg",)
     assert analyze(parse_query("author:hinton").root, df).terms == ("@hinton",)
-    assert analyze(parse_query("transf*").root, df).terms == ("*tra",)
+    prefix = analyze(parse_query("transf*").root, df)  # the whole prefix: exact
+    assert prefix.terms == ("*transf",) and prefix.exact
+    long_prefix = analyze(parse_query("transforme*").root, df)  # cut to 8: verified
+    assert long_prefix.terms == ("*transfor",) and not long_prefix.exact
+    assert not analyze(parse_query("title:transf*").root, df).exact
     assert "model" in builtin_df()
 
 
@@ -118,6 +122,33 @@ def test_add_invalid_leaves_index_unchanged() -> None:
     with pytest.raises(QueryError):
         index.add("a", "(")
     assert index.query_text("a") == "rope"
+
+
+def _as_v1(data: bytes) -> bytes:
+    """The same index in the format before check specs (PBMIDX01)."""
+    from paperbell.matching import presearcher as ps
+
+    h = ps._HEADER.unpack_from(data)
+    _, order, n, _t, _p, _a, n_ids, n_texts, _tb, n_specs = h
+    specs_at = ps._HEADER.size + 4 * (n + 1) + n_ids + 4 * (n + 1) + n_texts
+    head = ps._HEADER_V1.pack(ps._MAGIC_V1, order, *h[2:9])
+    body = data[ps._HEADER.size : specs_at] + data[specs_at + 4 * (n + 1) + n_specs :]
+    return head + body
+
+
+def test_snapshots_of_the_previous_format_still_load_and_match() -> None:
+    index = MatchIndex.build([*QUERIES, ("and", "lottery tickets"), ("not", "rope -survey")])
+    old = MatchIndex.from_snapshot(_as_v1(index.to_snapshot()))
+    assert old.match(PAPER) == index.match(PAPER)
+    assert old.match_ids(PAPER) == index.match_ids(PAPER)
+
+
+def test_verification_specs_need_no_parsing() -> None:
+    index = MatchIndex.from_snapshot(
+        MatchIndex.build([("and", "lottery tickets"), ("not", "rope -survey")]).to_snapshot()
+    )
+    assert set(index.match_ids(PAPER)) == {"and", "not"}
+    assert index._parsed == {}  # both were verified from their stored specs
 
 
 def test_snapshot_roundtrip_with_pending_changes() -> None:

@@ -26,6 +26,11 @@ P_FINETUNE = make_paper("Finetuning large models", "Efficient finetuning of LLMs
 P_SPACED = make_paper("Fine tuning recipes", "Notes on fine tuning.", upvotes=None)
 P_EMPTY = make_paper("Unrelated", "Nothing here about anything.", source="feed", upvotes=3)
 P_SHORT = make_paper("Reranking to inform pretraining", "")
+P_GLUE = make_paper(
+    "Care by the rapist and the therapist",
+    "Notes in form and for mat, our selves; an in-form team, fine tuning in the wild.",
+)
+P_WORDS = make_paper("A therapist will inform the format", "Ourselves, and nothing else.")
 
 # (rule, query, paper, expected)
 TABLE: list[tuple[str, str, Paper, bool]] = [
@@ -84,6 +89,12 @@ TABLE: list[tuple[str, str, Paper, bool]] = [
     ("prefix", "quant*", P_LOTTERY, False),
     ("prefix-field", "title:prun*", P_LOTTERY, False),
     ("prefix-field", "abstract:prun*", P_LOTTERY, True),
+    ("prefix-long", "transformer*", P_LOTTERY, True),  # longer than the indexed 8 letters
+    ("prefix-long", "transformerz*", P_LOTTERY, False),
+    ("prefix-hyphen-compound", "pretrain*", make_paper("Pre-training at scale", ""), True),
+    ("prefix-hyphen-compound", "statEofthe*", P_LOTTERY, True),  # a whole hyphen chain
+    ("prefix-not-space-compound", "finetun*", P_SPACED, False),
+    ("prefix-author", "author:hint*", P_LOTTERY, True),
     # upvotes
     ("upvotes", "upvotes:>=42", P_LOTTERY, True),
     ("upvotes", "upvotes:>42", P_LOTTERY, False),
@@ -124,7 +135,9 @@ TABLE: list[tuple[str, str, Paper, bool]] = [
     ("hyphen-in-text", '"lottery ticket"', P_LOTTERY, True),
     ("hyphen-in-text", "lottery ticket hypothesis", P_LOTTERY, True),
     ("hyphen-chain", "stateoftheart", P_LOTTERY, True),
-    ("hyphen-chain", '"state of the art"', P_LOTTERY, True),
+    ("hyphen-chain", '"state of the art"', P_LOTTERY, True),  # the words, in order
+    ("hyphen-chain", '"state of the art"', make_paper("Stateoftheart", ""), False),
+    ("hyphen-chain", "state-of-the-art", make_paper("Stateoftheart", ""), True),
     ("hyphen-chain", "state-of-the-art", P_LOTTERY, True),
     ("no-short-compound", "anew", P_LOTTERY, False),
     # unquoted adjacent words also match their one-word compound
@@ -150,6 +163,25 @@ TABLE: list[tuple[str, str, Paper, bool]] = [
     ("and-compound-mixed-fields", "title:fine tuning", P_FINETUNE, False),
     ("and-compound-min-len", "in form", P_SHORT, False),
     ("and-compound-min-len", "re ranking", P_SHORT, False),
+    # compound precision: function words never glue onto a space-separated neighbour
+    ("compound-precision-text", "therapist", make_paper("Told by the rapist", ""), False),
+    ("compound-precision-text", "inform", make_paper("Written in form", ""), False),
+    ("compound-precision-text", "format", make_paper("Sat for mat", ""), False),
+    ("compound-precision-text", "ourselves", make_paper("Our selves", ""), False),
+    ("compound-precision-text", "therapist", P_GLUE, True),  # the real word is there
+    ("compound-precision-text", "finetuning", P_GLUE, True),  # content words still join
+    ("compound-precision-text-hyphen", "inform", P_GLUE, True),  # "in-form": meant as one
+    ("compound-precision-phrase", '"the rapist"', P_WORDS, False),
+    ("compound-precision-phrase", '"in form"', P_WORDS, False),
+    ("compound-precision-phrase", '"for mat"', P_WORDS, False),
+    ("compound-precision-phrase", '"our selves"', P_WORDS, False),
+    ("compound-precision-phrase", '"the rapist"', P_GLUE, True),  # the words themselves
+    ("compound-precision-phrase", '"fine tuning"', P_FINETUNE, True),
+    ("compound-precision-phrase-hyphen", "in-form", P_WORDS, True),
+    ("compound-precision-and", "the rapist", P_WORDS, False),
+    ("compound-precision-and", "for mat", P_WORDS, False),
+    ("compound-precision-and", "fine tuning", P_FINETUNE, True),
+    ("compound-precision-other-gap", '"fine/tuning"', P_FINETUNE, False),
     # LaTeX
     ("latex", "alpha", P_LOTTERY, True),
     ("latex", "alpha masses", P_LOTTERY, True),

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from paperbell.matching import snippet
-from paperbell.matching.normalize import normalize_word, stem, tokenize
+from paperbell.matching.normalize import (
+    JOIN_STOPWORDS,
+    FieldTokens,
+    compound_keys,
+    joinable,
+    normalize_word,
+    stem,
+    tokenize,
+)
 
 
 @pytest.mark.parametrize(
@@ -77,6 +87,46 @@ def test_compounds() -> None:
     assert text[slice(*comps["finetuning"])] == "fine tuning"
     assert "stateof" in comps and "theart" in comps  # hyphen pairs, any length
     assert "inform" not in comps  # space pair of short words
+
+
+def test_function_words_never_join_across_spaces() -> None:
+    text = "the rapist, for mat and our selves in form; the-rapist"
+    ft = tokenize(text)
+    assert not {"therapist", "format", "ourselves", "inform"} & set(ft.comp_keys[:-1])
+    assert ft.comp_keys == ["therapist"]  # only the hyphen joins a function word
+    assert not joinable("the") and not joinable("in") and joinable("fine")
+    assert all(len(w) >= 3 for w in JOIN_STOPWORDS)  # shorter ones never join anyway
+
+
+def test_compound_keys_equal_stemming_the_joined_word() -> None:
+    """The memoized-ending shortcut must give exactly stem(a + b), for every ending."""
+    letters = "abcehiorsuxyz"
+    endings = ["".join(p) for n in range(1, 4) for p in itertools.product(letters, repeat=n)]
+    endings += ["tickets", "classes", "lyses", "ries", "cies", "times", "mena", "ices", "haps"]
+    for first in ["a", "x", "ca", "sh", "the", "bac", "fine", "ana", "christ", "spe", "ma"]:
+        keys = compound_keys([first] * len(endings), endings)
+        assert keys == [stem(first + b) for b in endings], first
+
+
+def test_offsets_survive_non_ascii_and_words_that_normalize_to_nothing() -> None:
+    text = "Ca\u0301fe\u0301 — ﬁne-tuning ⁂ Straße"
+    ft = tokenize(text)
+    assert ft.surfaces == ["cafe", "fine", "tuning", "strasse"]
+    assert [text[s:e] for s, e in zip(ft.starts, ft.ends, strict=True)] == [
+        "Ca\u0301fe\u0301",
+        "ﬁne",
+        "tuning",
+        "Straße",
+    ]
+    assert ft.comp_keys == ["finetuning"] and ft.comp_surfaces == ["finetuning"]
+
+
+def test_author_lists_keep_a_boundary_and_each_names_offsets() -> None:
+    ft = FieldTokens.concat([tokenize("Yann LeCun"), tokenize(""), tokenize("Geoffrey Hinton")])
+    assert ft.keys == ["yann", "lecun", "\x00", "\x00", "geoffrey", "hinton"]
+    assert ft.starts == [0, 5, 0, 0, 0, 9] and ft.ends == [4, 10, 0, 0, 8, 15]
+    assert ft.comp_keys == ["yannlecun", "geoffreyhinton"]
+    assert ft.comp_spans == [(0, 10), (0, 15)]
 
 
 def test_snippet_short_text_unchanged() -> None:

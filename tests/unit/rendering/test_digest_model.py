@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 
 import pytest
 from rendering_support import entry_for
@@ -18,24 +18,42 @@ from paperbell.delivery.digest_model import (
     paper_links,
     safe_url,
 )
+from paperbell.matching.scoring import score_match
 from paperbell.models import Paper, Subscriber
 
 
-def test_ranked_by_upvotes_then_newest_with_unvoted_last(seed_papers, make_digest):
+def test_ranked_by_match_score_then_upvotes_then_newest(seed_papers, make_digest):
     papers = seed_papers[:8]
     papers[1] = replace(papers[1], upvotes=papers[0].upvotes)  # tie: the newer one first
     papers[1] = replace(papers[1], published=datetime(2026, 5, 8, tzinfo=UTC))
     papers[2] = replace(papers[2], upvotes=None, published=datetime(2026, 5, 9, tzinfo=UTC))
     digest = make_digest([entry_for(p, "downstream") for p in reversed(papers)])
 
-    ranked = [e.paper for e in digest.ranked()]
+    ranked = digest.ranked()
 
-    assert ranked[0] is papers[1] and ranked[1] is papers[0]
-    voted = [p.upvotes for p in ranked if p.upvotes is not None]
-    assert voted == sorted(voted, reverse=True)
-    unvoted = [p for p in ranked if p.upvotes is None]
-    assert ranked[-len(unvoted) :] == unvoted
-    assert unvoted[0] is papers[2]  # newest of the unvoted first
+    now = datetime.combine(digest.digest_date, time.max, UTC)
+    scores = [score_match(e.paper, e.highlights, now).total for e in ranked]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_a_rare_title_hit_outranks_a_more_upvoted_abstract_mention(seed_papers, make_digest):
+    base = replace(seed_papers[0], published=datetime(2026, 5, 8, tzinfo=UTC))
+    title_hit = replace(base, id="title", title="Coupled Adam, revisited", upvotes=3)
+    abstract_hit = replace(
+        base, id="abstract", title="Optimizers at scale", abstract="We compare Coupled Adam.",
+        upvotes=60,
+    )
+    digest = make_digest([entry_for(p, "coupled adam") for p in (abstract_hit, title_hit)])
+    assert [e.paper.id for e in digest.ranked()] == ["title", "abstract"]
+
+
+def test_equal_matches_rank_by_upvotes_then_newest(seed_papers, make_digest):
+    base = seed_papers[0]
+    older = replace(base, id="older", upvotes=5, published=datetime(2026, 5, 7, tzinfo=UTC))
+    newer = replace(base, id="newer", upvotes=5, published=datetime(2026, 5, 8, tzinfo=UTC))
+    popular = replace(base, id="popular", upvotes=80, published=datetime(2026, 5, 7, tzinfo=UTC))
+    digest = make_digest([entry_for(p, "lottery") for p in (older, newer, popular)])
+    assert [e.paper.id for e in digest.ranked()] == ["popular", "newer", "older"]
 
 
 def test_naive_and_missing_dates_sort_without_error(seed_papers, make_digest):

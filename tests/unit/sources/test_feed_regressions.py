@@ -140,3 +140,12 @@ class TestHostileText:
         assert len(big.title.encode("utf-8")) <= TITLE_BYTES and big.title.endswith("…")
         assert big.extra[TRUNCATED] == ["title"]
         assert TRUNCATED not in small.extra
+
+
+def test_a_creator_that_is_only_markup_gives_no_empty_author() -> None:
+    # found by test_feed_properties: dc:creator "&lt;H1&gt;" became the author ""
+    body = (b'<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>'
+            b"<item><description>0</description><dc:creator>&lt;H1&gt;</dc:creator>"
+            b"<dc:creator>&lt;b&gt;Jane&lt;/b&gt; Roe</dc:creator></item></channel></rss>")
+    (paper,) = parse_feed(body).papers
+    assert paper.authors == ("Jane Roe",)

@@ -14,11 +14,12 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date
+from datetime import UTC, date, datetime, time
 from urllib.parse import urlsplit
 
 from paperbell.matching import snippet
 from paperbell.matching.matcher import merge_spans
+from paperbell.matching.scoring import score_match
 from paperbell.models import Paper, Subscriber
 
 KINDS = ("digest", "empty-note")
@@ -76,16 +77,24 @@ SECTION_TITLES = {TRENDING: "Trending on Hugging Face", QUERIES: "Matching your 
 @dataclass(frozen=True, slots=True)
 class DigestSection:
     """A titled part of a digest. ``ordered`` sections keep their entries' order (the
-    trending rank); the others are sorted by :func:`section_order` (keyword matches)."""
+    trending rank); the others (keyword matches) by their match score as of the digest
+    day (:func:`paperbell.matching.scoring.score_match`), else :func:`section_order`."""
 
     key: str
     title: str
     entries: list[DigestEntry]
     ordered: bool = False
 
-    def ranked(self) -> list[DigestEntry]:
+    def ranked(self, as_of: datetime | None = None) -> list[DigestEntry]:
         merged = merge_entries(self.entries)
-        return merged if self.ordered else sorted(merged, key=section_order)
+        if self.ordered:
+            return merged
+        if as_of is None:
+            return sorted(merged, key=section_order)
+        return sorted(
+            merged,
+            key=lambda e: (-score_match(e.paper, e.highlights, as_of).total, *_rank_key(e)),
+        )
 
 
 def section(key: str, entries: list[DigestEntry], *, ordered: bool = False,
@@ -121,10 +130,11 @@ class Digest:
     def laid_out(self) -> list[DigestSection]:
         """The non-empty sections, each paper in the first section that holds it."""
         parts = list(self.sections) or [section(QUERIES, self.entries)]
+        end_of_day = datetime.combine(self.digest_date, time.max, UTC)
         seen: set[str] = set()
         out = []
         for part in parts:
-            kept = [e for e in part.ranked() if e.paper.id not in seen]
+            kept = [e for e in part.ranked(end_of_day) if e.paper.id not in seen]
             seen.update(e.paper.id for e in kept)
             if kept:
                 out.append(DigestSection(part.key, part.title, kept, ordered=True))
@@ -140,7 +150,9 @@ class Digest:
         return any(part.key != QUERIES for part in self.laid_out())
 
     def ranked(self) -> list[DigestEntry]:
-        """Each paper once, in mail order (keyword matches: most upvoted, then newest)."""
+        """Each paper once, in mail order: the trending section by rank, keyword matches
+        best score first (docs/ranking.md: match quality, upvotes, recency as of the
+        digest day's end; ties by upvotes, none last, then newest)."""
         return [entry for part in self.laid_out() for entry in part.entries]
 
     def page(self, max_papers: int) -> tuple[list[DigestEntry], int]:

@@ -13,6 +13,7 @@ never highlighted).
 
 from __future__ import annotations
 
+import bisect
 import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from .query_parser import And, Category, Node, Not, Or, Query, Source, Term, Upv
 
 __all__ = [
     "AnalyzedPaper",
+    "AnalyzedPapers",
     "Highlights",
     "QueryHit",
     "Span",
@@ -164,14 +166,16 @@ def _field_spans(ft: FieldTokens, term: Term) -> list[Span]:
     if term.prefix:
         pre = term.parts[0]
         out = [(starts[i], ends[i]) for i, s in enumerate(ft.surfaces) if s.startswith(pre)]
-        # A compound counts only when the prefix runs past its first word ("pretrain*" in
-        # "pre-training"); otherwise the word itself already matched.
-        surfaces = ft.surfaces
-        out += [
-            sp
-            for s, sp, first in zip(ft.comp_surfaces, ft.comp_spans, ft.comp_first, strict=True)
-            if s.startswith(pre) and not surfaces[first].startswith(pre)
-        ]
+        # A hyphenated compound counts only when the prefix runs past its first word
+        # ("pretrain*" in "pre-training"); otherwise the word itself already matched.
+        if ft.hyphen_comps:
+            surfaces, joined, spans = ft.surfaces, ft.comp_surfaces, ft.comp_spans
+            firsts = ft.comp_first
+            out += [
+                spans[j]
+                for j in ft.hyphen_comps
+                if joined[j].startswith(pre) and not surfaces[firsts[j]].startswith(pre)
+            ]
         return out
     parts = term.parts
     pos = ft.positions
@@ -203,9 +207,11 @@ class AnalyzedPaper:
     __slots__ = (
         "_cache",
         "_field_keys",
+        "_prefix_words",
         "abstract",
         "author",
         "categories",
+        "index_terms",
         "paper",
         "source",
         "title",
@@ -216,15 +222,15 @@ class AnalyzedPaper:
         self.paper = paper
         self.title = tokenize(paper.title or "")
         self.abstract = tokenize(paper.abstract or "")
-        author = FieldTokens()
-        for name in paper.authors:
-            author.extend(tokenize(name))
-        self.author = author
+        self.author = FieldTokens.concat([tokenize(name) for name in paper.authors])
         self.categories = frozenset(c.lower() for c in paper.categories)
         self.source = (paper.source or "").lower()
         self.upvotes = paper.upvotes
         self._cache: dict[Term, _TermResult] = {}
         self._field_keys: tuple[set[str], set[str]] | None = None
+        self._prefix_words: dict[str, list[str]] = {}
+        #: the presearcher's index terms of this paper, once computed (``paper_terms``)
+        self.index_terms: set[str] | None = None
 
     def field_keys(self) -> tuple[set[str], set[str]]:
         """(title, abstract): every word key and compound key of each, built on first use."""
@@ -233,6 +239,23 @@ class AnalyzedPaper:
             t, a = self.title, self.abstract
             fk = self._field_keys = ({*t.keys, *t.comp_keys}, {*a.keys, *a.comp_keys})
         return fk
+
+    def has_prefix(self, field: str, prefix: str) -> bool:
+        """Does a word (or hyphenated word written as one) of ``field`` start with
+        ``prefix``? The same answer as a ``prefix*`` term, by bisection in the field's
+        sorted words (built once per field), without computing spans."""
+        words = self._prefix_words.get(field)
+        if words is None:
+            fts = {"text": (self.title, self.abstract), "title": (self.title,),
+                   "abstract": (self.abstract,), "author": (self.author,)}[field]
+            found: set[str] = set()
+            for ft in fts:
+                found.update(ft.surfaces)
+                joined = ft.comp_surfaces
+                found.update(joined[j] for j in ft.hyphen_comps)
+            words = self._prefix_words[field] = sorted(found)
+        i = bisect.bisect_left(words, prefix)
+        return i < len(words) and words[i].startswith(prefix)
 
     def term(self, term: Term) -> _TermResult:
         """(matched, title spans, abstract spans) for one term, cached per paper."""
@@ -348,11 +371,40 @@ def match_query(query: Query | str, paper: Paper) -> Highlights | None:
     return evaluate(q.root, analyze_paper(paper))
 
 
-def match_queries(queries: Iterable[Query], paper: Paper) -> tuple[list[str], Highlights]:
+class AnalyzedPapers:
+    """A bounded per-container cache of :class:`AnalyzedPaper` by paper id.
+
+    Why: the live preview matches the same ~2,000 recent papers on every keystroke burst;
+    analyzing them is most of its cost, and they do not change between two keystrokes.
+    A cached analysis is reused only for an equal :class:`Paper` (a re-scraped paper whose
+    text changed is analyzed again).
+    """
+
+    def __init__(self, max_papers: int = 5000) -> None:
+        self.max_papers = max_papers
+        self._by_id: dict[str, AnalyzedPaper] = {}
+
+    def get(self, paper: Paper) -> AnalyzedPaper:
+        """The analysis of ``paper``, from the cache when it holds an equal paper."""
+        hit = self._by_id.get(paper.id)
+        if hit is not None and (hit.paper is paper or hit.paper == paper):
+            return hit
+        if len(self._by_id) >= self.max_papers:
+            self._by_id.clear()
+        ap = self._by_id[paper.id] = AnalyzedPaper(paper)
+        return ap
+
+    def clear(self) -> None:
+        self._by_id.clear()
+
+
+def match_queries(
+    queries: Iterable[Query], paper: Paper | AnalyzedPaper
+) -> tuple[list[str], Highlights]:
     """Which of ``queries`` match ``paper`` (their texts, in order) and why: the union of
     their highlights. One analysis of the paper serves every query (previews, digests
     and ``paperbell match`` all ask this for a handful of queries per paper)."""
-    analyzed = analyze_paper(paper)
+    analyzed = paper if isinstance(paper, AnalyzedPaper) else analyze_paper(paper)
     matched: list[str] = []
     combined = Highlights()
     for query in queries:

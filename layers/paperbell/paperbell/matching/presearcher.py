@@ -47,51 +47,86 @@ from .matcher import (
     evaluate,
     highlights_of,
 )
-from .normalize import BOUNDARY
+from .normalize import BOUNDARY, FieldTokens, Memo
 from .query_analyzer import (
     AUTHOR_NS,
     CATEGORY_NS,
-    PREFIX_LEN,
+    PREFIX_MAX,
+    PREFIX_MIN,
     PREFIX_NS,
     SOURCE_NS,
     IndexPlan,
     analyze,
 )
 from .query_parser import Query, Term, parse_query
-from .verifier import Check, compile_check
+from .verifier import Check, check_from_spec, check_spec, compile_check
 
 __all__ = ["MatchIndex", "paper_terms"]
 
 _EXACT = 1
 _DELETED = 2
-_MAGIC = b"PBMIDX01"
-_HEADER = struct.Struct("<8sB3xQQQQQQQ")  # magic, byteorder, n, T, P, always, ids, texts, terms
+_MAGIC = b"PBMIDX02"
+# magic, byteorder, n, T, P, always, ids, texts, terms, specs
+_HEADER = struct.Struct("<8sB3xQQQQQQQQ")
+#: The format before check specs; still read, so a deploy does not strand the stored one.
+_MAGIC_V1 = b"PBMIDX01"
+_HEADER_V1 = struct.Struct("<8sB3xQQQQQQQ")
 _PARSED_CACHE_MAX = 100_000
 
 
+def _prefix_terms(surface: str) -> tuple[str, ...]:
+    """``*`` + every beginning of 3..PREFIX_MAX letters of one word (memoized below)."""
+    top = min(len(surface), PREFIX_MAX)
+    return tuple(PREFIX_NS + surface[:k] for k in range(PREFIX_MIN, top + 1))
+
+
+_PREFIX_TERMS: Memo[tuple[str, ...]] = Memo(_prefix_terms)
+
+
+def _field_terms(ft: FieldTokens, out: set[str]) -> None:
+    """Add one field's index terms to ``out`` (C-level ``map``/``update`` calls, except
+    for the hyphen compounds' beginnings that run past their first word: "pre-training"
+    -> ``*pret`` .. ``*pretrain``)."""
+    keys = ft.keys
+    out.update(keys)
+    out.update(ft.comp_keys)
+    out.update(map(" ".join, itertools.pairwise(keys)))
+    out.update(itertools.chain.from_iterable(map(_PREFIX_TERMS.__getitem__, set(ft.surfaces))))
+    if not ft.hyphen_comps:
+        return
+    surfaces, firsts, lasts = ft.surfaces, ft.comp_first, ft.comp_last
+    for j in ft.hyphen_comps:
+        first = firsts[j]
+        head, joined = len(surfaces[first]), "".join(surfaces[first : lasts[j] + 1])
+        if head < PREFIX_MAX:
+            top = min(len(joined), PREFIX_MAX)
+            out.update([PREFIX_NS + joined[:k] for k in range(max(head + 1, PREFIX_MIN), top + 1)])
+
+
 def paper_terms(ap: AnalyzedPaper) -> set[str]:
-    """Every index term a paper contains (the query side is in :mod:`query_analyzer`)."""
-    terms: set[str] = set()
-    for ft, ns in ((ap.title, ""), (ap.abstract, ""), (ap.author, AUTHOR_NS)):
-        keys = ft.keys
-        if not keys:
-            continue
-        bigrams = [f"{a} {b}" for a, b in itertools.pairwise(keys)]
-        prefixes = [PREFIX_NS + s[:PREFIX_LEN] for s in ft.surfaces if len(s) >= PREFIX_LEN]
-        prefixes += [PREFIX_NS + s[:PREFIX_LEN] for s in ft.comp_surfaces]
-        if ns:
-            terms.update(ns + k for k in keys if k != BOUNDARY)
-            terms.update(ns + k for k in ft.comp_keys)
-            terms.update(ns + b for b in bigrams)
-            terms.update(ns + p for p in prefixes)
-        else:
-            terms.update(keys)
-            terms.update(ft.comp_keys)
-            terms.update(bigrams)
-            terms.update(prefixes)
-    terms.update(CATEGORY_NS + c for c in ap.categories)
+    """Every index term a paper contains (the query side is in :mod:`query_analyzer`).
+
+    Computed once per analyzed paper and kept on it (read-only for callers): word keys,
+    compound keys, adjacent key pairs ``"a b"``, ``*``-beginnings of title and abstract; the
+    same with an ``@`` for authors; ``#``-categories and the ``!``-source.
+    """
+    terms = ap.index_terms
+    if terms is not None:
+        return terms
+    terms = set()
+    _field_terms(ap.title, terms)
+    _field_terms(ap.abstract, terms)
+    if ap.author.keys:
+        author: set[str] = set()
+        _field_terms(ap.author, author)
+        author.discard(BOUNDARY)
+        terms.update(map(AUTHOR_NS.__add__, author))
+    terms.discard("")
+    terms.discard(AUTHOR_NS)
+    terms.update(map(CATEGORY_NS.__add__, ap.categories))
     if ap.source:
         terms.add(SOURCE_NS + ap.source)
+    ap.index_terms = terms
     return terms
 
 
@@ -99,7 +134,10 @@ def _term_highlights(ap: AnalyzedPaper, term: str) -> Highlights:
     """Highlights proven by one index term of an exact query."""
     if term[0] in (AUTHOR_NS, CATEGORY_NS, SOURCE_NS):
         return EMPTY_HIGHLIGHTS
-    _, t, a = ap.term(Term("text", tuple(term.split(" "))))
+    if term[0] == PREFIX_NS:
+        _, t, a = ap.term(Term("text", (term[1:],), None, True))
+    else:
+        _, t, a = ap.term(Term("text", tuple(term.split(" "))))
     return Highlights(t, a) if (t or a) else EMPTY_HIGHLIGHTS
 
 
@@ -167,6 +205,8 @@ class MatchIndex:
         self._ids_off = array("I", [0])
         self._texts = bytearray()
         self._texts_off = array("I", [0])
+        self._specs = bytearray()  # verifier.check_spec of each query ("" for exact ones)
+        self._specs_off = array("I", [0])
         self._flags = bytearray()
         # base (compacted) postings
         self._terms: dict[str, int] = {}
@@ -180,6 +220,7 @@ class MatchIndex:
         self._deleted: set[int] = set()
         self._slot_of: dict[str, int] | None = None
         self._parsed: dict[int, tuple[Query, Check]] = {}
+        self._checks: dict[int, Check] = {}
         self._epoch = 0  # bumped whenever compact() renumbers the slots
         #: (query_id, error) for queries skipped by ``build(..., on_error="skip")``.
         self.errors: list[tuple[str, QueryError]] = []
@@ -232,6 +273,9 @@ class MatchIndex:
         self._ids_off.append(len(self._ids))
         self._texts += query_text.encode()
         self._texts_off.append(len(self._texts))
+        if not plan.exact:
+            self._specs += check_spec(q.root).encode()
+        self._specs_off.append(len(self._specs))
         self._flags.append(_EXACT if plan.exact else 0)
         self._slots()[query_id] = slot
         self._file(slot, plan)
@@ -256,6 +300,7 @@ class MatchIndex:
         self._flags[slot] |= _DELETED
         self._deleted.add(slot)
         self._parsed.pop(slot, None)
+        self._checks.pop(slot, None)
         return True
 
     def compact(self) -> None:
@@ -267,8 +312,10 @@ class MatchIndex:
         remap = array("I", bytes(4 * n))
         new_ids, new_ids_off = bytearray(), array("I", [0])
         new_texts, new_texts_off = bytearray(), array("I", [0])
+        new_specs, new_specs_off = bytearray(), array("I", [0])
         new_flags = bytearray()
         ids, ioff, texts, toff = self._ids, self._ids_off, self._texts, self._texts_off
+        specs, soff = self._specs, self._specs_off
         dead = _DELETED
         for i in range(n):
             f = flags[i]
@@ -280,6 +327,8 @@ class MatchIndex:
             new_ids_off.append(len(new_ids))
             new_texts += texts[toff[i] : toff[i + 1]]
             new_texts_off.append(len(new_texts))
+            new_specs += specs[soff[i] : soff[i + 1]]
+            new_specs_off.append(len(new_specs))
         # merge postings: base + delta, dropping deleted slots, exact ones first
         merged: dict[str, list[int]] = {}
         post, off = self._postings, self._post_off
@@ -316,6 +365,7 @@ class MatchIndex:
             new_texts,
             new_texts_off,
         )
+        self._specs, self._specs_off = new_specs, new_specs_off
         self._flags = new_flags
         self._terms, self._post_off, self._post_split, self._postings = (
             terms,
@@ -327,6 +377,7 @@ class MatchIndex:
         self._delta, self._delta_always, self._deleted = {}, [], set()
         self._slot_of = None
         self._parsed = {}
+        self._checks = {}
         self._epoch += 1
 
     # -- introspection ----------------------------------------------------------------------
@@ -376,6 +427,19 @@ class MatchIndex:
             self._parsed[slot] = entry
         return entry
 
+    def _check(self, slot: int) -> Check:
+        """The verification check of ``slot``: from its stored spec when it has one (no
+        parsing), else compiled from the parsed text (bounded cache)."""
+        check = self._checks.get(slot)
+        if check is None:
+            off = self._specs_off
+            spec = self._specs[off[slot] : off[slot + 1]]
+            check = check_from_spec(spec.decode()) if spec else self._entry(slot)[1]
+            if len(self._checks) >= _PARSED_CACHE_MAX:
+                self._checks.clear()
+            self._checks[slot] = check
+        return check
+
     def _presearch(
         self, terms: set[str], record: _ExactRecord | None = None
     ) -> tuple[set[int], set[int]]:
@@ -419,12 +483,12 @@ class MatchIndex:
     def _match_slots(self, ap: AnalyzedPaper, record: _ExactRecord | None = None) -> list[int]:
         terms = paper_terms(ap)
         found, verify = self._presearch(terms, record)
-        parsed = self._parsed
+        checks = self._checks
         for slot in verify:
-            entry = parsed.get(slot)
-            if entry is None:
-                entry = self._entry(slot)
-            if entry[1](terms, ap):
+            check = checks.get(slot)
+            if check is None:
+                check = self._check(slot)
+            if check(terms, ap):
                 found.add(slot)
         return sorted(found)
 
@@ -476,11 +540,14 @@ class MatchIndex:
                 len(self._ids),
                 len(self._texts),
                 len(terms_blob),
+                len(self._specs),
             ),
             self._ids_off.tobytes(),
             bytes(self._ids),
             self._texts_off.tobytes(),
             bytes(self._texts),
+            self._specs_off.tobytes(),
+            bytes(self._specs),
             bytes(self._flags),
             terms_blob,
             self._post_off.tobytes(),
@@ -493,16 +560,19 @@ class MatchIndex:
     @classmethod
     def from_snapshot(cls, data: bytes, *, df: Mapping[str, float] | None = None) -> MatchIndex:
         """Load an index written by :meth:`to_snapshot` (ValueError if it is not one)."""
-        if len(data) < _HEADER.size:
+        v1 = data[:8] == _MAGIC_V1
+        header_struct = _HEADER_V1 if v1 else _HEADER
+        if len(data) < header_struct.size:
             raise ValueError("not a paperbell match-index snapshot (too short)")
-        magic, order, n, n_terms, n_post, n_always, n_ids, n_texts, n_tblob = _HEADER.unpack_from(
-            data
-        )
-        if magic != _MAGIC:
+        header = header_struct.unpack_from(data)
+        if v1:
+            header = (*header, 0)
+        magic, order, n, n_terms, n_post, n_always, n_ids, n_texts, n_tblob, n_specs = header
+        if magic not in (_MAGIC, _MAGIC_V1):
             raise ValueError("not a paperbell match-index snapshot (bad magic)")
         swap = order != (0 if sys.byteorder == "little" else 1)
         view = memoryview(data)
-        pos = _HEADER.size
+        pos = header_struct.size
 
         def take(nbytes: int) -> memoryview:
             nonlocal pos
@@ -524,6 +594,11 @@ class MatchIndex:
         index._ids = bytearray(take(n_ids))
         index._texts_off = arr(n + 1)
         index._texts = bytearray(take(n_texts))
+        if v1:  # no specs: every candidate is verified from its parsed text
+            index._specs_off = array("I", bytes(4 * (n + 1)))
+        else:
+            index._specs_off = arr(n + 1)
+            index._specs = bytearray(take(n_specs))
         index._flags = bytearray(take(n))
         tblob = str(take(n_tblob), "utf-8")
         names = tblob.split("\n") if n_terms else []

@@ -8,9 +8,11 @@ only needs checking against queries filed under its own terms.
 Rules (``cost`` = estimated document frequency, lower is better):
 
 * a word -> its key; a phrase/hyphenated word -> the rarest adjacent word pair as a
-  *bigram term* ``"a b"`` plus its compound key (``fine tuning`` -> ``finetuning``); a word
+  *bigram term* ``"a b"`` plus its compound key if it has one (``fine tuning`` ->
+  ``finetuning``; ``"in form"`` has none); a word
   with ``joins`` (unquoted ``fine tuning``) -> its key plus its join keys;
-* ``prefix*`` -> ``*`` + its first 3 characters (the paper emits the same for each word);
+* ``prefix*`` -> ``*`` + the prefix, cut to :data:`PREFIX_MAX` characters (the paper emits
+  ``*`` + every beginning of 3..PREFIX_MAX characters of each of its words and compounds);
 * ``author:`` terms get an ``@`` namespace, ``category:cs.LG`` -> ``#cs.lg``,
   ``source:hf`` -> ``!hf``;
 * AND -> the terms of its cheapest indexable child (one rare term is enough);
@@ -19,9 +21,9 @@ Rules (``cost`` = estimated document frequency, lower is better):
   them, cannot be indexed and goes to the "always check" list.
 
 A query is *exact* when finding one of its index terms in a paper already proves the
-match (a single word, a two-word phrase, ``author:``/``category:``/``source:`` alone, or an
-OR of those): the presearcher then skips verification and computes highlights from the
-term alone.
+match (a single word, a two-word phrase, a prefix of at most PREFIX_MAX letters,
+``author:``/``category:``/``source:`` alone, or an OR of those): the presearcher then
+skips verification and computes highlights from the term alone.
 """
 
 from __future__ import annotations
@@ -38,7 +40,10 @@ AUTHOR_NS = "@"
 CATEGORY_NS = "#"
 SOURCE_NS = "!"
 PREFIX_NS = "*"
-PREFIX_LEN = 3
+#: A paper is indexed under every beginning of 3..PREFIX_MAX letters of each of its words
+#: (and compounds); a ``prefix*`` query under its prefix cut to that length.
+PREFIX_MIN = 3
+PREFIX_MAX = 8
 # Document-frequency guesses for terms the text table cannot know.
 PREFIX_COST = 0.5
 CATEGORY_COST = 0.3
@@ -57,7 +62,7 @@ class IndexPlan:
 def _term_terms(term: Term, df: Mapping[str, float]) -> tuple[frozenset[str], float]:
     ns = AUTHOR_NS if term.field == "author" else ""
     if term.prefix:
-        return frozenset({ns + PREFIX_NS + term.parts[0][:PREFIX_LEN]}), PREFIX_COST
+        return frozenset({ns + PREFIX_NS + term.parts[0][:PREFIX_MAX]}), PREFIX_COST
     parts = term.parts
     if len(parts) == 1:
         if term.joins:  # the word or any compound it forms with a neighbour
@@ -71,8 +76,9 @@ def _term_terms(term: Term, df: Mapping[str, float]) -> tuple[frozenset[str], fl
         c = min(df.get(parts[i], 0.0), df.get(parts[i + 1], 0.0))
         if c < best_cost:
             best_i, best_cost = i, c
-    assert term.compound is not None
     bigram = f"{ns}{parts[best_i]} {parts[best_i + 1]}"
+    if term.compound is None:  # words that may not be written as one (see query_parser)
+        return frozenset({bigram}), best_cost
     cost = best_cost + (AUTHOR_COST if ns else df.get(term.compound, 0.0))
     return frozenset({bigram, ns + term.compound}), cost
 
@@ -108,7 +114,11 @@ def _terms(node: Node, df: Mapping[str, float]) -> tuple[frozenset[str], float] 
 
 def _is_exact(node: Node) -> bool:
     if isinstance(node, Term):
-        return not node.prefix and len(node.parts) <= 2 and node.field in ("text", "author")
+        if node.field not in ("text", "author"):
+            return False
+        if node.prefix:
+            return len(node.parts[0]) <= PREFIX_MAX
+        return len(node.parts) <= 2
     if isinstance(node, Category | Source):
         return True
     if isinstance(node, Or):

@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import itertools
 import re
 from dataclasses import dataclass
 from typing import Literal, cast
 
 from paperbell.errors import QueryError
 
-from .normalize import COMPOUND_MIN_LEN, stem, word_parts
+from .normalize import is_hyphen, joinable, stem, word_parts
 
 __all__ = [
     "MAX_QUERY_CHARS",
@@ -64,7 +65,8 @@ class Term:
     ``field`` is ``"text"`` (title or abstract), ``"title"``, ``"abstract"`` or
     ``"author"``. ``parts`` are plural-folded keys (one for a word, several for a phrase or
     a hyphenated word); ``compound`` is the key of all parts written as one word
-    (``fine tuning`` -> ``finetuning``) so either spelling matches. For a prefix search
+    (``fine tuning`` -> ``finetuning``) so either spelling matches, or None where the words
+    may not be written together (``"in form"``; see :func:`_compound`). For a prefix search
     ``parts`` is the single un-stemmed surface prefix.
 
     ``joins`` (single plain words only) are compound keys this word may also be found as:
@@ -284,9 +286,10 @@ class _Parser:
         already turns "fine tuning" and "fine-tuning" into that compound). Two neighbouring
         children qualify when both are plain positive words (no quotes, hyphen, ``*`` or
         negation) of the same field, are juxtaposed (no explicit ``AND`` between them) and
-        both have at least :data:`COMPOUND_MIN_LEN` letters — the floor the text side uses
-        for space-separated words, so ``in form`` never means ``inform``. Each word then
-        gets the compound key(s) it forms with its left/right neighbour as ``joins``.
+        both are :func:`~.normalize.joinable` — the rule the text side uses for
+        space-separated words, so ``in form`` never means ``inform`` and ``the rapist``
+        never ``therapist``. Each word then gets the compound key(s) it forms with its
+        left/right neighbour as ``joins``.
         """
         surfaces: list[str | None] = []
         for c in children:
@@ -301,7 +304,7 @@ class _Parser:
             assert isinstance(left, Term) and isinstance(right, Term)
             if left.field != right.field:
                 continue
-            if len(a) < COMPOUND_MIN_LEN or len(b) < COMPOUND_MIN_LEN:
+            if not (joinable(a) and joinable(b)):
                 continue
             key = stem(a + b)
             for j in (i, i + 1):
@@ -426,11 +429,32 @@ class _Parser:
             what = "phrase" if t.kind == "PHRASE" else f"'{raw}'"
             raise self.err(f"{what} has no searchable letters or digits", pos)
         keys = tuple(p[1] for p in parts)
-        compound = stem("".join(p[0] for p in parts)) if len(parts) > 1 else None
+        compound = _compound(raw, parts)
         node = Term(tfield, keys, compound, False, pos)
         if t.kind == "WORD" and len(parts) == 1 and not neg:
             self.joinable[id(node)] = (node, parts[0][0])
         return node
+
+
+def _compound(raw: str, parts: list[tuple[str, str, int, int]]) -> str | None:
+    """The one-word key of a multi-word term, if its words may be written together.
+
+    Why the same rule as the text side (:mod:`.normalize`): a phrase may match its words
+    written as one word only where the text side would join them too — across a hyphen
+    always (``fine-tuning``, ``state-of-the-art``), across spaces only between
+    :func:`~.normalize.joinable` words (``"fine tuning"`` yes; ``"in form"`` is not
+    ``inform``, ``"the rapist"`` is not ``therapist``). Any other separator (``a/b``,
+    ``a, b``) keeps the words apart.
+    """
+    if len(parts) < 2:
+        return None
+    for (s0, _, _, e0), (s1, _, b1, _) in itertools.pairwise(parts):
+        gap = raw[e0:b1]
+        if is_hyphen(gap):
+            continue
+        if not (gap.isspace() and joinable(s0) and joinable(s1)):
+            return None
+    return stem("".join(p[0] for p in parts))
 
 
 def parse_query(text: str) -> Query:

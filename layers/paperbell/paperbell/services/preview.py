@@ -2,17 +2,22 @@
 
 Used by the subscribe and manage pages (``GET /preview``) and by ``paperbell
 subscribers preview``. The papers come from one capped scan of the papers table
-(:meth:`PaperRepository.recent`), so a preview's cost is bounded whatever is asked.
+(:meth:`PaperRepository.recent`), so a preview's cost is bounded whatever is asked. A
+container reuses that scan for :data:`RECENT_TTL_SECONDS` and keeps each paper's analysis
+(:class:`~paperbell.matching.matcher.AnalyzedPapers`), so that a warm preview only
+evaluates the queries.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from paperbell.delivery.digest_model import Digest
-from paperbell.matching import Highlights, match_query, parse_query
+from paperbell.matching import parse_query
+from paperbell.matching.matcher import AnalyzedPapers, Highlights, match_queries
 from paperbell.models import Paper, Subscriber
 from paperbell.services.context import RequestContext
 from paperbell.storage.papers import PaperRepository
@@ -21,6 +26,31 @@ from paperbell.validation import validate_queries
 PREVIEW_DAYS = 7
 PREVIEW_SCAN_LIMIT = 2000  # papers read at most per preview
 PREVIEW_RESULTS = 50
+#: How long a container reuses its scan of recent papers. Why: typing sends a request
+#: per keystroke burst, and scanning + analyzing 2,000 papers each time is most of the
+#: cost; a paper scraped meanwhile shows up in the preview at most this much later.
+RECENT_TTL_SECONDS = 60.0
+
+_ANALYZED = AnalyzedPapers()
+_recent: dict[tuple[str, int], tuple[float, list[Paper], bool]] = {}
+
+
+def reset_preview_cache() -> None:
+    """Forget the cached scan and analyses (a new local stack, tests)."""
+    _recent.clear()
+    _ANALYZED.clear()
+
+
+def _recent_papers(papers_table: str, days: int, now: datetime | None) -> tuple[list[Paper], bool]:
+    key = (papers_table, days)
+    cached = _recent.get(key)
+    if now is None and cached is not None and time.monotonic() - cached[0] < RECENT_TTL_SECONDS:
+        return cached[1], cached[2]
+    since = (now or datetime.now(UTC)) - timedelta(days=days)
+    papers, truncated = PaperRepository(papers_table).recent(since, scan_limit=PREVIEW_SCAN_LIMIT)
+    if now is None:
+        _recent[key] = (time.monotonic(), papers, truncated)
+    return papers, truncated
 
 
 @dataclass(frozen=True)
@@ -62,18 +92,10 @@ def preview(papers_table: str, queries: list[str], *, days: int = PREVIEW_DAYS,
     checked = validate_queries(queries)
     parsed = [parse_query(text) for text in checked]
     since = (now or datetime.now(UTC)) - timedelta(days=days)
-    papers, truncated = PaperRepository(papers_table).recent(since,
-                                                             scan_limit=PREVIEW_SCAN_LIMIT)
+    papers, truncated = _recent_papers(papers_table, days, now)
     hits: list[PreviewHit] = []
     for paper in papers:
-        matched: list[str] = []
-        highlights = Highlights()
-        for query in parsed:
-            found = match_query(query, paper)
-            if found is None:
-                continue
-            matched.append(query.text)
-            highlights = highlights.union(found)
+        matched, highlights = match_queries(parsed, _ANALYZED.get(paper))
         if matched:
             hits.append(PreviewHit(paper, tuple(matched), highlights))
     hits.sort(key=lambda h: (h.paper.upvotes or 0, h.paper.published or since), reverse=True)

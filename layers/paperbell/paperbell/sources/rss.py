@@ -266,8 +266,8 @@ def _generic_authors(creators: list[str], author: str) -> tuple[str, ...]:
         if len(parts) > 2 or all(" " in part for part in parts):
             return tuple(parts)
         return (plain_text(creators[0]),)
-    if creators:
-        return tuple(plain_text(html_to_text(c)) for c in creators)
+    if creators:  # "<b>Jane</b>" is a name in markup; "&lt;H1&gt;" alone is no name
+        return tuple(name for c in creators if (name := plain_text(html_to_text(c))))
     if author:
         match = EMAIL_NAME_RE.match(author)
         name = match.group("name") if match else author
