@@ -7,7 +7,6 @@ import json
 import xml.etree.ElementTree as ET
 
 import lxml.html
-import pytest
 
 from paperbell import aws
 from paperbell.services.subscriptions import subscriber_id_for
@@ -129,19 +128,6 @@ def test_next_mail_preview_shows_the_sections(api):
     assert data["subject"].startswith("Today's top 2 trending + ")
     html = api.get("/preview/next", query={"token": manage})
     assert html.status == 200 and "Trending on Hugging Face" in html.text
-
-
-@pytest.fixture
-def arxiv_only_api(monkeypatch):
-    from pathlib import Path
-
-    from conftest import Api
-    from paperbell_dev.local.pipeline import LocalPipeline
-
-    root = Path(__file__).resolve().parents[3]
-    with LocalPipeline(root / "template.yaml", parameters={"Sources": "arxiv:cs.LG"}) as stack:
-        stack.scrape(["bundled:arxiv-cs.LG"])
-        yield Api(stack)
 
 
 def test_an_arxiv_only_stack_says_so_on_the_page_and_in_the_api(arxiv_only_api):
