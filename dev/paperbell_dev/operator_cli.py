@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from paperbell import aws
@@ -154,12 +154,33 @@ def cmd_add(args: argparse.Namespace) -> int:
     subscriber = subscriber_from_fields(fields)
     target = connect(args)
     subscribers, deliveries = _repos(target)
+    existing = subscribers.find_by_email(subscriber.email, mail_only=True)
+    if existing is not None:
+        if existing.status == "suppressed":
+            raise ConfigError(f"{subscriber.email} is suppressed (it bounced or complained); "
+                              "lift that first with 'paperbell subscribers unsuppress'")
+        subscriber = replace(subscriber, id=existing.id)  # replace, never duplicate
     subscribers.put(subscriber)
     from paperbell import clock
     from paperbell.services.subscriptions import start_schedule
 
     start_schedule(subscriber, deliveries, now=clock.now())  # trending: due at its hour
     print(f"added (active, no confirmation mail): {_line(subscriber)}")
+    return 0
+
+
+def cmd_unsuppress(args: argparse.Namespace) -> int:
+    """The one way to undo a suppression: an operator's explicit, recorded decision."""
+    from paperbell import clock
+
+    target = connect(args)
+    subscriber = _find(target, args.who)
+    subscribers, _ = _repos(target)
+    updated = subscribers.unsuppress(subscriber.id, reason=args.reason,
+                                     at=clock.now().isoformat())
+    if updated is None:
+        raise ConfigError(f"{subscriber.id} is {subscriber.status}, not suppressed")
+    print(f"unsuppressed (now unsubscribed; the person may sign up again): {_line(updated)}")
     return 0
 
 
@@ -297,7 +318,7 @@ def register(sub: Any) -> None:
     """Add the operator subcommands to the ``paperbell`` parser's subparsers."""
     where = _target_options()
     subscribers = sub.add_parser(
-        "subscribers", help="add, list, show, pause or remove subscribers",
+        "subscribers", help="add, list, show, pause, unsuppress or remove subscribers",
         description="Manage subscribers of a deployed stack (--stack) or of the local stack "
         "at AWS_ENDPOINT_URL.",
     )
@@ -320,6 +341,17 @@ def register(sub: Any) -> None:
                      help="the top N (1-50) trending papers; --query becomes optional")
     add.add_argument("--filter", metavar="QUERY", help="narrow trending to papers matching it")
     add.set_defaults(func=cmd_add)
+
+    unsuppress = actions.add_parser(
+        "unsuppress", parents=[where], help="lift a bounce/complaint suppression",
+        description="Suppressed addresses (hard bounce or complaint) are never mailed "
+        "again, whatever the subscriber or anyone else does. This lifts a suppression "
+        "(status becomes unsubscribed, so the person may sign up again with double "
+        "opt-in) and records who decided why.")
+    unsuppress.add_argument("who", metavar="ID_OR_EMAIL")
+    unsuppress.add_argument("--reason", required=True,
+                            help="why, e.g. 'mailbox fixed, confirmed by phone' (recorded)")
+    unsuppress.set_defaults(func=cmd_unsuppress)
 
     listing = actions.add_parser("list", parents=[where], help="list subscribers")
     listing.add_argument("--status", choices=["pending", "active", "paused", "unsubscribed",

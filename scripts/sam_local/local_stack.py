@@ -37,8 +37,10 @@ def main(argv: list[str] | None = None) -> int:
         from paperbell.services.subscriptions import new_subscriber
         from paperbell.storage.deliveries import DeliveryRepository
         from paperbell.storage.subscribers import SubscriberRepository
+        from paperbell_dev.demo_data import SAMPLE_SUBSCRIBER_ID
 
-        ada = new_subscriber("ada@example.org", ["lottery tickets", "RoPE"], delivery_hour=8)
+        ada = new_subscriber("ada@example.org", ["lottery tickets", "RoPE"], delivery_hour=8,
+                              subscriber_id=SAMPLE_SUBSCRIBER_ID)
         SubscriberRepository(stack.physical["SubscribersTable"]["Ref"]).put(ada)
         DeliveryRepository(stack.physical["DeliveriesTable"]["Ref"]).record_match(
             PendingMatch(ada.id, "2403.00071", ("RoPE",)), due_slot="2026-11-27T08", expires_at=0

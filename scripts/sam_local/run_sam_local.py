@@ -232,10 +232,12 @@ class Checks:
 
     def __init__(self, stack: Any, endpoint: str):
         from paperbell.services.subscriptions import new_subscriber
+        from paperbell_dev.demo_data import SAMPLE_SUBSCRIBER_ID
 
         self.stack = stack
         self.endpoint = endpoint
-        self.ada = new_subscriber("ada@example.org", ["lottery tickets", "RoPE"], delivery_hour=8)
+        self.ada = new_subscriber("ada@example.org", ["lottery tickets", "RoPE"], delivery_hour=8,
+                              subscriber_id=SAMPLE_SUBSCRIBER_ID)
 
     def table_name(self, logical_id: str) -> str:
         return str(self.stack.physical[logical_id]["Ref"])

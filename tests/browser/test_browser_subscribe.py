@@ -20,7 +20,6 @@ from typing import Any
 
 import pytest
 
-from paperbell.services.subscriptions import subscriber_id_for
 from paperbell.storage.subscribers import SubscriberRepository
 
 pytestmark = pytest.mark.browser
@@ -84,7 +83,7 @@ def server(tmp_path: Path) -> Iterator[Any]:
 
 def _stored(server: Any) -> Any:
     repo = SubscriberRepository(server.pipeline.table_name("SubscribersTable"))
-    return repo.get(subscriber_id_for(ADDRESS))
+    return repo.find_by_email(ADDRESS)
 
 
 def _confirm_link(outbox: Path) -> str:
@@ -140,8 +139,11 @@ def test_subscribe_confirm_manage_and_unsubscribe_in_a_browser(browser: Any, ser
     assert (stored.status, stored.queries, stored.delivery_hour) == ("pending", ("RoPE",), 9)
     assert stored.timezone == zone
 
-    # 4. the confirmation link from the outbox activates the subscription
+    # 4. the confirmation link opens a page (changing nothing); its button confirms
     browser.get(_confirm_link(tmp_path / "outbox"))
+    button = wait.until(ec.element_to_be_clickable((By.ID, "confirm")))
+    assert _stored(server).status == "pending"
+    button.click()
     wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Subscription confirmed"))
     assert _stored(server).status == "active"
 
@@ -154,11 +156,12 @@ def test_subscribe_confirm_manage_and_unsubscribe_in_a_browser(browser: Any, ser
     stored = _stored(server)
     assert (stored.delivery_hour, stored.status, stored.queries) == (17, "active", ("RoPE",))
 
-    # 6. unsubscribe with one click
-    browser.find_element(By.ID, "unsubscribe-link").click()
-    wait.until(ec.element_to_be_clickable((By.ID, "unsubscribe"))).click()
-    wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), "You are unsubscribed"))
+    # 6. unsubscribe from the manage page; then it offers resuming, not unsubscribing
+    browser.find_element(By.ID, "unsubscribe").click()
+    wait.until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, ".notice"), "Unsubscribed"))
     assert _stored(server).status == "unsubscribed"
+    assert not browser.find_elements(By.ID, "unsubscribe")
+    assert browser.find_element(By.CSS_SELECTOR, "button[value='resume']")
 
 
 def test_subscribe_to_trending_with_no_query_and_see_todays_list(browser: Any, server: Any,
@@ -187,6 +190,8 @@ def test_subscribe_to_trending_with_no_query_and_see_todays_list(browser: Any, s
     assert (stored.status, stored.queries, stored.trending_top) == ("pending", (), 10)
 
     browser.get(_confirm_link(tmp_path / "outbox"))
+    assert _stored(server).status == "pending"  # opening the link changes nothing
+    wait.until(ec.element_to_be_clickable((By.ID, "confirm"))).click()
     wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Subscription confirmed"))
     assert "trending" in browser.find_element(By.TAG_NAME, "main").text
     assert _stored(server).status == "active"

@@ -95,7 +95,8 @@ VALUES = ["", "ada@example.org", "RoPE", "lottery tickets\nRoPE", "titel:x", "("
           "save", "pause", "resume", "delete", "json", "fragment", "https://hooks.example.org/x",
           "https://93.184.215.14/hook", "https://[::ffff:10.0.0.1]/", "https://2130706433/",
           "http://127.0.0.1/", "https://169.254.169.254/", "One-Click", "<script>", "\x00",
-          "\r\nBcc: x@y.org"]
+          "\r\nBcc: x@y.org", "²", "٣", "9" * 5000, "\ud800", "a\udfffb", "javascript:alert(1)",
+          "data:text/html,x", "jürgen@example.org", "\x07\x1b"]
 
 
 def values(target_tokens: list[str]) -> st.SearchStrategy[str]:
@@ -112,7 +113,7 @@ json_value = st.recursive(json_leaf, lambda c: st.one_of(
 @st.composite
 def bodies(draw: st.DrawFn, tokens: list[str]) -> tuple[bytes, str | None]:
     kind = draw(st.sampled_from(["none", "json", "json-any", "bad-json", "form", "multipart",
-                                 "bytes", "text", "near-valid", "near-valid"]))
+                                 "bytes", "text", "near-valid", "near-valid", "deep-json"]))
     fields = draw(st.dictionaries(st.sampled_from(FIELD_NAMES),
                                   st.one_of(values(tokens), st.lists(values(tokens), max_size=3)),
                                   max_size=6))
@@ -126,14 +127,18 @@ def bodies(draw: st.DrawFn, tokens: list[str]) -> tuple[bytes, str | None]:
         }
         base.update(dict(list(fields.items())[:2]))
         if draw(st.booleans()):
-            return json.dumps(base).encode(), "application/json"
+            return json.dumps(base).encode("utf-8", "surrogatepass"), "application/json"
         return (urlencode(base, doseq=True, encoding="utf-8", errors="surrogatepass").encode(),
                 "application/x-www-form-urlencoded")
     if kind == "none":
         return b"", draw(st.sampled_from([None, "application/json", "text/plain"]))
+    if kind == "deep-json":  # RecursionError in the decoder, once a 500
+        depth = draw(st.sampled_from([1_000, 10_000, 50_000]))
+        opener, closer = draw(st.sampled_from([("[", "]"), ('{"a":', "}")]))
+        return (opener * depth + "1" + closer * depth).encode(), "application/json"
     if kind == "json":
         data = {k: draw(st.one_of(st.just(v), json_value)) for k, v in fields.items()}
-        return (json.dumps(data).encode(),
+        return (json.dumps(data).encode("utf-8", "surrogatepass"),
                 draw(st.sampled_from(["application/json", "application/json; charset=utf-8",
                                       "APPLICATION/JSON", None, "text/plain"])))
     if kind == "json-any":
@@ -242,3 +247,52 @@ def test_every_request_gets_a_clear_non_5xx_answer(target: Target, data: st.Data
     result = target.pipeline.invoker.invoke("ApiFunction", event)
     check_reply(event, result)
     outcome("api: ApiFunction events", str(result.get("statusCode")))
+
+
+# -- the shapes issue 16 named, each once, with what the answer must say ---------------
+DEEP = "[" * 10_000 + "]" * 10_000
+
+
+def _send(target: Target, method: str, path: str, *, body: str = "", query: str = "",
+          content_type: str = "application/json") -> tuple[int, str]:
+    from paperbell_dev.local.server import http_event
+
+    event = http_event(method, path, query=query, headers={"content-type": content_type},
+                       body=b"", source_ip="198.51.100.7")
+    event["body"], event["isBase64Encoded"] = body, False  # text as API Gateway passes it
+    event["rawQueryString"] = query  # as sent, surrogates included
+    result = target.pipeline.invoker.invoke("ApiFunction", event)
+    check_reply(event, result)
+    return int(result["statusCode"]), str(result.get("body") or "")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "query", "content_type", "says"),
+    [
+        ("POST", "/subscriptions", DEEP, "", "application/json", "nested too deeply"),
+        ("POST", "/api/webhooks", '{"a":' * 10_000 + "1" + "}" * 10_000, "",
+         "application/json", "nested too deeply"),
+        ("POST", "/subscriptions", "email=a%40example.org&queries=RoPE&hour=%C2%B2", "",
+         "application/x-www-form-urlencoded", "delivery hour"),
+        ("POST", "/subscriptions", "email=a%40example.org&queries=RoPE&hour=" + "9" * 5000, "",
+         "application/x-www-form-urlencoded", "delivery hour"),
+        ("POST", "/subscriptions", '{"email": "a@example.org", "hour": "\u00b2", '
+         '"queries": ["RoPE"]}', "", "application/json", "delivery hour"),
+        ("POST", "/subscriptions", '{"email": "a@example.org", "queries": ["Ro\ud800PE"]}', "",
+         "application/json", "surrogate"),
+        ("POST", "/api/webhooks", '{"url": "https://hooks.example.org/\ud800", '
+         '"queries": ["RoPE"]}', "", "application/json", "surrogate"),
+        ("GET", "/preview", "", "q=Ro\ud800PE", "application/json", "surrogate"),
+        ("POST", "/subscriptions", "email=a%40example.org&queries=Ro\ud800PE", "",
+         "application/x-www-form-urlencoded", "surrogate"),
+    ],
+    ids=["deep-json", "deep-json-webhook", "superscript-hour", "5000-digit-hour",
+         "superscript-hour-json", "surrogate-query-json", "surrogate-webhook-url",
+         "surrogate-preview-query", "surrogate-form-query"],
+)
+def test_named_shapes_answer_4xx_saying_what_is_wrong(target: Target, method: str, path: str,
+                                                      body: str, query: str,
+                                                      content_type: str, says: str) -> None:
+    status, text = _send(target, method, path, body=body, query=query,
+                         content_type=content_type)
+    assert 400 <= status < 500 and says in text, (status, text[:300])

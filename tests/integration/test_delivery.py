@@ -194,12 +194,12 @@ def test_empty_day_note_only_for_subscribers_who_asked(pipeline, frozen):
     assert "weekend" in plain
 
 
-def test_hard_bounce_suppresses_and_complaint_unsubscribes(pipeline, frozen):
+def test_a_hard_bounce_suppresses(pipeline, frozen):
     ada = new_subscriber("ada@example.org", ["RoPE"])
     pipeline.add_subscribers([ada])
     result = pipeline.invoker.invoke("FeedbackFunction", pipeline.event("feedback.json"))
 
-    assert result["suppressed"] == 1
+    assert result["suppressed"] == result["bounce"] == 1
     assert SubscriberRepository(pipeline.table_name("SubscribersTable")).get(ada.id).status == (
         "suppressed"
     )

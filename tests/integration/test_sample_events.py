@@ -14,10 +14,12 @@ from paperbell import aws
 from paperbell.models import PendingMatch
 from paperbell.services.subscriptions import new_subscriber
 from paperbell.storage.deliveries import DeliveryRepository
+from paperbell_dev.demo_data import SAMPLE_SUBSCRIBER_ID
 
 
 def _ada():
-    return new_subscriber("ada@example.org", ["lottery tickets", "RoPE"], delivery_hour=8)
+    return new_subscriber("ada@example.org", ["lottery tickets", "RoPE"], delivery_hour=8,
+                              subscriber_id=SAMPLE_SUBSCRIBER_ID)
 
 
 def test_scrape_event_writes_the_bundled_papers(pipeline):

@@ -13,10 +13,14 @@ from pathlib import Path
 from paperbell.sources.named_feeds import BUNDLED_PREFIX, FEED_SUFFIXES, resolve_named_feed
 
 DATA_DIR = Path(__file__).resolve().parent
+#: The subscriber the sample events (events/mail.json) are for: ada@example.org, seeded
+#: with this fixed id by the tests and ``make sam-local`` (real ids are keyed or random).
+SAMPLE_SUBSCRIBER_ID = "sub_sample0ada"
 #: The environment a local function invocation gets so that ``bundled:`` resolves here.
 LOCAL_FEEDS_ENV = {"PAPERBELL_LOCAL_FEEDS": str(DATA_DIR)}
 
-__all__ = ["BUNDLED_PREFIX", "DATA_DIR", "LOCAL_FEEDS_ENV", "bundled_names",
+__all__ = ["BUNDLED_PREFIX", "DATA_DIR", "LOCAL_FEEDS_ENV", "SAMPLE_SUBSCRIBER_ID",
+           "bundled_names",
            "demo_subscribers_path", "feed_files", "resolve_bundled"]
 
 

@@ -47,8 +47,13 @@ _INVALID_RE = re.compile("[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
 
 
 def clean_text(text: str) -> str:
-    """``text`` with lone surrogates and non-characters as U+FFFD, controls as spaces."""
-    if _INVALID_RE.search(text) is None:
+    """``text`` with lone surrogates and non-characters as U+FFFD, controls as spaces.
+
+    ``str.isprintable`` (a fast C loop, false for every character replaced here) spares
+    the regex for almost all text; the regex runs only where a line break, a soft hyphen
+    or something really invalid is present.
+    """
+    if text.isprintable() or _INVALID_RE.search(text) is None:
         return text
     return _INVALID_RE.sub(_replacement, text)
 
@@ -68,9 +73,11 @@ def cut_bytes(text: str, limit: int) -> str:
 def fit_paper(paper: Paper) -> Paper:
     """The paper with clean text and every field within its cap; ``paper`` if it fits.
 
-    The common case (clean, small) costs one regex search and one length check per
-    field and returns the same object.
+    The common case (clean, small) costs length checks and one regex search over all
+    the paper's text, and returns the same object (parsers fit every paper they make).
     """
+    if _fits_as_is(paper):
+        return paper
     cut: list[str] = []
     paper_id = clean_text(paper.id).strip()
     if len(paper_id.encode("utf-8")) > ID_BYTES:
@@ -98,6 +105,53 @@ def fit_paper(paper: Paper) -> Paper:
         return paper
     return replace(paper, id=paper_id, title=title, abstract=abstract, url=url,
                    authors=authors, categories=categories, source=source, extra=extra)
+
+
+def _fits_as_is(paper: Paper) -> bool:
+    """A cheap, conservative test: 4 bytes a character at most, nothing to replace."""
+    if (len(paper.id) * 4 > ID_BYTES or len(paper.title) * 4 > TITLE_BYTES
+            or len(paper.abstract) * 4 > ABSTRACT_BYTES or len(paper.url) * 4 > URL_BYTES
+            or len(paper.source) * 4 > SOURCE_BYTES or paper.id != paper.id.strip()):
+        return False
+    for values, each, total in ((paper.authors, AUTHOR_BYTES, AUTHORS_BYTES),
+                                (paper.categories, CATEGORY_BYTES, CATEGORIES_BYTES)):
+        if values and (max(map(len, values)) * 4 > each
+                       or sum(map(len, values)) * 4 + 4 * len(values) > total):
+            return False
+    strings: list[str] = []
+    if not _small_extra(paper.extra, strings, 0):
+        return False
+    joined = "".join((paper.id, paper.title, paper.abstract, paper.url, paper.source,
+                      *paper.authors, *paper.categories, *strings))
+    return joined.isprintable() or _INVALID_RE.search(joined) is None
+
+
+def _small_extra(value: Any, strings: list[str], budget: int) -> bool:
+    """True when ``value``'s JSON surely fits ``EXTRA_BYTES`` (6 bytes a character at
+    most); collects its strings for the one cleanliness check."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            strings.append(item)
+            budget += len(item) * 6 + 3
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                if not isinstance(key, str):
+                    return False
+                strings.append(key)
+                budget += len(key) * 6 + 4
+                stack.append(child)
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+            budget += 2
+        elif item is None or isinstance(item, bool | int | float):
+            budget += 24
+        else:
+            return False  # sets, dates, ...: the slow path turns them into JSON values
+        if budget > EXTRA_BYTES or len(stack) > 10_000:
+            return False
+    return True
 
 
 def fit_extra(extra: dict[str, Any], cut: list[str]) -> dict[str, Any]:

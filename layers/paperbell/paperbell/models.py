@@ -99,6 +99,9 @@ class Subscriber:
     trending_filter: str = ""
     #: The day of a weekly digest, 0 = Monday ... 6 = Sunday (ignored unless weekly).
     weekday: int = 0
+    #: Bumped when the subscriber replaces their feed link: feed tokens carry the epoch
+    #: they were made for, so an old (leaked) feed link stops working.
+    feed_epoch: int = 0
 
     @property
     def wants_trending(self) -> bool:

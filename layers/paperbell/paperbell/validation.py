@@ -68,6 +68,25 @@ def first(fields: Fields, *names: str, default: str = "") -> str:
     return default
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def checked_text(fields: Fields) -> Fields:
+    """``fields`` unchanged, or a refusal when a name or value holds a lone surrogate
+    (JSON's ``"\\ud800"``): no table, mail or UTF-8 response could carry it."""
+    for key, values in fields.items():
+        for text in (key, *values):
+            found = _SURROGATE.search(text)
+            if found:
+                name = _SURROGATE.sub("?", key)[:_SHOWN]
+                raise bad_request(
+                    f"The field {name!r} holds an invalid character (a lone surrogate, "
+                    f"U+{ord(found.group()):04X}); please send plain UTF-8 text.",
+                    field=name,
+                )
+    return fields
+
+
 def fields_from_json(data: dict[Any, Any]) -> Fields:
     """A JSON object -> :data:`Fields` (lists become several values, null becomes "").
 
@@ -100,7 +119,7 @@ def fields_from_json(data: dict[Any, Any]) -> Fields:
                 continue
             texts.append("" if item is None else str(item))
         fields[str(key)] = texts
-    return fields
+    return checked_text(fields)
 
 
 def query_lines(fields: Fields) -> list[str]:
@@ -128,7 +147,13 @@ def validate_email_address(raw: str) -> str:
         result = validate_email(text, check_deliverability=False)
     except EmailNotValidError as exc:
         raise bad_request(f"That e-mail address is not valid: {exc}", field="email") from None
-    return str(result.normalized).lower()
+    if result.ascii_email is None:  # a non-ASCII local part would need SMTPUTF8
+        raise bad_request(
+            "paperbell can only mail addresses whose part before the @ is plain ASCII "
+            "(letters a-z, digits, . _ + -); please use another address.",
+            field="email",
+        )
+    return str(result.ascii_email).lower()  # an international domain in its xn-- form
 
 
 def validate_queries(queries: list[str], *, required: bool = True) -> tuple[str, ...]:

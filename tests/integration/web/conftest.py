@@ -73,7 +73,16 @@ class Api:
         value = aws.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
         return str(value).encode()
 
+    def subscriber_id(self, email_address: str) -> str:
+        """The id a web sign-up of ``email_address`` gets (keyed with the link key)."""
+        from paperbell.services.subscriptions import subscriber_id_for
+
+        return subscriber_id_for(email_address, self.key())
+
     def subscriber_item(self, subscriber_id: str) -> dict[str, Any] | None:
+        """The stored item, by id or (with an "@") by the address's web sign-up id."""
+        if "@" in subscriber_id:
+            subscriber_id = self.subscriber_id(subscriber_id)
         table = aws.table(self.pipeline.table_name("SubscribersTable"))
         item: dict[str, Any] | None = table.get_item(Key={"subscriber_id": subscriber_id}).get(
             "Item"
@@ -85,6 +94,13 @@ class Api:
             email.message_from_bytes(m.raw, policy=email.policy.default)  # type: ignore[misc]
             for m in self.pipeline.sent_mails()
         ]
+
+    def confirm_from_last_mail(self) -> Reply:
+        """Open the confirm link of the last mail, then press the page's button."""
+        link = next(u for u in self.links_in_last_mail() if "/confirm?token=" in u)
+        page = self.follow(link)
+        assert page.status == 200 and 'id="confirm"' in page.text, page.text[:300]
+        return self.follow(link, method="POST")
 
     def links_in_last_mail(self) -> list[str]:
         message = self.mails()[-1]

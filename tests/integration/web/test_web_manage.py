@@ -9,22 +9,21 @@ import pytest
 
 from paperbell import aws
 from paperbell.models import PendingMatch
-from paperbell.services.subscriptions import subscriber_id_for
 from paperbell.storage.deliveries import DeliveryRepository, LedgerEntry
 from paperbell.tokens import make_token
 
-ADA = subscriber_id_for("ada@example.org")
 PUBLIC_HOOK = "https://93.184.215.14/hooks/paperbell"  # a literal public IP: no DNS in tests
 
 
 @pytest.fixture
 def ada(api, subscribe):
     subscribe()
-    api.follow(next(u for u in api.links_in_last_mail() if "/confirm" in u))
-    return ADA
+    api.confirm_from_last_mail()
+    return api.subscriber_id("ada@example.org")
 
 
-def token(api, purpose, subscriber_id=ADA, **kwargs):
+def token(api, purpose, subscriber_id=None, **kwargs):
+    subscriber_id = subscriber_id or api.subscriber_id("ada@example.org")
     return make_token(api.key(), purpose, subscriber_id, **kwargs)
 
 
@@ -127,6 +126,7 @@ def test_digest_links_work_with_the_api(api, ada):
 def _every_token_route(api, value):
     return [
         api.get("/confirm", query={"token": value}),
+        api.post("/confirm", query={"token": value}),
         api.get("/manage", query={"token": value}),
         api.post("/manage", query={"token": value}, form={"action": "pause"}),
         api.get("/unsubscribe", query={"token": value}),
@@ -160,7 +160,7 @@ def test_a_missing_token_is_a_400(api):
 
 def test_a_token_only_reaches_its_own_subscriber(api, ada, subscribe):
     subscribe("bob@example.org")
-    bob = subscriber_id_for("bob@example.org")
+    bob = api.subscriber_id("bob@example.org")
     api.post("/unsubscribe", query={"token": token(api, "unsubscribe", bob)})
     assert api.subscriber_item(ada)["status"] == "active"
     assert api.subscriber_item(bob)["status"] == "unsubscribed"

@@ -19,6 +19,7 @@ GOOD = {"email": "ada@example.org", "queries": ["RoPE"], "hour": "9", "timezone"
 CASES = [
     pytest.param({"email": "ada.example.org"}, id="address-without-at"),
     pytest.param({"email": "ada@exa mple.org"}, id="address-with-space"),
+    pytest.param({"email": "jürgen@example.org"}, id="non-ascii-local-part"),
     pytest.param({"queries": ["titel:RoPE"]}, id="misspelt-field"),
     pytest.param({"queries": ['"unclosed']}, id="unclosed-quote"),
     pytest.param({"hour": "²"}, id="superscript-hour"),

@@ -6,11 +6,21 @@ from paperbell.errors import ConfigError, RequestError
 from paperbell.services.subscriptions import load_subscribers_file, new_subscriber
 
 
-def test_subscriber_ids_are_stable_and_do_not_reveal_the_address():
+def test_subscriber_ids_do_not_reveal_the_address():
+    import hashlib
+
+    from paperbell.services.subscriptions import subscriber_id_for
+
+    plain_hash = hashlib.sha256(b"ada@example.org").hexdigest()
     a = new_subscriber("Ada@Example.org", ["RoPE"])
     b = new_subscriber("ada@example.org ", ["lottery"])
-    assert a.id == b.id and "ada" not in a.id
-    assert a.email == "ada@example.org"
+    assert a.email == b.email == "ada@example.org"
+    assert a.id != b.id and a.id.startswith("sub_")  # direct creation: random ids
+    keyed = subscriber_id_for("Ada@Example.org ", b"key-1")
+    assert keyed == subscriber_id_for("ada@example.org", b"key-1")  # one id per address
+    assert keyed != subscriber_id_for("ada@example.org", b"key-2")  # the key decides
+    for sid in (a.id, b.id, keyed):
+        assert "ada" not in sid and sid[4:] not in plain_hash  # was sha256(address)[:20]
 
 
 @pytest.mark.parametrize(

@@ -81,3 +81,33 @@ def test_bodies_that_are_not_objects_or_too_large():
     with pytest.raises(RequestError) as info:
         parse_body("x" * 70_000, "application/x-www-form-urlencoded")
     assert info.value.status == 413
+
+
+def test_non_ascii_addresses_are_refused_clearly_or_sent_in_ascii_form():
+    # was: accepted, then mailed as "=?utf-8?q?j=C3=BCrgen?=@example.org" (invalid)
+    with pytest.raises(RequestError) as info:
+        validate_email_address("jürgen@example.org")
+    assert info.value.field == "email" and "ASCII" in info.value.message
+    assert validate_email_address("Ada@Bücher.de") == "ada@xn--bcher-kva.de"
+
+
+@pytest.mark.parametrize("hour", ["²", "٣", "9" * 5000, "+8", "8.0", "0x8"])
+def test_hours_are_ascii_digits_only(hour):
+    # "²".isdigit() is True but int("²") fails; 5,000 digits exceed int()'s limit
+    with pytest.raises(RequestError) as info:
+        validate_preferences({"queries": ["ok"], "hour": [hour]})
+    assert info.value.field == "hour" and len(info.value.message) < 120
+
+
+def test_lone_surrogates_and_nested_objects_are_refused_by_field():
+    from paperbell.validation import fields_from_json
+
+    with pytest.raises(RequestError) as info:
+        fields_from_json({"queries": ["Ro\ud800PE"]})
+    assert info.value.field == "queries" and "surrogate" in info.value.message
+    with pytest.raises(RequestError) as info:
+        fields_from_json({"hour": {"h": 8}})
+    assert info.value.field == "hour"
+    with pytest.raises(RequestError) as info:
+        parse_body("[" * 10_000 + "]" * 10_000, "application/json")
+    assert "nested too deeply" in info.value.message

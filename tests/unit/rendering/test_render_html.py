@@ -152,14 +152,28 @@ def test_empty_note(kind, make_digest, settings):
     assert "Nothing matched your queries today." in text
     assert "weekends" in text
     assert not doc.xpath("//h2")
-    assert "Unsubscribe (one click)" in text
+    assert "Unsubscribe (opens a page with one button)" in text
+
+
+def test_link_separators_carry_their_own_colour_for_dark_mode(seed_papers, make_digest,
+                                                              settings):
+    # was: a bare "·" inherited the light-mode text colour: invisible on a dark card
+    html = render_html(make_digest([entry_for(seed_papers[0], "lottery")]), settings)
+    doc = doc_of(html)
+    separators = [s for s in doc.iter("span") if s.text_content() == "·"]
+    assert separators and all("pb-muted" in s.get("class", "") for s in separators)
+    bare = [t for p in doc.iter("p") if "pb-muted" not in p.get("class", "")
+            for t in [p.text or "", *(c.tail or "" for c in p)] if "·" in t]
+    assert not bare, bare
+    assert ".pb-muted" in html.split("prefers-color-scheme: dark")[1].split("@media")[0]
 
 
 def test_footer_links(seed_papers, make_digest, settings):
     doc = doc_of(render_html(make_digest([entry_for(seed_papers[0], "lottery")]), settings))
     hrefs = {a.text_content(): a.get("href") for a in doc.iter("a")}
     assert hrefs["Manage your queries"] == "https://paperbell.example.org/manage?s=sub-1&t=tok_abc"
-    assert hrefs["Unsubscribe (one click)"].startswith("https://api.paperbell.example.org/")
+    assert hrefs["Unsubscribe"].startswith("https://api.paperbell.example.org/")
+    assert "one click" not in doc.text_content()  # it opens a page with one button
     assert "<digest@paperbell.example.org>" in doc.text_content()
     assert "because a" in doc.text_content()
 
@@ -170,3 +184,16 @@ def test_full_seed_digest_stays_under_gmail_clipping(seed_papers, hf_papers, mak
     html = render_html(make_digest(entries), settings)
     assert len(doc_of(html).xpath("//h2")) == len(papers)
     assert len(html.encode()) < 102_000  # Gmail clips larger messages
+
+
+def test_maths_in_a_feed_title_reaches_the_mail_as_escaped_text(make_digest, settings):
+    # issue 16: "<" and ">" in an arXiv title are text: kept by the parser, escaped here
+    from pathlib import Path
+
+    from paperbell.sources import parse_feed
+
+    fixture = Path(__file__).resolve().parents[2] / "fixtures" / "feeds" / "arxiv_rss_maths.xml"
+    (paper,) = parse_feed(fixture.read_bytes()).papers
+    html = render_html(make_digest([entry_for(paper, "sparse")]), settings)
+    assert "$n&lt;k$ and $k&gt;m$" in html
+    assert "when $n<k$ and $k>m$: sharp bounds" in doc_of(html).text_content()

@@ -82,7 +82,8 @@ def test_footer_explains_and_links(seed_papers, make_digest, settings):
     footer = text.split("\n-- \n", 1)[1]
     assert "because ada@example.com subscribed to paperbell" in footer
     assert "Manage your queries: https://paperbell.example.org/manage?s=sub-1&t=tok_abc" in footer
-    assert "Unsubscribe (one click): https://api.paperbell.example.org/unsubscribe?" in footer
+    assert ("Unsubscribe (opens a page with one button): "
+            "https://api.paperbell.example.org/unsubscribe?") in footer
     assert "<digest@paperbell.example.org>" in footer
 
 

@@ -149,3 +149,12 @@ def test_a_creator_that_is_only_markup_gives_no_empty_author() -> None:
             b"<dc:creator>&lt;b&gt;Jane&lt;/b&gt; Roe</dc:creator></item></channel></rss>")
     (paper,) = parse_feed(body).papers
     assert paper.authors == ("Jane Roe",)
+
+
+def test_an_id_of_control_characters_only_is_skipped_with_a_reason() -> None:
+    # found by test_feed_properties: the id "\x1b" became "" once its control was replaced
+    body = json.dumps([{"paper": {"id": "\x1b", "title": "0"}},
+                       {"paper": {"id": "2605.00001", "title": "Kept"}}]).encode()
+    result = parse_feed(body)
+    assert [p.id for p in result.papers] == ["2605.00001"]
+    assert result.errors == ["item 1: no usable id (only control characters)"]

@@ -27,6 +27,14 @@ from paperbell.sources.text import html_to_text, plain_text, truncate
         ("<!-- hidden -->Shown", "Shown"),
         ("Unclosed <i>italic", "Unclosed italic"),
         ("non\u00a0breaking", "non breaking"),
+        # issue 16: a "<" that opens no HTML element is text (maths), markup still goes
+        ("x<y and <b>z</b>", "x<y and z"),
+        ("n<k", "n<k"),
+        ("if x<max then y>0", "if x<max then y>0"),
+        ("<math><mi>x</mi><mo>&lt;</mo><mi>y</mi></math> holds", "x<y holds"),
+        ("<p>Word<o:p></o:p> text</p>", "Word text"),
+        ('<a title="x>y" href="u">link</a> end', "link end"),
+        ("a <b>x</b> \ud800 y\x01z", "a x \ufffd y z"),  # lxml would drop the rest
     ],
 )
 def test_html_to_text(raw: str, text: str) -> None:

@@ -15,12 +15,12 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from urllib.parse import urlsplit
 
 from paperbell.matching import snippet
 from paperbell.matching.matcher import merge_spans
 from paperbell.matching.scoring import score_match
 from paperbell.models import Paper, Subscriber
+from paperbell.urls import safe_url
 
 KINDS = ("digest", "empty-note")
 SNIPPET_WIDTH = 240
@@ -238,25 +238,6 @@ def squash(text: str) -> str:
 def one_line(text: str) -> str:
     """:func:`squash`, stripped: one clean line, safe for a header."""
     return squash(text).strip()
-
-
-def safe_url(url: str | None) -> str | None:
-    """``url`` when it is an absolute http(s) URL that cannot break out of an attribute
-    or a header, else None (javascript:, data:, relative, whitespace inside, ...)."""
-    if not url:
-        return None
-    url = url.strip()
-    if any(
-        ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf") or ch in '<>"\\`' for ch in url
-    ):
-        return None
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return None
-    return url
 
 
 def clean_spans(text: str, spans: Iterable[Sequence[int]]) -> list[Span]:

@@ -77,6 +77,11 @@ def _e(text: str) -> str:
     return escape(one_line(text), quote=True)
 
 
+#: The "·" between links: coloured itself, so it stays visible on a dark-mode card (a bare
+#: one inherited the light-mode text colour, dark on dark).
+SEPARATOR = f' <span class="pb-muted" style="color:{MUTED};">&middot;</span> '
+
+
 def _link(url: str | None, label_html: str, *, cls: str = "pb-link", style: str = "") -> str:
     """An <a> when ``url`` is http(s), else the label alone."""
     safe = safe_url(url)
@@ -151,7 +156,7 @@ def _entry_html(entry: DigestEntry) -> str:
     if links:
         parts.append(
             '<p style="margin:0;font-size:14px;">'
-            + " &middot; ".join(_link(url, escape(label)) for label, url in links)
+            + SEPARATOR.join(_link(url, escape(label)) for label, url in links)
             + "</p>"
         )
     return _card("".join(parts))
@@ -176,14 +181,17 @@ def _footer(digest: Digest, settings: MailSettings) -> str:
     if safe_url(digest.links.manage_url):
         actions.append(_link(digest.links.manage_url, "Manage your queries"))
     if safe_url(digest.links.unsubscribe_url):
-        actions.append(_link(digest.links.unsubscribe_url, "Unsubscribe (one click)"))
+        # The link opens a page with one button (link scanners must not unsubscribe
+        # anyone); mail clients that offer "unsubscribe" use the RFC 8058 header instead.
+        actions.append(_link(digest.links.unsubscribe_url, "Unsubscribe")
+                       + " (opens a page with one button)")
     name = _e(settings.sender_name) or "paperbell"
     sender = f"Sent by {_link(settings.site_url, name)} &lt;{_e(settings.sender)}&gt;"
     return (
         f'<tr><td class="pb-muted" style="padding:8px 4px 24px 4px;font-family:{FONT};'
         f'font-size:13px;line-height:1.5;color:{MUTED};">'
         f'<p style="margin:0 0 8px 0;">{why}.</p>'
-        f'<p style="margin:0 0 8px 0;">{" &middot; ".join(actions)}</p>'
+        f'<p style="margin:0 0 8px 0;">{SEPARATOR.join(actions)}</p>'
         f'<p style="margin:0;">{sender}</p>'
         "</td></tr>"
     )

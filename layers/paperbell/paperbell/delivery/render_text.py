@@ -113,7 +113,7 @@ def _footer(digest: Digest, settings: MailSettings) -> list[str]:
         lines.append(f"Manage your queries: {manage}")
     unsubscribe = safe_url(digest.links.unsubscribe_url)
     if unsubscribe:
-        lines.append(f"Unsubscribe (one click): {unsubscribe}")
+        lines.append(f"Unsubscribe (opens a page with one button): {unsubscribe}")
     sender = (
         f"Sent by {one_line(settings.sender_name) or 'paperbell'} <{one_line(settings.sender)}>"
     )

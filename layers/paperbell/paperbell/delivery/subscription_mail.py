@@ -37,14 +37,19 @@ def _message(settings: Settings, recipient: str, subject: str, paragraphs: list[
             f'<p><a href="{html.escape(link[1], quote=True)}" style="display:inline-block;'
             'padding:10px 16px;background:#1a4d8f;color:#ffffff;text-decoration:none;'
             f'border-radius:4px">{html.escape(link[0])}</a></p>'
-            f'<p style="font-size:13px;color:#444">Or open: {html.escape(link[1])}</p>'
+            # A long token URL must wrap on a 390 px phone, not widen the mail.
+            '<p style="font-size:13px;color:#444;overflow-wrap:anywhere;word-break:break-all">'
+            f"Or open: {html.escape(link[1])}</p>"
         )
     body += (
         '<p style="font-size:13px;color:#444">If you did not ask for this, ignore this mail;'
         " nothing else will be sent.</p>"
     )
     message.add_alternative(
-        f'<!doctype html><html lang="en"><body style="font-family:sans-serif;color:#111">'
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{html.escape(subject)}</title></head>"
+        '<body style="font-family:sans-serif;color:#111;max-width:40rem">'
         f"{body}</body></html>",
         subtype="html",
     )
@@ -52,19 +57,23 @@ def _message(settings: Settings, recipient: str, subject: str, paragraphs: list[
 
 
 def confirmation_mail(settings: Settings, recipient: str, confirm_url: str,
-                      queries: tuple[str, ...]) -> EmailMessage:
+                      queries: tuple[str, ...], *, later_request_ignored: bool = False
+                      ) -> EmailMessage:
     listed = "; ".join(queries)
-    return _message(
-        settings,
-        recipient,
-        "Confirm your paperbell subscription",
-        [
-            "Someone (hopefully you) asked paperbell to send papers matching "
-            f"these queries to this address: {listed}.",
-            "Please confirm with the link below (it is valid for 3 days).",
-        ],
-        ("Confirm my subscription", confirm_url),
-    )
+    paragraphs = [
+        "Someone (hopefully you) asked paperbell to send papers matching "
+        f"these queries to this address: {listed}.",
+        "Please confirm with the link below (it is valid for 3 days). The link opens a "
+        "page with a Confirm button; nothing is subscribed until you press it.",
+    ]
+    if later_request_ignored:
+        paragraphs.append(
+            "A later request asked for other queries for this address; it was not saved, "
+            "because a sign-up waiting for confirmation is never replaced. After "
+            "confirming you can change the queries on your manage page."
+        )
+    return _message(settings, recipient, "Confirm your paperbell subscription", paragraphs,
+                    ("Confirm my subscription", confirm_url))
 
 
 def already_subscribed_mail(settings: Settings, recipient: str, manage_url: str) -> EmailMessage:

@@ -21,6 +21,9 @@ from paperbell.storage.papers import PaperRepository
 from paperbell.storage.subscribers import SubscriberRepository
 from paperbell.tokens import TokenError, make_token, verify_token
 
+#: Between the subscriber id and the feed epoch in a feed token (ids never contain it).
+FEED_EPOCH_MARK = "~"
+
 
 @dataclass
 class RequestContext:
@@ -74,6 +77,21 @@ class RequestContext:
         except TokenError as exc:
             metrics.add_metric(name="InvalidTokens", unit="Count", value=1)
             raise bad_token(str(exc)) from None
+
+    def feed_link(self, subscriber: Subscriber) -> str:
+        """The subscriber's current feed URL (read-only; replaced by a new feed epoch)."""
+        return self.link("feed", f"{subscriber.id}{FEED_EPOCH_MARK}{subscriber.feed_epoch}")
+
+    def feed_subscriber(self, token: str | None) -> Subscriber:
+        """The subscriber a feed token is for, if it was made for their current epoch
+        (tokens from before feed epochs carry none and count as epoch 0)."""
+        subscriber_id, _, epoch = self.verify(token, "feed").partition(FEED_EPOCH_MARK)
+        subscriber = self.subscribers.get(subscriber_id)
+        if subscriber is None:
+            raise gone()
+        if (int(epoch) if epoch.isascii() and epoch.isdigit() else 0) != subscriber.feed_epoch:
+            raise bad_token("this feed link was replaced by a newer one")
+        return subscriber
 
     def subscriber_for(self, token: str | None, purpose: str) -> Subscriber:
         """The subscriber a valid ``purpose`` token names; 404 when they are gone."""

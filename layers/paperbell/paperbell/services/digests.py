@@ -106,7 +106,8 @@ def mail_settings(config: Settings) -> MailSettings:
         sender_name=config.sender_name,
         reply_to=config.reply_to_address,
         configuration_set=config.configuration_set,
-        unsubscribe_mailto=config.sender_address,
+        # No mailto: unsubscribe: the stack receives no mail, so it would go nowhere.
+        # List-Unsubscribe carries the https one-click URL only (RFC 8058).
         site_url=config.site_url,
     )
 

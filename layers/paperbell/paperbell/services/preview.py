@@ -15,12 +15,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from paperbell.config import Settings
 from paperbell.delivery.digest_model import Digest
+from paperbell.errors import RequestError
 from paperbell.matching import parse_query
 from paperbell.matching.matcher import AnalyzedPapers, Highlights, match_queries
 from paperbell.models import Paper, Subscriber
+from paperbell.observability import metrics
 from paperbell.services.context import RequestContext
+from paperbell.services.rate_limits import RateLimiter
 from paperbell.storage.papers import PaperRepository
+from paperbell.urls import safe_url
 from paperbell.validation import validate_queries
 
 PREVIEW_DAYS = 7
@@ -78,12 +83,23 @@ class Preview:
             "papers": [
                 {
                     **hit.paper.as_json(),
+                    "url": safe_url(hit.paper.url) or "",
                     "queries": list(hit.queries),
                     "highlights": {k: [list(s) for s in v] for k, v in hit.highlights.items()},
                 }
                 for hit in self.hits
             ],
         }
+
+
+def preview_for_visitor(config: Settings, queries: list[str], source_ip: str) -> Preview:
+    """:func:`preview` for a web visitor: counted against their hourly preview allowance
+    (each preview scans up to ``PREVIEW_SCAN_LIMIT`` papers), 429 past it."""
+    if not RateLimiter(config.subscribers_table).allow_preview(source_ip):
+        metrics.add_metric(name="PreviewRateLimited", unit="Count", value=1)
+        raise RequestError(429, "rate_limited", "Too many previews from your address; "
+                           "please wait a while and try again.")
+    return preview(config.papers_table, queries)
 
 
 def preview(papers_table: str, queries: list[str], *, days: int = PREVIEW_DAYS,

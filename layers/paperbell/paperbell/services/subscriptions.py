@@ -10,14 +10,21 @@ Privacy rules kept here:
 * unconfirmed subscribers expire (TTL ``expires_at``) after the confirm link does;
 * "delete my data" removes the subscriber item and every pending match and ledger item.
 
-Why deterministic ids: loading the same subscriber file twice must update, not
-duplicate, and the id must not reveal the address in a URL.
+Subscriber ids reveal nothing about the address (they are in every token and in the
+``X-Paperbell-Digest`` header): a web sign-up gets ``sub_`` + HMAC-SHA256(link key,
+address), so a second sign-up of the same address finds the same item without any
+read-then-write race, and nobody without the key can test an address offline.
+Subscribers created directly (CLI, demo, subscribers file) get random ids. Older
+``sub_<sha256(address)>`` ids keep working: sign-up also looks an address up in the
+``by-email`` index, so an existing subscriber is found and never duplicated.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import secrets
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -46,8 +53,15 @@ SUBSCRIBE_ACCEPTED = (
 )
 
 
-def subscriber_id_for(email: str) -> str:
-    return "sub_" + hashlib.sha256(email.strip().lower().encode("utf-8")).hexdigest()[:20]
+def subscriber_id_for(email: str, key: bytes) -> str:
+    """The id a web sign-up of ``email`` gets: keyed, so it reveals nothing."""
+    mac = hmac.new(key, b"subscriber-id\0" + email.strip().lower().encode("utf-8"),
+                   hashlib.sha256)
+    return "sub_" + mac.hexdigest()[:24]
+
+
+def random_subscriber_id() -> str:
+    return "sub_" + secrets.token_hex(12)
 
 
 # -- creating subscribers directly (operator CLI, demo, subscribers file) -------------
@@ -63,24 +77,28 @@ def new_subscriber(
     trending_top: int = 0,
     trending_filter: str = "",
     weekday: object = "",
+    subscriber_id: str | None = None,
 ) -> Subscriber:
-    """A validated Subscriber; RequestError (the web's rules and messages) otherwise."""
+    """A validated Subscriber (a random id unless given); RequestError (the web's rules
+    and messages) otherwise."""
     data: dict[str, Any] = {"email": email, "queries": list(queries), "hour": delivery_hour,
                             "timezone": timezone, "mode": mode, "weekday": weekday}
     if trending_top:
         data["trending"] = {"top": trending_top, "filter": trending_filter}
     return subscriber_from_fields(
-        fields_from_json(data), status=status, notify_empty=notify_empty
+        fields_from_json(data), status=status, notify_empty=notify_empty,
+        subscriber_id=subscriber_id,
     )
 
 
 def subscriber_from_fields(fields: Fields, *, status: str = "active",
-                           notify_empty: bool = False) -> Subscriber:
+                           notify_empty: bool = False,
+                           subscriber_id: str | None = None) -> Subscriber:
     """A Subscriber from form-shaped fields, checked by :mod:`paperbell.validation`."""
     form = subscription_from_fields(fields)
     prefs = form.preferences
     return Subscriber(
-        id=subscriber_id_for(form.email),
+        id=subscriber_id or random_subscriber_id(),
         email=form.email,
         queries=prefs.queries,
         status=status,
@@ -152,21 +170,32 @@ def load_subscribers_file(path: str | Path) -> list[Subscriber]:
 
 
 # -- subscribe / confirm (web) -------------------------------------------------------
+def existing_subscriber(ctx: RequestContext, email: str) -> Subscriber | None:
+    """The mail subscriber of ``email``: under its keyed id, else (older ids, operator-made
+    subscribers) through the by-email index."""
+    found = ctx.subscribers.get(subscriber_id_for(email, ctx.key))
+    return found or ctx.subscribers.find_by_email(email, mail_only=True)
+
+
 def subscribe(ctx: RequestContext, form: SubscriptionForm, source_ip: str) -> str:
-    """Create or refresh a pending subscription and mail the confirm link.
+    """Create a pending subscription and mail the confirm link.
 
     Returns what happened (for logs and tests only; the caller answers the same in
-    every case): mailed | reminded | throttled | suppressed.
+    every case): mailed | mailed-first-request | reminded | throttled | suppressed | raced.
+    A pending sign-up is never replaced by a later one: the later request's queries are
+    not saved, and its confirmation mail (if the day's allowance is left) lists the
+    queries confirming will activate and says that another request was ignored.
     """
     if not ctx.limiter.allow_ip(source_ip, ctx.now()):
         metrics.add_metric(name="SubscribeRateLimited", unit="Count", value=1)
         raise too_many()
-    subscriber_id = subscriber_id_for(form.email)
-    existing = ctx.subscribers.get(subscriber_id)
+    existing = existing_subscriber(ctx, form.email)
     if existing is not None and existing.status == "suppressed":
-        return "suppressed"  # bounced or complained: never mail again from here
+        return "suppressed"  # bounced or complained: never mailed again from here
+    subscriber_id = existing.id if existing else subscriber_id_for(form.email, ctx.key)
     already = existing is not None and existing.status in ("active", "paused")
-    if not already:
+    kept = existing if existing is not None and existing.status == "pending" else None
+    if not already and kept is None:
         prefs = form.preferences
         pending = Subscriber(
             id=subscriber_id,
@@ -179,7 +208,8 @@ def subscribe(ctx: RequestContext, form: SubscriptionForm, source_ip: str) -> st
             **trending_fields(prefs),
         )
         expires = int(ctx.now().timestamp()) + PENDING_TTL
-        ctx.subscribers.put_pending(pending, expires_at=expires)
+        if not ctx.subscribers.put_pending(pending, expires_at=expires):
+            return "raced"  # another sign-up or a suppression got there first
     if not ctx.limiter.claim_daily_mail(form.email, ctx.now()):
         metrics.add_metric(name="ConfirmationMailsThrottled", unit="Count", value=1)
         return "throttled"
@@ -189,19 +219,29 @@ def subscribe(ctx: RequestContext, form: SubscriptionForm, source_ip: str) -> st
         )
         outcome = "reminded"
     else:
+        queries = kept.queries if kept is not None else form.preferences.queries
+        ignored = kept is not None and tuple(form.preferences.queries) != tuple(kept.queries)
         message = subscription_mail.confirmation_mail(
-            ctx.config, form.email, ctx.link("confirm", subscriber_id), form.preferences.queries
+            ctx.config, form.email, ctx.link("confirm", subscriber_id), queries,
+            later_request_ignored=ignored,
         )
-        outcome = "mailed"
+        outcome = "mailed-first-request" if kept is not None else "mailed"
     try:
         subscription_mail.send(ctx.config, message, form.email)
     except DeliveryError as exc:
         logger.warning("confirmation mail not sent", extra={"error": str(exc)})
         if not exc.permanent:
+            ctx.limiter.release_daily_mail(form.email, ctx.now())  # not the asker's fault
             raise RequestError(503, "mail_unavailable",
                                "Mail cannot be sent right now; please try again later.") from exc
     metrics.add_metric(name="ConfirmationMailsSent", unit="Count", value=1)
     return outcome
+
+
+def pending_for_confirmation(ctx: RequestContext, token: str | None) -> Subscriber:
+    """The subscriber a confirm link names, changing nothing (``GET /confirm``: link
+    scanners open links; only the page's POST confirms)."""
+    return ctx.subscriber_for(token, "confirm")
 
 
 def confirm(ctx: RequestContext, token: str | None) -> Subscriber:
@@ -266,16 +306,30 @@ def resume(ctx: RequestContext, subscriber: Subscriber) -> Subscriber:
     return updated
 
 
-def unsubscribe(ctx: RequestContext, subscriber_id: str) -> Subscriber:
-    updated = ctx.subscribers.set_status(subscriber_id, "unsubscribed")
+def replace_feed_link(ctx: RequestContext, subscriber: Subscriber) -> Subscriber:
+    """A new feed epoch: feed links handed out before stop working."""
+    updated = ctx.subscribers.replace_feed_link(subscriber.id)
     if updated is None:
         raise gone()
+    return updated
+
+
+def unsubscribe(ctx: RequestContext, subscriber_id: str) -> Subscriber:
+    """Stop all mail. A suppressed subscriber stays suppressed (it gets no mail either,
+    and "unsubscribed" could be resumed, suppressed cannot)."""
+    updated = ctx.subscribers.set_status(subscriber_id, "unsubscribed")
+    if updated is None:
+        current = ctx.subscribers.get(subscriber_id)
+        if current is None:
+            raise gone()
+        return current  # suppressed: already receives nothing
     metrics.add_metric(name="Unsubscribed", unit="Count", value=1)
     return updated
 
 
 def delete_all(ctx: RequestContext, subscriber_id: str) -> int:
-    """Delete the subscriber and every pending match / ledger item; items deleted."""
+    """Delete the subscriber and every pending match / ledger item; items deleted.
+    A suppressed address keeps its suppression record (see SubscriberRepository.delete)."""
     removed = ctx.deliveries.delete_subscriber(subscriber_id)
     ctx.subscribers.delete(subscriber_id)
     metrics.add_metric(name="SubscribersDeleted", unit="Count", value=1)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from paperbell.errors import FeedError, SourceSpecError
 
 from .parse import parse_feed
-from .results import PaperCollector, SourceReadResult, SourceState
+from .results import FeedResult, PaperCollector, SourceReadResult, SourceState
 from .specs import SourceSpec, parse_source_spec
 
 if TYPE_CHECKING:
@@ -150,34 +150,19 @@ def _read_hf_pages(spec: SourceSpec, state: SourceState, fetcher: HttpFetcher,
     """Hugging Face: ``limit``/``p`` pages until an empty page, a repeat or the cap."""
     page_size = spec.page_size or 100
     cap = max(1, max_items or spec.max_items or page_size)
-    pages = math.ceil(cap / page_size)
-    acc = PaperCollector()
-    digest = hashlib.sha256()
-    first: HttpResponse | None = None
-    partial = False
-    for page in range(pages):
-        url = spec.request_url(limit=min(page_size, cap), p=page)
-        try:
-            response = _get(fetcher, spec, url, state if page == 0 else None)
-            if response.not_modified:
-                return _not_modified(spec, state, response)
-            feed = parse_feed(response.body, base_url=response.url,
-                              content_type=response.content_type)
-        except FeedError as exc:
-            if page == 0:
-                raise
-            acc.note(f"page {page}: {exc}")
-            partial = True
+    read = _PagedRead(spec, state, fetcher)
+    for page in range(math.ceil(cap / page_size)):
+        got = read.page(spec.request_url(limit=min(page_size, cap), p=page),
+                        label=f"page {page}: " if page else "")
+        if got is None:
             break
-        first = first or response
-        digest.update(response.body)
-        new = acc.absorb(feed, label=f"page {page}: " if page else "")
+        feed, new = got
         if not feed.papers and not feed.skipped:
             break  # the empty page after the last one (or a weekend: no papers at all)
-        if new == 0 or len(acc.papers) >= cap:
+        if new == 0 or len(read.pages.papers) >= cap:
             break  # the API ignored paging, or we reached the cap
-    del acc.papers[cap:]
-    return _finish(spec, acc, state, first, digest.hexdigest(), partial)
+    del read.pages.papers[cap:]
+    return read.finish()
 
 
 def _read_arxiv_api_pages(spec: SourceSpec, state: SourceState, fetcher: HttpFetcher,
@@ -185,28 +170,14 @@ def _read_arxiv_api_pages(spec: SourceSpec, state: SourceState, fetcher: HttpFet
     """arXiv export API: ``start``/``max_results`` pages bounded by opensearch totals."""
     page_size = spec.page_size or 100
     cap = max(1, max_items or spec.max_items or page_size)
-    acc = PaperCollector()
-    digest = hashlib.sha256()
-    first: HttpResponse | None = None
-    partial = False
+    read = _PagedRead(spec, state, fetcher)
     start = 0
     while start < cap:
-        url = spec.request_url(start=start, max_results=min(page_size, cap - start))
-        try:
-            response = _get(fetcher, spec, url, state if start == 0 else None)
-            if response.not_modified:
-                return _not_modified(spec, state, response)
-            feed = parse_feed(response.body, base_url=response.url,
-                              content_type=response.content_type)
-        except FeedError as exc:
-            if start == 0:
-                raise
-            acc.note(f"results from {start}: {exc}")
-            partial = True
+        got = read.page(spec.request_url(start=start, max_results=min(page_size, cap - start)),
+                        label=f"results from {start}: " if start else "")
+        if got is None:
             break
-        first = first or response
-        digest.update(response.body)
-        acc.absorb(feed, label=f"results from {start}: " if start else "")
+        feed, _ = got
         count = len(feed.papers) + feed.skipped
         total = feed.meta.get("total_results")
         if count == 0:
@@ -214,22 +185,61 @@ def _read_arxiv_api_pages(spec: SourceSpec, state: SourceState, fetcher: HttpFet
         start += count
         if isinstance(total, int) and start >= total:
             break
-    return _finish(spec, acc, state, first, digest.hexdigest(), partial)
+    return read.finish()
 
 
-def _finish(spec: SourceSpec, acc: PaperCollector, state: SourceState,
-            first: HttpResponse | None, digest: str, partial: bool) -> SourceReadResult:
-    pages = acc.result()
-    result = SourceReadResult(spec=spec.name, papers=pages.papers, skipped=pages.skipped,
-                              errors=pages.errors)
-    if partial or first is None:
-        # Forget validators so the next run reads everything again.
-        result.state = SourceState()
+class _PagedRead:
+    """What the pages of one paged read share, whatever the paging scheme.
+
+    One collector (repeats across pages counted once, errors capped), one hash over all
+    bodies (the change detector), the first response's validators, and the rule that
+    only the first page's failure fails the read: a later page's failure keeps what
+    was read and forgets the validators, so the next run reads everything again.
+    """
+
+    def __init__(self, spec: SourceSpec, state: SourceState, fetcher: HttpFetcher) -> None:
+        self.spec, self.state, self.fetcher = spec, state, fetcher
+        self.pages = PaperCollector()
+        self.digest = hashlib.sha256()
+        self.first: HttpResponse | None = None
+        self.partial = False
+        self.unchanged: SourceReadResult | None = None
+
+    def page(self, url: str, *, label: str) -> tuple[FeedResult, int] | None:
+        """Read one page: its result and how many new papers it brought; None: stop."""
+        first_page = self.first is None
+        try:
+            response = _get(self.fetcher, self.spec, url, self.state if first_page else None)
+            if response.not_modified:
+                self.unchanged = _not_modified(self.spec, self.state, response)
+                return None
+            feed = parse_feed(response.body, base_url=response.url,
+                              content_type=response.content_type)
+        except FeedError as exc:
+            if first_page:
+                raise
+            self.pages.note(f"{label}{exc}")
+            self.partial = True
+            return None
+        self.first = self.first or response
+        self.digest.update(response.body)
+        return feed, self.pages.absorb(feed, label=label)
+
+    def finish(self) -> SourceReadResult:
+        if self.unchanged is not None:
+            return self.unchanged
+        pages = self.pages.result()
+        result = SourceReadResult(spec=self.spec.name, papers=pages.papers,
+                                  skipped=pages.skipped, errors=pages.errors)
+        if self.partial or self.first is None:
+            # Forget validators so the next run reads everything again.
+            result.state = SourceState()
+            return result
+        digest = self.digest.hexdigest()
+        result.state = SourceState(self.first.etag, self.first.last_modified, digest)
+        if self.state.content_hash == digest:
+            result.papers = []
+            result.skipped = 0
+            result.errors = []
+            result.not_modified = True
         return result
-    result.state = SourceState(first.etag, first.last_modified, digest)
-    if state.content_hash == digest:
-        result.papers = []
-        result.skipped = 0
-        result.errors = []
-        result.not_modified = True
-    return result

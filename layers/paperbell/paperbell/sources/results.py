@@ -148,7 +148,7 @@ class PaperCollector:
     def add(self, paper: Paper, position: int | None = None) -> bool:
         """Keep the (fitted) paper unless its id was seen before; True when kept."""
         paper = fit_paper(paper)
-        if not paper.id:  # nothing was left of the id once control characters went
+        if not paper.id:  # an id of control characters only: nothing left to key on
             self.skip(position or 0, "no usable id (only control characters)")
             return False
         first = self._seen.get(paper.id)

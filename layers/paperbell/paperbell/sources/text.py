@@ -30,19 +30,34 @@ from .results import SkipItem
 # A "<" that starts a tag, end tag, comment or doctype. "a < b" and "<10%" stay text.
 _TAG_START_RE = re.compile(r"<[A-Za-z/!?]")
 
-# Elements a feed's HTML may use; a "<name" with any other name is text ("x<y").
+# Elements a feed's HTML may use (HTML, legacy HTML, MathML, SVG); a "<name" with any
+# other name is text ("x<y", "n<k"). ``prefix:name`` (Word's ``<o:p>``) is markup too.
 _HTML_ELEMENTS = (
-    "a|abbr|acronym|address|area|article|aside|audio|b|bdi|bdo|big|blockquote|body|br|"
-    "button|caption|center|cite|code|col|colgroup|dd|del|details|dfn|div|dl|dt|em|"
-    "embed|figcaption|figure|font|footer|form|h1|h2|h3|h4|h5|h6|head|header|hr|html|i|"
-    "iframe|img|input|ins|kbd|label|li|link|main|mark|math|meta|nav|noscript|object|"
-    "ol|p|picture|pre|q|s|samp|script|section|select|small|source|span|strike|strong|"
-    "style|sub|summary|sup|svg|table|tbody|td|template|textarea|tfoot|th|thead|time|"
-    "title|tr|tt|u|ul|var|video|wbr"
+    "a|abbr|acronym|address|area|article|aside|audio|b|base|basefont|bdi|bdo|big|blink|"
+    "blockquote|body|br|button|canvas|caption|center|cite|code|col|colgroup|data|datalist|"
+    "dd|del|details|dfn|dialog|dir|div|dl|dt|em|embed|fieldset|figcaption|figure|font|"
+    "footer|form|frame|frameset|h1|h2|h3|h4|h5|h6|head|header|hgroup|hr|html|i|iframe|"
+    "image|img|input|ins|kbd|label|legend|li|link|listing|main|map|mark|marquee|menu|meta|"
+    "meter|nav|nobr|noframes|noscript|object|ol|optgroup|option|output|p|param|picture|"
+    "plaintext|pre|progress|q|rp|rt|ruby|s|samp|script|section|select|slot|small|source|"
+    "span|strike|strong|style|sub|summary|sup|table|tbody|td|template|textarea|tfoot|th|"
+    "thead|time|title|tr|track|tt|u|ul|var|video|wbr|xmp|"
+    # MathML
+    "math|maction|annotation|annotation-xml|menclose|merror|mfenced|mfrac|mi|mmultiscripts|"
+    "mn|mo|mover|mpadded|mphantom|mprescripts|mroot|mrow|ms|mspace|msqrt|mstyle|msub|"
+    "msubsup|msup|mtable|mtd|mtext|mtr|munder|munderover|none|semantics|"
+    # SVG
+    "svg|circle|clippath|defs|desc|ellipse|foreignobject|g|line|lineargradient|marker|"
+    "mask|path|pattern|polygon|polyline|radialgradient|rect|stop|symbol|text|textpath|"
+    "tspan|use"
 )
-# A "<" that opens no HTML element, comment, CDATA or doctype: escaped before parsing.
+_ATTRIBUTES = r"""(?:\s(?:[^<>"']|"[^"]*"|'[^']*')*)?"""
+# A "<" that opens no HTML element, comment, CDATA, doctype or processing instruction:
+# escaped before parsing, so it stays a character.
 _NOT_MARKUP_RE = re.compile(
-    rf"<(?!/?(?:{_HTML_ELEMENTS})(?:\s[^<>]*)?/?>|!--|!\[CDATA\[|!doctype)", re.IGNORECASE
+    rf"<(?!/?(?:(?:{_HTML_ELEMENTS})|[a-z][\w-]*:[a-z][\w-]*){_ATTRIBUTES}/?>"
+    r"|!--|!\[CDATA\[|!doctype|\?)",
+    re.IGNORECASE,
 )
 # feedparser's test for "this text is HTML": a closing tag or an entity reference.
 _CLOSE_TAG_OR_ENTITY_RE = re.compile(r"</\w+>|&#?\w+;")
@@ -86,7 +101,10 @@ def plain_text(text: str | None) -> str:
     """
     if not text:
         return ""
-    return " ".join(clean_text(text).split())
+    collapsed = " ".join(text.split())
+    if collapsed.isprintable():  # the common case: nothing to replace
+        return collapsed
+    return " ".join(clean_text(collapsed).split())
 
 
 def html_to_text(text: str | None) -> str:
@@ -98,7 +116,9 @@ def html_to_text(text: str | None) -> str:
     """
     if not text:
         return ""
-    text = clean_text(text)  # before lxml, which silently drops what XML forbids
+    text = " ".join(text.split())
+    if not text.isprintable():
+        text = clean_text(text)  # before lxml, which silently drops what XML forbids
     if "<" not in text and "&" not in text:
         return " ".join(text.split())
     if _TAG_START_RE.search(text) is None:

@@ -98,6 +98,8 @@ def subscriber_to_item(subscriber: Subscriber) -> dict[str, Any]:
         item["webhook_secret"] = subscriber.webhook_secret
     if subscriber.notify_empty:
         item["notify_empty"] = True
+    if subscriber.feed_epoch:
+        item["feed_epoch"] = subscriber.feed_epoch
     if subscriber.trending_top:
         item["trending_top"] = subscriber.trending_top
         if subscriber.trending_filter:
@@ -119,6 +121,7 @@ def subscriber_from_item(item: Mapping[str, Any]) -> Subscriber:
         webhook_url=str(item.get("webhook_url", "")),
         webhook_secret=str(item.get("webhook_secret", "")),
         notify_empty=bool(item.get("notify_empty", False)),
+        feed_epoch=int(item.get("feed_epoch", 0)),
         trending_top=int(item.get("trending_top", 0) or 0),
         trending_filter=str(item.get("trending_filter", "")),
         weekday=int(item.get("weekday", 0) or 0),

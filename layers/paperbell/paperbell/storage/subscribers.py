@@ -46,12 +46,16 @@ class SubscriberRepository:
                 pending = response.get("UnprocessedKeys") or {}
         return found
 
-    def find_by_email(self, email: str) -> Subscriber | None:
+    def find_by_email(self, email: str, *, mail_only: bool = False) -> Subscriber | None:
+        """The subscriber with this address (by-email index); with ``mail_only`` a
+        webhook subscriber whose contact address it is does not count."""
         response = aws.table(self.table_name).query(
             IndexName="by-email", KeyConditionExpression=Key("email").eq(email.lower())
         )
         for item in response.get("Items", []):
-            return self.get(str(item["subscriber_id"]))
+            found = self.get(str(item["subscriber_id"]))
+            if found is not None and not (mail_only and found.webhook_url):
+                return found
         return None
 
     def iter_active(self) -> Iterator[Subscriber]:
@@ -68,13 +72,27 @@ class SubscriberRepository:
             yield subscriber_from_item(item)
 
     # -- subscription lifecycle (web API and operator CLI, issue 6) ------------------
-    def put_pending(self, subscriber: Subscriber, *, expires_at: int) -> None:
+    def put_pending(self, subscriber: Subscriber, *, expires_at: int) -> bool:
         """Store an unconfirmed subscriber; DynamoDB TTL removes it at ``expires_at``
-        unless :meth:`activate` (the confirmation link) runs first."""
+        unless :meth:`activate` (the confirmation link) runs first.
+
+        Only a new or an unsubscribed address can become pending: never a pending one
+        (its first sign-up is kept), an active one or a suppressed one. False if refused."""
         item = subscriber_to_item(subscriber)
         item["status"] = "pending"
         item["expires_at"] = int(expires_at)
-        aws.table(self.table_name).put_item(Item=item)
+        try:
+            aws.table(self.table_name).put_item(
+                Item=item,
+                ConditionExpression="attribute_not_exists(subscriber_id) OR #status = :u",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={":u": "unsubscribed"},
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     def activate(self, subscriber_id: str) -> Subscriber | None:
         """Confirm a pending subscriber (status active, TTL removed). None when there is
@@ -111,9 +129,13 @@ class SubscriberRepository:
     def set_status(
         self, subscriber_id: str, status: str, *, only_from: tuple[str, ...] = ()
     ) -> Subscriber | None:
-        """Change the status (optionally only from the given ones); None if refused."""
-        values: dict[str, Any] = {":s": status}
-        condition = "attribute_exists(subscriber_id)"
+        """Change the status (optionally only from the given ones); None if refused.
+
+        A suppressed subscriber (hard bounce or complaint) keeps that status whatever is
+        asked here: only :meth:`suppress` sets it and only :meth:`unsuppress` (an
+        operator's decision) lifts it."""
+        values: dict[str, Any] = {":s": status, ":suppressed": "suppressed"}
+        condition = "attribute_exists(subscriber_id) AND #status <> :suppressed"
         if only_from:
             keys = []
             for number, allowed in enumerate(only_from):
@@ -122,6 +144,25 @@ class SubscriberRepository:
             condition += f" AND #status IN ({', '.join(keys)})"
         return self._update(subscriber_id, "SET #status = :s", values, condition=condition)
 
+    def suppress(self, subscriber_id: str, *, reason: str, at: str) -> Subscriber | None:
+        """Never mail this subscriber again (SES said hard bounce or complaint)."""
+        return self._update(
+            subscriber_id,
+            "SET #status = :s, suppressed_reason = :r, suppressed_at = :t REMOVE expires_at",
+            {":s": "suppressed", ":r": reason, ":t": at},
+        )
+
+    def unsuppress(self, subscriber_id: str, *, reason: str, at: str) -> Subscriber | None:
+        """The operator's documented override: suppressed -> unsubscribed (the person may
+        then sign up again, with double opt-in). None unless it was suppressed."""
+        return self._update(
+            subscriber_id,
+            "SET #status = :u, unsuppressed_reason = :r, unsuppressed_at = :t "
+            "REMOVE suppressed_reason, suppressed_at",
+            {":u": "unsubscribed", ":r": reason[:500], ":t": at, ":s": "suppressed"},
+            condition="#status = :s",
+        )
+
     def set_webhook_secret(self, subscriber_id: str, secret: str) -> Subscriber | None:
         return self._update(
             subscriber_id,
@@ -129,6 +170,10 @@ class SubscriberRepository:
             {":w": secret},
             condition="attribute_exists(webhook_url)",
         )
+
+    def replace_feed_link(self, subscriber_id: str) -> Subscriber | None:
+        """Bump the feed epoch: every feed token made before stops working."""
+        return self._update(subscriber_id, "ADD feed_epoch :one", {":one": 1})
 
     def mark_webhook_failing(self, subscriber_id: str, error: str) -> None:
         """Record that the webhook exhausted its retries (shown to operators and users)."""
@@ -140,7 +185,24 @@ class SubscriberRepository:
         )
 
     def delete(self, subscriber_id: str) -> None:
-        aws.table(self.table_name).delete_item(Key={"subscriber_id": subscriber_id})
+        """Delete the subscriber; a suppressed one leaves a suppression record behind
+        (id, address, reason: nothing else), so the address is never mailed again."""
+        table = aws.table(self.table_name)
+        try:
+            table.delete_item(
+                Key={"subscriber_id": subscriber_id},
+                ConditionExpression="attribute_not_exists(#status) OR #status <> :s",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={":s": "suppressed"},
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            item = table.get_item(Key={"subscriber_id": subscriber_id},
+                                  ConsistentRead=True).get("Item") or {}
+            kept = {k: item[k] for k in ("subscriber_id", "email", "status",
+                                         "suppressed_reason", "suppressed_at") if k in item}
+            table.put_item(Item={**kept, "queries": []})
 
     def _update(
         self,

@@ -52,6 +52,9 @@ ol.trending .rank { grid-column: 1; grid-row: 1 / span 4; font-size: 1.3rem; fon
 ol.trending h3 { font-size: 1.05rem; }
 .upvotes { font-weight: 600; color: var(--fg); }
 [hidden] { display: none !important; }
+.live-preview #preview { max-height: 50vh; overflow-y: auto; }
+.live-preview #preview:empty { display: none; }
+html:not(.js) .live-preview { display: none; }
 """
 
 JS = r"""

@@ -1,16 +1,40 @@
 """A subscriber's recent matches, and the public trending list, as Atom 1.0 (RFC 4287)
-or JSON Feed 1.1."""
+or JSON Feed 1.1.
+
+Text from feeds may hold characters XML 1.0 forbids (C0 controls, lone surrogates,
+U+FFFE/FFFF); one of them would make the whole Atom document unreadable, so every text
+and attribute passes :func:`xml_text` first. Links pass :func:`paperbell.urls.safe_url`.
+"""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape as _escape
+from xml.sax.saxutils import quoteattr as _quoteattr
 
 from paperbell.models import Subscriber
 from paperbell.services.feeds import FeedItem
 from paperbell.services.trending import TrendingView
 from paperbell.trending.ranking import RankedPaper
+from paperbell.urls import safe_url
+
+#: What XML 1.0 allows (section 2.2); everything else is dropped.
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(text: str) -> str:
+    """``text`` without the characters an XML 1.0 document may not contain."""
+    return _NOT_XML.sub("", text)
+
+
+def escape(text: str) -> str:
+    return _escape(xml_text(text))
+
+
+def quoteattr(text: str) -> str:
+    return _quoteattr(xml_text(text))
 
 TITLE = "paperbell: your matching papers"
 
@@ -37,7 +61,8 @@ def atom(subscriber: Subscriber, items: list[FeedItem], self_url: str,
         authors = "".join(
             f"<author><name>{escape(a)}</name></author>" for a in paper.authors[:20]
         ) or "<author><name>unknown</name></author>"
-        link = f"<link rel=\"alternate\" href={quoteattr(paper.url)}/>" if paper.url else ""
+        url = safe_url(paper.url)
+        link = f"<link rel=\"alternate\" href={quoteattr(url)}/>" if url else ""
         categories = "".join(f"<category term={quoteattr(c)}/>" for c in paper.categories)
         entries.append(
             "<entry>"
@@ -71,7 +96,7 @@ def json_feed(items: list[FeedItem], self_url: str, now: datetime | None = None
         "items": [
             {
                 "id": _paper_id(item),
-                "url": item.paper.url or None,
+                "url": safe_url(item.paper.url),
                 "title": item.paper.title,
                 "content_text": item.paper.abstract,
                 "date_published": _when(item, now),

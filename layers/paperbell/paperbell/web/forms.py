@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from paperbell.errors import RequestError, bad_request
-from paperbell.validation import Fields, fields_from_json
+from paperbell.validation import Fields, checked_text, fields_from_json
 
 MAX_BODY = 64 * 1024
 
@@ -33,4 +33,4 @@ def parse_body(body: str | None, content_type: str | None) -> Fields:
         if not isinstance(data, dict):
             raise bad_request("The JSON body must be an object.")
         return fields_from_json(data)
-    return parse_qs(text, keep_blank_values=True)
+    return checked_text(parse_qs(text, keep_blank_values=True))

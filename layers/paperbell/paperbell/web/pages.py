@@ -12,6 +12,7 @@ from paperbell.matching import snippet
 from paperbell.models import WEEKDAY_NAMES, Subscriber
 from paperbell.services.preview import Preview
 from paperbell.services.trending import TrendingView
+from paperbell.urls import safe_url
 from paperbell.validation import KINDS, TRENDING_DEFAULT, Fields, first, parse_hour, query_lines
 
 TIMEZONE_HINT = "An IANA name such as Europe/Berlin or America/New_York."
@@ -240,7 +241,7 @@ def trending_list(view: TrendingView | None, *, heading_id: str = "trending-head
 
 def subscribe_page(
     *, email: str = "", values: FormValues | None = None, error: RequestError | None = None,
-    trending: TrendingView | None = None,
+    trending: TrendingView | None = None, sources: Sequence[str] = (),
 ) -> str:
     """The page we mirror (HF's "trending papers in your inbox"): a one-line promise, the
     address and a Subscribe button at the top, today's trending list below, and keyword
@@ -253,6 +254,10 @@ def subscribe_page(
     general = ""
     if error is not None and error.field not in ("email", *PREFERENCE_FIELDS):
         general = f'<p class="error" role="alert">{e(error.message)}</p>'
+    searched = ""
+    if sources:
+        listed = ", ".join(f"<code>{e(source)}</code>" for source in sources)
+        searched = f'<p class="hint" id="sources">Searched feeds: {listed}.</p>'
     promise = (
         "The papers the community is upvoting on Hugging Face, in your inbox each morning: "
         "at your hour, optionally narrowed to your field, never the same paper twice."
@@ -268,23 +273,26 @@ def subscribe_page(
         f'placeholder="you@example.org" required{e_attr}>'
         '<button type="submit" id="subscribe">Subscribe</button></div>'
         f"{e_err}"
-        '<p class="hint">You confirm by mail first; every mail has a one-click unsubscribe '
-        "link. By default: the top 10 trending papers, daily at 08:00 in your timezone.</p>"
+        '<p class="hint">You confirm by mail first; every mail has an unsubscribe link. '
+        "By default: the top 10 trending papers, daily at 08:00 in your timezone.</p>"
         '<details class="options"' + (" open" if error is not None or not available else "")
         + "><summary>Choose what you receive and when</summary>"
         + preferences_fields(values, error=error, prefill_timezone=error is None,
                              trending_available=available)
+        # The live preview of keyword queries sits right above the button that sends
+        # them, so on a phone it is in sight where the form is sent (it scrolls when long).
+        + '<section aria-labelledby="preview-heading" class="live-preview">'
+        '<h2 id="preview-heading">Preview your queries</h2>'
+        '<p class="hint">Papers of the last 7 days that your keyword queries match.</p>'
+        '<div id="preview" aria-live="polite"></div></section>'
         + '<button type="submit" class="secondary">Subscribe with these choices</button>'
         "</details></form>"
         + trending_list(trending)
-        + '<section aria-labelledby="preview-heading"><h2 id="preview-heading">Preview your '
-        "queries</h2>"
-        '<p class="hint">Papers of the last 7 days that your keyword queries match.</p>'
-        '<div id="preview" aria-live="polite"></div>'
-        '<form class="nojs-only" method="get" action="preview">'
+        + searched
+        + '<form class="nojs-only" method="get" action="preview">'
         '<label for="preview-q">Try a query</label>'
         '<input type="text" id="preview-q" name="q">'
-        '<button type="submit" class="secondary">Preview</button></form></section>'
+        '<button type="submit" class="secondary">Preview</button></form>'
     )
     title = SUBSCRIBE_TITLE if available else "Get new papers in your email inbox once a day"
     return layout(title, body)
@@ -306,8 +314,9 @@ def preview_fragment(result: Preview | None, error: RequestError | None) -> str:
     for hit in result.hits:
         paper = hit.paper
         title = marked(paper.title, hit.highlights["title"])
-        if paper.url:
-            title = f'<a href="{e(paper.url)}">{title}</a>'
+        url = safe_url(paper.url)
+        if url:
+            title = f'<a href="{e(url)}">{title}</a>'
         abstract = ""
         if paper.abstract:
             window, spans = snippet(paper.abstract, hit.highlights["abstract"], width=320)
@@ -352,13 +361,13 @@ STATUS_TEXT = {
     "paused": "paused: no mail until you resume",
     "pending": "waiting for confirmation",
     "unsubscribed": "unsubscribed: no mail",
-    "suppressed": "stopped: mail to this address bounced",
+    "suppressed": "stopped for good: mail to this address bounced or was reported as spam",
 }
 
 
 def manage_page(subscriber: Subscriber, token: str, *, notice: str = "",
                 error: RequestError | None = None, feed_url: str = "",
-                unsubscribe_url: str = "", values: FormValues | None = None,
+                values: FormValues | None = None,
                 trending_available: bool = True) -> str:
     action = f"manage?token={e(token)}"
     notice_html = f'<p class="notice" role="status">{e(notice)}</p>' if notice else ""
@@ -366,14 +375,26 @@ def manage_page(subscriber: Subscriber, token: str, *, notice: str = "",
     if error is not None and error.field not in PREFERENCE_FIELDS:
         general = f'<p class="error" role="alert">{e(error.message)}</p>'
     status = STATUS_TEXT.get(subscriber.status, subscriber.status)
-    toggle = (
-        '<button type="submit" name="action" value="pause" class="secondary">Pause mail</button>'
-        if subscriber.status == "active"
-        else '<button type="submit" name="action" value="resume" class="secondary">'
-        "Resume mail</button>"
-    )
+    if subscriber.status == "active":
+        toggle = ('<button type="submit" name="action" value="pause" class="secondary">'
+                  "Pause mail</button>")
+    elif subscriber.status == "suppressed":
+        toggle = ""  # only the operator can lift a suppression (docs/operations.md)
+    else:
+        toggle = ('<button type="submit" name="action" value="resume" class="secondary">'
+                  "Resume mail</button>")
+    if subscriber.status in ("active", "paused"):
+        toggle += ('<button type="submit" name="action" value="unsubscribe" id="unsubscribe" '
+                   'class="secondary">Unsubscribe from all mail</button>')
     who = subscriber.email or subscriber.webhook_url
-    feed = f'<p>Your matches as a feed: <a href="{e(feed_url)}">Atom</a>.</p>' if feed_url else ""
+    feed = ""
+    if feed_url:
+        # The feed link is read-only and long-lived (feed readers keep it); the button
+        # replaces it, so a link that leaked stops working.
+        feed = (f'<p>Your matches as a feed: <a id="feed-link" href="{e(feed_url)}">Atom</a>. '
+                "Anyone with this link can read your matches.</p>"
+                f'<form method="post" action="{action}"><button type="submit" name="action" '
+                'value="replace_feed" class="secondary">Replace the feed link</button></form>')
     body = (
         f"{notice_html}{general}"
         f'<p>Subscription for <strong>{e(who)}</strong>. Status: '
@@ -384,9 +405,8 @@ def manage_page(subscriber: Subscriber, token: str, *, notice: str = "",
             trending_available=trending_available,
         )
         + '<button type="submit" name="action" value="save">Save changes</button></form>'
-        f'<form method="post" action="{action}">{toggle}</form>'
-        + (f'<p><a id="unsubscribe-link" href="{e(unsubscribe_url)}">Unsubscribe from all '
-           "mail</a></p>" if unsubscribe_url else "")
+        + (f'<form method="post" action="{action}" class="actions">{toggle}</form>'
+           if toggle else "")
         +
         f'<p><a id="next-mail-link" href="{e(next_mail_url(token))}">What your next mail '
         "would hold</a></p>"
@@ -406,11 +426,47 @@ def next_mail_url(token: str) -> str:
 
 
 def unsubscribe_page(subscriber: Subscriber, token: str) -> str:
+    who = e(subscriber.email or subscriber.id)
+    if subscriber.status in ("unsubscribed", "suppressed"):
+        # Nothing left to stop: no second "Unsubscribe" button.
+        return layout("Unsubscribe", f"<p>No paperbell mail is sent to <strong>{who}</strong> "
+                      "any more; there is nothing to unsubscribe from.</p>")
     body = (
-        f"<p>Stop all paperbell mail to <strong>{e(subscriber.email or subscriber.id)}"
-        "</strong>?</p>"
+        f"<p>Stop all paperbell mail to <strong>{who}</strong>?</p>"
         f'<form method="post" action="unsubscribe?token={e(token)}">'
         '<input type="hidden" name="List-Unsubscribe" value="One-Click">'
         '<button type="submit" id="unsubscribe">Unsubscribe</button></form>'
     )
     return layout("Unsubscribe", body)
+
+
+def unsubscribed_page(site_url: str) -> str:
+    """After unsubscribing: no manage link (an unsubscribe token grants nothing more)."""
+    return message_page(
+        "You are unsubscribed",
+        ["No more paperbell mail will be sent to this address.",
+         "Changed your mind? Subscribe again on the subscribe page; you will confirm by mail."],
+        links=[("The subscribe page", site_url.rstrip("/") + "/")],
+    )
+
+
+def confirm_page(subscriber: Subscriber, token: str) -> str:
+    """What the confirm link opens: the request, and one button that confirms it."""
+    if subscriber.status in ("active", "paused"):
+        return layout("Subscription confirmed",
+                      f"<p>{e(subscriber.email)} is already subscribed.</p>")
+    if subscriber.status != "pending":
+        return layout("Confirm your subscription",
+                      "<p>This sign-up can no longer be confirmed. Please subscribe again on "
+                      'the <a href="./">subscribe page</a>.</p>')
+    queries = "".join(f"<li><code>{e(q)}</code></li>" for q in subscriber.queries)
+    mode = "as soon as they appear" if subscriber.mode == "instant" else (
+        f"once a day at {subscriber.delivery_hour:02d}:00 ({e(subscriber.timezone)})")
+    body = (
+        f"<p>Send papers matching these queries to <strong>{e(subscriber.email)}</strong>, "
+        f"{mode}?</p><ul>{queries}</ul>"
+        f'<form method="post" action="confirm?token={e(token)}">'
+        '<button type="submit" id="confirm">Confirm my subscription</button></form>'
+        "<p class=\"hint\">If you did not ask for this, close this page; nothing will be sent.</p>"
+    )
+    return layout("Confirm your subscription", body)

@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from paperbell.errors import RequestError
-from paperbell.validation import Fields, first
+from paperbell.validation import Fields, checked_text, first
 from paperbell.web.forms import parse_body
 
 JSON = "application/json"
@@ -26,6 +26,10 @@ class Request:
 
     @property
     def query(self) -> Fields:
+        """The query string's fields; a lone surrogate in it is refused (400)."""
+        return checked_text(self._raw_query())
+
+    def _raw_query(self) -> Fields:
         return parse_qs(self.event.raw_query_string or "", keep_blank_values=True)
 
     def header(self, name: str) -> str:
@@ -38,7 +42,8 @@ class Request:
     @property
     def wants_json(self) -> bool:
         """``format=json``, or an Accept header that asks for JSON and not HTML."""
-        if first(self.query, "format") == "json":
+        # The raw fields: this also decides how a refusal of the query itself is shown.
+        if first(self._raw_query(), "format") == "json":
             return True
         accept = self.header("accept")
         return "application/json" in accept and "text/html" not in accept

@@ -34,15 +34,27 @@ ERRORS: dict[int, Any] = {
 }
 
 
+def encodable(text: str) -> str:
+    """``text`` that UTF-8 can carry: a lone surrogate from a stored feed title becomes
+    "?" instead of a UnicodeEncodeError (a 500) when the body is encoded."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
+def text_response(body: str, content_type: str, status: int = 200,
+                  headers: dict[str, str] | None = None) -> Response[str]:
+    return Response(status_code=status, content_type=content_type, body=encodable(body),
+                    headers=headers)
+
+
 def html_response(body: str, status: int = 200, *, private: bool = True) -> Response[str]:
     headers = {**SECURITY_HEADERS, **(NO_STORE if private else {})}
-    return Response(status_code=status, content_type=HTML, body=body, headers=headers)
+    return text_response(body, HTML, status, headers)
 
 
-def json_response(data: Any, status: int = 200) -> Response[str]:
-    return Response(
-        status_code=status,
-        content_type=JSON,
-        body=json.dumps(data, ensure_ascii=False, default=str),
-        headers={**NO_STORE, "X-Content-Type-Options": "nosniff"},
-    )
+def json_response(data: Any, status: int = 200, *, content_type: str = JSON) -> Response[str]:
+    return text_response(json.dumps(data, ensure_ascii=False, default=str), content_type,
+                         status, {**NO_STORE, "X-Content-Type-Options": "nosniff"})

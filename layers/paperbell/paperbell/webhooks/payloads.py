@@ -26,6 +26,7 @@ from datetime import date, datetime
 from typing import Any
 
 from paperbell.models import Paper
+from paperbell.urls import safe_url
 
 GENERIC_TYPE = "paperbell.digest"
 GENERIC_VERSION = 1
@@ -134,13 +135,6 @@ def _excerpt(
     return segments, start > 0, end < len(text)
 
 
-def _safe_link(url: str) -> str | None:
-    url = (url or "").strip()
-    if not re.match(r"^https?://[^\s]+$", url, re.IGNORECASE):
-        return None
-    return url
-
-
 def _authors_line(authors: Sequence[str], limit: int = 3) -> str:
     if not authors:
         return ""
@@ -207,7 +201,7 @@ def _slack_mrkdwn(text: str) -> dict[str, Any]:
 
 def _slack_paper_blocks(entry: Unpacked, rank: int | None = None) -> list[dict[str, Any]]:
     paper, queries, highlights = entry
-    link = _safe_link(paper.url)
+    link = safe_url(paper.url)
     title = _slack_truncate(paper.title or paper.id, 500)
     heading = f"*<{_slack_url(link)}|{title}>*" if link else f"*{title}*"
     abstract = paper.abstract or ""
@@ -384,7 +378,7 @@ def _discord_embed(entry: Unpacked, budget: int) -> dict[str, Any]:
         "title": _discord_cut(paper.title or paper.id, min(DISCORD_TITLE_LIMIT, budget // 4)),
         "color": DISCORD_COLOR,
     }
-    link = _safe_link(paper.url)
+    link = safe_url(paper.url)
     if link:
         embed["url"] = link
     fields: list[dict[str, Any]] = []
@@ -498,7 +492,7 @@ def generic_payload(
             {
                 "id": paper.id,
                 "title": paper.title,
-                "url": paper.url,
+                "url": safe_url(paper.url) or "",
                 "authors": list(paper.authors),
                 "categories": list(paper.categories),
                 "upvotes": paper.upvotes,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
@@ -12,7 +10,7 @@ from paperbell.services.feeds import feed_items
 from paperbell.validation import first
 from paperbell.web import feeds
 from paperbell.web.request import Request
-from paperbell.web.responses import ERRORS, NO_STORE
+from paperbell.web.responses import ERRORS, NO_STORE, json_response, text_response
 
 router = APIGatewayHttpRouter()
 
@@ -27,12 +25,11 @@ router = APIGatewayHttpRouter()
 def feed(token: str) -> Response[str]:
     request = Request(router.current_event)
     ctx = RequestContext.from_env()
-    subscriber = ctx.subscriber_for(token, "feed")
+    subscriber = ctx.feed_subscriber(token)
     items = feed_items(ctx, subscriber)
-    self_url = ctx.link("feed", subscriber.id)
+    self_url = ctx.feed_link(subscriber)
     if first(request.query, "format") == "json":
-        return Response(200, "application/feed+json",
-                        json.dumps(feeds.json_feed(items, self_url), ensure_ascii=False),
-                        headers=dict(NO_STORE))
-    return Response(200, "application/atom+xml; charset=utf-8",
-                    feeds.atom(subscriber, items, self_url), headers=dict(NO_STORE))
+        return json_response(feeds.json_feed(items, self_url),
+                             content_type="application/feed+json")
+    return text_response(feeds.atom(subscriber, items, self_url),
+                         "application/atom+xml; charset=utf-8", headers=dict(NO_STORE))

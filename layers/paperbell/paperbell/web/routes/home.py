@@ -25,7 +25,8 @@ def todays_trending() -> TrendingView:
 @router.get("/", summary="The subscribe page (today's trending list and the sign-up form)",
             responses={200: {"description": "HTML form"}}, tags=["pages"])
 def index() -> Response[str]:
-    return html_response(pages.subscribe_page(trending=todays_trending()), private=False)
+    page = pages.subscribe_page(trending=todays_trending(), sources=settings().sources)
+    return html_response(page, private=False)
 
 
 @router.get("/app.css", include_in_schema=False)

@@ -32,8 +32,7 @@ def _manage_view(request: Request, ctx: RequestContext, subscriber: Subscriber, 
     available, _ = availability(ctx.config, current_snapshot(ctx.config))
     return html_response(
         pages.manage_page(
-            subscriber, token, feed_url=ctx.link("feed", subscriber.id),
-            unsubscribe_url=ctx.link("unsubscribe", subscriber.id),
+            subscriber, token, feed_url=ctx.feed_link(subscriber),
             trending_available=available, **kwargs,
         ),
         status,
@@ -59,9 +58,9 @@ def manage_get() -> Response[str]:
     summary="Change a subscription",
     description="Form or JSON with action=save (kind=trending|queries|both or trending "
     "(N or {top, filter}), queries, hour, timezone, frequency daily|weekly|instant (or its "
-    "old name mode), weekday), pause, resume or delete (all personal data: subscriber, "
-    "pending matches, ledger). A JSON save without trending keeps the current trending "
-    "choice.",
+    "old name mode), weekday), pause, resume, unsubscribe, replace_feed (a new feed link; "
+    "the old one stops working) or delete (all personal data: subscriber, pending "
+    "matches, ledger). A JSON save without trending keeps the current trending choice.",
     responses={**HTML_OK, **ERRORS},
     tags=["manage"],
 )
@@ -86,6 +85,14 @@ def manage_post() -> Response[str]:
     if action == "resume":
         return _manage_view(request, ctx, subscriptions.resume(ctx, subscriber), token,
                             notice="Resumed. Mail starts again.")
+    if action == "replace_feed":
+        return _manage_view(request, ctx, subscriptions.replace_feed_link(ctx, subscriber), token,
+                            notice="Your feed has a new link (below); the old one no longer "
+                            "works.")
+    if action == "unsubscribe":
+        return _manage_view(request, ctx, subscriptions.unsubscribe(ctx, subscriber.id), token,
+                            notice="Unsubscribed. No more mail; resume here if you change "
+                            "your mind.")
     if action != "save":
         raise RequestError(400, "invalid_action", f"Unknown action {action[:40]!r}.",
                            field="action")

@@ -21,8 +21,10 @@ router = APIGatewayHttpRouter()
     summary="Papers of the last 7 days that a query matches",
     description="Repeat q for several queries. HTML by default; JSON with "
     "Accept: application/json or format=json; format=fragment returns the HTML fragment "
-    "the subscribe page shows live. A bad query answers 400 with its position.",
-    responses={**HTML_OK, 400: ERRORS[400]},
+    "the subscribe page shows live. A bad query answers 400 with its position. At most "
+    "300 previews per source IP (IPv6: per /64) per hour.",
+    responses={**HTML_OK, 400: ERRORS[400],
+               429: {"description": "Too many previews from this network this hour"}},
     tags=["subscribe"],
 )
 def preview() -> Response[str]:
@@ -32,7 +34,7 @@ def preview() -> Response[str]:
     result: previews.Preview | None = None
     error: RequestError | None = None
     try:
-        result = previews.preview(settings().papers_table, queries, days=previews.PREVIEW_DAYS)
+        result = previews.preview_for_visitor(settings(), queries, request.source_ip)
     except RequestError as exc:
         error = exc
     status = error.status if error else 200

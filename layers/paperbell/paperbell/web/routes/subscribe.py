@@ -5,6 +5,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
+from paperbell.config import settings
 from paperbell.errors import RequestError
 from paperbell.models import WEEKDAY_NAMES, Subscriber
 from paperbell.observability import logger
@@ -28,7 +29,8 @@ router = APIGatewayHttpRouter()
     "(0-23), timezone (IANA), frequency daily|weekly|instant (mode is its old name; instant "
     "is keyword-only), weekday (with weekly). Creates a pending subscriber and mails a "
     "confirmation link. The answer is the same whether or not the address is known. "
-    "At most one mail per address per day and 20 requests per source IP per hour.",
+    "At most one mail per mailbox (case-folded, +tag removed) per day and 20 requests per "
+    "source IP (IPv6: per /64) per hour.",
     responses={
         202: {"description": "Accepted: check your inbox"},
         400: ERRORS[400],
@@ -51,6 +53,7 @@ def subscribe() -> Response[str]:
                 values=pages.FormValues.sent(fields, "queries"),
                 error=exc,
                 trending=home.todays_trending(),
+                sources=settings().sources,
             ),
             exc.status,
         )
@@ -76,15 +79,31 @@ def first_mail_sentence(subscriber: Subscriber) -> str:
 
 @router.get(
     "/confirm",
-    summary="Confirm a subscription (the link in the confirmation mail)",
+    summary="The confirm page (the link in the confirmation mail): one button, changes nothing",
+    description="Link scanners open links in mails; only the page's POST confirms.",
     responses={**HTML_OK, **ERRORS},
     tags=["subscribe"],
 )
-def confirm() -> Response[str]:
+def confirm_get() -> Response[str]:
+    request = Request(router.current_event)
+    subscriber = subscriptions.pending_for_confirmation(RequestContext.from_env(),
+                                                        request.token)
+    if request.wants_json:
+        return json_response({"status": subscriber.status, "subscriber_id": subscriber.id})
+    return html_response(pages.confirm_page(subscriber, request.token or ""))
+
+
+@router.post(
+    "/confirm",
+    summary="Confirm a subscription (the confirm page's button)",
+    responses={**HTML_OK, **ERRORS},
+    tags=["subscribe"],
+)
+def confirm_post() -> Response[str]:
     request = Request(router.current_event)
     ctx = RequestContext.from_env()
     subscriber = subscriptions.confirm(ctx, request.token)
-    if request.wants_json:
+    if request.answers_json:
         return json_response({"status": subscriber.status, "subscriber_id": subscriber.id})
     return html_response(
         pages.message_page(
@@ -94,7 +113,7 @@ def confirm() -> Response[str]:
             ],
             links=[
                 ("Manage your subscription", ctx.link("manage", subscriber.id)),
-                ("Your matches as an Atom feed", ctx.link("feed", subscriber.id)),
+                ("Your matches as an Atom feed", ctx.feed_link(subscriber)),
             ],
         )
     )

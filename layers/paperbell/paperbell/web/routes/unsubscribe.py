@@ -38,9 +38,4 @@ def unsubscribe_post() -> Response[str]:
     subscriber = subscriptions.unsubscribe(ctx, ctx.verify(request.token, "unsubscribe"))
     if request.wants_json:
         return json_response({"status": subscriber.status})
-    return html_response(pages.message_page(
-        "You are unsubscribed",
-        ["No more paperbell mail will be sent to this address."],
-        links=[("Changed your mind? Manage your subscription",
-                ctx.link("manage", subscriber.id))],
-    ))
+    return html_response(pages.unsubscribed_page(ctx.config.site_url))
