@@ -12,7 +12,7 @@ export AWS_DEFAULT_REGION ?= us-east-1
 help:
 	@echo "make demo   - run the whole pipeline locally (moto), mails to ./$(OUTBOX)"
 	@echo "make test   - lint + type check + template validation + the whole test suite"
-	@echo "make build  - sam build (no Docker needed; python3.11 on PATH)"
+	@echo "make build  - sam build (no Docker needed; python3.11 on PATH; ARCH=x86_64 to change)"
 	@echo "make preview - render a digest to $(OUTBOX)/preview.html and .png"
 	@echo "make faults - fault-injection suite with its loss/duplicate table"
 	@echo "make fuzz   - 100,000+ generated inputs, zero uncaught exceptions expected"
@@ -63,8 +63,11 @@ faults: $(STAMP)
 fuzz: $(STAMP)
 	PAPERBELL_FUZZ_EXAMPLES=7500 PAPERBELL_FUZZ_MIN_TOTAL=100000 $(BIN)/pytest tests/fuzz -q
 
+# The layer's wheels must match the functions' architecture (layers/paperbell/Makefile).
+ARCH ?= arm64
 build: $(STAMP)
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam build --template template.yaml
+	PAPERBELL_ARCH=$(ARCH) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam build \
+		--template template.yaml --parameter-overrides Architecture=$(ARCH)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

@@ -2,13 +2,14 @@
 
 Run: ``.venv/bin/python benchmarks/bench_package_size.py [--build-dir DIR] [--no-build]``
 
-Method: ``sam build --template template.yaml --build-dir DIR`` (no container; the SAM
-CLI downloads the layer's wheels for the template's architecture from PyPI), then the
-unzipped size of every built artifact, the layer's size by top-level package, and the
-zipped size (deflate, as ``sam deploy`` uploads). Packages the python3.11 Lambda
-runtime already ships are flagged, and a few measured options to shrink the layer are
-listed (nothing is changed: they are numbers for a decision). Goal: layer <= 15 MB
-unzipped and nothing in it that the runtime already provides.
+Method: ``sam build --template template.yaml --build-dir DIR --no-cached`` for this
+machine's architecture (no container; the layer's makefile, layers/paperbell/Makefile,
+downloads the wheels for that architecture), then the unzipped size of every built
+artifact, the layer's size by top-level package, and the zipped size (deflate, as
+``sam deploy`` uploads). Then the layer's contents are checked: .pyc files for every
+module, none of the developer package (moto emulation, cost model, benchmark helpers),
+no C sources/headers or lxml parts paperbell never imports, nothing the python3.11
+runtime already ships. Goal: layer <= 15 MiB unzipped, and every check passes.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import argparse
 import io
 import json
 import os
+import platform
 import subprocess
 import sys
 import zipfile
@@ -41,6 +43,9 @@ PULLED_BY = {
     "lxml": "lxml",
     "email_validator": "email-validator",
     "dns": "email-validator (dnspython)",
+    "aws_xray_sdk": "aws-xray-sdk",
+    "wrapt": "aws-xray-sdk",
+    "__pycache__": "typing_extensions (its .pyc)",
     "paperbell": "(the project)",
 }
 MB = 1024 * 1024
@@ -50,8 +55,13 @@ def human(size: int) -> str:
     return f"{size / MB:7.2f} MiB" if size >= MB / 10 else f"{size / 1024:7.1f} KiB"
 
 
+def lambda_arch() -> str:
+    """This machine's Lambda architecture: the build must run here (cold-start bench)."""
+    return "arm64" if platform.machine().lower() in ("aarch64", "arm64") else "x86_64"
+
+
 def build(build_dir: Path) -> float:
-    env = dict(os.environ, SAM_CLI_TELEMETRY="0")
+    env = dict(os.environ, SAM_CLI_TELEMETRY="0", PAPERBELL_ARCH=lambda_arch())
     env["PATH"] = f"{ROOT / '.venv' / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     import time
 
@@ -64,6 +74,9 @@ def build(build_dir: Path) -> float:
             "template.yaml",
             "--build-dir",
             str(build_dir),
+            "--no-cached",
+            "--parameter-overrides",
+            f"Architecture={lambda_arch()}",
         ],
         cwd=ROOT,
         env=env,
@@ -115,41 +128,44 @@ def top_level(python_dir: Path) -> dict[str, int]:
     return dict(sorted(sizes.items(), key=lambda kv: -kv[1]))
 
 
-def _lxml_unused(path: Path) -> bool:
-    """lxml files paperbell never loads: C sources/headers, objectify, isoschematron."""
-    parts = path.parts
-    if "lxml" not in parts:
-        return False
-    name = path.name
-    return (
-        "includes" in parts
-        or "isoschematron" in parts
-        or name.endswith((".pyx", ".pxd", ".pxi", ".h", ".c"))
-        or name.startswith("objectify.")
-    )
+#: Never in the layer: the developer package and what only it uses.
+DEV_ONLY = ("paperbell_dev", "moto", "yaml", "paperbell/local", "paperbell/cost",
+            "paperbell/cli.py", "paperbell/matching/benchmark.py", "paperbell/matching/corpus.py")
+#: Left out by the layer's makefile (paperbell never imports them).
+LEFT_OUT = ("lxml/includes", "lxml/isoschematron", "lxml/html", "dns")
+LEFT_OUT_SUFFIXES = (".pyx", ".pxd", ".pxi", ".h", ".c")
 
 
-def options(python_dir: Path) -> list[tuple[str, int]]:
-    """Measured unzipped layer sizes for ways to shrink it (none applied)."""
-    total = tree_size(python_dir)
-    packages = top_level(python_dir)
-    lxml_unused = sum(
-        p.stat().st_size for p in python_dir.rglob("*") if p.is_file() and _lxml_unused(p)
+def checks(python_dir: Path) -> list[tuple[str, bool, str]]:
+    """(what, ok, detail) for each property the layer must have."""
+    files = [p for p in python_dir.rglob("*") if p.is_file()]
+    rel = [p.relative_to(python_dir).as_posix() for p in files]
+    sources = [p for p in files if p.suffix == ".py"]
+    tag = "cpython-311"  # the layer's runtime, whatever runs this script
+    missing = [
+        p for p in sources if not (p.parent / "__pycache__" / f"{p.stem}.{tag}.pyc").exists()
+    ]
+    unchecked = sum(
+        1
+        for p in files
+        if p.suffix == ".pyc" and int.from_bytes(p.read_bytes()[4:8], "little") == 0b01
     )
-    ships = sum(v for k, v in packages.items() if k in RUNTIME_SHIPS)
-    powertools = python_dir / "aws_lambda_powertools"
-    unused_pt = sum(
-        tree_size(powertools / sub) for sub in ("event_handler",) if (powertools / sub).exists()
-    )
+    pycs = sum(1 for p in files if p.suffix == ".pyc")
+    dev = sorted({r for r in rel for d in DEV_ONLY if r == d or r.startswith(d.rstrip("/") + "/")})
+    left = sorted({r.split("/")[0] + "/" + r.split("/")[1] for r in rel
+                   if any(r.startswith(x + "/") for x in LEFT_OUT)})
+    c_files = [r for r in rel if r.endswith(LEFT_OUT_SUFFIXES)]
+    ships = sorted({r.split("/")[0] for r in rel if r.split("/")[0] in RUNTIME_SHIPS})
     return [
-        ("as built", total),
-        ("- runtime-shipped packages (jmespath, urllib3)", total - ships),
-        ("- lxml C sources/headers, objectify, isoschematron", total - lxml_unused),
-        ("- both of the above", total - ships - lxml_unused),
-        (
-            "- both, and Powertools event_handler outside the API function's layer",
-            total - ships - lxml_unused - unused_pt,
-        ),
+        (".pyc for every module (3.11)", not missing,
+         f"{len(sources) - len(missing)}/{len(sources)} modules" +
+         (f"; missing e.g. {missing[0].relative_to(python_dir)}" if missing else "")),
+        ("unchecked-hash .pyc (read-only layer)", pycs > 0 and unchecked == pycs,
+         f"{unchecked}/{pycs}"),
+        ("no developer code (moto, local, cost, bench)", not dev, ", ".join(dev[:3]) or "none"),
+        ("no C sources/headers/Cython files", not c_files, ", ".join(c_files[:3]) or "none"),
+        ("no unused lxml parts / dnspython", not left, ", ".join(left[:3]) or "none"),
+        ("nothing the runtime ships", not ships, ", ".join(ships) or "none"),
     ]
 
 
@@ -186,11 +202,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     for name, size in packages.items():
         note = "  <- the Lambda runtime ships this" if name in RUNTIME_SHIPS else ""
         print(f"  {name:<24} {human(size)}  via {PULLED_BY.get(name, '?')}{note}")
-    print("options (measured, not applied):")
-    result["options"] = {}
-    for label, size in options(python_dir):
-        result["options"][label] = size
-        print(f"  {human(size)}  {label}")
+    print("layer checks:")
+    result["checks"] = {}
+    for what, ok, detail in checks(python_dir):
+        result["checks"][what] = ok
+        print(f"  {'ok  ' if ok else 'FAIL'} {what}: {detail}")
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1), encoding="utf-8")
     return result

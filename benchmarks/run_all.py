@@ -129,8 +129,11 @@ def main(argv: list[str] | None = None) -> int:
                 f"layer size: {layer:.1f} MiB unzipped "
                 f"(goal <= 15): {'MET' if layer <= 15 else 'NOT MET'}"
             )
-            best = min(size["options"].values()) / 2**20
-            summary.append(f"  smallest measured option: {best:.1f} MiB (see report)")
+            failed = [what for what, ok in size.get("checks", {}).items() if not ok]
+            summary.append(
+                "  layer checks (.pyc, no developer code, nothing unused): "
+                + ("all pass" if not failed else "FAILED: " + "; ".join(failed))
+            )
 
     if "cold" not in skip:
         out_json = tmp / "cold.json"

@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from paperbell import aws
@@ -34,10 +34,12 @@ NO_TARGET = (
 
 @dataclass(frozen=True)
 class Target:
-    """The tables and sender of the stack the command acts on."""
+    """The stack a command acts on: its tables and sender, and all its outputs (queue
+    URLs for the operations commands), read in one connection."""
 
     description: str
     settings: Settings
+    outputs: dict[str, str] = field(default_factory=dict)
 
 
 def connect(args: argparse.Namespace) -> Target:
@@ -80,6 +82,7 @@ def _deployed(stack: str, profile: str | None, region: str | None) -> Target:
             site_url=(params.get("SiteUrl") or Settings.site_url).rstrip("/"),
             configuration_set=outputs.get("DigestConfigurationSetName") or None,
         ),
+        outputs,
     )
 
 
@@ -102,6 +105,7 @@ def _local(endpoint: str) -> Target:
             sender_address=LOCAL_SENDER,
             site_url=LOCAL_SITE,
         ),
+        stack.outputs(),
     )
 
 

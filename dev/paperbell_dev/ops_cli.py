@@ -35,39 +35,17 @@ class StackResources:
 
 
 def resolve(args: argparse.Namespace) -> StackResources:
-    from paperbell_dev.operator_cli import NO_TARGET, connect
+    """The target's outputs, from the one connection the subscriber commands make too."""
+    from paperbell_dev.operator_cli import connect
 
-    connect(args)  # validates the target; selects profile/region or the local endpoint
-    if getattr(args, "stack", None):
-        described = aws.client("cloudformation").describe_stacks(StackName=args.stack)
-        outputs = described["Stacks"][0].get("Outputs", [])
-        return StackResources({o["OutputKey"]: o["OutputValue"] for o in outputs})
-    if not os.environ.get("AWS_ENDPOINT_URL"):
-        raise ConfigError(NO_TARGET)
-    return local_resources()
+    return StackResources(connect(args).outputs)
 
 
 def local_resources() -> StackResources:
-    """The local stack's resources under the names the template's Outputs use."""
-    from paperbell_dev.local.pipeline import LOCAL_SENDER, LOCAL_SITE
-    from paperbell_dev.local.stack import LocalStack
+    """The local stack at ``AWS_ENDPOINT_URL``, under the names the template's Outputs use."""
+    from paperbell_dev.operator_cli import _local
 
-    stack = LocalStack(parameters={"SenderAddress": LOCAL_SENDER, "SiteUrl": LOCAL_SITE})
-    stack.deploy()
-    outputs = {
-        name: str(stack.resolve(spec["Value"]))
-        for name, spec in stack.template.get("Outputs", {}).items()
-        if _resolvable(stack, spec["Value"])
-    }
-    return StackResources(outputs)
-
-
-def _resolvable(stack: Any, value: Any) -> bool:
-    try:
-        stack.resolve(value)
-    except ConfigError:
-        return False
-    return True
+    return StackResources(_local(os.environ.get("AWS_ENDPOINT_URL", "")).outputs)
 
 
 # -- dead-letter queues ----------------------------------------------------------------

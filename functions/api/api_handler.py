@@ -5,13 +5,15 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from paperbell.observability import logger, metrics
+from paperbell.observability import logger, metrics, tracer
 from paperbell.web.app import handle
 
 
 @logger.inject_lambda_context(
     correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True
 )
+# Responses carry manage tokens and webhook secrets: never copy them into X-Ray.
+@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return handle(event, context)

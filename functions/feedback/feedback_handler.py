@@ -4,11 +4,13 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from paperbell.observability import logger, metrics
-from paperbell.services.feedback import feedback_from_event
+from paperbell.lambda_events import sns_messages
+from paperbell.observability import logger, metrics, tracer
+from paperbell.services.feedback import apply_feedback
 
 
 @logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
-    return feedback_from_event(event)
+    return apply_feedback(sns_messages(event))

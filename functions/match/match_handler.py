@@ -1,15 +1,39 @@
 """MatchFunction: papers-stream INSERTs -> pending matches (partial batch failures)."""
 
+# First: paperbell defers Powertools' data_classes catalogue, which BatchProcessor's
+# module would otherwise load whole (paperbell/lazy_packages.py).
+import paperbell  # noqa: F401
+
+# isort: split
 from typing import Any
 
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from paperbell.observability import logger, metrics
-from paperbell.services.matching import process_papers_stream
+from paperbell.lambda_events import streamed_paper
+from paperbell.observability import logger, metrics, tracer
+from paperbell.services.matching import PaperMatcher
+
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
 @logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    return process_papers_stream(event, context)
+    matcher = PaperMatcher()  # one index lookup per batch
+
+    def match_record(record: DynamoDBRecord) -> None:
+        new = streamed_paper(record)
+        if new is not None:
+            matcher.match(new.paper, scrape_run=new.scrape_run)
+
+    return process_partial_response(
+        event=event, record_handler=match_record, processor=processor, context=context
+    )

@@ -4,11 +4,13 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from paperbell.observability import logger, metrics
-from paperbell.services.planning import plan_from_event
+from paperbell.lambda_events import scheduled_time
+from paperbell.observability import logger, metrics, tracer
+from paperbell.services.planning import plan_digests
 
 
 @logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return plan_from_event(event)
+    return plan_digests(scheduled_time(event)).as_dict()

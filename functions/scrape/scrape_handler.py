@@ -4,11 +4,17 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from paperbell.observability import logger, metrics
-from paperbell.services.scrape import scrape_from_event
+from paperbell.lambda_events import requested_sources, trending_refresh
+from paperbell.observability import logger, metrics, tracer
+from paperbell.services.scrape import run_scrape
+
+tracer.patch(modules=("requests",))  # this function's work is outbound HTTP: trace it
 
 
 @logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return scrape_from_event(event)
+    return run_scrape(
+        requested_sources(event), refresh_trending=trending_refresh(event)
+    ).as_dict()

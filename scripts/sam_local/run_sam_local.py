@@ -32,7 +32,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from declare_env import declare_env_file_variables  # noqa: E402
+from declare_env import declare_env_file_variables, opt_in_demo_feeds  # noqa: E402
 
 STACK_NAME = "paperbell-local"  # what events/*.json and render_env_file name things
 REGION = "us-east-1"
@@ -402,8 +402,14 @@ def sam_build(sam: Path, arch: str, build_dir: Path, env: dict[str, str]) -> Pat
     ]
     log(f"sam build (Architecture={arch}) into {build_dir.relative_to(ROOT)}")
     started = time.monotonic()
+    # The layer's makefile picks its wheels' architecture from PAPERBELL_ARCH.
     done = subprocess.run(
-        command, cwd=ROOT, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL
+        command,
+        cwd=ROOT,
+        env={**env, "PAPERBELL_ARCH": arch},
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
     )
     if done.returncode != 0:
         raise Failure(f"sam build failed ({done.returncode}):\n{last_lines(done.stderr, 60)}")
@@ -454,27 +460,6 @@ def smoke_start_api(sam: Sam, apis: dict[str, list[dict[str, Any]]]) -> None:
         stop_process(proc, "sam local start-api", first=signal.SIGINT)
 
 
-def opt_in_demo_feeds(build_dir: Path, env_file: Path) -> None:
-    """Give the built ScrapeFunction the bundled feeds, for this local run only.
-
-    The production layer ships no feeds; events/scrape.json names ``bundled:*`` sources,
-    which resolve through ``PAPERBELL_LOCAL_FEEDS``. The feeds are copied into the built
-    function folder (mounted at /var/task) and the variable is set in the env file.
-    """
-    import shutil
-
-    from paperbell_dev.demo_data import feed_files
-
-    target = build_dir / "ScrapeFunction" / "demo_feeds"
-    target.mkdir(parents=True, exist_ok=True)
-    for path in feed_files():
-        shutil.copy2(path, target / path.name)
-    data = json.loads(env_file.read_text("utf-8"))
-    data.setdefault("ScrapeFunction", {})["PAPERBELL_LOCAL_FEEDS"] = "/var/task/demo_feeds"
-    env_file.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    log(f"opt-in demo feeds for ScrapeFunction: {', '.join(p.name for p in feed_files())}")
-
-
 def run(args: argparse.Namespace) -> None:
     bin_dir = Path(sys.executable).parent
     sam_binary = bin_dir / "sam"
@@ -523,7 +508,8 @@ def run(args: argparse.Namespace) -> None:
             ),
             encoding="utf-8",
         )
-        opt_in_demo_feeds(build_dir, env_file)
+        feeds = opt_in_demo_feeds(build_dir, env_file)
+        log(f"opt-in bundled feeds for ScrapeFunction: {', '.join(feeds)}")
         file_url = json.loads(env_file.read_text("utf-8"))[functions[0]]["DIGEST_QUEUE_URL"]
         aws.client("sqs").get_queue_attributes(QueueUrl=file_url, AttributeNames=["QueueArn"])
 

@@ -52,13 +52,23 @@ def test_runtime_package_holds_no_dev_folders() -> None:
 
 @pytest.mark.parametrize(
     "folder",
-    sorted({p.parent for p in RUNTIME.rglob("__init__.py")}
-           | {p.parent for p in DEV.rglob("__init__.py")}),
+    sorted({p.parent for p in (*RUNTIME.rglob("__init__.py"), *DEV.rglob("__init__.py"))}),
     ids=lambda p: str(p.relative_to(ROOT)),
 )
-def test_every_folder_says_what_lives_there(folder: Path) -> None:
+def test_every_folder_says_what_lives_there_and_what_may_import_it(folder: Path) -> None:
     doc = ast.get_docstring(ast.parse((folder / "__init__.py").read_text(encoding="utf-8")))
     assert doc and len(doc) > 40, f"{folder.relative_to(ROOT)}/__init__.py needs a docstring"
+    assert "import" in doc.lower(), (
+        f"{folder.relative_to(ROOT)}/__init__.py: say what may import this folder (and what it "
+        "imports)"
+    )
+
+
+def test_handlers_import_only_the_runtime_package_and_powertools() -> None:
+    allowed = {"paperbell", "aws_lambda_powertools", "typing", "__future__", "os", "json"}
+    for handler in sorted((ROOT / "functions").glob("*/*_handler.py")):
+        extra = _imported_roots(handler) - allowed
+        assert not extra, f"{handler.relative_to(ROOT)} imports {sorted(extra)}"
 
 
 def test_shipped_word_frequencies_are_current() -> None:

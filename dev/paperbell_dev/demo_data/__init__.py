@@ -4,6 +4,9 @@ Developer package only: the Lambda layer ships none of this. Sources named
 ``bundled:<name>`` resolve to files in this folder through the runtime's opt-in
 ``PAPERBELL_LOCAL_FEEDS`` folder (:mod:`paperbell.sources.named_feeds`), which the local
 tooling points here; a deployed stack never sets it.
+
+Imported by :mod:`paperbell_dev.local`, the CLI, the tests and scripts/sam_local; imports
+only :mod:`paperbell.sources.named_feeds`.
 """
 
 from __future__ import annotations

@@ -124,12 +124,10 @@ class LocalPipeline:
     @staticmethod
     def _reset_match_cache() -> None:
         from paperbell.secrets import reset_secret_cache
-        from paperbell.services.digests import reset_idempotency_cache
         from paperbell.services.matching import reset_index_cache
         from paperbell.services.preview import reset_preview_cache
 
         reset_index_cache()
-        reset_idempotency_cache()  # its client belongs to the old embedded AWS
         reset_preview_cache()
         reset_secret_cache()  # a new embedded AWS has a new secret
 

@@ -3,6 +3,11 @@
 The handler file is loaded from the function's CodeUri (as Lambda would), under a
 unique module name, with the variables the template gives that function; settings
 and caches that a fresh Lambda container would not have are reset first.
+
+A handler module is imported inside its function's environment, as in Lambda, because
+it creates its Powertools objects at import (the mail handler's idempotency store
+names its table then). One environment is one "container": the module is imported
+once per distinct environment and reused for every invocation with it.
 """
 
 from __future__ import annotations
@@ -53,17 +58,23 @@ class LocalLambdaContext:
         return max(int(left * 1000), 0)
 
 
-_modules: dict[str, ModuleType] = {}
+_modules: dict[tuple[str, frozenset[tuple[str, str]]], ModuleType] = {}
 
 
-def load_handler(spec: FunctionSpec) -> Callable[[dict[str, Any], Any], Any]:
-    """The handler callable named by ``Handler: module.function`` in ``CodeUri``."""
+def load_handler(
+    spec: FunctionSpec, env: dict[str, str] | None = None
+) -> Callable[[dict[str, Any], Any], Any]:
+    """The handler callable named by ``Handler: module.function`` in ``CodeUri``.
+
+    Call it inside :func:`function_environment` with the same ``env``: a module first
+    imported for that environment is imported there.
+    """
     module_name, _, func_name = spec.handler.rpartition(".")
     path = spec.code_uri / f"{module_name.replace('.', '/')}.py"
-    key = str(path)
+    key = (str(path), frozenset((env or {}).items()))
     module = _modules.get(key)
     if module is None:
-        unique = f"_paperbell_fn_{spec.logical_id}_{module_name}"
+        unique = f"_paperbell_fn_{spec.logical_id}_{module_name}_{len(_modules)}"
         loader_spec = importlib.util.spec_from_file_location(unique, path)
         if loader_spec is None or loader_spec.loader is None:
             raise ImportError(f"cannot load handler {path}")
@@ -130,7 +141,6 @@ class LocalInvoker:
             **self.extra_env,
         }
         env.setdefault("AWS_LAMBDA_FUNCTION_NAME", f"{self.stack.stack_name}-{logical_id}")
-        handler = load_handler(spec)
         context = LocalLambdaContext(
             function_name=env["AWS_LAMBDA_FUNCTION_NAME"],
             memory_limit_in_mb=spec.memory,
@@ -139,6 +149,7 @@ class LocalInvoker:
         )
         self.invocations[logical_id] = self.invocations.get(logical_id, 0) + 1
         with function_environment(env):
+            handler = load_handler(spec, env)
             if not self.capture_output:
                 return handler(event, context)
             with contextlib.redirect_stdout(self.output):

@@ -15,6 +15,10 @@ from paperbell_dev.local.stack import LocalStack, bucket_name
 DEFAULT_CONTAINER_ENDPOINT = "http://host.docker.internal:5000"
 #: Local link-signing key: sam local has no deployed secret (documented, not a secret).
 LOCAL_TOKEN_KEY = "local-development-key-not-for-production"
+#: Where the bundled feeds are in a ``sam local`` container: scripts/sam_local/declare_env.py
+#: copies them into the built ScrapeFunction (mounted at /var/task). Opt-in: only the env
+#: file names this folder, the template and the layer never do.
+SAM_LOCAL_FEEDS_DIR = "/var/task/demo_feeds"
 
 
 def queue_url(endpoint: str, name: str) -> str:
@@ -46,6 +50,7 @@ def sam_env_vars(stack: LocalStack, endpoint: str = DEFAULT_CONTAINER_ENDPOINT) 
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": stack.region,
         "PAPERBELL_TOKEN_KEY": LOCAL_TOKEN_KEY,
+        "PAPERBELL_LOCAL_FEEDS": SAM_LOCAL_FEEDS_DIR,
     }
     result: dict[str, Any] = {"Parameters": shared}
     for lid in stack.functions():

@@ -282,6 +282,17 @@ class LocalStack:
             )
         return specs
 
+    def outputs(self) -> dict[str, str]:
+        """The template's Outputs that resolve locally (queue URLs, table names, ...);
+        those naming resources the local stack does not emulate are left out."""
+        found = {}
+        for name, spec in self.template.get("Outputs", {}).items():
+            try:
+                found[name] = str(self.resolve(spec["Value"]))
+            except ConfigError:
+                continue
+        return found
+
     def function_environment(self, logical_id: str) -> dict[str, str]:
         """Globals + the function's own variables, every intrinsic resolved."""
         globals_ = self.template.get("Globals", {}).get("Function", {})

@@ -1,7 +1,24 @@
 """paperbell: trending research papers, matched to your queries, in your inbox once a day.
 
-All domain code lives in this package (shipped as the Lambda layer); the functions in
-``functions/`` are thin Powertools-decorated entry points that make one call into it.
+The runtime package: the only code the Lambda layer ships (layers/paperbell/Makefile
+builds it). Its folders import downwards only - ``web`` -> ``services`` -> ``delivery``
+-> ``webhooks``/``matching``/``sources``/``storage`` -> the top-level modules here
+(models, config, aws, observability, errors, clock, ...); ``lambda_events`` turns Lambda
+events into models for the handlers in ``functions/``, which import this package and
+nothing else of the project. It never imports the developer package
+(:mod:`paperbell_dev`), moto, yaml or pytest (tests/unit/test_package_boundary.py).
 """
 
+import warnings
+
+from paperbell.lazy_packages import POWERTOOLS_CATALOGUES, defer_package_init
+
 __version__ = "0.1.0"
+
+# The layer leaves out charset_normalizer (layers/paperbell/Makefile): paperbell reads
+# HTTP bodies as bytes, never Response.text. requests warns at import that it has no
+# encoding detector; that is expected here, not news for every cold start's log.
+warnings.filterwarnings("ignore", message="Unable to find acceptable character detection")
+
+for _package in POWERTOOLS_CATALOGUES:  # before any handler imports Powertools' utilities
+    defer_package_init(_package)

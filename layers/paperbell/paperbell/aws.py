@@ -51,3 +51,25 @@ def reset_clients() -> None:
 def dynamodb_resource() -> Any:
     """The DynamoDB service resource (batch_get_item with plain Python types)."""
     return session().resource("dynamodb", config=RETRY_CONFIG)
+
+
+class CurrentClient:
+    """Stands for :func:`client` of one service, looked up at each call.
+
+    For objects created once at module level that take a boto3 client - Powertools'
+    idempotency persistence layer in the mail handler: in Lambda this is the one cached
+    client, made at the first call rather than at import (client creation loads the
+    service model, which would add to every cold import); under local emulation and in
+    tests, which swap endpoints and event hooks with :func:`reset_clients`, it follows
+    the swap instead of keeping a stale client.
+    """
+
+    def __init__(self, service: str):
+        self.service = service
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "meta":
+            # Powertools reads ``meta`` only to tag its user agent; a real client would
+            # have to be created for that at import time.
+            raise AttributeError(name)
+        return getattr(client(self.service), name)

@@ -150,3 +150,31 @@ class PendingMatch:
     #: The scrape run that brought the paper in: one correlation id in the logs of
     #: scrape, match and mail for the same paper.
     correlation_id: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class DigestJob:
+    """One queued digest job: a subscriber and the slot it is for.
+
+    ``slot`` is the UTC hour ``YYYY-MM-DDTHH`` of a daily digest or ``instant#<paper id>``
+    for one instant notification; ``receive_count`` is how often the queue has handed
+    the job out (the last attempt marks a failing webhook).
+    """
+
+    subscriber_id: str
+    slot: str
+    receive_count: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriberChange:
+    """One subscriber's change, as the match index needs it.
+
+    ``stale_queries``: how many stored-query positions the subscriber may have held
+    (before or after the change), all of which are dropped; ``subscriber``: the new
+    state, whose queries are added back if it is active (None when the item was removed).
+    """
+
+    subscriber_id: str
+    stale_queries: int
+    subscriber: Subscriber | None

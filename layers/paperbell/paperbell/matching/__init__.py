@@ -14,6 +14,9 @@ The naive reference evaluator and the benchmark live in the developer package
 (:mod:`paperbell_dev.bench`), outside the Lambda layer.
 
 The language is specified in docs/query-syntax.md.
+
+Imported by services, delivery and web; imports only the top-level modules (models,
+errors): no AWS, no I/O.
 """
 
 from __future__ import annotations

@@ -3,10 +3,11 @@
 Jobs: ``{"subscriber_id", "slot"}`` where slot is the UTC hour "YYYY-MM-DDTHH" of a
 daily digest, or ``"instant#<paper id>"`` for one instant-mode notification.
 
-Never twice: each job runs under Powertools Idempotency keyed on (subscriber, slot),
-so a redelivered SQS message or a second planner tick returns the stored result
-instead of sending again; the delivery ledger (``digest#<date>``/``instant#<paper>``)
-is checked too, so even an expired idempotency record cannot cause a second mail.
+Never twice: the mail handler (functions/mail) runs each job under Powertools
+Idempotency keyed on (subscriber, slot), so a redelivered SQS message or a second
+planner tick returns the stored result instead of sending again; the delivery ledger
+(``digest#<date>``/``instant#<paper>``) is checked too, so even an expired idempotency
+record cannot cause a second mail.
 
 Never lost: a transient failure (SES throttling, a webhook 5xx) raises, the record is
 reported as a batch item failure and SQS redelivers it (the DLQ after maxReceiveCount,
@@ -21,29 +22,15 @@ that rare crash window is preferred over a lost digest.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
 
 from paperbell import clock
-from paperbell.config import Settings, settings
+from paperbell.config import Settings
 from paperbell.delivery.digest_model import (
     QUERIES,
     TRENDING,
@@ -57,7 +44,7 @@ from paperbell.delivery.digest_model import (
 from paperbell.delivery.mime import build_digest_message
 from paperbell.delivery.ses_sender import SesSender
 from paperbell.errors import DeliveryError, QueryError
-from paperbell.models import Paper, PendingMatch, Subscriber
+from paperbell.models import DigestJob, Paper, PendingMatch, Subscriber
 from paperbell.observability import logger, metrics
 from paperbell.scheduling import digest_date_for, next_slot_for, parse_slot
 from paperbell.secrets import token_key
@@ -122,25 +109,17 @@ def subscriber_links(config: Settings, subscriber_id: str) -> SubscriberLinks:
     )
 
 
-@dataclass
-class _Job:
-    subscriber_id: str
-    slot: str
-    receive_count: int = 1
+def send_digest(work: DigestJob, *, config: Settings, now: datetime | None = None) -> dict:
+    """Build and deliver one job; returns the outcome (always recorded in the ledger).
 
-    @property
-    def instant_paper(self) -> str | None:
-        return self.slot[len(INSTANT_PREFIX) :] if self.slot.startswith(INSTANT_PREFIX) else None
-
-
-def send_digest(job: dict[str, Any], *, config: Settings, now: datetime | None = None) -> dict:
-    """Build and deliver one job; returns the outcome (always recorded in the ledger)."""
+    The mail handler runs this under Powertools Idempotency keyed on (subscriber, slot).
+    """
     now = now or clock.now()
-    work = _Job(str(job["subscriber_id"]), str(job["slot"]), int(job.get("receive_count", 1)))
     deliveries = DeliveryRepository(config.deliveries_table)
     subscriber = SubscriberRepository(config.subscribers_table).get(work.subscriber_id)
     expires_at = int((now + LEDGER_RETENTION).timestamp())
-    paper_id = work.instant_paper
+    instant = work.slot.startswith(INSTANT_PREFIX)
+    paper_id = work.slot.removeprefix(INSTANT_PREFIX) if instant else None
     timezone = subscriber.timezone if subscriber else "UTC"
     if paper_id is not None:
         key, digest_day = INSTANT_PREFIX + paper_id, now.astimezone(UTC).date()
@@ -337,48 +316,3 @@ def _record(
     metric = "DigestsFailed" if status == "failed" else "DigestsSkipped"
     metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
     return DigestOutcome(subscriber_id, key, status, len(paper_ids)).as_dict()
-
-
-@cache
-def _idempotency(table_name: str) -> tuple[DynamoDBPersistenceLayer, IdempotencyConfig]:
-    from paperbell import aws
-
-    persistence = DynamoDBPersistenceLayer(
-        table_name=table_name, boto3_client=aws.client("dynamodb")
-    )
-    config = IdempotencyConfig(
-        event_key_jmespath="[subscriber_id, slot]",
-        expires_after_seconds=IDEMPOTENCY_SECONDS,
-        raise_on_no_idempotency_key=True,
-    )
-    return persistence, config
-
-
-def reset_idempotency_cache() -> None:
-    """Forget the cached Idempotency persistence layer (and its client): a new embedded
-    AWS in local runs is a new container, whose calls must be seen by call counters."""
-    _idempotency.cache_clear()
-
-
-def process_digest_jobs(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
-    """Handler entry: each SQS record is one job; failures are reported per record."""
-    config = settings()
-    persistence, idem_config = _idempotency(config.idempotency_table)
-    idem_config.register_lambda_context(context)
-
-    @idempotent_function(
-        data_keyword_argument="job", persistence_store=persistence, config=idem_config
-    )
-    def send_once(job: dict[str, Any]) -> dict:
-        return send_digest(job, config=config)
-
-    def handle(record: SQSRecord) -> None:
-        job = json.loads(record.body)
-        job["receive_count"] = int(record.attributes.approximate_receive_count or 1)
-        outcome = send_once(job=job)
-        logger.info("digest job done", extra=outcome)
-
-    processor = BatchProcessor(event_type=EventType.SQS)
-    return process_partial_response(
-        event=event, record_handler=handle, processor=processor, context=context
-    )

@@ -67,8 +67,3 @@ def apply_feedback(messages: Iterable[str]) -> dict[str, int]:
                 "subscriber suppressed", extra={"subscriber_id": subscriber.id, "reason": reason}
             )
     return counts
-
-
-def feedback_from_event(event: dict[str, Any]) -> dict[str, int]:
-    """Handler entry: an SNS event whose messages are SES event notifications."""
-    return apply_feedback(r["Sns"]["Message"] for r in event.get("Records", []) if "Sns" in r)

@@ -6,8 +6,9 @@ subscribers table and cached in the Lambda container. It is rebuilt when older t
 next scrape on without a per-paper scan of subscribers.
 
 Every (subscriber, paper) match is recorded with a conditional put, so a stream batch
-delivered twice records nothing twice; records that fail are reported back to Lambda
-(partial batch response) and end in the OnFailure queue after the configured retries.
+delivered twice records nothing twice. The handler (functions/match) turns stream
+records into papers and reports the ones that fail back to Lambda (partial batch
+response); they end in the OnFailure queue after the configured retries.
 """
 
 from __future__ import annotations
@@ -17,16 +18,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from paperbell import clock
 from paperbell.config import Settings, settings
@@ -37,7 +30,6 @@ from paperbell.scheduling import next_slot_for
 from paperbell.services.planning import enqueue_jobs
 from paperbell.storage.deliveries import INSTANT_PREFIX, DeliveryRepository
 from paperbell.storage.index_snapshots import IndexSnapshotStore
-from paperbell.storage.items import paper_from_item
 from paperbell.storage.subscribers import SubscriberRepository
 
 
@@ -192,37 +184,33 @@ def record_matches(
     return recorded, instant_jobs
 
 
-def process_papers_stream(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
-    """Handler entry: match every INSERT record, report failures per record."""
-    config = settings()
-    index = current_index(config)
-    deliveries = DeliveryRepository(config.deliveries_table)
+class PaperMatcher:
+    """Matches new papers for one stream batch: one index and one ledger for all records.
 
-    def handle(record: DynamoDBRecord) -> None:
-        if record.event_name is None or record.event_name.name != "INSERT":
-            return  # the event source filter passes only INSERTs; be safe anyway
-        image = record.dynamodb.new_image if record.dynamodb else None
-        if not image:
-            raise ValueError(f"stream record {record.event_id} has no NewImage")
-        paper = paper_from_item(image)
-        correlation_id = str(image.get("scrape_run") or "")
-        logger.set_correlation_id(correlation_id or None)
+    The handler builds one per invocation and calls :meth:`match` for each record, so
+    the index is read (or its ETag checked) once per batch, not once per paper.
+    """
+
+    def __init__(self, config: Settings | None = None):
+        self.config = config or settings()
+        self.index = current_index(self.config)
+        self.deliveries = DeliveryRepository(self.config.deliveries_table)
+
+    def match(self, paper: Paper, *, scrape_run: str = "") -> int:
+        """Record the paper's matches and queue instant jobs; returns matches recorded."""
+        logger.set_correlation_id(scrape_run or None)
         recorded, instant_jobs = record_matches(
             paper,
-            index,
-            deliveries,
+            self.index,
+            self.deliveries,
             now=clock.now(),
-            retention_days=config.paper_retention_days,
-            correlation_id=correlation_id,
+            retention_days=self.config.paper_retention_days,
+            correlation_id=scrape_run,
         )
         # Queued inside the record's handling: if queueing fails the record fails and is
         # retried; the match is already recorded, so only the job is (re)sent, and the
         # mail function's idempotency makes a duplicate job harmless.
-        enqueue_jobs(config.digest_queue_url, instant_jobs)
+        enqueue_jobs(self.config.digest_queue_url, instant_jobs)
         metrics.add_metric(name="Matches", unit=MetricUnit.Count, value=recorded)
         logger.debug("paper matched", extra={"paper_id": paper.id, "matches": recorded})
-
-    processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
-    return process_partial_response(
-        event=event, record_handler=handle, processor=processor, context=context
-    )
+        return recorded

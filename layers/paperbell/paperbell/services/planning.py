@@ -12,14 +12,13 @@ the mail function sends them at the SES rate.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from paperbell import aws, clock
+from paperbell import aws
 from paperbell.config import Settings, settings
 from paperbell.observability import logger, metrics
 from paperbell.scheduling import parse_slot, recent_slots, slot_of
@@ -37,20 +36,9 @@ class PlanReport:
         return {"slots": self.slots, "digests_planned": len(self.jobs), "jobs": self.jobs}
 
 
-def scheduled_time_of(event: Mapping[str, Any] | None) -> datetime:
-    """The tick's time: EventBridge Scheduler's ``<aws.scheduler.scheduled-time>``."""
-    raw = (event or {}).get("scheduled_time") or (event or {}).get("time")
-    if not raw or not isinstance(raw, str) or raw.startswith("<"):
-        return clock.now()
-    return datetime.fromisoformat(raw.replace("Z", "+00:00")).astimezone(UTC)
-
-
-def plan_from_event(event: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Handler entry."""
-    return plan_digests(scheduled_time_of(event), config=settings()).as_dict()
-
-
-def plan_digests(scheduled: datetime, *, config: Settings) -> PlanReport:
+def plan_digests(scheduled: datetime, *, config: Settings | None = None) -> PlanReport:
+    """Queue a job for every subscriber due in the slots since the last planned one."""
+    config = config or settings()
     deliveries = DeliveryRepository(config.deliveries_table)
     last = deliveries.last_planned_slot()
     slots = recent_slots(scheduled, config.plan_lookback_hours)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -73,25 +73,33 @@ class ScrapeReport:
         }
 
 
-def scrape_from_event(event: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Handler entry: the event may override the configured sources (``{"sources": [...]}``);
-    ``{"refresh": "trending"}`` (the TrendingRefreshSchedule) re-reads only the lists
-    that carry upvotes, so trending ranks by fresh counts."""
-    from paperbell.services.trending import refresh_sources
+def run_scrape(
+    sources: Sequence[str] | None = None,
+    *,
+    refresh_trending: bool = False,
+    config: Settings | None = None,
+) -> ScrapeReport:
+    """One scrape run under a new run id: the given sources; or, for the trending refresh
+    (the TrendingRefreshSchedule), only the lists that carry upvotes, so trending ranks
+    by fresh counts; else the configured sources.
 
-    config = settings()
-    requested = (event or {}).get("sources")
+    The run id is the correlation id of every log line of this run, and is stored with
+    each new paper, so match and mail log lines of the same paper carry it too.
+    """
+    config = config or settings()
     now = clock.now()
-    sources: tuple[str, ...]
-    if isinstance(requested, list) and requested:
-        sources = tuple(requested)
-    elif (event or {}).get("refresh") == "trending":
-        sources = tuple(refresh_sources(config, now))
+    chosen: tuple[str, ...]
+    if sources:
+        chosen = tuple(sources)
+    elif refresh_trending:
+        from paperbell.services.trending import refresh_sources
+
+        chosen = tuple(refresh_sources(config, now))
     else:
-        sources = config.sources
+        chosen = config.sources
     run_id = f"scrape-{now.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
     logger.set_correlation_id(run_id)
-    return scrape_sources(sources, config=config, now=now, run_id=run_id).as_dict()
+    return scrape_sources(chosen, config=config, now=now, run_id=run_id)
 
 
 def scrape_sources(

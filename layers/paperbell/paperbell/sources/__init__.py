@@ -9,12 +9,16 @@ Public API::
 
 Why lazy attribute loading: a Lambda that only needs ``SourceState`` (to persist it) or
 the JSON path should not pay for importing ``requests`` and ``lxml`` at cold start.
+
+Imported by :mod:`paperbell.services.scrape` and the developer CLI; imports only the
+top-level modules: parsers know nothing of DynamoDB.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from paperbell.lazy_packages import lazy_attributes
 
 if TYPE_CHECKING:
     from .fetcher import HttpFetcher
@@ -46,13 +50,7 @@ _WHERE = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _WHERE, globals())
 
 
 def __dir__() -> list[str]:

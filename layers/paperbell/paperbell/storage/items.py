@@ -72,10 +72,14 @@ def paper_from_item(item: Mapping[str, Any]) -> Paper:
     )
 
 
+def item_from_stream_image(image: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A DynamoDB Streams image (DynamoDB JSON with type tags) as a plain item."""
+    return {key: _deserializer.deserialize(value) for key, value in (image or {}).items()}
+
+
 def paper_from_stream_image(image: Mapping[str, Any]) -> Paper:
-    """A Paper from a DynamoDB Streams ``NewImage`` (DynamoDB JSON with type tags)."""
-    plain = {key: _deserializer.deserialize(value) for key, value in image.items()}
-    return paper_from_item(plain)
+    """A Paper from a DynamoDB Streams ``NewImage``."""
+    return paper_from_item(item_from_stream_image(image))
 
 
 def subscriber_to_item(subscriber: Subscriber) -> dict[str, Any]:

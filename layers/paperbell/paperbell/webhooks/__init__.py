@@ -2,6 +2,8 @@
 
 Import the submodules directly (``paperbell.webhooks.sender`` pulls in ``requests``;
 this package module does not, so the payload/signing code stays cheap to import).
+
+Imported by delivery and web; imports only the top-level modules.
 """
 
 from __future__ import annotations
