@@ -7,11 +7,12 @@ OUTBOX ?= outbox
 export SAM_CLI_TELEMETRY = 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help demo test lint typecheck validate browser preview faults fuzz unit integration e2e build bench clean
+.PHONY: help demo test lint typecheck validate scan browser preview faults fuzz unit integration e2e build bench clean
 
 help:
 	@echo "make demo   - run the whole pipeline locally (moto), mails to ./$(OUTBOX)"
-	@echo "make test   - lint + type check + template validation + the whole test suite"
+	@echo "make test   - lint + type check + template validation + checkov + the whole test suite"
+	@echo "make scan   - checkov on template.yaml (every skipped check has its reason there)"
 	@echo "make build  - sam build (no Docker needed; python3.11 on PATH; ARCH=x86_64 to change)"
 	@echo "make preview - render a digest to $(OUTBOX)/preview.html and .png"
 	@echo "make faults - fault-injection suite with its loss/duplicate table"
@@ -36,11 +37,25 @@ typecheck: $(STAMP)
 validate: $(STAMP)
 	$(BIN)/sam validate --lint --template template.yaml
 
+# checkov in a venv of its own: it pins boto3/networkx/packaging below the project's.
+# Fails on any failed check; the template says why each skipped check is skipped.
+SCAN_VENV  ?= .venv-scan
+SCAN_STAMP  = $(SCAN_VENV)/.installed-stamp
+$(SCAN_STAMP): scripts/scan/requirements.txt
+	$(PYTHON) -m venv $(SCAN_VENV)
+	$(SCAN_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SCAN_VENV)/bin/python -m pip install --quiet -r scripts/scan/requirements.txt
+	@touch $@
+
+scan: $(SCAN_STAMP)
+	$(SCAN_VENV)/bin/checkov --file template.yaml --framework cloudformation --quiet \
+	  --skip-download -o json | $(SCAN_VENV)/bin/python scripts/scan/checkov_report.py
+
 # Debian's chromium + chromedriver for the browser test and `make preview` (no download).
 browser:
 	bash scripts/install_browser.sh
 
-test: lint typecheck validate browser
+test: lint typecheck validate scan browser
 	$(BIN)/pytest -q
 
 # A digest rendered to HTML, text and a PNG (headless Chromium) for a person to look at.
@@ -73,7 +88,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) .aws-sam $(OUTBOX) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(SCAN_VENV) .aws-sam $(OUTBOX) .pytest_cache .mypy_cache .ruff_cache .hypothesis
 
 # `sam local invoke` of every function in a real container, offline (Debian, root): see
 # scripts/sam_local/sam_local.sh. Installs docker.io/debootstrap if missing, builds a

@@ -3,7 +3,7 @@
 Contract (outside checks rely on these exact forms):
   paperbell fetch SOURCE [--json]
   paperbell match SOURCE (--query Q ... | --queries-file FILE) [--json]
-  paperbell demo [--feed SOURCE] [--subscribers FILE] [--outbox DIR]
+  paperbell demo [--feed SOURCE ...] [--subscribers FILE] [--outbox DIR] [--site-url URL]
 Errors are one clear line on stderr and a non-zero exit status, never a traceback.
 """
 
@@ -185,14 +185,26 @@ def _marked(text: str, spans: Sequence[Sequence[int]]) -> str:
     return "".join(out)
 
 
+def _site_url_arg(value: str) -> str:
+    """``--site-url``: an absolute http(s) URL, as the SiteUrl template parameter takes."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise argparse.ArgumentTypeError(f"not an http(s) URL: {value!r}")
+    return value.rstrip("/")
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from paperbell_dev.local.demo import format_summary, run_demo
 
-    feed = _source_arg(args.feed) if args.feed else None
-    summary, written, hooks = run_demo(
-        feed=feed, subscribers_file=args.subscribers, outbox=args.outbox
+    summary, written, hooks, own = run_demo(
+        feeds=[_source_arg(feed) for feed in args.feed or []],
+        subscribers_file=args.subscribers,
+        outbox=args.outbox,
+        site_url=args.site_url,
     )
-    print(format_summary(summary, written, hooks, args.outbox))
+    print(format_summary(summary, written, hooks, args.outbox, own))
     return 0
 
 
@@ -300,7 +312,9 @@ def cmd_cost(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from paperbell_dev.local.server import serve
 
-    serve(args.host, args.port, args.outbox, seed=args.seed)
+    feeds = [_source_arg(feed) for feed in args.feed or []]
+    serve(args.host, args.port, args.outbox, seed=args.seed, feeds=feeds,
+          subscribers_file=args.subscribers)
     return 0
 
 
@@ -378,13 +392,26 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run scrape -> stream -> match -> plan -> mail on an "
         "embedded AWS (moto) and write the mails SES accepted to DIR.",
     )
-    demo.add_argument("--feed", metavar="SOURCE", help="feed to scrape (default: bundled feeds)")
+    demo.add_argument(
+        "--feed",
+        metavar="SOURCE",
+        action="append",
+        help="feed to scrape (repeatable; default: the bundled feeds)",
+    )
     demo.add_argument(
         "--subscribers",
         metavar="FILE",
-        help='JSON array of {"email", "queries"} (default: bundled demo subscribers)',
+        help='JSON array of {"email", "queries"} or {"webhook": URL, "webhook_secret", '
+        '"queries"} (default: bundled demo subscribers)',
     )
     demo.add_argument("--outbox", metavar="DIR", default="outbox", help="default: ./outbox")
+    demo.add_argument(
+        "--site-url",
+        metavar="URL",
+        type=_site_url_arg,
+        help="render links as a deployed stack at URL would (https brings the one-click "
+        "List-Unsubscribe-Post header; default: the local server's http URL)",
+    )
     demo.set_defaults(func=cmd_demo)
 
     preview = sub.add_parser(
@@ -463,7 +490,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-seed",
         dest="seed",
         action="store_false",
-        help="do not load the bundled papers at start",
+        help="do not load any papers at start",
+    )
+    serve.add_argument(
+        "--feed",
+        metavar="SOURCE",
+        action="append",
+        help="feed to load at start instead of the bundled ones (repeatable; a file, URL "
+        "or name such as hf:daily, arxiv:cs.LG, bundled:seed)",
+    )
+    serve.add_argument(
+        "--subscribers",
+        metavar="FILE",
+        help="subscribers (mail or your own loopback webhook, as for demo) added before "
+        "the feeds load; their day is delivered at start",
     )
     serve.set_defaults(func=cmd_serve)
 

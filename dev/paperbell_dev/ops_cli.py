@@ -18,6 +18,8 @@ from paperbell.errors import ConfigError
 QUEUES = {
     "digest": ("DigestDeadLetterQueueUrl", "DigestQueueUrl"),
     "match": ("MatchFailureQueueUrl", None),
+    # Scheduled/async runs (scrape, plan, index, feedback) that failed after retries.
+    "runs": ("InvocationFailureQueueUrl", None),
 }
 
 
@@ -105,6 +107,11 @@ def cmd_dlq(args: argparse.Namespace) -> int:
                 print(f"{message['MessageId']}  receives={count}  {message['Body'][:160]}")
         print(f"{len(messages)} message(s) in the {args.queue} dead-letter queue")
         return 0
+    if target_key is None and args.queue == "runs":
+        raise ConfigError(
+            "failed runs are records of what failed, not jobs: fix the cause, then run the "
+            "function again (the next schedule, or `sam remote invoke`; see docs/operations.md)"
+        )
     if target_key is None:
         raise ConfigError(
             "match failures are stream batches, not jobs: fix the cause, then re-scrape or "

@@ -26,6 +26,7 @@ from types import ModuleType
 from typing import Any
 
 from paperbell_dev.demo_data import LOCAL_FEEDS_ENV
+from paperbell_dev.local.iam import IamGuard
 from paperbell_dev.local.stack import ACCOUNT_ID, FunctionSpec, LocalStack
 
 
@@ -132,6 +133,8 @@ class LocalInvoker:
         self.output = io.StringIO()
         self.specs = stack.functions()
         self.invocations: dict[str, int] = {}
+        #: Each function may call AWS only as its template role allows (local/iam.py).
+        self.iam = IamGuard(stack)
 
     def invoke(self, logical_id: str, event: dict[str, Any]) -> Any:
         spec = self.specs[logical_id]
@@ -148,7 +151,7 @@ class LocalInvoker:
             region=self.stack.region,
         )
         self.invocations[logical_id] = self.invocations.get(logical_id, 0) + 1
-        with function_environment(env):
+        with function_environment(env), self.iam.running(logical_id):
             handler = load_handler(spec, env)
             if not self.capture_output:
                 return handler(event, context)

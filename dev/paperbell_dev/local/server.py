@@ -106,8 +106,15 @@ class LocalApiServer:
         outbox: str | Path | None = "outbox",
         seed: bool = True,
         template_path: str | Path | None = None,
+        feeds: list[str] | None = None,
+        subscribers_file: str | Path | None = None,
     ):
         self.host = host
+        #: What to load at start (``--feed``, repeatable): default the bundled feeds.
+        self.feeds = list(feeds or [])
+        #: Subscribers (``--subscribers``) added first; their day is delivered at start.
+        self.subscribers_file = subscribers_file
+        self.own_webhooks: list[Any] = []
         self.requested_port = port
         self.outbox = Path(outbox) if outbox else None
         self.seed = seed
@@ -140,14 +147,26 @@ class LocalApiServer:
         try:
             self.pipeline = LocalPipeline(self.template_path, parameters={"SiteUrl": self.url})
             self.pipeline.__enter__()
-            if self.seed:
-                self.pipeline.scrape()  # the bundled feeds, so the preview has papers
+            self._load()
         except BaseException:
             self.stop()
             raise
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self._thread.start()
         return self
+
+    def _load(self) -> None:
+        """The feeds, so the preview has papers; with subscribers, a whole simulated day
+        (match, plan, mail and webhooks) so they receive what a deployed stack sends."""
+        if self.subscribers_file:
+            from paperbell_dev.local.demo import load_demo_subscribers
+
+            subscribers, self.own_webhooks = load_demo_subscribers(self.subscribers_file)
+            self.pipeline.add_subscribers(subscribers)
+            self.pipeline.run_day(self.feeds or None)
+            self._flush_outbox()
+        elif self.seed:
+            self.pipeline.scrape(self.feeds or None)
 
     def stop(self) -> None:
         import os
@@ -251,6 +270,8 @@ def serve(
     outbox: str | Path | None = "outbox",
     *,
     seed: bool = True,
+    feeds: list[str] | None = None,
+    subscribers_file: str | Path | None = None,
     announce: Callable[[str], None] = print,
 ) -> None:
     """Serve until interrupted (Ctrl-C)."""
@@ -258,9 +279,13 @@ def serve(
 
     # A request that records no metric is normal here (Powertools warns on every one).
     warnings.filterwarnings("ignore", message="No application metrics to publish")
-    server = LocalApiServer(host, port, outbox=outbox, seed=seed)
+    server = LocalApiServer(
+        host, port, outbox=outbox, seed=seed, feeds=feeds, subscribers_file=subscribers_file
+    )
     server.log = announce
     with server:
+        for hook in server.own_webhooks:
+            announce(f"paperbell: your webhook {hook.url}: verify with secret {hook.secret}")
         announce(f"paperbell: serving {server.url}/ (mails to {server.outbox or 'nowhere'}; "
                  "Ctrl-C stops, all data is in memory)")
         try:

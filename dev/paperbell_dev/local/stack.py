@@ -84,7 +84,8 @@ class LocalStack:
         return bool(self.resolve(self.template.get("Conditions", {})[name]))
 
     def resolve(self, value: Any) -> Any:
-        """Evaluate Ref, Fn::GetAtt, Fn::Sub, Fn::If, Fn::Not, Fn::Equals, Fn::Join."""
+        """Evaluate Ref, Fn::GetAtt, Fn::Sub, Fn::If, Fn::Not, Fn::Equals, Fn::Join,
+        Fn::Split and Fn::Select."""
         if isinstance(value, list):
             return [self.resolve(v) for v in value]
         if not isinstance(value, dict):
@@ -106,6 +107,10 @@ class LocalStack:
                 return self.resolve(arg[0]) == self.resolve(arg[1])
             if key == "Fn::Join":
                 return str(arg[0]).join(str(self.resolve(v)) for v in arg[1])
+            if key == "Fn::Split":
+                return str(self.resolve(arg[1])).split(str(arg[0]))
+            if key == "Fn::Select":
+                return self.resolve(arg[1])[int(self.resolve(arg[0]))]
             if key == "Condition":
                 return self._condition(arg)
         return {k: self.resolve(v) for k, v in value.items()}

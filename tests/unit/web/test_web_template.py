@@ -1,4 +1,5 @@
-"""ApiFunction's place in template.yaml: thin handler, least privilege, HTTP API routes."""
+"""ApiFunction's place in template.yaml: thin handler and HTTP API routes. Its exact
+permissions are in the one per-function table, tests/security/test_security_iam.py."""
 
 from __future__ import annotations
 
@@ -22,34 +23,6 @@ def test_api_function_is_wired_to_the_http_api():
         "Ref": "LogRetentionDays"
     }
     assert "ApiUrl" in TEMPLATE["Outputs"]
-
-
-def test_api_function_has_least_privilege():
-    policies = RESOURCES["ApiFunction"]["Properties"]["Policies"]
-    granted = set()
-    for policy in policies:
-        for name, value in policy.items():
-            if name == "Statement":
-                actions = {
-                    a for s in value
-                    for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
-                }
-                if actions == {"s3:GetObject", "s3:ListBucket"}:  # the trending snapshot
-                    granted.add(("Statement", "trending-snapshot"))
-                    continue
-                assert actions == {"ses:SendEmail", "ses:SendRawEmail"}
-                granted.add(("Statement", "ses"))
-            else:
-                target = value.get("TableName") or value.get("SecretArn")
-                granted.add((name, target["Ref"]))
-    assert granted == {
-        ("DynamoDBCrudPolicy", "SubscribersTable"),
-        ("DynamoDBCrudPolicy", "DeliveriesTable"),
-        ("DynamoDBReadPolicy", "PapersTable"),
-        ("AWSSecretsManagerGetSecretValuePolicy", "TokenSecret"),
-        ("Statement", "ses"),
-        ("Statement", "trending-snapshot"),
-    }
 
 
 def test_the_handler_is_thin():
