@@ -43,10 +43,12 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-COUNTS_PATH = ROOT / "layers" / "paperbell" / "paperbell" / "cost" / "measured_counts.json"
+COUNTS_PATH = ROOT / "dev" / "paperbell_dev" / "cost" / "measured_counts.json"
 SCRAPED_AT = datetime(2026, 11, 27, 6, 31, tzinfo=UTC)
 TIMEZONES = ("UTC", "Europe/Berlin", "America/New_York", "Asia/Tokyo", "America/Los_Angeles")
 STAGES = ("scrape", "match", "plan", "mail")
+#: The trending day's stages (trending-only subscribers, see trending_day).
+TRENDING_STAGES = ("trending_refresh", "trending_plan", "trending_mail")
 FUNCTION_STAGE = {
     "ScrapeFunction": "scrape",
     "MatchFunction": "match",
@@ -237,7 +239,7 @@ class _StageRecorder:
                 "log_bytes": 0,
                 "durations": [],
             }
-            for s in STAGES
+            for s in (*STAGES, *TRENDING_STAGES)
         }
         self.metrics: set[tuple[str, str, str]] = set()
         invoker = pipeline.invoker
@@ -254,7 +256,8 @@ class _StageRecorder:
                 return original(logical_id, event)
             finally:
                 elapsed = time.perf_counter() - started
-                stage = self.data[FUNCTION_STAGE.get(logical_id, self.stage)]
+                named = self.stage if self.stage in TRENDING_STAGES else None
+                stage = self.data[named or FUNCTION_STAGE.get(logical_id, self.stage)]
                 stage["handler_s"] += elapsed
                 stage["invocations"] += 1
                 stage["durations"].append(elapsed)
@@ -291,6 +294,23 @@ class _StageRecorder:
             data["calls"] += _diff(self.meter.calls, before[0])
             data["wru"] += _diff(self.meter.wru, before[1])
             data["rru"] += _diff(self.meter.rru, before[2])
+
+
+def _stage_summaries(rec: _StageRecorder, names: tuple[str, ...]) -> dict[str, Any]:
+    """The recorded stages as JSON: times, invocations, log bytes, calls and units."""
+    out = {}
+    for name in names:
+        data = rec.data[name]
+        out[name] = {
+            "wall_s": round(data["wall_s"], 3),
+            "handler_s": round(data["handler_s"], 3),
+            "invocations": data["invocations"],
+            "log_bytes": data["log_bytes"],
+            "calls": {f"{s}:{o}": n for (s, o), n in sorted(data["calls"].items())},
+            "wru": {f"{s}:{o}": n for (s, o), n in sorted(data["wru"].items())},
+            "rru": {f"{s}:{o}": n for (s, o), n in sorted(data["rru"].items())},
+        }
+    return out
 
 
 def _storage(pipeline: Any) -> dict[str, dict[str, float]]:
@@ -355,17 +375,7 @@ def run_day(subscribers: int, papers: int, *, seed: int = 7, log: Any = print) -
     finally:
         clock.now = saved_now  # type: ignore[assignment]
     matches = int(storage.get("DeliveriesTable:match", {}).get("items", 0))
-    stages = {}
-    for name, data in rec.data.items():
-        stages[name] = {
-            "wall_s": round(data["wall_s"], 3),
-            "handler_s": round(data["handler_s"], 3),
-            "invocations": data["invocations"],
-            "log_bytes": data["log_bytes"],
-            "calls": {f"{s}:{o}": n for (s, o), n in sorted(data["calls"].items())},
-            "wru": {f"{s}:{o}": n for (s, o), n in sorted(data["wru"].items())},
-            "rru": {f"{s}:{o}": n for (s, o), n in sorted(data["rru"].items())},
-        }
+    stages = _stage_summaries(rec, STAGES)
     return {
         "subscribers": subscribers,
         "papers_fetched": int(scraped.get("papers_fetched", 0)),
@@ -378,6 +388,114 @@ def run_day(subscribers: int, papers: int, *, seed: int = 7, log: Any = print) -
         "custom_metrics": [list(m) for m in metrics],
         "add_subscribers_s": round(setup_s, 2),
     }
+
+
+REFRESHES_PER_DAY = 8  # template TrendingRefreshSchedule default: every 3 hours
+
+
+def generated_hf_list(count: int, day: datetime, bump: int = 0) -> list[dict[str, Any]]:
+    """An HF daily-papers list of ``count`` papers; ``bump`` moves some upvote counts (a
+    re-read later in the day sees a few papers gain votes, most unchanged)."""
+    from paperbell_dev.bench.match_benchmark import sample_papers
+
+    samples = sample_papers()
+    out = []
+    for n in range(count):
+        paper = samples[n % len(samples)]
+        votes = 200 - n * 3 + (bump * (n % 5 == 0))
+        out.append({
+            "paper": {"id": f"2611.{90000 + n:05d}", "title": f"{paper.title} ({n})",
+                      "summary": paper.abstract, "authors": [{"name": a} for a in paper.authors],
+                      "upvotes": max(votes, 0),
+                      "submittedOnDailyAt": day.isoformat().replace("+00:00", "Z")},
+            "numComments": n % 7,
+        })
+    return out
+
+
+def trending_subscribers(count: int, seed: int = 11) -> list[Any]:
+    """Trending-only subscribers (top 10), hours and zones spread over the day."""
+    from paperbell.services.subscriptions import new_subscriber
+
+    rng = random.Random(seed)
+    return [
+        new_subscriber(f"trend{n:06d}@example.org", [], trending_top=10,
+                       delivery_hour=rng.randrange(24), timezone=rng.choice(TIMEZONES))
+        for n in range(count)
+    ]
+
+
+def trending_day(subscribers: int, *, papers: int = 50, log: Any = print) -> dict[str, Any]:
+    """One day of trending-only subscribers: the day's HF list, REFRESHES_PER_DAY re-reads
+    (some counts moved), then 24 planner ticks each followed by the mailer. Counts every
+    AWS call per stage, so the cost per trending digest is measured, not assumed."""
+    _env_setup()
+    from paperbell import clock
+    from paperbell_dev.cost.meter import UsageMeter
+    from paperbell_dev.local.pipeline import LocalPipeline
+
+    moment = [SCRAPED_AT]
+    saved_now = clock.now
+    clock.now = lambda: moment[0]  # type: ignore[assignment]
+    listed = SCRAPED_AT - timedelta(hours=1)
+    try:
+        with tempfile.TemporaryDirectory() as tmp, LocalPipeline(
+            ROOT / "template.yaml", parameters={"Sources": str(Path(tmp) / "hf.json")}
+        ) as pipe:
+            hf = Path(tmp) / "hf.json"
+            hf.write_text(json.dumps(generated_hf_list(papers, listed)), encoding="utf-8")
+            restore_logs = _log_at_template_level(pipe)
+            pipe.add_subscribers(trending_subscribers(subscribers))
+            pipe.scrape([str(hf)])
+            with UsageMeter(_gsi_keys(pipe)) as meter:
+                rec = _StageRecorder(pipe, meter)
+                refresh = {"refresh": "trending"}
+                tick0 = SCRAPED_AT.replace(minute=0)
+                for hour in range(1, 25):
+                    tick = tick0 + timedelta(hours=hour)
+                    moment[0] = tick
+                    if hour % (24 // REFRESHES_PER_DAY) == 0:
+                        hf.write_text(json.dumps(generated_hf_list(papers, listed, hour)),
+                                      encoding="utf-8")
+                        rec.run("trending_refresh", pipe.invoker.invoke, "ScrapeFunction",
+                                refresh)
+                    rec.run("trending_plan", pipe.plan, tick)
+                    rec.run("trending_mail", pipe.mail)
+            restore_logs()
+            sent = len(pipe.sent_mails())
+    finally:
+        clock.now = saved_now  # type: ignore[assignment]
+    stages = _stage_summaries(rec, TRENDING_STAGES)
+    log(f"  {subscribers} trending subscribers: {sent} mails")
+    return {"subscribers": subscribers, "mails": sent, "papers": papers, "stages": stages}
+
+
+def trending_report(run: dict[str, Any], keyword: dict[str, Any] | None) -> str:
+    """Calls per trending digest (plan + mail), by operation, against the keyword digest
+    of the same benchmark (the named baseline), as a ratio."""
+    mails = max(run["mails"], 1)
+    per: Counter[str] = Counter()
+    for name in ("trending_plan", "trending_mail"):
+        for key, n in run["stages"][name]["calls"].items():
+            per[key] += n
+    lines = [f"### {run['subscribers']:,} trending subscribers, {run['mails']:,} mails",
+             "", "| AWS call | per trending digest |", "|---|---:|"]
+    lines += [f"| {k} | {v / mails:.2f} |" for k, v in sorted(per.items())]
+    total = sum(per.values()) / mails
+    lines.append(f"| **all** | **{total:.2f}** |")
+    refresh = run["stages"]["trending_refresh"]
+    lines.append("")
+    lines.append(
+        f"{REFRESHES_PER_DAY} re-reads a day: {sum(refresh['calls'].values())} AWS calls, "
+        f"{sum(refresh['wru'].values())} WRU in all (only moved counts are written)"
+    )
+    if keyword is not None and keyword["mails"]:
+        base = sum(
+            n for name in ("plan", "mail") for n in keyword["stages"][name]["calls"].values()
+        ) / keyword["mails"]
+        lines.append(f"keyword digest (baseline, same run): {base:.2f} calls; "
+                     f"trending / keyword = {total / base:.2f}x")
+    return "\n".join(lines)
 
 
 def report(run: dict[str, Any]) -> str:
@@ -416,7 +534,8 @@ def _sizes(text: str) -> list[int]:
     return out
 
 
-def write_counts(runs: list[dict[str, Any]], path: Path = COUNTS_PATH) -> None:
+def write_counts(runs: list[dict[str, Any]], path: Path = COUNTS_PATH,
+                 trending_runs: list[dict[str, Any]] | None = None) -> None:
     data = {
         "schema": 1,
         "generated": datetime.now(UTC).date().isoformat(),
@@ -428,6 +547,7 @@ def write_counts(runs: list[dict[str, Any]], path: Path = COUNTS_PATH) -> None:
         "paperbell/cost/model.py).",
         "alarms": (ROOT / "template.yaml").read_text("utf-8").count("Type: AWS::CloudWatch::Alarm"),
         "runs": runs,
+        "trending_runs": trending_runs or [],
     }
     path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
@@ -437,6 +557,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--subscribers", default="300,1000", help="comma list (1k suffix ok)")
     ap.add_argument("--papers", default="20,40", help="generated papers per run (comma list)")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--trending", default="100,300",
+                    help="trending-only subscribers of the trending day (comma list)")
+    ap.add_argument("--only-trending", action="store_true",
+                    help="run only the trending days; with --write-counts, replace just the "
+                    "trending runs in the counts file")
     ap.add_argument("--write-counts", action="store_true", help=f"write {COUNTS_PATH.name}")
     ap.add_argument("--json", metavar="FILE", help="also write the raw runs as JSON")
     args = ap.parse_args(argv)
@@ -445,18 +570,28 @@ def main(argv: list[str] | None = None) -> int:
     papers = _sizes(args.papers)
     papers += [papers[-1]] * (len(sizes) - len(papers))
     runs = []
-    for n, p in zip(sizes, papers, strict=False):
+    for n, p in zip([] if args.only_trending else sizes, papers, strict=False):
         print(
             f"pipeline day: {n:,} subscribers, {p} generated papers + bundled:seed ...", flush=True
         )
         run = run_day(n, p, seed=args.seed)
         runs.append(run)
         print(report(run), flush=True)
-    if args.write_counts:
-        if len(runs) < 2:
+    trending_runs = []
+    for n in _sizes(args.trending):
+        print(f"trending day: {n:,} trending-only subscribers, 50-paper HF list ...", flush=True)
+        trending_runs.append(trending_day(n))
+        print(trending_report(trending_runs[-1], runs[-1] if runs else None), flush=True)
+    if args.write_counts and args.only_trending and len(trending_runs) >= 2:
+        data = json.loads(COUNTS_PATH.read_text(encoding="utf-8"))
+        write_counts(data["runs"], trending_runs=[trending_runs[0], trending_runs[-1]])
+        print(f"wrote the trending runs into {COUNTS_PATH.relative_to(ROOT)}")
+    elif args.write_counts:
+        if len(runs) < 2 or len(trending_runs) < 2:
             print("--write-counts needs two runs of different sizes", file=sys.stderr)
             return 2
-        write_counts(runs[:2] if len(runs) == 2 else [runs[0], runs[-1]])
+        write_counts(runs[:2] if len(runs) == 2 else [runs[0], runs[-1]],
+                     trending_runs=[trending_runs[0], trending_runs[-1]])
         print(f"wrote {COUNTS_PATH.relative_to(ROOT)}")
     if args.json:
         Path(args.json).write_text(json.dumps(runs, indent=1), encoding="utf-8")

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from paperbell import __version__
-from paperbell.errors import PaperbellError, QueryError, RequestError
+from paperbell.errors import ConfigError, PaperbellError, QueryError, RequestError
 
 EXIT_USAGE = 2
 EXIT_ERROR = 1
@@ -50,6 +50,43 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         print(f"paperbell: skipped {result.skipped} item(s): {reasons}", file=sys.stderr)
     if not args.json:
         print(f"{len(result.papers)} paper(s)", file=sys.stderr)
+    return 0
+
+
+def cmd_trending(args: argparse.Namespace) -> int:
+    """The ranked list a source gives now: what a trending section would hold."""
+    from datetime import UTC, datetime, timedelta
+
+    from paperbell.matching import parse_query
+    from paperbell.trending.ranking import rank_trending
+    from paperbell.trending.snapshot import KEEP_DAYS, merge_sightings
+    from paperbell.validation import validate_trending
+
+    top = validate_trending(str(args.top)) or 10
+    query = parse_query(args.filter) if args.filter else None
+    result = _read(args.source)
+    now = datetime.now(UTC)
+    snapshot = merge_sightings(None, result.papers, now=now)
+    if not snapshot.has_signal:
+        raise ConfigError(
+            f"{args.source} carries no popularity signal (no upvotes); trending needs a "
+            "Hugging Face list such as hf:daily or hf:trending"
+        )
+    # The source is the window: everything it lists now, ranked as a digest ranks.
+    ranked = rank_trending(
+        snapshot.entries.values(), now=now + timedelta(seconds=1),
+        window=timedelta(days=KEEP_DAYS + 1), top=top, query=query,
+    )
+    for item in ranked:
+        if args.json:
+            print(json.dumps(item.as_json(), ensure_ascii=False))
+        else:
+            comments = f" 💬{item.entry.comments}" if item.entry.comments else ""
+            print(f"#{item.rank:<3} ▲{item.entry.upvotes:<5}{comments}  {item.paper_id}  "
+                  f"{item.entry.paper.title}")
+    if not args.json:
+        narrowed = f" matching {args.filter!r}" if args.filter else ""
+        print(f"{len(ranked)} trending paper(s){narrowed}", file=sys.stderr)
     return 0
 
 
@@ -230,6 +267,10 @@ def cmd_cost(args: argparse.Namespace) -> int:
         except (OSError, ValueError) as exc:
             raise PaperbellError(f"cannot read counts {args.counts}: {exc}") from None
     fitted = cost.Model.from_counts(counts or cost.load_counts())
+    if not 0.0 <= args.trending_share <= 1.0:
+        raise PaperbellError("--trending-share is a share of subscribers, 0 to 1")
+    if args.trending_share and not fitted.has_trending:
+        raise PaperbellError("the measured counts have no trending day; run make bench")
     prices = cost.load_prices()
     estimates = [
         cost.estimate(
@@ -239,6 +280,7 @@ def cmd_cost(args: argparse.Namespace) -> int:
                 matches_per_paper=args.matches_per_paper,
                 matches_per_subscriber=args.matches_per_subscriber,
                 digest_share=args.digest_share,
+                trending_share=args.trending_share,
             ),
             fitted,
             prices,
@@ -301,6 +343,23 @@ def build_parser() -> argparse.ArgumentParser:
         "published, source, categories, upvotes",
     )
     fetch.set_defaults(func=cmd_fetch)
+
+    trending = sub.add_parser(
+        "trending",
+        help="the ranked trending list a source gives now",
+        description="Rank the papers SOURCE lists now (e.g. hf:daily) the way a trending "
+        "section does: upvotes, then comments, then the later listing; optionally narrowed "
+        "by a filter in the query language.",
+    )
+    trending.add_argument("source", type=_source_arg, metavar="SOURCE")
+    trending.add_argument("--top", default="10", metavar="N", help="1-50 (default 10)")
+    trending.add_argument("--filter", metavar="QUERY", help="only papers matching QUERY")
+    trending.add_argument(
+        "--json", action="store_true",
+        help="one JSON object per line: the fetch keys plus rank, comments, listed_at, "
+        "ai_summary",
+    )
+    trending.set_defaults(func=cmd_trending)
 
     match = sub.add_parser(
         "match",
@@ -406,6 +465,9 @@ def build_parser() -> argparse.ArgumentParser:
                       "--matches-per-subscriber)")
     cost.add_argument("--matches-per-subscriber", type=float, default=5.0, metavar="K",
                       help="papers in each daily digest (default: 5)")
+    cost.add_argument("--trending-share", type=float, default=0.0, metavar="T",
+                      help="share of subscribers with a trending digest instead of keyword "
+                      "matches (0-1, default 0); their cost is the measured trending day")
     cost.add_argument("--digest-share", type=float, default=1.0, metavar="F",
                       help="share of subscribers mailed each day (default: 1.0)")
     cost.add_argument("--memory", type=int, default=512, metavar="MB",

@@ -39,6 +39,7 @@ FLAGS = (
 )
 WAIT = 20
 ADDRESS = "ada@example.org"
+TITLE = "Get trending papers in your email inbox once a day"
 
 
 def _unavailable(reason: str) -> None:
@@ -106,12 +107,17 @@ def test_subscribe_confirm_manage_and_unsubscribe_in_a_browser(browser: Any, ser
 
     # 1. the page; the script pre-fills the timezone from the browser
     browser.get(server.url + "/")
-    assert browser.find_element(By.TAG_NAME, "h1").text == "Subscribe to paperbell"
+    assert browser.find_element(By.TAG_NAME, "h1").text == TITLE
     zone = browser.execute_script("return Intl.DateTimeFormat().resolvedOptions().timeZone")
     assert browser.find_element(By.ID, "timezone").get_attribute("value") == zone
 
-    # 2. typing a query shows the live preview with highlights
+    # 2. keyword queries are the second choice: open the options, pick them, and typing
+    # a query shows the live preview with highlights
     browser.find_element(By.ID, "email").send_keys(ADDRESS)
+    assert not browser.find_element(By.ID, "queries").is_displayed()  # trending by default
+    browser.find_element(By.CSS_SELECTOR, "details.options summary").click()
+    browser.find_element(By.CSS_SELECTOR, "label[for='kind-queries']").click()
+    wait.until(ec.visibility_of_element_located((By.ID, "queries")))
     browser.find_element(By.ID, "queries").send_keys("RoPE")
     wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "#preview mark")))
     assert browser.find_element(By.CSS_SELECTOR, "#preview mark").text == "RoPE"
@@ -156,3 +162,39 @@ def test_subscribe_confirm_manage_and_unsubscribe_in_a_browser(browser: Any, ser
     assert _stored(server).status == "unsubscribed"
     assert not browser.find_elements(By.ID, "unsubscribe")
     assert browser.find_element(By.CSS_SELECTOR, "button[value='resume']")
+
+
+def test_subscribe_to_trending_with_no_query_and_see_todays_list(browser: Any, server: Any,
+                                                                 tmp_path: Path) -> None:
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, WAIT, ignored_exceptions=(WebDriverException,))
+    browser.get(server.url + "/")
+    # Today's list, as on the page we mirror: rank, title, upvotes, authors, summary.
+    items = browser.find_elements(By.CSS_SELECTOR, "#trending-list li")
+    assert len(items) == 3
+    first = items[0]
+    assert first.find_element(By.CSS_SELECTOR, ".rank").text == "#1"
+    assert first.find_element(By.CSS_SELECTOR, "h3 a").text.startswith("Beyond Semantic")
+    assert "▲ 86 upvotes" in first.find_element(By.CSS_SELECTOR, ".upvotes").text
+    assert first.find_element(By.CSS_SELECTOR, ".summary").text
+    # The one-line promise, the address and Subscribe come first; no query is asked for.
+    assert browser.find_element(By.CSS_SELECTOR, ".promise").is_displayed()
+    browser.find_element(By.ID, "email").send_keys(ADDRESS)
+    browser.find_element(By.ID, "subscribe").click()
+    wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Check your inbox"))
+    stored = _stored(server)
+    assert (stored.status, stored.queries, stored.trending_top) == ("pending", (), 10)
+
+    browser.get(_confirm_link(tmp_path / "outbox"))
+    assert _stored(server).status == "pending"  # opening the link changes nothing
+    wait.until(ec.element_to_be_clickable((By.ID, "confirm"))).click()
+    wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Subscription confirmed"))
+    assert "trending" in browser.find_element(By.TAG_NAME, "main").text
+    assert _stored(server).status == "active"
+    browser.find_element(By.LINK_TEXT, "Manage your subscription").click()
+    wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Manage"))
+    assert browser.find_element(By.ID, "kind-trending").is_selected()

@@ -113,9 +113,16 @@ def test_demo_command_writes_mails_and_verified_webhook_payloads(tmp_path, capsy
 
     assert main(["demo", "--outbox", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "4 .eml file(s)" in out
+    # Four keyword subscribers, a trending-only, a narrowed and a mixed one.
+    assert "7 .eml file(s)" in out
     mails = sorted(tmp_path.glob("*.eml"))
-    assert len(mails) == 4
+    assert len(mails) == 7
+    trending = [p for p in mails if p.name.endswith(("-trending@example.org.eml",
+                                                     "-narrowed@example.org.eml",
+                                                     "-mixed@example.org.eml"))]
+    assert len(trending) == 3
+    for path in trending:
+        assert "Trending on Hugging Face" in _parts(_parse(path))[0]
     for path in mails:
         plain, rich = _parts(_parse(path))
         assert plain.strip() and "<html" in rich

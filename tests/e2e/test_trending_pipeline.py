@@ -184,9 +184,7 @@ def test_an_arxiv_only_stack_says_trending_is_unavailable(monkeypatch):
     from paperbell.config import Settings
     from paperbell.services.trending import trending_view
 
-    arxiv = ROOT / "tests" / "fixtures" / "arxiv_rss_cs.LG.xml"
-    if not arxiv.exists():
-        arxiv = Path("/work/shared/fixtures/arxiv_rss_cs.LG.xml")
+    arxiv = ROOT / "tests" / "fixtures" / "feeds" / "arxiv_rss_cs.LG.xml"
     params = {"Sources": "arxiv:cs.LG"}
     with LocalPipeline(ROOT / "template.yaml", parameters=params) as stack, \
             frozen_clock(monkeypatch, DAY1) as clock:

@@ -35,7 +35,12 @@ from typing import Any
 DAYS_PER_MONTH = 30
 STAGES = ("scrape", "match", "plan", "mail")
 SCALARS = ("handler_s", "invocations", "log_bytes")
-DRIVERS = ("fixed", "papers", "subscribers", "matches", "mails", "subscriber_batches")
+DRIVERS = ("fixed", "papers", "subscribers", "matches", "mails", "subscriber_batches",
+           "trending_mails")
+#: The trending day's stages (benchmarks/bench_pipeline.py trending_day): the popularity
+#: re-reads (fixed per day) and the planner + mailer per trending digest.
+TRENDING_STAGES = ("trending_refresh", "trending_plan", "trending_mail")
+REFRESHES_PER_DAY = 8
 #: Bytes Lambda adds to the log per invocation (START, END and REPORT lines).
 PLATFORM_LOG_BYTES = 300
 #: DynamoDB bills 100 bytes of overhead per item (and per index entry).
@@ -45,8 +50,8 @@ IDEMPOTENCY_DAYS = 7  # paperbell.services.digests.IDEMPOTENCY_SECONDS
 #: Lambda's SQS event source long-polls even when idle: 5 pollers x one 20 s poll each.
 SQS_IDLE_RECEIVES_PER_MONTH = 5 * 3 * 60 * 24 * DAYS_PER_MONTH
 #: EventBridge Scheduler invocations a day: the scrape, 24 planner ticks, the nightly
-#: index rebuild.
-SCHEDULES_PER_DAY = 26
+#: index rebuild and the 8 trending re-reads (TrendingRefreshSchedule, every 3 hours).
+SCHEDULES_PER_DAY = 34
 MATCH_BATCH = 100  # template MatchBatchSize default
 MAIL_POLLERS = 5  # template MailFunction MaximumConcurrency
 S3_GET_OPS = frozenset({"GetObject", "HeadObject", "SelectObjectContent"})
@@ -77,16 +82,28 @@ class Workload:
     matches_per_subscriber: float = 5.0
     digest_share: float = 1.0
     paper_retention_days: int = 30
+    #: Share of subscribers whose mail is a trending digest (no keyword matches); the
+    #: others are keyword subscribers as before. Trending is the subscribe page's default.
+    trending_share: float = 0.0
+
+    @property
+    def keyword_subscribers(self) -> float:
+        return self.subscribers * (1.0 - self.trending_share)
 
     @property
     def matches_per_day(self) -> float:
         if self.matches_per_paper is not None:
             return self.papers_per_day * self.matches_per_paper
-        return self.subscribers * self.matches_per_subscriber
+        return self.keyword_subscribers * self.matches_per_subscriber
 
     @property
     def mails_per_day(self) -> float:
-        return self.subscribers * self.digest_share
+        """Keyword digests a day (trending digests are :attr:`trending_mails_per_day`)."""
+        return self.keyword_subscribers * self.digest_share
+
+    @property
+    def trending_mails_per_day(self) -> float:
+        return self.subscribers * self.trending_share
 
     @property
     def match_invocations(self) -> int:
@@ -100,6 +117,7 @@ class Workload:
             "matches": self.matches_per_day,
             "mails": self.mails_per_day,
             "subscriber_batches": float(self.subscribers * self.match_invocations),
+            "trending_mails": self.trending_mails_per_day,
         }
 
 
@@ -118,6 +136,10 @@ def run_drivers(run: Mapping[str, Any]) -> dict[str, float]:
 
 def driver_for(stage: str, quantity: str, key: str = "") -> str:
     """What a measured quantity grows with, from reading the code of each stage."""
+    if stage == "trending_refresh" or (stage == "trending_plan" and quantity == "invocations"):
+        return "fixed"  # the re-reads and the 24 ticks do not grow with subscribers
+    if stage in TRENDING_STAGES:
+        return "trending_mails"  # one tick, one job, one mail per trending subscriber
     if stage == "scrape":
         return "fixed" if quantity == "invocations" else "papers"
     if stage == "match":
@@ -198,11 +220,36 @@ class Model:
                     for r, d in zip(runs, drivers, strict=True)
                 ]
                 model.lines[(stage, quantity, "")] = fit_line(driver, points)
+        model._fit_trending(list(counts.get("trending_runs") or []))
         biggest = max(runs, key=lambda r: r["subscribers"])
         model.storage = {k: dict(v) for k, v in biggest.get("storage", {}).items()}
         model.custom_metrics = len({tuple(m) for r in runs for m in r.get("custom_metrics", [])})
         model.alarms = int(counts.get("alarms", 0))
         return model
+
+    @property
+    def has_trending(self) -> bool:
+        return any(stage in TRENDING_STAGES for stage, _, _ in self.lines)
+
+    def _fit_trending(self, runs: list[Mapping[str, Any]]) -> None:
+        """Lines for trending digests from the benchmark's trending days (two sizes):
+        per trending mail, except the re-reads and planner ticks, which are fixed."""
+        if len(runs) < 2:
+            return
+        drivers = [{"fixed": 1.0, "trending_mails": float(r["mails"])} for r in runs]
+        for stage in TRENDING_STAGES:
+            for quantity in ("calls", "wru", "rru"):
+                keys = sorted({k for r in runs for k in r["stages"][stage][quantity]})
+                for key in keys:
+                    driver = driver_for(stage, quantity, key)
+                    points = [(d[driver], float(r["stages"][stage][quantity].get(key, 0)))
+                              for r, d in zip(runs, drivers, strict=True)]
+                    self.lines[(stage, quantity, key)] = fit_line(driver, points)
+            for quantity in SCALARS:
+                driver = driver_for(stage, quantity)
+                points = [(d[driver], float(r["stages"][stage][quantity]))
+                          for r, d in zip(runs, drivers, strict=True)]
+                self.lines[(stage, quantity, "")] = fit_line(driver, points)
 
     def daily(self, workload: Workload) -> dict[tuple[str, str, str], float]:
         drivers = workload.drivers()
@@ -276,7 +323,7 @@ def estimate(
     # SES: one SendEmail per mail (measured), priced per 1,000.
     ses_calls = sum(v for k, v in calls.items() if k.split(":")[0] in {"email", "ses", "sesv2"})
     priced |= {k for k in calls if k.split(":")[0] in {"email", "ses", "sesv2"}}
-    mails = ses_calls or workload.mails_per_day
+    mails = ses_calls or (workload.mails_per_day + workload.trending_mails_per_day)
     items.append(
         Item(
             "SES",
@@ -290,7 +337,8 @@ def estimate(
     invocations = _sum(daily, "invocations")
     gb = memory_mb / 1024
     handler_s = _sum(daily, "handler_s") * duration_factor
-    cold = 1 + 24 + workload.match_invocations + MAIL_POLLERS * 24
+    refreshes = REFRESHES_PER_DAY if workload.trending_share else 0
+    cold = 1 + refreshes + 24 + workload.match_invocations + MAIL_POLLERS * 24
     gb_s = (handler_s + cold * init_seconds) * gb * month
     items.append(
         Item(
@@ -418,9 +466,12 @@ def storage_gb(
 
     match_days = 1 + DELIVERED_RETENTION.days
     matches = workload.matches_per_day * match_days * size("DeliveriesTable:match", 300)
-    ledger = workload.mails_per_day * LEDGER_DAYS * size("DeliveriesTable:digest", 200)
-    idempotency = workload.mails_per_day * IDEMPOTENCY_DAYS * size("IdempotencyTable", 300)
-    pitr = papers + subscribers + matches + ledger  # the tables with PITR enabled
+    digests = workload.mails_per_day + workload.trending_mails_per_day
+    ledger = digests * LEDGER_DAYS * size("DeliveriesTable:digest", 200)
+    # One tick item per trending subscriber keeps them on the planner's index.
+    ticks = workload.subscribers * workload.trending_share * size("DeliveriesTable:tick", 60)
+    idempotency = digests * IDEMPOTENCY_DAYS * size("IdempotencyTable", 300)
+    pitr = papers + subscribers + matches + ledger + ticks  # the tables with PITR enabled
     return (pitr + idempotency) / 1e9, pitr / 1e9
 
 
@@ -465,10 +516,14 @@ def table(estimates: Sequence[Estimate]) -> str:
 
 
 def describe(workload: Workload) -> str:
+    trending = (f" + {workload.trending_mails_per_day:,.0f} trending digests/day "
+                f"({workload.trending_share:.0%} of subscribers)" if workload.trending_share
+                else "")
     return (
         f"{workload.papers_per_day} new papers/day, {workload.matches_per_day:,.0f} matches/day "
-        f"({workload.matches_per_day / max(workload.subscribers, 1):.1f} per subscriber), "
-        f"{workload.mails_per_day:,.0f} mails/day, {DAYS_PER_MONTH} days"
+        f"({workload.matches_per_day / max(workload.keyword_subscribers, 1):.1f} per keyword "
+        f"subscriber), {workload.mails_per_day:,.0f} keyword mails/day{trending}, "
+        f"{DAYS_PER_MONTH} days"
     )
 
 

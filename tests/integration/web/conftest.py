@@ -129,3 +129,16 @@ def subscribe(api: Api) -> Callable[..., Reply]:
         return api.post("/subscriptions", form=form, ip=ip)
 
     return run
+
+
+@pytest.fixture
+def arxiv_only_api() -> Any:
+    """An Api over a stack whose only source is arXiv (no popularity signal)."""
+    from pathlib import Path
+
+    from paperbell_dev.local.pipeline import LocalPipeline
+
+    root = Path(__file__).resolve().parents[3]
+    with LocalPipeline(root / "template.yaml", parameters={"Sources": "arxiv:cs.LG"}) as stack:
+        stack.scrape(["bundled:arxiv-cs.LG"])
+        yield Api(stack)

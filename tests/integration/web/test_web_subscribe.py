@@ -28,7 +28,7 @@ def test_the_subscribe_page_is_an_accessible_form(api):
 def test_the_sample_event_renders_the_page(api):
     result = api.pipeline.invoker.invoke("ApiFunction", api.pipeline.event("api.json"))
     assert result["statusCode"] == 200
-    assert "Subscribe to paperbell" in result["body"]
+    assert "Get trending papers in your email inbox once a day" in result["body"]
 
 
 def test_preview_shows_matching_papers_with_highlights(api):

@@ -107,3 +107,25 @@ def test_every_command_has_help(capsys):
             main([command, "--help"])
         assert exit_info.value.code == 0
     assert "usage: paperbell" in capsys.readouterr().out
+
+
+def test_trending_ranks_a_source_and_narrows_it(capsys):
+    from paperbell_dev.cli import main
+
+    assert main(["trending", "bundled:hf-daily", "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["rank"] for r in rows] == [1, 2, 3]
+    assert [r["upvotes"] for r in rows] == sorted((r["upvotes"] for r in rows), reverse=True)
+    assert {"id", "title", "abstract", "authors", "url", "published", "source", "categories",
+            "upvotes", "rank", "comments"} <= set(rows[0])
+    assert main(["trending", "bundled:hf-daily", "--top", "1", "--filter", "diffusion"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith("#1 ") and "Diffusion" in captured.out
+    assert "1 trending paper(s) matching 'diffusion'" in captured.err
+
+
+def test_trending_refuses_a_source_without_upvotes(capsys):
+    from paperbell_dev.cli import main
+
+    assert main(["trending", "bundled:arxiv-cs.LG"]) == 1
+    assert "carries no popularity signal" in capsys.readouterr().err

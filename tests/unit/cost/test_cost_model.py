@@ -193,3 +193,59 @@ def test_retention_constants_follow_the_code():
 
     assert LEDGER_RETENTION.days == model.LEDGER_DAYS
     assert model.IDEMPOTENCY_DAYS * 86400 == IDEMPOTENCY_SECONDS
+
+
+def _trending_run(mails: int) -> dict:
+    """A synthetic trending day: per-mail calls exact, the re-reads fixed."""
+    per_mail = {"dynamodb:Query": 2, "dynamodb:GetItem": 2, "dynamodb:PutItem": 3,
+                "email:SendEmail": 1}
+    return {
+        "subscribers": mails, "mails": mails, "papers": 50,
+        "stages": {
+            "trending_refresh": {"calls": {"dynamodb:BatchGetItem": 8}, "wru": {}, "rru": {},
+                                 "handler_s": 0.8, "invocations": 8, "log_bytes": 800},
+            "trending_plan": {"calls": {"dynamodb:Query": 24 + mails // 10}, "wru": {},
+                              "rru": {}, "handler_s": 0.1, "invocations": 24,
+                              "log_bytes": 100},
+            "trending_mail": {"calls": {k: v * mails for k, v in per_mail.items()},
+                              "wru": {"dynamodb:PutItem": 3 * mails}, "rru": {},
+                              "handler_s": 0.05 * mails, "invocations": mails // 10,
+                              "log_bytes": 50 * mails},
+        },
+    }
+
+
+def test_trending_subscribers_are_priced_from_the_trending_day():
+    counts = copy.deepcopy(cost.load_counts())
+    counts["trending_runs"] = [_trending_run(100), _trending_run(300)]
+    model = cost.Model.from_counts(counts)
+    assert model.has_trending
+    line = model.lines[("trending_mail", "calls", "email:SendEmail")]
+    assert (line.driver, line.slope) == ("trending_mails", 1.0)
+    assert model.lines[("trending_refresh", "calls", "dynamodb:BatchGetItem")].driver == "fixed"
+    keyword = cost.estimate(cost.Workload(10_000), model, PRICES)
+    mixed = cost.estimate(cost.Workload(10_000, trending_share=0.5), model, PRICES)
+    # The same number of mails either way: SES is the same bill.
+    assert mixed.ses == pytest.approx(keyword.ses)
+    daily = model.daily(cost.Workload(10_000, trending_share=0.5))
+    assert daily[("trending_mail", "calls", "email:SendEmail")] == pytest.approx(5_000)
+
+
+def test_the_committed_counts_measure_a_trending_day():
+    counts = cost.load_counts()
+    runs = counts["trending_runs"]
+    assert len(runs) == 2 and runs[0]["mails"] < runs[1]["mails"]
+    for run in runs:
+        mail = run["stages"]["trending_mail"]["calls"]
+        assert mail["email:SendEmail"] == run["mails"]  # one mail per trending digest
+        # No pending match is ever written for a trending subscriber.
+        assert "dynamodb:BatchWriteItem" not in mail
+
+
+def test_cost_command_takes_a_trending_share(capsys):
+    from paperbell_dev.cli import main
+
+    assert main(["cost", "--subscribers", "10k", "--trending-share", "0.5"]) == 0
+    out = capsys.readouterr().out
+    assert "trending digests/day (50% of subscribers)" in out
+    assert main(["cost", "--subscribers", "10k", "--trending-share", "2"]) == 1

@@ -76,5 +76,6 @@ def test_the_subscribe_page_names_its_feeds_and_puts_the_preview_above_the_butto
     html = pages.subscribe_page(sources=("hf:daily", "arxiv:cs.LG"))
     assert "Searched feeds: <code>hf:daily</code>, <code>arxiv:cs.LG</code>." in html
     form = html.split('<form method="post" action="subscriptions"')[1].split("</form>")[0]
-    # on a phone the live preview must be in sight where the form is sent
-    assert form.index('id="preview"') < form.index('<button type="submit">Subscribe')
+    # on a phone the live preview of keyword queries must be in sight where they are sent
+    assert form.index('id="preview"') < form.index("Subscribe with these choices</button>")
+    assert form.index('id="preview"') > form.index('name="queries"')

@@ -23,7 +23,8 @@ def test_marked_escapes_and_highlights():
 def test_the_form_escapes_what_was_typed_and_points_at_the_error():
     error = RequestError(400, "invalid_queries", "bad <query>", field="queries", position=3,
                       query="ab <c")
-    html = pages.subscribe_page(email='"><script>', queries="ab <c", error=error)
+    html = pages.subscribe_page(email='"><script>', values=pages.FormValues(queries="ab <c"),
+                                error=error)
     assert "<script>" not in html.replace('<script src="app.js" defer></script>', "")
     assert 'aria-invalid="true"' in html
     assert 'aria-describedby="queries-error queries-hint"' in html

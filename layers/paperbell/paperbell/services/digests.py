@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -143,26 +143,9 @@ def send_digest(work: DigestJob, *, config: Settings, now: datetime | None = Non
         logger.info("already delivered", extra={"subscriber_id": work.subscriber_id, "key": key})
         return DigestOutcome(work.subscriber_id, key, "duplicate-suppressed").as_dict()
 
-    keyword = _entries(config, pending)
-    trending: list[DigestEntry] = []
-    trending_note = ""
-    if paper_id is None and subscriber.wants_trending:
-        # Never twice: whatever an earlier digest sent (either section) stays out.
-        sent = deliveries.sent_paper_ids(subscriber.id, since=now - LEDGER_RETENTION)
-        keyword = [e for e in keyword if e.paper.id not in sent]
-        trending, trending_note = _trending_entries(config, subscriber, now, sent, keyword)
-    sections = (
-        section(TRENDING, trending, ordered=True),
-        section(QUERIES, keyword),
-    )
-    digest = Digest(
-        subscriber=subscriber,
-        entries=keyword,
-        digest_date=digest_day,
-        links=subscriber_links(config, subscriber.id),
-        kind="digest",
-        sections=sections,
-        period="week" if subscriber.mode == "weekly" else "day",
+    digest, trending_note = compose_digest(
+        config, subscriber, pending, deliveries, now=now, digest_day=digest_day,
+        with_trending=paper_id is None,
     )
     if paper_id is None and (needs_tick(subscriber) or subscriber.notify_empty):
         deliveries.stamp_tick(subscriber.id, next_slot_for(subscriber, parse_slot(work.slot)))
@@ -191,10 +174,42 @@ def send_digest(work: DigestJob, *, config: Settings, now: datetime | None = Non
     )
     deliveries.clear_matches(subscriber.id, [m.paper_id for m in pending], key)
     metrics.add_metric(name="DigestsSent", unit=MetricUnit.Count, value=1)
-    if trending:
-        metrics.add_metric(name="TrendingDigestsSent", unit=MetricUnit.Count, value=1)
     logger.info("delivered", extra={"subscriber_id": subscriber.id, "papers": len(paper_ids)})
     return DigestOutcome(subscriber.id, key, status, len(paper_ids), message_id).as_dict()
+
+
+def compose_digest(
+    config: Settings,
+    subscriber: Subscriber,
+    pending: Sequence[PendingMatch],
+    deliveries: DeliveryRepository,
+    *,
+    now: datetime,
+    digest_day: date,
+    with_trending: bool = True,
+) -> tuple[Digest, str]:
+    """The mail a subscriber gets now: the trending section (from the shared snapshot,
+    their top N and filter, nothing already sent) then their keyword matches; and a note
+    for the ledger when trending has nothing. The mailer sends it; the manage page's
+    "next mail" preview shows it."""
+    keyword = _entries(config, pending)
+    trending: list[DigestEntry] = []
+    trending_note = ""
+    if with_trending and subscriber.wants_trending:
+        # Never twice: whatever an earlier digest sent (either section) stays out.
+        sent = deliveries.sent_paper_ids(subscriber.id, since=now - LEDGER_RETENTION)
+        keyword = [e for e in keyword if e.paper.id not in sent]
+        trending, trending_note = _trending_entries(config, subscriber, now, sent, keyword)
+    digest = Digest(
+        subscriber=subscriber,
+        entries=keyword,
+        digest_date=digest_day,
+        links=subscriber_links(config, subscriber.id),
+        kind="digest",
+        sections=(section(TRENDING, trending, ordered=True), section(QUERIES, keyword)),
+        period="week" if subscriber.mode == "weekly" else "day",
+    )
+    return digest, trending_note
 
 
 def _trending_entries(

@@ -16,11 +16,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from paperbell.config import Settings
+from paperbell.delivery.digest_model import Digest
 from paperbell.errors import RequestError
 from paperbell.matching import parse_query
 from paperbell.matching.matcher import AnalyzedPapers, Highlights, match_queries
-from paperbell.models import Paper
+from paperbell.models import Paper, Subscriber
 from paperbell.observability import metrics
+from paperbell.services.context import RequestContext
 from paperbell.services.rate_limits import RateLimiter
 from paperbell.storage.papers import PaperRepository
 from paperbell.urls import safe_url
@@ -115,3 +117,20 @@ def preview(papers_table: str, queries: list[str], *, days: int = PREVIEW_DAYS,
     hits.sort(key=lambda h: (h.paper.upvotes or 0, h.paper.published or since), reverse=True)
     return Preview(tuple(checked), days, len(papers), hits[:limit],
                    truncated or len(hits) > limit)
+
+
+def next_mail(ctx: RequestContext, subscriber: Subscriber) -> Digest:
+    """What the subscriber's next mail would hold if it were sent now: the same
+    composition as the mailer's (trending section, then keyword matches waiting for
+    it), with today's upvotes; the real mail ranks by the upvotes at its send time."""
+    from paperbell.scheduling import digest_date_for, next_slot_for
+    from paperbell.services.digests import compose_digest
+
+    now = ctx.now()
+    slot = next_slot_for(subscriber, now)
+    pending = ctx.deliveries.pending_matches(subscriber.id)
+    digest, _ = compose_digest(
+        ctx.config, subscriber, pending, ctx.deliveries, now=now,
+        digest_day=digest_date_for(slot, subscriber.timezone),
+    )
+    return digest

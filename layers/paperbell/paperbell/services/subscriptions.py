@@ -257,7 +257,8 @@ def confirm(ctx: RequestContext, token: str | None) -> Subscriber:
 # -- manage --------------------------------------------------------------------------
 def update_preferences(ctx: RequestContext, subscriber: Subscriber, fields: Fields
                        ) -> Subscriber:
-    prefs = preferences_from_fields(fields, default_mode=subscriber.mode)
+    prefs = preferences_from_fields(kept_choices(subscriber, fields),
+                                    default_mode=subscriber.mode)
     updated = ctx.subscribers.update_preferences(
         subscriber.id,
         queries=prefs.queries,
@@ -270,6 +271,19 @@ def update_preferences(ctx: RequestContext, subscriber: Subscriber, fields: Fiel
         raise gone()
     start_schedule(updated, ctx.deliveries, now=ctx.now())  # new hour, day or kind
     return updated
+
+
+def kept_choices(subscriber: Subscriber, fields: Fields) -> Fields:
+    """A save that does not mention trending (an older API client) keeps the current
+    trending choice and weekly day instead of silently dropping them."""
+    kept = dict(fields)
+    if subscriber.wants_trending and not any(
+        name in fields for name in ("kind", "trending", "trending_top")
+    ):
+        kept["trending"] = [str(subscriber.trending_top)]
+        kept.setdefault("trending_filter", [subscriber.trending_filter])
+    kept.setdefault("weekday", [str(subscriber.weekday)])
+    return kept
 
 
 def pause(ctx: RequestContext, subscriber: Subscriber) -> Subscriber:

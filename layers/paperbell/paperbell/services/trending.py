@@ -13,12 +13,10 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from aws_lambda_powertools.metrics import MetricUnit
-
 from paperbell.config import Settings
 from paperbell.errors import PaperbellError
 from paperbell.models import Paper, Subscriber
-from paperbell.observability import logger, metrics
+from paperbell.observability import logger
 from paperbell.storage.papers import PaperRepository
 from paperbell.storage.trending_snapshots import TrendingSnapshotStore, cached_snapshot
 from paperbell.trending.ranking import WEEKLY_WINDOW, RankedPaper, rank_trending
@@ -106,7 +104,6 @@ def update_snapshot(
     if merged.same_content(old):
         return False
     store.save(merged)
-    metrics.add_metric(name="TrendingSnapshotWrites", unit=MetricUnit.Count, value=1)
     logger.info("trending snapshot written", extra={"papers": len(merged.entries)})
     return True
 

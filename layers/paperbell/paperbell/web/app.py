@@ -23,20 +23,23 @@ from paperbell.web.routes import (
     manage,
     preview,
     subscribe,
+    trending,
     unsubscribe,
     votes,
     webhooks_api,
 )
 
 app = APIGatewayHttpResolver()
-for _routes in (home, preview, subscribe, manage, unsubscribe, votes, feeds, webhooks_api):
+for _routes in (home, preview, subscribe, manage, unsubscribe, votes, feeds, trending,
+                webhooks_api):
     app.include_router(_routes.router)
 
 
 @app.exception_handler(RequestError)
 def _refused(error: RequestError) -> Response[str]:
     request = Request(app.current_event)
-    if request.answers_json or request.path.startswith("/api/"):
+    machine = request.path.startswith("/api/") or request.path.endswith((".json", ".xml"))
+    if request.answers_json or machine:  # feeds and the API answer JSON errors
         return json_response(error.as_json(), error.status)
     return html_response(pages.error_page(error), error.status)
 

@@ -34,6 +34,24 @@ ol.papers li { margin-bottom: 1rem; }
 .meta { color: var(--muted); font-size: .9rem; margin: 0; }
 .notice { border-left: 4px solid var(--accent); padding: .5rem 1rem; background: #eef3fa; }
 html.js .nojs-only { display: none; }
+.promise { font-size: 1.2rem; margin: .25rem 0 1rem; }
+.signup { display: flex; flex-wrap: wrap; gap: .5rem; align-items: flex-end; }
+.signup label { flex-basis: 100%; margin-top: 0; }
+.signup input { flex: 1 1 16rem; width: auto; }
+.signup button { margin-top: 0; }
+details.options { margin-top: 1rem; }
+details.options summary { cursor: pointer; color: var(--accent); font-weight: 600; }
+input[type=number] { font: inherit; width: 6rem; padding: .5rem; border: 1px solid #666;
+  border-radius: 4px; }
+ol.trending { list-style: none; padding-left: 0; }
+ol.trending li { display: grid; grid-template-columns: 3rem 1fr; column-gap: .5rem;
+  border-bottom: 1px solid #ddd; padding-bottom: .75rem; }
+ol.trending li > * { grid-column: 2; margin: .1rem 0; }
+ol.trending .rank { grid-column: 1; grid-row: 1 / span 4; font-size: 1.3rem; font-weight: 700;
+  color: var(--muted); }
+ol.trending h3 { font-size: 1.05rem; }
+.upvotes { font-weight: 600; color: var(--fg); }
+[hidden] { display: none !important; }
 .live-preview #preview { max-height: 50vh; overflow-y: auto; }
 .live-preview #preview:empty { display: none; }
 html:not(.js) .live-preview { display: none; }
@@ -50,6 +68,29 @@ JS = r"""
       if (zone) { tz.value = zone; }
     } catch (e) { /* keep the server's default */ }
   }
+  // Show only the fields of the chosen kind (trending / queries / both) and the weekday
+  // only for weekly mail; without the script every field stays visible and works.
+  function chosen(name) {
+    var input = document.querySelector('input[name="' + name + '"]:checked');
+    return input ? input.value : "";
+  }
+  function sync() {
+    var kind = chosen("kind") || "trending";
+    Array.prototype.forEach.call(document.querySelectorAll(".choice"), function (div) {
+      div.hidden = (div.getAttribute("data-for") || "").split(" ").indexOf(kind) < 0;
+    });
+    var weekday = document.getElementById("weekday");
+    if (weekday) {
+      var weekly = chosen("frequency") === "weekly";
+      weekday.hidden = !weekly;
+      var label = document.querySelector('label[for="weekday"]');
+      if (label) { label.hidden = !weekly; }
+    }
+  }
+  Array.prototype.forEach.call(
+    document.querySelectorAll('input[name="kind"], input[name="frequency"]'),
+    function (input) { input.addEventListener("change", sync); });
+  sync();
   var queries = document.getElementById("queries");
   var out = document.getElementById("preview");
   if (!queries || !out) { return; }

@@ -1,4 +1,5 @@
-"""A subscriber's recent matches as Atom 1.0 (RFC 4287) or JSON Feed 1.1.
+"""A subscriber's recent matches, and the public trending list, as Atom 1.0 (RFC 4287)
+or JSON Feed 1.1.
 
 Text from feeds may hold characters XML 1.0 forbids (C0 controls, lone surrogates,
 U+FFFE/FFFF); one of them would make the whole Atom document unreadable, so every text
@@ -15,6 +16,8 @@ from xml.sax.saxutils import quoteattr as _quoteattr
 
 from paperbell.models import Subscriber
 from paperbell.services.feeds import FeedItem
+from paperbell.services.trending import TrendingView
+from paperbell.trending.ranking import RankedPaper
 from paperbell.urls import safe_url
 
 #: What XML 1.0 allows (section 2.2); everything else is dropped.
@@ -102,5 +105,87 @@ def json_feed(items: list[FeedItem], self_url: str, now: datetime | None = None
                 "_paperbell": {"paper_id": item.paper.id, "digest_date": item.date or None},
             }
             for item in items
+        ],
+    }
+
+
+# -- the public trending feed (GET /trending.xml, /trending.json) --------------------------
+TRENDING_TITLE = "paperbell: trending papers on Hugging Face"
+
+
+def _trending_title(filter_text: str) -> str:
+    return TRENDING_TITLE + (f" matching {filter_text}" if filter_text else "")
+
+
+def _trending_summary(item: RankedPaper) -> str:
+    paper = item.entry.paper
+    text = str(paper.extra.get("ai_summary") or "") or paper.abstract
+    return f"#{item.rank} · ▲ {item.entry.upvotes} upvotes · {item.entry.comments} comments. {text}"
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def trending_atom(view: TrendingView, self_url: str, filter_text: str = "",
+                  now: datetime | None = None) -> str:
+    """Atom 1.0: one entry per ranked paper, best first (rank and upvotes in the summary
+    and as ``rank``/``upvotes`` categories, so readers can sort or filter on them)."""
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    updated = _iso(view.updated_at or now)
+    entries = []
+    for item in view.papers:
+        paper = item.entry.paper
+        authors = "".join(
+            f"<author><name>{escape(a)}</name></author>" for a in paper.authors[:20]
+        ) or "<author><name>unknown</name></author>"
+        link = f"<link rel=\"alternate\" href={quoteattr(paper.url)}/>" if paper.url else ""
+        categories = "".join(f"<category term={quoteattr(c)}/>" for c in paper.categories)
+        categories += (f'<category term="rank:{item.rank}" label="rank"/>'
+                       f'<category term="upvotes:{item.entry.upvotes}" label="upvotes"/>')
+        entries.append(
+            "<entry>"
+            f"<id>urn:paperbell:paper:{escape(paper.id)}</id>"
+            f"<title>{escape(paper.title)}</title>"
+            f"<updated>{_iso(item.entry.listed_at)}</updated>"
+            f"{authors}{link}{categories}"
+            f"<summary>{escape(_trending_summary(item))}</summary>"
+            "</entry>"
+        )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        '<feed xmlns="http://www.w3.org/2005/Atom">'
+        f"<id>urn:paperbell:trending:{escape(filter_text)}</id>"
+        f"<title>{escape(_trending_title(filter_text))}</title>"
+        f"<updated>{updated}</updated>"
+        f"<link rel=\"self\" href={quoteattr(self_url)}/>"
+        "<generator>paperbell</generator>"
+        + "".join(entries)
+        + "</feed>\n"
+    )
+
+
+def trending_json_feed(view: TrendingView, self_url: str, filter_text: str = ""
+                       ) -> dict[str, Any]:
+    """JSON Feed 1.1; each item's ``_paperbell`` holds rank, upvotes and comments."""
+    return {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": _trending_title(filter_text),
+        "home_page_url": "https://huggingface.co/papers",
+        "feed_url": self_url,
+        "items": [
+            {
+                "id": f"urn:paperbell:paper:{item.paper_id}",
+                "url": item.entry.paper.url or None,
+                "title": item.entry.paper.title,
+                "content_text": _trending_summary(item),
+                "date_published": _iso(item.entry.listed_at),
+                "authors": [{"name": a} for a in item.entry.paper.authors[:20]],
+                "tags": list(item.entry.paper.categories),
+                "_paperbell": {"paper_id": item.paper_id, "rank": item.rank,
+                               "upvotes": item.entry.upvotes,
+                               "comments": item.entry.comments},
+            }
+            for item in view.papers
         ],
     }

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
+from paperbell.delivery.digest_model import authors_line, canonical_url, paper_links
 from paperbell.errors import RequestError
 from paperbell.matching import snippet
-from paperbell.models import Paper, Subscriber
+from paperbell.models import WEEKDAY_NAMES, Paper, Subscriber
 from paperbell.services.preview import Preview
+from paperbell.services.trending import TrendingView
 from paperbell.urls import safe_url
+from paperbell.validation import KINDS, TRENDING_DEFAULT, Fields, first, parse_hour, query_lines
 
 TIMEZONE_HINT = "An IANA name such as Europe/Berlin or America/New_York."
 
@@ -59,84 +63,239 @@ def _error_for(error: RequestError | None, name: str) -> tuple[str, str]:
     return f' aria-invalid="true" aria-describedby="{name}-error {name}-hint"', message
 
 
+SUBSCRIBE_TITLE = "Get trending papers in your email inbox once a day"
+FREQUENCY_LABELS = (("daily", "Once a day"), ("weekly", "Once a week"),
+                    ("instant", "As soon as they appear (keyword matches only)"))
+KIND_LABELS = (("trending", "Today's trending papers"),
+               ("queries", "Papers matching my keyword queries"),
+               ("both", "Both, in one mail (trending first)"))
+PREFERENCE_FIELDS = ("kind", "trending", "trending_top", "trending_filter", "queries", "hour",
+                     "timezone", "mode", "frequency", "weekday")
+
+
+@dataclass(frozen=True)
+class FormValues:
+    """What the subscribe and manage forms show (a subscriber's choices, or what was sent)."""
+
+    kind: str = "trending"
+    trending_top: int = TRENDING_DEFAULT
+    trending_filter: str = ""
+    queries: str = ""
+    hour: int = 8
+    timezone: str = "UTC"
+    mode: str = "daily"
+    weekday: int = 0
+
+    @classmethod
+    def of(cls, subscriber: Subscriber) -> FormValues:
+        return cls(
+            kind=subscriber.kind, trending_top=subscriber.trending_top or TRENDING_DEFAULT,
+            trending_filter=subscriber.trending_filter, queries="\n".join(subscriber.queries),
+            hour=subscriber.delivery_hour, timezone=subscriber.timezone, mode=subscriber.mode,
+            weekday=subscriber.weekday,
+        )
+
+    @classmethod
+    def sent(cls, fields: Fields, default_kind: str = "trending") -> FormValues:
+        """The values of a refused form, to show it again as it was sent."""
+        top_text = first(fields, "trending_top") or first(fields, "trending")
+        top = int(top_text) if top_text.isascii() and top_text.isdigit() and len(top_text) < 3 \
+            else TRENDING_DEFAULT
+        weekday = first(fields, "weekday")
+        return cls(
+            kind=first(fields, "kind") if first(fields, "kind") in KINDS else default_kind,
+            trending_top=top or TRENDING_DEFAULT,
+            trending_filter=first(fields, "trending_filter"),
+            queries="\n".join(query_lines(fields)),
+            hour=parse_hour(first(fields, "hour")),
+            timezone=first(fields, "timezone", default="UTC"),
+            mode=first(fields, "frequency") or first(fields, "mode") or "daily",
+            weekday=int(weekday) if weekday in ("0", "1", "2", "3", "4", "5", "6") else 0,
+        )
+
+
+def _radios(name: str, options: Sequence[tuple[str, str]], chosen: str, attrs: str,
+            disabled: Sequence[str] = ()) -> str:
+    return "".join(
+        f'<input type="radio" id="{name}-{value}" name="{name}" value="{value}"'
+        f'{" checked" if value == chosen else ""}{" disabled" if value in disabled else ""}'
+        f'{attrs}><label for="{name}-{value}">{e(label)}</label>'
+        for value, label in options
+    )
+
+
 def preferences_fields(
-    *, queries: str, hour: int, timezone: str, mode: str, error: RequestError | None,
-    prefill_timezone: bool,
+    values: FormValues, *, error: RequestError | None, prefill_timezone: bool,
+    trending_available: bool = True,
 ) -> str:
+    """What to receive (trending, queries or both) and when: one set of fields for the
+    subscribe and the manage form. The trending choice comes first: it is the default."""
+    k_attr, k_err = _error_for(error, "kind")
+    n_attr, n_err = _error_for(error, "trending")
+    f_attr, f_err = _error_for(error, "trending_filter")
     q_attr, q_err = _error_for(error, "queries")
     h_attr, h_err = _error_for(error, "hour")
     t_attr, t_err = _error_for(error, "timezone")
-    m_attr, m_err = _error_for(error, "mode")
+    m_attr, m_err = _error_for(error, "frequency")
+    if not m_attr:
+        m_attr, m_err = _error_for(error, "mode")
+    w_attr, w_err = _error_for(error, "weekday")
     if not q_attr:
         q_attr = ' aria-describedby="queries-hint"'
     if not t_attr:
         t_attr = ' aria-describedby="timezone-hint"'
+    if not f_attr:
+        f_attr = ' aria-describedby="trending_filter-hint"'
     prefill = ' data-prefill="1"' if prefill_timezone else ""
     hours = "".join(
-        f'<option value="{h}"{" selected" if h == hour else ""}>{h:02d}:00</option>'
+        f'<option value="{h}"{" selected" if h == values.hour else ""}>{h:02d}:00</option>'
         for h in range(24)
     )
-    modes = "".join(
-        f'<input type="radio" id="mode-{value}" name="mode" value="{value}"'
-        f'{" checked" if value == mode else ""}{m_attr}>'
-        f'<label for="mode-{value}">{label}</label>'
-        for value, label in (("daily", "One digest a day"), ("instant", "As soon as they appear"))
+    weekdays = "".join(
+        f'<option value="{n}"{" selected" if n == values.weekday else ""}>{name.title()}</option>'
+        for n, name in enumerate(WEEKDAY_NAMES)
     )
+    kind = values.kind if trending_available else "queries"
+    disabled = () if trending_available else ("trending", "both")
     return (
-        '<label for="queries">Queries (one per line)</label>'
-        f'<textarea id="queries" name="queries" required{q_attr}>{e(queries)}</textarea>'
+        f'<fieldset><legend>What you receive</legend>'
+        f'{_radios("kind", KIND_LABELS, kind, k_attr, disabled)}</fieldset>{k_err}'
+        '<div class="choice" data-for="trending both">'
+        '<label for="trending_top">How many trending papers (1-50)</label>'
+        f'<input type="number" id="trending_top" name="trending_top" min="1" max="50" '
+        f'value="{values.trending_top}"{n_attr}>{n_err}'
+        '<label for="trending_filter">Only trending papers matching (optional)</label>'
+        f'<input type="text" id="trending_filter" name="trending_filter" '
+        f'value="{e(values.trending_filter)}" spellcheck="false"{f_attr}>'
+        '<p class="hint" id="trending_filter-hint">A query narrows the list to your field: '
+        "<code>diffusion</code>, <code>category:cs.CV</code>, <code>title:agent*</code>.</p>"
+        f"{f_err}</div>"
+        '<div class="choice" data-for="queries both">'
+        '<label for="queries">Keyword queries (one per line)</label>'
+        f'<textarea id="queries" name="queries"{q_attr}>{e(values.queries)}</textarea>'
         '<p class="hint" id="queries-hint">Like Google Scholar: <code>"lottery ticket"</code>, '
         "<code>title:RoPE</code>, <code>transformer -speech</code>, <code>distill*</code>.</p>"
-        f"{q_err}"
+        f"{q_err}</div>"
+        '<fieldset><legend>How often</legend>'
+        f'{_radios("frequency", FREQUENCY_LABELS, values.mode, m_attr)}</fieldset>{m_err}'
+        '<label for="weekday">Day of the weekly mail</label>'
+        f'<select id="weekday" name="weekday"{w_attr}>{weekdays}</select>{w_err}'
         '<label for="hour">Delivery hour</label>'
         f'<select id="hour" name="hour"{h_attr}>{hours}</select>{h_err}'
         '<label for="timezone">Timezone</label>'
-        f'<input type="text" id="timezone" name="timezone" value="{e(timezone)}" '
+        f'<input type="text" id="timezone" name="timezone" value="{e(values.timezone)}" '
         f'autocomplete="off" spellcheck="false"'
         f"{prefill}{t_attr}>"
         f'<p class="hint" id="timezone-hint">{TIMEZONE_HINT}</p>{t_err}'
-        f"<fieldset><legend>Delivery</legend>{modes}</fieldset>{m_err}"
+    )
+
+
+def trending_list(view: TrendingView | None, *, heading_id: str = "trending-heading") -> str:
+    """Today's trending papers as on Hugging Face's page: rank, title, upvotes, authors,
+    the AI summary (or the abstract's start) and links; or why there is no list."""
+    title = '<h2 id="' + heading_id + '">Today\'s trending papers</h2>'
+    if view is None:
+        return ""
+    if not view.available:
+        return (f'<section aria-labelledby="{heading_id}">{title}'
+                f'<p class="notice" id="trending-unavailable" role="status">{e(view.reason)}</p>'
+                "</section>")
+    if not view.papers:
+        why = view.reason or "No papers on Hugging Face's daily lists in the last days yet."
+        return (f'<section aria-labelledby="{heading_id}">{title}'
+                f'<p class="notice" id="trending-empty">{e(why)}</p></section>')
+    items = []
+    for ranked in view.papers:
+        paper = ranked.entry.paper
+        link = canonical_url(paper)
+        name = e(paper.title)
+        if link:
+            name = f'<a href="{e(link)}">{name}</a>'
+        summary = str(paper.extra.get("ai_summary") or "") or paper.abstract
+        if len(summary) > 300:
+            summary = summary[:299].rstrip() + "…"
+        comments = ranked.entry.comments
+        meta = f"▲ {ranked.entry.upvotes} upvotes" + (
+            f" · {comments} comment{'s' if comments != 1 else ''}" if comments else "")
+        links = " · ".join(f'<a href="{e(u)}">{e(label)}</a>' for label, u in paper_links(paper))
+        authors = authors_line(paper)
+        items.append(
+            f'<li class="trending-paper" value="{ranked.rank}">'
+            f'<p class="rank" aria-hidden="true">#{ranked.rank}</p>'
+            f'<h3 class="paper-title">{name}</h3>'
+            f'<p class="meta"><span class="upvotes">{e(meta)}</span>'
+            + (f" · {e(authors)}" if authors else "") + "</p>"
+            + (f'<p class="summary">{e(summary)}</p>' if summary else "")
+            + (f'<p class="links">{links}</p>' if links else "")
+            + "</li>"
+        )
+    hours = int(view.window.total_seconds() // 3600)
+    return (
+        f'<section aria-labelledby="{heading_id}">{title}'
+        f'<p class="hint">The most upvoted papers on Hugging Face\'s daily lists of the last '
+        f"{hours} hours, by upvotes now (then comments, then the newest). Also as a feed: "
+        '<a href="trending.xml">Atom</a> · <a href="trending.json">JSON Feed</a>.</p>'
+        f'<ol class="papers trending" id="trending-list">{"".join(items)}</ol></section>'
     )
 
 
 def subscribe_page(
-    *, email: str = "", queries: str = "", hour: int = 8, timezone: str = "UTC",
-    mode: str = "daily", error: RequestError | None = None, sources: Sequence[str] = (),
+    *, email: str = "", values: FormValues | None = None, error: RequestError | None = None,
+    trending: TrendingView | None = None, sources: Sequence[str] = (),
 ) -> str:
+    """The page we mirror (HF's "trending papers in your inbox"): a one-line promise, the
+    address and a Subscribe button at the top, today's trending list below, and keyword
+    queries as the second choice on the same form."""
+    values = values or FormValues()
+    available = trending is None or trending.available
+    if not available and values.kind != "queries":
+        values = replace(values, kind="queries")
     e_attr, e_err = _error_for(error, "email")
     general = ""
-    if error is not None and error.field not in ("email", "queries", "hour", "timezone", "mode"):
+    if error is not None and error.field not in ("email", *PREFERENCE_FIELDS):
         general = f'<p class="error" role="alert">{e(error.message)}</p>'
     searched = ""
     if sources:
         listed = ", ".join(f"<code>{e(source)}</code>" for source in sources)
         searched = f'<p class="hint" id="sources">Searched feeds: {listed}.</p>'
+    promise = (
+        "The papers the community is upvoting on Hugging Face, in your inbox each morning: "
+        "at your hour, optionally narrowed to your field, never the same paper twice."
+        if available else "The new research papers that match your queries, in your inbox "
+        "once a day."
+    )
     body = (
-        "<p>paperbell mails you the new research papers that match your queries, once a day "
-        "at the hour you choose (or as soon as they appear). You confirm by mail first; every "
-        "mail has an unsubscribe link.</p>"
-        f"{searched}{general}"
+        f'<p class="promise">{e(promise)}</p>'
+        f"{general}"
         '<form method="post" action="subscriptions" novalidate>'
-        '<label for="email">E-mail address</label>'
+        '<div class="signup"><label for="email">E-mail address</label>'
         f'<input type="email" id="email" name="email" value="{e(email)}" autocomplete="email" '
-        f"required{e_attr}>{e_err}"
-        + preferences_fields(
-            queries=queries, hour=hour, timezone=timezone, mode=mode, error=error,
-            prefill_timezone=error is None,
-        )
-        # The live preview sits right above the button, so on a phone it is in sight
-        # where the form is sent (it scrolls on its own when long).
+        f'placeholder="you@example.org" required{e_attr}>'
+        '<button type="submit" id="subscribe">Subscribe</button></div>'
+        f"{e_err}"
+        '<p class="hint">You confirm by mail first; every mail has an unsubscribe link. '
+        "By default: the top 10 trending papers, daily at 08:00 in your timezone.</p>"
+        '<details class="options"' + (" open" if error is not None or not available else "")
+        + "><summary>Choose what you receive and when</summary>"
+        + preferences_fields(values, error=error, prefill_timezone=error is None,
+                             trending_available=available)
+        # The live preview of keyword queries sits right above the button that sends
+        # them, so on a phone it is in sight where the form is sent (it scrolls when long).
         + '<section aria-labelledby="preview-heading" class="live-preview">'
-        '<h2 id="preview-heading">Preview</h2>'
-        '<p class="hint">Papers of the last 7 days that your queries match.</p>'
+        '<h2 id="preview-heading">Preview your queries</h2>'
+        '<p class="hint">Papers of the last 7 days that your keyword queries match.</p>'
         '<div id="preview" aria-live="polite"></div></section>'
-        '<button type="submit">Subscribe</button></form>'
-        '<form class="nojs-only" method="get" action="preview">'
+        + '<button type="submit" class="secondary">Subscribe with these choices</button>'
+        "</details></form>"
+        + trending_list(trending)
+        + searched
+        + '<form class="nojs-only" method="get" action="preview">'
         '<label for="preview-q">Try a query</label>'
         '<input type="text" id="preview-q" name="q">'
         '<button type="submit" class="secondary">Preview</button></form>'
     )
-    return layout("Subscribe to paperbell", body)
+    title = SUBSCRIBE_TITLE if available else "Get new papers in your email inbox once a day"
+    return layout(title, body)
 
 
 def preview_fragment(result: Preview | None, error: RequestError | None) -> str:
@@ -208,11 +367,12 @@ STATUS_TEXT = {
 
 def manage_page(subscriber: Subscriber, token: str, *, notice: str = "",
                 error: RequestError | None = None, feed_url: str = "",
-                queries_text: str | None = None) -> str:
+                values: FormValues | None = None,
+                trending_available: bool = True) -> str:
     action = f"manage?token={e(token)}"
     notice_html = f'<p class="notice" role="status">{e(notice)}</p>' if notice else ""
     general = ""
-    if error is not None and error.field not in ("queries", "hour", "timezone", "mode"):
+    if error is not None and error.field not in PREFERENCE_FIELDS:
         general = f'<p class="error" role="alert">{e(error.message)}</p>'
     status = STATUS_TEXT.get(subscriber.status, subscriber.status)
     if subscriber.status == "active":
@@ -241,14 +401,15 @@ def manage_page(subscriber: Subscriber, token: str, *, notice: str = "",
         f'<strong id="status">{e(status)}</strong>.</p>{feed}'
         f'<form method="post" action="{action}">'
         + preferences_fields(
-            queries=queries_text if queries_text is not None else "\n".join(subscriber.queries),
-            hour=subscriber.delivery_hour, timezone=subscriber.timezone, mode=subscriber.mode,
-            error=error, prefill_timezone=False,
+            values or FormValues.of(subscriber), error=error, prefill_timezone=False,
+            trending_available=trending_available,
         )
         + '<button type="submit" name="action" value="save">Save changes</button></form>'
         + (f'<form method="post" action="{action}" class="actions">{toggle}</form>'
            if toggle else "")
         +
+        f'<p><a id="next-mail-link" href="{e(next_mail_url(token))}">What your next mail '
+        "would hold</a></p>"
         '<section aria-labelledby="preview-heading"><h2 id="preview-heading">Preview</h2>'
         '<div id="preview" aria-live="polite"></div></section>'
         '<h2>Delete my data</h2><p>Removes your address, your queries and everything waiting '
@@ -258,6 +419,10 @@ def manage_page(subscriber: Subscriber, token: str, *, notice: str = "",
         "Delete all my data</button></form>"
     )
     return layout("Manage your subscription", body)
+
+
+def next_mail_url(token: str) -> str:
+    return f"preview/next?token={token}"
 
 
 def unsubscribe_page(subscriber: Subscriber, token: str) -> str:

@@ -11,7 +11,7 @@ from paperbell.errors import RequestError
 from paperbell.models import Subscriber
 from paperbell.services import subscriptions
 from paperbell.services.context import RequestContext
-from paperbell.validation import first, query_lines
+from paperbell.validation import first
 from paperbell.web import pages
 from paperbell.web.request import Request
 from paperbell.web.responses import ERRORS, HTML_OK, html_response, json_response
@@ -27,9 +27,13 @@ def _manage_view(request: Request, ctx: RequestContext, subscriber: Subscriber, 
         if error is not None:
             return json_response(error.as_json(), error.status)
         return json_response(dict(subscriber.public_json()), status)
+    from paperbell.services.trending import availability, current_snapshot
+
+    available, _ = availability(ctx.config, current_snapshot(ctx.config))
     return html_response(
         pages.manage_page(
-            subscriber, token, feed_url=ctx.feed_link(subscriber), **kwargs,
+            subscriber, token, feed_url=ctx.feed_link(subscriber),
+            trending_available=available, **kwargs,
         ),
         status,
     )
@@ -37,7 +41,8 @@ def _manage_view(request: Request, ctx: RequestContext, subscriber: Subscriber, 
 
 @router.get(
     "/manage",
-    summary="The manage page (edit queries, hour, timezone, mode; pause; delete)",
+    summary="The manage page (trending / queries / both, top N, filter, frequency, weekday, "
+    "hour, timezone; pause; delete)",
     responses={**HTML_OK, **ERRORS},
     tags=["manage"],
 )
@@ -51,9 +56,11 @@ def manage_get() -> Response[str]:
 @router.post(
     "/manage",
     summary="Change a subscription",
-    description="Form or JSON with action=save (queries, hour, timezone, mode), pause, "
-    "resume, unsubscribe, replace_feed (a new feed link; the old one stops working) or "
-    "delete (all personal data: subscriber, pending matches, ledger).",
+    description="Form or JSON with action=save (kind=trending|queries|both or trending "
+    "(N or {top, filter}), queries, hour, timezone, frequency daily|weekly|instant (or its "
+    "old name mode), weekday), pause, resume, unsubscribe, replace_feed (a new feed link; "
+    "the old one stops working) or delete (all personal data: subscriber, pending "
+    "matches, ledger). A JSON save without trending keeps the current trending choice.",
     responses={**HTML_OK, **ERRORS},
     tags=["manage"],
 )
@@ -93,5 +100,5 @@ def manage_post() -> Response[str]:
         updated = subscriptions.update_preferences(ctx, subscriber, fields)
     except RequestError as exc:
         return _manage_view(request, ctx, subscriber, token, error=exc, status=exc.status,
-                            queries_text="\n".join(query_lines(fields)))
+                            values=pages.FormValues.sent(fields, subscriber.kind))
     return _manage_view(request, ctx, updated, token, notice="Saved.")

@@ -43,3 +43,40 @@ def preview() -> Response[str]:
     if first(query, "format") == "fragment":
         return html_response(pages.preview_fragment(result, error), status, private=False)
     return html_response(pages.preview_page(queries, result, error), status, private=False)
+
+
+@router.get(
+    "/preview/next",
+    summary="What the subscriber's next mail would hold (manage token)",
+    description="The next digest composed now, as the mailer composes it: the trending "
+    "section (top N, filter, nothing sent before) then the keyword matches waiting. HTML "
+    "(the mail itself) or JSON {subject, sections: [{key, title, papers}]}.",
+    responses={**HTML_OK, **ERRORS},
+    tags=["manage"],
+)
+def preview_next() -> Response[str]:
+    from paperbell.delivery.digest_model import digest_subject
+    from paperbell.delivery.render_html import render_html
+    from paperbell.services.context import RequestContext
+    from paperbell.services.digests import mail_settings
+
+    request = Request(router.current_event)
+    ctx = RequestContext.from_env()
+    subscriber = ctx.subscriber_for(request.token, "manage")
+    digest = previews.next_mail(ctx, subscriber)
+    if request.wants_json:
+        return json_response({
+            "subject": None if digest.is_empty else digest_subject(digest),
+            "digest_date": digest.digest_date.isoformat(),
+            "sections": [
+                {"key": part.key, "title": part.title,
+                 "papers": [{**e.paper.as_json(), "rank": e.rank, "queries": list(e.queries)}
+                            for e in part.entries]}
+                for part in digest.laid_out()
+            ],
+        })
+    if digest.is_empty:
+        return html_response(pages.message_page(
+            "Your next mail", ["Nothing would be sent right now: no trending paper and no "
+                               "keyword match is waiting for your next mail."]))
+    return html_response(render_html(digest, mail_settings(ctx.config)))

@@ -7,13 +7,15 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from paperbell.config import settings
 from paperbell.errors import RequestError
+from paperbell.models import WEEKDAY_NAMES, Subscriber
 from paperbell.observability import logger
 from paperbell.services import subscriptions
 from paperbell.services.context import RequestContext
-from paperbell.validation import first, parse_hour, query_lines, subscription_from_fields
+from paperbell.validation import first, subscription_from_fields
 from paperbell.web import pages
 from paperbell.web.request import Request
 from paperbell.web.responses import ERRORS, HTML_OK, html_response, json_response
+from paperbell.web.routes import home
 
 router = APIGatewayHttpRouter()
 
@@ -21,8 +23,11 @@ router = APIGatewayHttpRouter()
 @router.post(
     "/subscriptions",
     summary="Subscribe (double opt-in)",
-    description="Form-encoded or JSON: email, queries (one per line or a list), hour (0-23), "
-    "timezone (IANA), mode (daily|instant). Creates a pending subscriber and mails a "
+    description="Form-encoded or JSON: email; trending (N 1-50, or {top, filter} with a "
+    "filter in the query language; forms send kind=trending|queries|both, trending_top, "
+    "trending_filter) and/or queries (one per line or a list; optional with trending); hour "
+    "(0-23), timezone (IANA), frequency daily|weekly|instant (mode is its old name; instant "
+    "is keyword-only), weekday (with weekly). Creates a pending subscriber and mails a "
     "confirmation link. The answer is the same whether or not the address is known. "
     "At most one mail per mailbox (case-folded, +tag removed) per day and 20 requests per "
     "source IP (IPv6: per /64) per hour.",
@@ -45,11 +50,9 @@ def subscribe() -> Response[str]:
         return html_response(
             pages.subscribe_page(
                 email=first(fields, "email"),
-                queries="\n".join(query_lines(fields)),
-                hour=parse_hour(first(fields, "hour")),
-                timezone=first(fields, "timezone", default="UTC"),
-                mode=first(fields, "mode", default="daily"),
+                values=pages.FormValues.sent(fields, "queries"),
                 error=exc,
+                trending=home.todays_trending(),
                 sources=settings().sources,
             ),
             exc.status,
@@ -63,6 +66,15 @@ def subscribe() -> Response[str]:
     return html_response(
         pages.message_page("Check your inbox", [subscriptions.SUBSCRIBE_ACCEPTED]), 202
     )
+
+
+def first_mail_sentence(subscriber: Subscriber) -> str:
+    when = f"{subscriber.delivery_hour:02d}:00 ({subscriber.timezone})"
+    if subscriber.mode == "weekly":
+        when = f"{WEEKDAY_NAMES[subscriber.weekday].title()}s at {when}"
+    if subscriber.wants_trending:
+        return f"Your first trending papers arrive at {when}."
+    return f"The first papers arrive at {when} once some match."
 
 
 @router.get(
@@ -97,8 +109,7 @@ def confirm_post() -> Response[str]:
         pages.message_page(
             "Subscription confirmed",
             [
-                f"Thanks, {subscriber.email} is subscribed. The first papers arrive at "
-                f"{subscriber.delivery_hour:02d}:00 ({subscriber.timezone}) once some match.",
+                f"Thanks, {subscriber.email} is subscribed. " + first_mail_sentence(subscriber),
             ],
             links=[
                 ("Manage your subscription", ctx.link("manage", subscriber.id)),
