@@ -38,6 +38,7 @@ from typing import Literal
 
 from paperbell.errors import QueryError
 from paperbell.models import Paper
+from paperbell.snapshot_reader import SnapshotReader
 
 from .matcher import (
     EMPTY_HIGHLIGHTS,
@@ -570,24 +571,11 @@ class MatchIndex:
         magic, order, n, n_terms, n_post, n_always, n_ids, n_texts, n_tblob, n_specs = header
         if magic not in (_MAGIC, _MAGIC_V1):
             raise ValueError("not a paperbell match-index snapshot (bad magic)")
-        swap = order != (0 if sys.byteorder == "little" else 1)
-        view = memoryview(data)
-        pos = header_struct.size
-
-        def take(nbytes: int) -> memoryview:
-            nonlocal pos
-            if pos + nbytes > len(data):
-                raise ValueError("truncated match-index snapshot")
-            chunk = view[pos : pos + nbytes]
-            pos += nbytes
-            return chunk
+        reader = SnapshotReader(data, header_struct.size, order, "match-index")
+        take = reader.take
 
         def arr(count: int) -> array[int]:
-            a = array("I")
-            a.frombytes(take(4 * count))
-            if swap:
-                a.byteswap()
-            return a
+            return reader.arr("I", count)
 
         index = cls(df)
         index._ids_off = arr(n + 1)
@@ -609,6 +597,5 @@ class MatchIndex:
         index._post_split = arr(n_terms)
         index._postings = arr(n_post)
         index._always = arr(n_always)
-        if pos != len(data):
-            raise ValueError("corrupt match-index snapshot (trailing bytes)")
+        reader.check_end()
         return index

@@ -40,6 +40,7 @@ from itertools import repeat
 from operator import mul
 
 from paperbell.matching.normalize import tokenize
+from paperbell.snapshot_reader import SnapshotReader
 
 from .profile import LikedPaper, Profile
 from .terms import DEFAULT_SETTINGS, DocumentFrequencies, TermVector, VectorSettings, vectorize
@@ -547,24 +548,8 @@ class ProfileIndex:
          ids_len, like_ids_len, like_titles_len, vocab_len, df_len) = _HEADER.unpack_from(data)
         if magic != _MAGIC:
             raise ValueError("not a paperbell profile-index snapshot (bad magic)")
-        swap = order != (0 if sys.byteorder == "little" else 1)
-        view = memoryview(data)
-        pos = _HEADER.size
-
-        def take(nbytes: int) -> memoryview:
-            nonlocal pos
-            if pos + nbytes > len(data):
-                raise ValueError("truncated profile-index snapshot")
-            chunk = view[pos : pos + nbytes]
-            pos += nbytes
-            return chunk
-
-        def arr(code: str, count: int) -> array:
-            a = array(code)
-            a.frombytes(take(a.itemsize * count))
-            if swap:
-                a.byteswap()
-            return a
+        reader = SnapshotReader(data, _HEADER.size, order, "profile-index")
+        take, arr = reader.take, reader.arr
 
         def lines(blob: memoryview, count: int) -> list[str]:
             names = str(blob, "utf-8").split("\n") if count else []
@@ -596,8 +581,7 @@ class ProfileIndex:
         df_terms = lines(take(df_len), n_df)
         df_counts = arr("I", n_df)
         index.df = DocumentFrequencies(df_papers, dict(zip(df_terms, df_counts, strict=True)))
-        if pos != len(data):
-            raise ValueError("corrupt profile-index snapshot (trailing bytes)")
+        reader.check_end()
         return index
 
 
