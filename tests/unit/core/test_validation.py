@@ -15,7 +15,7 @@ from paperbell.validation import (
 from paperbell.validation import (
     subscription_from_fields as validate_subscription,
 )
-from paperbell.web.forms import parse_body
+from paperbell.web.forms import MAX_BODY, parse_body
 
 
 def test_form_and_json_bodies_give_the_same_fields():
@@ -79,7 +79,7 @@ def test_bodies_that_are_not_objects_or_too_large():
     with pytest.raises(RequestError):
         parse_body("{nope", "application/json")
     with pytest.raises(RequestError) as info:
-        parse_body("x" * 70_000, "application/x-www-form-urlencoded")
+        parse_body("x" * (MAX_BODY + 1), "application/x-www-form-urlencoded")
     assert info.value.status == 413
 
 
