@@ -126,8 +126,10 @@ class LocalPipeline:
         from paperbell.secrets import reset_secret_cache
         from paperbell.services.matching import reset_index_cache
         from paperbell.services.preview import reset_preview_cache
+        from paperbell.services.recommending import reset_profile_cache
 
         reset_index_cache()
+        reset_profile_cache()  # the profile snapshot is cached per bucket name, too
         reset_preview_cache()
         reset_secret_cache()  # a new embedded AWS has a new secret
 

@@ -29,6 +29,17 @@ DEFAULT_TTL: dict[str, int | None] = {
 }
 
 
+#: Between the subscriber id and the paper id inside a vote ("more"/"less") token.
+VOTE_SEP = "\x1f"
+
+
+def vote_subject(subscriber_id: str, paper_id: str) -> str:
+    """What a vote token signs: the subscriber *and* the paper, so a token for one paper
+    cannot vote on another. Here, not in services/votes.py, because the mailer makes
+    these tokens too and should not import the web-facing vote use case to do so."""
+    return f"{subscriber_id}{VOTE_SEP}{paper_id}"
+
+
 class TokenError(PaperbellError):
     """A token is malformed, forged, expired or for another purpose."""
 

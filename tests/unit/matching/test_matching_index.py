@@ -124,23 +124,60 @@ def test_add_invalid_leaves_index_unchanged() -> None:
     assert index.query_text("a") == "rope"
 
 
-def _as_v1(data: bytes) -> bytes:
-    """The same index in the format before check specs (PBMIDX01)."""
+def _as_old(index: MatchIndex, version: int) -> bytes:
+    """``index`` written in a format before check groups: PBMIDX02 (one check spec per
+    query) or PBMIDX01 (no specs), the way those versions wrote it."""
+    import struct
+    import sys
+    from array import array
+
     from paperbell.matching import presearcher as ps
 
-    h = ps._HEADER.unpack_from(data)
-    _, order, n, _t, _p, _a, n_ids, n_texts, _tb, n_specs = h
-    specs_at = ps._HEADER.size + 4 * (n + 1) + n_ids + 4 * (n + 1) + n_texts
-    head = ps._HEADER_V1.pack(ps._MAGIC_V1, order, *h[2:9])
-    body = data[ps._HEADER.size : specs_at] + data[specs_at + 4 * (n + 1) + n_specs :]
-    return head + body
+    index.compact()
+    n = len(index._flags)
+    members = index._group_members()
+    slot_spec = {s: spec.encode() for s, spec in index._slot_specs().items()}
+    post, off, split = index._postings, index._post_off, index._post_split
+    postings = array("I")
+    post_off, post_split = array("I", [0]), array("I")
+    for ti in range(len(index._terms)):
+        postings.extend(post[off[ti] : split[ti]])
+        post_split.append(len(postings))
+        postings.extend(sorted(s for g in post[split[ti] : off[ti + 1]] for s in members[g]))
+        post_off.append(len(postings))
+    always = array("I", sorted(s for g in index._always for s in members[g]))
+    specs, specs_off = bytearray(), array("I", [0])
+    for s in range(n):  # a fallback (query text) was "" before
+        spec = slot_spec.get(s, b"")
+        specs += b"" if spec.startswith(b"\x1cQ") else spec
+        specs_off.append(len(specs))
+    terms_blob = "\n".join(index._terms).encode()
+    counts = [n, len(index._terms), len(postings), len(always), len(index._ids)]
+    counts += [len(index._texts), len(terms_blob)]
+    order = 0 if sys.byteorder == "little" else 1
+    head = [index._ids_off.tobytes(), bytes(index._ids), index._texts_off.tobytes()]
+    head.append(bytes(index._texts))
+    tail = [bytes(index._flags), terms_blob, post_off.tobytes(), post_split.tobytes()]
+    tail += [postings.tobytes(), always.tobytes()]
+    if version == 1:
+        return b"".join([ps._HEADER_V1.pack(ps._MAGIC_V1, order, *counts), *head, *tail])
+    header = struct.Struct("<8sB3xQQQQQQQQ").pack(b"PBMIDX02", order, *counts, len(specs))
+    return b"".join([header, *head, specs_off.tobytes(), bytes(specs), *tail])
 
 
-def test_snapshots_of_the_previous_format_still_load_and_match() -> None:
-    index = MatchIndex.build([*QUERIES, ("and", "lottery tickets"), ("not", "rope -survey")])
-    old = MatchIndex.from_snapshot(_as_v1(index.to_snapshot()))
+@pytest.mark.parametrize("version", [1, 2])
+def test_snapshots_of_the_previous_formats_still_load_and_match(version: int) -> None:
+    queries = [*QUERIES, ("and", "lottery tickets"), ("not", "rope -survey")]
+    queries += [("dup", "sparse lottery"), ("long", '"fine tuning lottery"')]
+    index = MatchIndex.build(queries)
+    old = MatchIndex.from_snapshot(_as_old(index, version))
     assert old.match(PAPER) == index.match(PAPER)
     assert old.match_ids(PAPER) == index.match_ids(PAPER)
+    old.add("late", "lottery -quantum")
+    old.remove("single")
+    again = MatchIndex.from_snapshot(old.to_snapshot())
+    assert again.match_ids(PAPER) == old.match_ids(PAPER)
+    assert "late" in again.match_ids(PAPER) and "single" not in again.match_ids(PAPER)
 
 
 def test_verification_specs_need_no_parsing() -> None:
@@ -149,6 +186,54 @@ def test_verification_specs_need_no_parsing() -> None:
     )
     assert set(index.match_ids(PAPER)) == {"and", "not"}
     assert index._parsed == {}  # both were verified from their stored specs
+
+
+def test_field_phrase_prefix_and_upvotes_checks_need_no_parsing() -> None:
+    queries = [
+        ("title", "title:rope sparse"),
+        ("title-or", "abstract:(quantum OR sparse) rope"),
+        ("phrase3", '"fine tuning lottery" -quantum'),
+        ("long-prefix", "transforme* lottery"),
+        ("field-prefix", "title:reson* rope"),
+        ("upvotes", "rope upvotes:>=10"),
+        ("author3", 'author:"geoffrey e hinton" rope'),
+        ("fallback", "rope (title:quantum OR sparse)"),
+    ]
+    index = MatchIndex.from_snapshot(MatchIndex.build(queries).to_snapshot())
+    want = NaiveMatcher(queries).match_ids(PAPER)
+    assert index.match_ids(PAPER) == want
+    assert want == [qid for qid, _ in queries if qid != "author3"]  # no middle initial
+    assert index._parsed == {}  # only the fallback's check parsed its text
+
+
+def test_equal_queries_share_one_check_group() -> None:
+    queries = [(f"s{i}", "sparse lottery") for i in range(5)] + [("r", "rope -quantum")]
+    queries += [(f"t{i}", "title:(rope OR quantum)") for i in range(3)]
+    index = MatchIndex.build(queries)
+    assert index.stats()["check_groups"] == 3
+    loaded = MatchIndex.from_snapshot(index.to_snapshot())
+    assert loaded.match_ids(PAPER) == [qid for qid, _ in queries]
+    loaded.remove("s2")
+    loaded.add("s9", "sparse lottery")
+    assert "s2" not in loaded.match_ids(PAPER) and "s9" in loaded.match_ids(PAPER)
+    loaded.compact()
+    assert loaded.stats()["check_groups"] == 3
+    assert loaded.match_ids(PAPER) == [qid for qid, _ in queries if qid != "s2"] + ["s9"]
+
+
+def test_index_paper_terms_hold_only_its_bigrams_and_beginnings() -> None:
+    from paperbell.matching.presearcher import paper_terms
+
+    index = MatchIndex.build([("p", '"lottery ticket"'), ("x", "spars*"), ("a", "rope")])
+    ap = AnalyzedPaper(PAPER)
+    mine = index.paper_terms(ap)
+    assert {"lottery ticket", "*spars", "rope", "finetuning", "#cs.lg", "!hf"} <= mine
+    assert "*lott" not in mine and "sparse transformer" not in mine
+    assert "@hinton" not in mine  # no author: query, so authors are not even tokenized
+    assert mine < paper_terms(ap)
+    index.add("later", "lott* author:hinton")  # the vocabulary grows; the paper's terms too
+    assert {"*lott", "@hinton"} <= index.paper_terms(ap)
+    assert "later" in index.match_ids(ap)
 
 
 def test_snapshot_roundtrip_with_pending_changes() -> None:

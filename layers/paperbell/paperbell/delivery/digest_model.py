@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 
 from paperbell.matching import snippet
@@ -54,6 +54,26 @@ class MailSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class VoteLinks:
+    """The signed "more like this" / "less like this" URLs of one paper in one
+    subscriber's mail (each opens a page with one button; only its POST votes)."""
+
+    more_url: str
+    less_url: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecommendationReason:
+    """Why a paper is in "Recommended for you": the liked paper it resembles most and
+    the distinctive terms they share (as the new paper writes them), with the score."""
+
+    score: float
+    similar_to_id: str = ""
+    similar_to_title: str = ""
+    terms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class DigestEntry:
     """One paper and every query of the subscriber it matched.
 
@@ -67,11 +87,21 @@ class DigestEntry:
     #: Trending entries: the paper's rank on the list and its comment count at send time.
     rank: int | None = None
     comments: int | None = None
+    #: Recommended entries: why (the highlights then mark the shared terms).
+    reason: RecommendationReason | None = None
+    #: Recommended and matched entries of digest mails: the vote links (issue 14).
+    votes: VoteLinks | None = None
 
 
-#: Section keys in mail order. Issue 14's "Recommended for you" adds one more key.
-TRENDING, QUERIES = "trending", "queries"
-SECTION_TITLES = {TRENDING: "Trending on Hugging Face", QUERIES: "Matching your queries"}
+#: Section keys in mail order, which is also the order of precedence: a paper appears
+#: once per mail, in the first section that holds it (trending, then the subscriber's
+#: own queries, then what the liked papers suggest).
+TRENDING, QUERIES, RECOMMENDED = "trending", "queries", "recommended"
+SECTION_TITLES = {
+    TRENDING: "Trending on Hugging Face",
+    QUERIES: "Matching your queries",
+    RECOMMENDED: "Recommended for you",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +137,8 @@ def section(key: str, entries: list[DigestEntry], *, ordered: bool = False,
 class Digest:
     """One mail for one subscriber and one day (or week).
 
-    ``sections`` are the mail's parts in order (trending first, then keyword matches);
+    ``sections`` are the mail's parts in order (trending first, then keyword matches,
+    then recommendations);
     without them the digest is one keyword section made of ``entries``. ``entries`` may
     name the same paper more than once (one pending match per query); a paper appears
     once per mail, in the first section that holds it. A ``"digest"`` without entries
@@ -185,12 +216,10 @@ def merge_entries(entries: Iterable[DigestEntry]) -> list[DigestEntry]:
     for entry in entries:
         seen = merged.get(entry.paper.id)
         if seen is None:
-            merged[entry.paper.id] = DigestEntry(
-                entry.paper,
-                tuple(dict.fromkeys(entry.queries)),
-                dict(entry.highlights),
-                entry.rank,
-                entry.comments,
+            merged[entry.paper.id] = replace(
+                entry,
+                queries=tuple(dict.fromkeys(entry.queries)),
+                highlights=dict(entry.highlights),
             )
             continue
         highlights = {
@@ -198,8 +227,13 @@ def merge_entries(entries: Iterable[DigestEntry]) -> list[DigestEntry]:
             for key in {*seen.highlights, *entry.highlights}
         }
         queries = tuple(dict.fromkeys((*seen.queries, *entry.queries)))
-        merged[entry.paper.id] = DigestEntry(
-            seen.paper, queries, highlights, seen.rank or entry.rank, seen.comments
+        merged[entry.paper.id] = replace(
+            seen,
+            queries=queries,
+            highlights=highlights,
+            rank=seen.rank or entry.rank,
+            reason=seen.reason or entry.reason,
+            votes=seen.votes or entry.votes,
         )
     return list(merged.values())
 
@@ -372,6 +406,24 @@ def popularity_line(entry: DigestEntry) -> str:
     return " · ".join(parts)
 
 
+def reason_line(entry: DigestEntry) -> tuple[str, tuple[str, ...]]:
+    """(the liked title a recommended entry resembles, the shared terms), cleaned for
+    one line; ``("", ())`` for any other entry."""
+    reason = entry.reason
+    if reason is None:
+        return "", ()
+    terms = tuple(dict.fromkeys(t for t in (one_line(t) for t in reason.terms) if t))
+    return one_line(reason.similar_to_title), terms
+
+
+def recommending_phrase(subscriber: Subscriber) -> str:
+    """``papers like the 3 you liked`` or empty (the footer's "why you get this")."""
+    count = len(subscriber.likes)
+    if not count:
+        return ""
+    return "papers like the one you liked" if count == 1 else f"papers like the {count} you liked"
+
+
 def paper_count_phrase(count: int) -> str:
     return f"{count} new paper" if count == 1 else f"{count} new papers"
 
@@ -388,12 +440,20 @@ def digest_subject(digest: Digest) -> str:
         head = f"{when} top {len(trending.entries)} trending"
         keyword = parts.get(QUERIES)
         if keyword is None:
+            recommended = parts.get(RECOMMENDED)
+            if recommended is not None:
+                head += f" + {len(recommended.entries)} recommended"
             first = one_line(trending.entries[0].paper.title)
             return _shorten(f"{head}: {first}", SUBJECT_MAX)
         matches = len(keyword.entries)
         head += f" + {matches} matching"
         queries = [q for q in (one_line(q) for q in queries_by_frequency(digest)) if q]
         return _shorten(head + (": " + ", ".join(queries) if queries else ""), SUBJECT_MAX)
+    recommended = parts.get(RECOMMENDED)
+    if recommended is not None and QUERIES not in parts:
+        first = one_line(recommended.entries[0].paper.title)
+        count = len(recommended.entries)
+        return _shorten(f"{count} recommended for you: {first}", SUBJECT_MAX)
     count = len(digest.ranked())
     head = paper_count_phrase(count) + ": "
     queries = [q for q in (one_line(q) for q in queries_by_frequency(digest)) if q]

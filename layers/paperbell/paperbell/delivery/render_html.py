@@ -27,6 +27,8 @@ from paperbell.delivery.digest_model import (
     paper_count_phrase,
     paper_links,
     popularity_line,
+    reason_line,
+    recommending_phrase,
     safe_url,
     section_heading,
     split_marked,
@@ -146,6 +148,9 @@ def _entry_html(entry: DigestEntry) -> str:
             f'<p class="pb-muted" style="margin:0 0 8px 0;font-size:13px;color:{MUTED};">'
             "matched: " + ", ".join(f"<strong>{escape(q)}</strong>" for q in queries) + "</p>"
         )
+    reason = _reason_html(entry)
+    if reason:
+        parts.append(reason)
     text, spans = abstract_snippet(entry)
     if text:
         parts.append(
@@ -159,7 +164,47 @@ def _entry_html(entry: DigestEntry) -> str:
             + SEPARATOR.join(_link(url, escape(label)) for label, url in links)
             + "</p>"
         )
+    votes = _votes_html(entry)
+    if votes:
+        parts.append(votes)
     return _card("".join(parts))
+
+
+def _votes_html(entry: DigestEntry) -> str:
+    """The "more / less like this" links (each opens a page with one button)."""
+    if entry.votes is None:
+        return ""
+    votes = [
+        _link(url, label)
+        for url, label in ((entry.votes.more_url, "More like this"),
+                           (entry.votes.less_url, "Less like this"))
+        if safe_url(url)
+    ]
+    if not votes:
+        return ""
+    return (
+        f'<p class="pb-muted" style="margin:8px 0 0 0;font-size:13px;color:{MUTED};">'
+        + SEPARATOR.join(votes) + "</p>"
+    )
+
+
+def _reason_html(entry: DigestEntry) -> str:
+    """"similar to <liked title> · shared terms: <mark>…</mark>" of a recommended entry."""
+    liked, terms = reason_line(entry)
+    if not liked and not terms:
+        return ""
+    pieces = []
+    if liked:
+        pieces.append(f"similar to <em>{escape(liked)}</em>")
+    if terms:
+        marked = ", ".join(
+            f'<mark class="pb-mark" style="{MARK_STYLE}">{escape(t)}</mark>' for t in terms
+        )
+        pieces.append(f"shared terms: {marked}")
+    return (
+        f'<p class="pb-muted" style="margin:0 0 8px 0;font-size:13px;color:{MUTED};">'
+        + SEPARATOR.join(pieces) + "</p>"
+    )
 
 
 def _card(inner: str) -> str:
@@ -172,9 +217,10 @@ def _card(inner: str) -> str:
 def _footer(digest: Digest, settings: MailSettings) -> str:
     queries = [q for q in (one_line(q) for q in digest.subscriber.queries) if q]
     why = f"You get this mail because {_e(digest.subscriber.email)} subscribed to paperbell"
-    trending = trending_phrase(digest.subscriber)
-    if trending:
-        why += f" for {escape(trending)}" + (" and" if queries else "")
+    wants = [p for p in (trending_phrase(digest.subscriber),
+                         recommending_phrase(digest.subscriber)) if p]
+    if wants:
+        why += " for " + escape(" and ".join(wants)) + (" and" if queries else "")
     if queries:
         why += " with the queries " + ", ".join(f"<strong>{escape(q)}</strong>" for q in queries)
     actions = []

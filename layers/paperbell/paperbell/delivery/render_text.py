@@ -22,6 +22,8 @@ from paperbell.delivery.digest_model import (
     paper_count_phrase,
     paper_links,
     popularity_line,
+    reason_line,
+    recommending_phrase,
     safe_url,
     section_heading,
     split_marked,
@@ -86,6 +88,11 @@ def _entry_lines(number: int, entry: DigestEntry) -> list[str]:
     queries = [q for q in (one_line(q) for q in entry.queries) if q]
     if queries:
         lines += _wrap("matched: " + "; ".join(queries))
+    liked, terms = reason_line(entry)
+    if liked:
+        lines += _wrap(f"similar to: {liked}")
+    if terms:
+        lines += _wrap("shared terms: " + ", ".join(f"*{t}*" for t in terms))
     snippet = _snippet(entry)
     if snippet:
         lines.append("")
@@ -95,16 +102,28 @@ def _entry_lines(number: int, entry: DigestEntry) -> list[str]:
         lines.append("")
         label_width = max(len(label) for label, _ in links) + 1
         lines += [f"{INDENT}{(label + ':').ljust(label_width)} {link}" for label, link in links]
+    lines += _vote_lines(entry)
     return lines
+
+
+def _vote_lines(entry: DigestEntry) -> list[str]:
+    """The vote links, each on its own line (a text client makes whole URLs clickable;
+    the page they open asks before anything changes)."""
+    if entry.votes is None:
+        return []
+    more, less = safe_url(entry.votes.more_url), safe_url(entry.votes.less_url)
+    lines = [f"{INDENT}More like this: {more}"] if more else []
+    return lines + ([f"{INDENT}Less like this: {less}"] if less else [])
 
 
 def _footer(digest: Digest, settings: MailSettings) -> list[str]:
     queries = [q for q in (one_line(q) for q in digest.subscriber.queries) if q]
     lines = ["-- ", ""]
     why = f"You get this mail because {one_line(digest.subscriber.email)} subscribed to paperbell"
-    trending = trending_phrase(digest.subscriber)
-    if trending:
-        why += f" for {trending}" + (" and" if queries else "")
+    wants = [p for p in (trending_phrase(digest.subscriber),
+                         recommending_phrase(digest.subscriber)) if p]
+    if wants:
+        why += " for " + " and ".join(wants) + (" and" if queries else "")
     if queries:
         why += " with the queries: " + "; ".join(queries)
     lines += _wrap(why + ".", "")

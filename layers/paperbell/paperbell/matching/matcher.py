@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from paperbell.models import Paper
 
-from .normalize import FieldTokens, tokenize
+from .normalize import FieldTokens, Memo, tokenize
 from .query_parser import And, Category, Node, Not, Or, Query, Source, Term, Upvotes, parse_query
 
 __all__ = [
@@ -159,6 +159,9 @@ class QueryHit:
 # ---------------------------------------------------------------------------------------
 
 _TermResult = tuple[bool, tuple[Span, ...], tuple[Span, ...]]
+#: author name -> its tokens. Why: names recur from paper to paper (prolific authors, a
+#: lab's list), and a paper's tokens are only read, never changed, so pieces are shared.
+_NAME_TOKENS: Memo[FieldTokens] = Memo(tokenize, max_size=20_000)
 
 
 def _field_spans(ft: FieldTokens, term: Term) -> list[Span]:
@@ -205,24 +208,26 @@ class AnalyzedPaper:
     """A paper tokenized once, with a cache of per-term results for many queries."""
 
     __slots__ = (
+        "_author",
         "_cache",
         "_field_keys",
         "_prefix_words",
         "abstract",
-        "author",
         "categories",
         "index_terms",
         "paper",
         "source",
+        "terms_for",
         "title",
         "upvotes",
+        "vocab_terms",
     )
 
     def __init__(self, paper: Paper) -> None:
         self.paper = paper
         self.title = tokenize(paper.title or "")
         self.abstract = tokenize(paper.abstract or "")
-        self.author = FieldTokens.concat([tokenize(name) for name in paper.authors])
+        self._author: FieldTokens | None = None
         self.categories = frozenset(c.lower() for c in paper.categories)
         self.source = (paper.source or "").lower()
         self.upvotes = paper.upvotes
@@ -231,6 +236,20 @@ class AnalyzedPaper:
         self._prefix_words: dict[str, list[str]] = {}
         #: the presearcher's index terms of this paper, once computed (``paper_terms``)
         self.index_terms: set[str] | None = None
+        #: the terms one index asked for (``MatchIndex.paper_terms``), and for which
+        #: vocabulary (an object of that index)
+        self.vocab_terms: set[str] | None = None
+        self.terms_for: object = None
+
+    @property
+    def author(self) -> FieldTokens:
+        """The author names' words, a :data:`~.normalize.BOUNDARY` between two names
+        (tokenized on first use: most queries never look at authors)."""
+        ft = self._author
+        if ft is None:
+            names = self.paper.authors
+            ft = self._author = FieldTokens.concat(list(map(_NAME_TOKENS.__getitem__, names)))
+        return ft
 
     def field_keys(self) -> tuple[set[str], set[str]]:
         """(title, abstract): every word key and compound key of each, built on first use."""

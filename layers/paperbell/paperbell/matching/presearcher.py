@@ -60,19 +60,32 @@ from .query_analyzer import (
     analyze,
 )
 from .query_parser import Query, Term, parse_query
-from .verifier import Check, check_from_spec, check_spec, compile_check
+from .verifier import (
+    Check,
+    check_from_spec,
+    check_spec,
+    fallback_spec,
+    spec_keys,
+    tree_keys,
+)
 
 __all__ = ["MatchIndex", "paper_terms"]
 
 _EXACT = 1
 _DELETED = 2
-_MAGIC = b"PBMIDX02"
-# magic, byteorder, n, T, P, always, ids, texts, terms, specs
-_HEADER = struct.Struct("<8sB3xQQQQQQQQ")
-#: The format before check specs; still read, so a deploy does not strand the stored one.
+_MAGIC = b"PBMIDX03"
+# magic, byteorder, flags, n, T, P, always, groups, group slots, ids, texts, terms, specs,
+# vocabulary
+_HEADER = struct.Struct("<8sBB2xQQQQQQQQQQQ")
+_IDS_BY_LINE = 1  # header flag: the ids blob has a "\n" between ids (none contains one)
+#: The formats before check groups (PBMIDX02: one check spec per query) and before check
+#: specs (PBMIDX01); still read, so a deploy does not strand the stored snapshot.
+_MAGIC_V2 = b"PBMIDX02"
+_HEADER_V2 = struct.Struct("<8sB3xQQQQQQQQ")
 _MAGIC_V1 = b"PBMIDX01"
 _HEADER_V1 = struct.Struct("<8sB3xQQQQQQQ")
 _PARSED_CACHE_MAX = 100_000
+_FALLBACK = fallback_spec("")
 
 
 def _prefix_terms(surface: str) -> tuple[str, ...]:
@@ -84,24 +97,74 @@ def _prefix_terms(surface: str) -> tuple[str, ...]:
 _PREFIX_TERMS: Memo[tuple[str, ...]] = Memo(_prefix_terms)
 
 
-def _field_terms(ft: FieldTokens, out: set[str]) -> None:
+class _FieldVocab:
+    """Which bigrams and ``*``-beginnings one namespace (text or author) of an index holds.
+
+    Why: a paper has ~200 adjacent word pairs and ~800 word beginnings, but an index only
+    holds the few that its queries use (filed under, or tested by a check). Emitting only
+    those keeps a paper's term set at its words and compounds plus a handful, which is
+    most of the cost of analysing a paper. ``None`` for a set means "no filter" (emit all).
+    """
+
+    __slots__ = ("firsts", "prefixes")
+
+    def __init__(self, firsts: set[str] | None, prefixes: set[str] | None) -> None:
+        self.firsts = firsts  # first keys of the bigrams held
+        self.prefixes = prefixes  # the ``*``-beginnings held
+
+
+_ALL_TERMS = _FieldVocab(None, None)
+
+
+def _field_terms(ft: FieldTokens, out: set[str], vocab: _FieldVocab = _ALL_TERMS) -> None:
     """Add one field's index terms to ``out`` (C-level ``map``/``update`` calls, except
     for the hyphen compounds' beginnings that run past their first word: "pre-training"
-    -> ``*pret`` .. ``*pretrain``)."""
+    -> ``*pret`` .. ``*pretrain``). With a ``vocab``, only the bigrams and beginnings it
+    holds (plus, harmlessly, pairs whose first key starts a held bigram)."""
     keys = ft.keys
     out.update(keys)
     out.update(ft.comp_keys)
-    out.update(map(" ".join, itertools.pairwise(keys)))
-    out.update(itertools.chain.from_iterable(map(_PREFIX_TERMS.__getitem__, set(ft.surfaces))))
+    firsts, prefixes = vocab.firsts, vocab.prefixes
+    if firsts is None:
+        out.update(map(" ".join, itertools.pairwise(keys)))
+    elif firsts:
+        starts = itertools.compress(range(len(keys) - 1), map(firsts.__contains__, keys))
+        out.update([f"{keys[i]} {keys[i + 1]}" for i in starts])
+    if prefixes is not None and not prefixes:
+        return
+    begins = itertools.chain.from_iterable(map(_PREFIX_TERMS.__getitem__, set(ft.surfaces)))
+    out.update(begins if prefixes is None else prefixes.intersection(begins))
     if not ft.hyphen_comps:
         return
-    surfaces, firsts, lasts = ft.surfaces, ft.comp_first, ft.comp_last
+    surfaces, firsts_i, lasts = ft.surfaces, ft.comp_first, ft.comp_last
     for j in ft.hyphen_comps:
-        first = firsts[j]
+        first = firsts_i[j]
         head, joined = len(surfaces[first]), "".join(surfaces[first : lasts[j] + 1])
         if head < PREFIX_MAX:
             top = min(len(joined), PREFIX_MAX)
-            out.update([PREFIX_NS + joined[:k] for k in range(max(head + 1, PREFIX_MIN), top + 1)])
+            more = [PREFIX_NS + joined[:k] for k in range(max(head + 1, PREFIX_MIN), top + 1)]
+            out.update(more if prefixes is None else prefixes.intersection(more))
+
+
+def _analyzed_terms(
+    ap: AnalyzedPaper, text: _FieldVocab, author: _FieldVocab | None
+) -> set[str]:
+    terms: set[str] = set()
+    _field_terms(ap.title, terms, text)
+    _field_terms(ap.abstract, terms, text)
+    if author is not None and ap.paper.authors:
+        ft = ap.author
+        if ft.keys:
+            found: set[str] = set()
+            _field_terms(ft, found, author)
+            found.discard(BOUNDARY)
+            terms.update(map(AUTHOR_NS.__add__, found))
+    terms.discard("")
+    terms.discard(AUTHOR_NS)
+    terms.update(map(CATEGORY_NS.__add__, ap.categories))
+    if ap.source:
+        terms.add(SOURCE_NS + ap.source)
+    return terms
 
 
 def paper_terms(ap: AnalyzedPaper) -> set[str]:
@@ -109,26 +172,50 @@ def paper_terms(ap: AnalyzedPaper) -> set[str]:
 
     Computed once per analyzed paper and kept on it (read-only for callers): word keys,
     compound keys, adjacent key pairs ``"a b"``, ``*``-beginnings of title and abstract; the
-    same with an ``@`` for authors; ``#``-categories and the ``!``-source.
+    same with an ``@`` for authors; ``#``-categories and the ``!``-source. An index asks
+    for fewer (:meth:`MatchIndex.paper_terms`: only the pairs and beginnings it holds).
     """
     terms = ap.index_terms
-    if terms is not None:
-        return terms
-    terms = set()
-    _field_terms(ap.title, terms)
-    _field_terms(ap.abstract, terms)
-    if ap.author.keys:
-        author: set[str] = set()
-        _field_terms(ap.author, author)
-        author.discard(BOUNDARY)
-        terms.update(map(AUTHOR_NS.__add__, author))
-    terms.discard("")
-    terms.discard(AUTHOR_NS)
-    terms.update(map(CATEGORY_NS.__add__, ap.categories))
-    if ap.source:
-        terms.add(SOURCE_NS + ap.source)
-    ap.index_terms = terms
+    if terms is None:
+        terms = ap.index_terms = _analyzed_terms(ap, _ALL_TERMS, _ALL_TERMS)
     return terms
+
+
+def _vocab_entries(keys: Iterable[str]) -> list[str]:
+    """The vocabulary entries of index terms: ``*``-beginnings as they are, bigrams as
+    their first key and a space (``"lottery "``, ``"@geoffrey "``); other terms need none."""
+    out = []
+    for k in keys:
+        if k.startswith((PREFIX_NS, AUTHOR_NS + PREFIX_NS)):
+            out.append(k)
+        elif " " in k:
+            out.append(k[: k.index(" ") + 1])
+        if k.startswith(AUTHOR_NS):
+            out.append(AUTHOR_NS)  # the index uses authors at all
+    return out
+
+
+def _field_vocabs(entries: set[str]) -> tuple[_FieldVocab, _FieldVocab | None]:
+    """(text, author) filters from vocabulary entries (see :func:`_vocab_entries`); no
+    author filter when the index has no ``author:`` term at all (authors are skipped)."""
+    text_firsts: set[str] = set()
+    author_firsts: set[str] = set()
+    text_prefixes: set[str] = set()
+    author_prefixes: set[str] = set()
+    for e in entries:
+        if e == AUTHOR_NS:
+            continue
+        if e.endswith(" "):
+            if e.startswith(AUTHOR_NS):
+                author_firsts.add(e[1:-1])
+            else:
+                text_firsts.add(e[:-1])
+        elif e.startswith(AUTHOR_NS):
+            author_prefixes.add(e[1:])
+        else:
+            text_prefixes.add(e)
+    author = _FieldVocab(author_firsts, author_prefixes) if AUTHOR_NS in entries else None
+    return _FieldVocab(text_firsts, text_prefixes), author
 
 
 def _term_highlights(ap: AnalyzedPaper, term: str) -> Highlights:
@@ -190,15 +277,33 @@ class _HitSource:
             return hl
         index = self.index
         if index._epoch == self.epoch:
-            root = index._entry(slot)[0].root
+            root = index._entry(slot).root
         else:
             off = self.texts_off
             root = parse_query(self.texts[off[slot] : off[slot + 1]].decode()).root
         return highlights_of(root, self.ap)  # a hit: it matched, no need to re-check
 
 
+def _ranges(off: array[int], items: Iterable[int]) -> Iterator[slice]:
+    """``slice(off[i], off[i + 1])`` for each ``i`` (C-level maps: no Python loop)."""
+    items = list(items)
+    return map(slice, map(off.__getitem__, items), map(off.__getitem__, map((1).__add__, items)))
+
+
+def _runs(values: array[int], off: array[int], items: Iterable[int]) -> Iterator[int]:
+    """``values[off[i]:off[i + 1]]`` for each ``i``, one after the other (CSR rows)."""
+    return itertools.chain.from_iterable(map(values.__getitem__, _ranges(off, items)))
+
+
 class MatchIndex:
-    """Stored queries, matched against papers through a term index. See module docstring."""
+    """Stored queries, matched against papers through a term index. See module docstring.
+
+    Verification works on *check groups*: the non-exact queries whose check specs
+    (:func:`verifier.check_spec`) are equal form one group, compiled once and checked
+    once per paper however many subscribers stored that query. The verifying part of a
+    term's postings lists groups, and ``_group_off``/``_group_slots`` give each group's
+    query slots.
+    """
 
     def __init__(self, df: Mapping[str, float] | None = None) -> None:
         self._df = df
@@ -206,22 +311,33 @@ class MatchIndex:
         self._ids_off = array("I", [0])
         self._texts = bytearray()
         self._texts_off = array("I", [0])
-        self._specs = bytearray()  # verifier.check_spec of each query ("" for exact ones)
-        self._specs_off = array("I", [0])
         self._flags = bytearray()
-        # base (compacted) postings
+        # base (compacted) postings: exact slots, then the groups that need verification
         self._terms: dict[str, int] = {}
         self._post_off = array("I", [0])
         self._post_split = array("I")
         self._postings = array("I")
-        self._always = array("I")
-        # overlay
+        self._always = array("I")  # groups filed under no term
+        # check groups
+        self._group_off = array("I", [0])
+        self._group_slots = array("I")
+        self._gspecs = bytearray()
+        self._gspecs_off = array("I", [0])
+        # overlay: slots added since the last compact(); the non-exact ones with their specs
         self._delta: dict[str, list[int]] = {}
         self._delta_always: list[int] = []
+        self._delta_specs: dict[int, str] = {}
         self._deleted: set[int] = set()
         self._slot_of: dict[str, int] | None = None
-        self._parsed: dict[int, tuple[Query, Check]] = {}
-        self._checks: dict[int, Check] = {}
+        self._parsed: dict[int, Query] = {}
+        self._gchecks: dict[int, Check] = {}
+        self._spec_checks: dict[str, Check] = {}  # the overlay's checks, by spec
+        #: vocabulary entries (:func:`_vocab_entries`) of every term a paper must show to
+        #: this index; None (snapshots before PBMIDX03) means "every term"
+        self._vocab: set[str] | None = set()
+        self._vocab_filters: tuple[_FieldVocab, _FieldVocab | None] | None = None
+        self._id_lines: bytes | None = None  # the snapshot's "\n"-separated ids, if any
+        self._id_list: list[str] | None = None  # every slot's id, decoded on first match
         self._epoch = 0  # bumped whenever compact() renumbers the slots
         #: (query_id, error) for queries skipped by ``build(..., on_error="skip")``.
         self.errors: list[tuple[str, QueryError]] = []
@@ -274,12 +390,29 @@ class MatchIndex:
         self._ids_off.append(len(self._ids))
         self._texts += query_text.encode()
         self._texts_off.append(len(self._texts))
-        if not plan.exact:
-            self._specs += check_spec(q.root).encode()
-        self._specs_off.append(len(self._specs))
         self._flags.append(_EXACT if plan.exact else 0)
         self._slots()[query_id] = slot
+        if self._id_list is not None:
+            self._id_list.append(query_id)
+        else:
+            self._id_lines = None  # no longer every id: decode them from the blob
+        keys = list(plan.terms or ())
+        if not plan.exact:
+            spec = check_spec(q.root)
+            keys += spec_keys(spec) if spec else tree_keys(q.root)
+            self._delta_specs[slot] = spec or fallback_spec(query_text)
+        self._learn(keys)
         self._file(slot, plan)
+
+    def _learn(self, keys: Iterable[str]) -> None:
+        """Add the vocabulary entries of ``keys`` (papers then emit those terms too)."""
+        vocab = self._vocab
+        if vocab is None:
+            return
+        new = set(_vocab_entries(keys)) - vocab
+        if new:
+            vocab |= new
+            self._vocab_filters = None
 
     def _file(self, slot: int, plan: IndexPlan) -> None:
         if plan.terms is None:
@@ -301,72 +434,103 @@ class MatchIndex:
         self._flags[slot] |= _DELETED
         self._deleted.add(slot)
         self._parsed.pop(slot, None)
-        self._checks.pop(slot, None)
+        self._delta_specs.pop(slot, None)
         return True
 
+    def _slot_specs(self) -> dict[int, str]:
+        """The check spec of every non-exact slot (base groups and overlay)."""
+        specs: dict[int, str] = {}
+        goff, gslots = self._group_off, self._group_slots
+        soff, blob = self._gspecs_off, self._gspecs
+        for g in range(len(goff) - 1):
+            spec = blob[soff[g] : soff[g + 1]].decode()
+            for slot in gslots[goff[g] : goff[g + 1]]:
+                specs[slot] = spec
+        specs.update(self._delta_specs)
+        return specs
+
+    def _group_members(self) -> list[array[int]]:
+        goff, gslots = self._group_off, self._group_slots
+        return [gslots[goff[g] : goff[g + 1]] for g in range(len(goff) - 1)]
+
     def compact(self) -> None:
-        """Fold the overlay and deletions into the flat arrays (renumbering the slots)."""
+        """Fold the overlay and deletions into the flat arrays (renumbering the slots and
+        regrouping the checks)."""
         if not self._delta and not self._delta_always and not self._deleted:
             return
         flags = self._flags
         n = len(flags)
+        old_specs = self._slot_specs()
+        members = self._group_members()
         remap = array("I", bytes(4 * n))
         new_ids, new_ids_off = bytearray(), array("I", [0])
         new_texts, new_texts_off = bytearray(), array("I", [0])
-        new_specs, new_specs_off = bytearray(), array("I", [0])
         new_flags = bytearray()
         ids, ioff, texts, toff = self._ids, self._ids_off, self._texts, self._texts_off
-        specs, soff = self._specs, self._specs_off
         dead = _DELETED
+        group_of_spec: dict[str, int] = {}
+        group_slots: list[list[int]] = []
         for i in range(n):
             f = flags[i]
             if f & dead:
                 continue
-            remap[i] = len(new_flags)
+            new = remap[i] = len(new_flags)
             new_flags.append(f)
             new_ids += ids[ioff[i] : ioff[i + 1]]
             new_ids_off.append(len(new_ids))
             new_texts += texts[toff[i] : toff[i + 1]]
             new_texts_off.append(len(new_texts))
-            new_specs += specs[soff[i] : soff[i + 1]]
-            new_specs_off.append(len(new_specs))
-        # merge postings: base + delta, dropping deleted slots, exact ones first
-        merged: dict[str, list[int]] = {}
-        post, off = self._postings, self._post_off
+            if not f & _EXACT:
+                spec = old_specs[i]
+                g = group_of_spec.get(spec)
+                if g is None:
+                    g = group_of_spec[spec] = len(group_slots)
+                    group_slots.append([])
+                group_slots[g].append(new)
+        new_group = [0] * len(new_flags)
+        for g, slots in enumerate(group_slots):
+            for slot in slots:
+                new_group[slot] = g
+
+        def regroup(old: Iterable[int], verify: Iterable[int]) -> tuple[list[int], list[int]]:
+            """(exact new slots, verifying new groups) of old slots and old groups."""
+            live = [remap[s] for s in old if not flags[s] & dead]
+            live += [remap[s] for g in verify for s in members[g] if not flags[s] & dead]
+            exact = sorted({s for s in live if new_flags[s] & _EXACT})
+            return exact, sorted({new_group[s] for s in live if not new_flags[s] & _EXACT})
+
+        merged: dict[str, tuple[list[int], list[int]]] = {}
+        post, off, split = self._postings, self._post_off, self._post_split
         for t, ti in self._terms.items():
-            merged[t] = list(post[off[ti] : off[ti + 1]])
+            merged[t] = (list(post[off[ti] : split[ti]]), list(post[split[ti] : off[ti + 1]]))
         for t, slots in self._delta.items():
-            lst = merged.get(t)
-            if lst is None:
-                merged[t] = slots
+            old = merged.get(t)
+            if old is None:
+                merged[t] = (slots, [])
             else:
-                lst += slots
+                old[0].extend(slots)
         terms: dict[str, int] = {}
         post_off, post_split, postings = array("I", [0]), array("I"), array("I")
         for t in sorted(merged):
-            live = [remap[s] for s in merged[t] if not flags[s] & dead]
-            if not live:
+            exact, verify = regroup(*merged[t])
+            if not exact and not verify:
                 continue
-            exact = sorted(s for s in live if new_flags[s] & _EXACT)
-            other = sorted(s for s in live if not new_flags[s] & _EXACT)
             terms[t] = len(terms)
             postings.extend(exact)
             post_split.append(len(postings))
-            postings.extend(other)
+            postings.extend(verify)
             post_off.append(len(postings))
-        always = array(
-            "I",
-            sorted(
-                remap[s] for s in list(self._always) + self._delta_always if not flags[s] & dead
-            ),
-        )
+        _, always = regroup(self._delta_always, self._always)
+        gspecs, gspecs_off = bytearray(), array("I", [0])
+        for spec in group_of_spec:  # dicts keep insertion order: group number order
+            gspecs += spec.encode()
+            gspecs_off.append(len(gspecs))
         self._ids, self._ids_off, self._texts, self._texts_off = (
             new_ids,
             new_ids_off,
             new_texts,
             new_texts_off,
         )
-        self._specs, self._specs_off = new_specs, new_specs_off
         self._flags = new_flags
         self._terms, self._post_off, self._post_split, self._postings = (
             terms,
@@ -374,11 +538,16 @@ class MatchIndex:
             post_split,
             postings,
         )
-        self._always = always
-        self._delta, self._delta_always, self._deleted = {}, [], set()
+        self._always = array("I", always)
+        self._group_off = array("I", itertools.accumulate(map(len, group_slots), initial=0))
+        self._group_slots = array("I", itertools.chain.from_iterable(group_slots))
+        self._gspecs, self._gspecs_off = gspecs, gspecs_off
+        self._delta, self._delta_always, self._delta_specs, self._deleted = {}, [], {}, set()
         self._slot_of = None
         self._parsed = {}
-        self._checks = {}
+        self._gchecks = {}
+        self._spec_checks = {}
+        self._id_lines = self._id_list = None
         self._epoch += 1
 
     # -- introspection ----------------------------------------------------------------------
@@ -408,48 +577,68 @@ class MatchIndex:
 
     def stats(self) -> dict[str, int]:
         """Counts for benchmarks and logs."""
+        goff = self._group_off
         return {
             "queries": len(self),
             "terms": len(self._terms) + len(self._delta),
             "postings": len(self._postings) + sum(map(len, self._delta.values())),
-            "always_check": len(self._always) + len(self._delta_always),
+            "always_check": sum(goff[g + 1] - goff[g] for g in self._always)
+            + len(self._delta_always),
             "exact": sum(1 for f in self._flags if f == _EXACT),
+            "check_groups": len(self._group_off) - 1,
         }
 
     # -- matching -----------------------------------------------------------------------------
-    def _entry(self, slot: int) -> tuple[Query, Check]:
-        """The parsed query of ``slot`` and its compiled check (bounded cache)."""
-        entry = self._parsed.get(slot)
-        if entry is None:
+    def _entry(self, slot: int) -> Query:
+        """The parsed query of ``slot`` (bounded cache; highlights need the tree)."""
+        q = self._parsed.get(slot)
+        if q is None:
             q = parse_query(self._text(slot))
-            entry = (q, compile_check(q.root))
             if len(self._parsed) >= _PARSED_CACHE_MAX:
                 self._parsed.clear()
-            self._parsed[slot] = entry
-        return entry
+            self._parsed[slot] = q
+        return q
 
-    def _check(self, slot: int) -> Check:
-        """The verification check of ``slot``: from its stored spec when it has one (no
-        parsing), else compiled from the parsed text (bounded cache)."""
-        check = self._checks.get(slot)
-        if check is None:
-            off = self._specs_off
-            spec = self._specs[off[slot] : off[slot + 1]]
-            check = check_from_spec(spec.decode()) if spec else self._entry(slot)[1]
-            if len(self._checks) >= _PARSED_CACHE_MAX:
-                self._checks.clear()
-            self._checks[slot] = check
+    def _group_check(self, group: int) -> Check:
+        """The check of a base group, from its stored spec (cached)."""
+        off = self._gspecs_off
+        check = check_from_spec(self._gspecs[off[group] : off[group + 1]].decode())
+        self._gchecks[group] = check
         return check
+
+    def _overlay_check(self, slot: int) -> Check:
+        """The check of a query added since the last compact(), cached by spec."""
+        spec = self._delta_specs[slot]
+        check = self._spec_checks.get(spec)
+        if check is None:
+            check = self._spec_checks[spec] = check_from_spec(spec)
+        return check
+
+    def paper_terms(self, ap: AnalyzedPaper) -> set[str]:
+        """The index terms of ``ap`` that this index can use: its words and compounds,
+        categories and source, and only those bigrams and ``*``-beginnings the index holds
+        (:class:`_FieldVocab`). Kept on the analyzed paper for this index's vocabulary."""
+        filters = self._vocab_filters
+        if filters is None:
+            if self._vocab is None:
+                return paper_terms(ap)
+            filters = self._vocab_filters = _field_vocabs(self._vocab)
+        if ap.terms_for is filters and ap.vocab_terms is not None:
+            return ap.vocab_terms
+        terms = ap.vocab_terms = _analyzed_terms(ap, *filters)
+        ap.terms_for = filters
+        return terms
 
     def _presearch(
         self, terms: set[str], record: _ExactRecord | None = None
-    ) -> tuple[set[int], set[int]]:
-        """Slots proven by an exact index term, and slots that need verification.
+    ) -> tuple[set[int], set[int], list[int]]:
+        """Slots proven by an exact index term, groups that need verification, and
+        overlay slots that need verification.
 
         With ``record``, also appends (term, exact slots) for every exact posting found.
         """
         exact: set[int] = set()
-        verify: set[int] = set(self._always)
+        groups: set[int] = set(self._always)
         tmap = self._terms
         off, split, post = self._post_off, self._post_split, self._postings
         for t in terms & tmap.keys():
@@ -461,37 +650,57 @@ class MatchIndex:
                 if record is not None:
                     record.append((t, chunk))
             if s < b:
-                verify.update(post[s:b])
+                groups.update(post[s:b])
+        overlay: list[int] = []
         delta = self._delta
         if delta or self._delta_always:
             flags = self._flags
+            others: set[int] = set(self._delta_always)
             for t in terms & delta.keys():
                 hits = [slot for slot in delta[t] if flags[slot] & _EXACT]
                 exact.update(hits)
-                verify.update(slot for slot in delta[t] if not flags[slot] & _EXACT)
+                others.update(slot for slot in delta[t] if not flags[slot] & _EXACT)
                 if record is not None and hits:
                     record.append((t, hits))
-            verify.update(self._delta_always)
+            overlay = sorted(others)
+        return exact, groups, overlay
+
+    def candidates(self, ap: AnalyzedPaper) -> tuple[set[int], set[int]]:
+        """Presearch: (slots matched by an exact term, slots that need verification)."""
+        exact, groups, overlay = self._presearch(self.paper_terms(ap))
+        verify = set(_runs(self._group_slots, self._group_off, groups))
+        verify.update(overlay)
         if self._deleted:
             verify -= self._deleted
             exact -= self._deleted
         return exact, verify
 
-    def candidates(self, ap: AnalyzedPaper) -> tuple[set[int], set[int]]:
-        """Presearch: (slots matched by an exact term, slots that need verification)."""
-        return self._presearch(paper_terms(ap))
-
     def _match_slots(self, ap: AnalyzedPaper, record: _ExactRecord | None = None) -> list[int]:
-        terms = paper_terms(ap)
-        found, verify = self._presearch(terms, record)
-        checks = self._checks
-        for slot in verify:
-            check = checks.get(slot)
-            if check is None:
-                check = self._check(slot)
-            if check(terms, ap):
+        terms = self.paper_terms(ap)
+        found, groups, overlay = self._presearch(terms, record)
+        if groups:
+            checks, compile_group = self._gchecks, self._group_check
+            passed = [g for g in groups if (checks.get(g) or compile_group(g))(terms, ap)]
+            found.update(_runs(self._group_slots, self._group_off, passed))
+        for slot in overlay:
+            if self._overlay_check(slot)(terms, ap):
                 found.add(slot)
+        if self._deleted:
+            found -= self._deleted
         return sorted(found)
+
+    def _ids_of(self, slots: list[int]) -> list[str]:
+        """The ids of ``slots`` (every id decoded once, on first use, then kept)."""
+        id_list = self._id_list
+        if id_list is None:
+            if self._id_lines is not None:
+                id_list = self._id_lines.decode().split("\n") if self._flags else []
+            else:
+                blob = bytes(self._ids)
+                every = _ranges(self._ids_off, range(len(self._flags)))
+                id_list = list(map(bytes.decode, map(blob.__getitem__, every)))
+            self._id_list = id_list
+        return list(map(id_list.__getitem__, slots))
 
     def match_ids(self, paper: Paper | AnalyzedPaper) -> list[str]:
         """Ids of every stored query that matches ``paper``, in storage order.
@@ -499,8 +708,7 @@ class MatchIndex:
         The cheapest way to ask "who matched": no highlights, no :class:`QueryHit` objects.
         """
         ap = paper if isinstance(paper, AnalyzedPaper) else AnalyzedPaper(paper)
-        ids, off = self._ids, self._ids_off
-        return [ids[off[s] : off[s + 1]].decode() for s in self._match_slots(ap)]
+        return self._ids_of(self._match_slots(ap))
 
     def match(self, paper: Paper | AnalyzedPaper) -> list[QueryHit]:
         """Every stored query that matches ``paper``, in storage order.
@@ -513,8 +721,10 @@ class MatchIndex:
         record: _ExactRecord = []
         slots = self._match_slots(ap, record)
         source = _HitSource(self, ap, record).highlights
-        ids, off = self._ids, self._ids_off
-        return [QueryHit(ids[off[s] : off[s + 1]].decode(), source=source, slot=s) for s in slots]
+        return [
+            QueryHit(qid, source=source, slot=s)
+            for qid, s in zip(self._ids_of(slots), slots, strict=True)
+        ]
 
     def highlight(self, query_id: str, paper: Paper | AnalyzedPaper) -> Highlights | None:
         """Highlights of one stored query in ``paper``; None if it does not match (or is
@@ -523,55 +733,82 @@ class MatchIndex:
         if slot is None:
             return None
         ap = paper if isinstance(paper, AnalyzedPaper) else AnalyzedPaper(paper)
-        return evaluate(self._entry(slot)[0].root, ap)
+        return evaluate(self._entry(slot).root, ap)
+
+    def _vocab_of_queries(self) -> set[str]:
+        """The vocabulary of every stored query: their terms and their checks' keys."""
+        keys = list(self._terms)
+        off, blob = self._gspecs_off, self._gspecs
+        for g in range(len(off) - 1):
+            spec = blob[off[g] : off[g + 1]].decode()
+            if spec.startswith(_FALLBACK):
+                keys += tree_keys(parse_query(spec[len(_FALLBACK) :]).root)
+            else:
+                keys += spec_keys(spec)
+        return set(_vocab_entries(keys))
 
     # -- snapshot -------------------------------------------------------------------------------
     def to_snapshot(self) -> bytes:
         """A compact binary image of the index (no pickle): header + flat arrays."""
         self.compact()
+        if self._vocab is None:  # loaded from an old format: learn it now
+            self._vocab = self._vocab_of_queries()
         terms_blob = "\n".join(self._terms).encode()
+        vocab_blob = "\n".join(sorted(self._vocab or ())).encode()
+        ids = bytes(self._ids)
+        flags = 0
+        if b"\n" not in ids:  # then the ids split by line in one call at load
+            off = self._ids_off
+            ids = b"\n".join(map(ids.__getitem__, _ranges(off, range(len(self._flags)))))
+            flags |= _IDS_BY_LINE
         parts = [
             _HEADER.pack(
                 _MAGIC,
                 0 if sys.byteorder == "little" else 1,
+                flags,
                 len(self._flags),
                 len(self._terms),
                 len(self._postings),
                 len(self._always),
-                len(self._ids),
+                len(self._group_off) - 1,
+                len(self._group_slots),
+                len(ids),
                 len(self._texts),
                 len(terms_blob),
-                len(self._specs),
+                len(self._gspecs),
+                len(vocab_blob),
             ),
             self._ids_off.tobytes(),
-            bytes(self._ids),
+            ids,
             self._texts_off.tobytes(),
             bytes(self._texts),
-            self._specs_off.tobytes(),
-            bytes(self._specs),
             bytes(self._flags),
             terms_blob,
             self._post_off.tobytes(),
             self._post_split.tobytes(),
             self._postings.tobytes(),
             self._always.tobytes(),
+            self._group_off.tobytes(),
+            self._group_slots.tobytes(),
+            self._gspecs_off.tobytes(),
+            bytes(self._gspecs),
+            vocab_blob,
         ]
         return b"".join(parts)
 
     @classmethod
     def from_snapshot(cls, data: bytes, *, df: Mapping[str, float] | None = None) -> MatchIndex:
         """Load an index written by :meth:`to_snapshot` (ValueError if it is not one)."""
-        v1 = data[:8] == _MAGIC_V1
-        header_struct = _HEADER_V1 if v1 else _HEADER
-        if len(data) < header_struct.size:
+        magic = data[:8]
+        if magic in (_MAGIC_V1, _MAGIC_V2):
+            return cls._from_old_snapshot(data, df)
+        if len(data) < _HEADER.size:
             raise ValueError("not a paperbell match-index snapshot (too short)")
-        header = header_struct.unpack_from(data)
-        if v1:
-            header = (*header, 0)
-        magic, order, n, n_terms, n_post, n_always, n_ids, n_texts, n_tblob, n_specs = header
-        if magic not in (_MAGIC, _MAGIC_V1):
+        (magic, order, flags, n, n_terms, n_post, n_always, n_groups, n_gslots, n_ids,
+         n_texts, n_tblob, n_specs, n_vocab) = _HEADER.unpack_from(data)  # fmt: skip
+        if magic != _MAGIC:
             raise ValueError("not a paperbell match-index snapshot (bad magic)")
-        reader = SnapshotReader(data, header_struct.size, order, "match-index")
+        reader = SnapshotReader(data, _HEADER.size, order, "match-index")
         take = reader.take
 
         def arr(count: int) -> array[int]:
@@ -579,23 +816,88 @@ class MatchIndex:
 
         index = cls(df)
         index._ids_off = arr(n + 1)
-        index._ids = bytearray(take(n_ids))
+        ids = bytes(take(n_ids))
+        if flags & _IDS_BY_LINE:
+            index._id_lines = ids
+            ids = ids.replace(b"\n", b"")
+        index._ids = bytearray(ids)
         index._texts_off = arr(n + 1)
         index._texts = bytearray(take(n_texts))
-        if v1:  # no specs: every candidate is verified from its parsed text
-            index._specs_off = array("I", bytes(4 * (n + 1)))
-        else:
-            index._specs_off = arr(n + 1)
-            index._specs = bytearray(take(n_specs))
         index._flags = bytearray(take(n))
-        tblob = str(take(n_tblob), "utf-8")
-        names = tblob.split("\n") if n_terms else []
-        if len(names) != n_terms:
-            raise ValueError("corrupt match-index snapshot (term count)")
-        index._terms = dict(zip(names, range(n_terms), strict=True))
+        index._terms = _term_numbers(take(n_tblob), n_terms)
         index._post_off = arr(n_terms + 1)
         index._post_split = arr(n_terms)
         index._postings = arr(n_post)
         index._always = arr(n_always)
+        index._group_off = arr(n_groups + 1)
+        index._group_slots = arr(n_gslots)
+        index._gspecs_off = arr(n_groups + 1)
+        index._gspecs = bytearray(take(n_specs))
+        vocab = str(take(n_vocab), "utf-8")
+        index._vocab = set(vocab.split("\n")) if vocab else set()
         reader.check_end()
+        if len(index._ids) != index._ids_off[-1]:
+            raise ValueError("corrupt match-index snapshot (ids)")
         return index
+
+    @classmethod
+    def _from_old_snapshot(cls, data: bytes, df: Mapping[str, float] | None) -> MatchIndex:
+        """Load PBMIDX01/02: one check group per non-exact query, every paper term."""
+        v1 = data[:8] == _MAGIC_V1
+        header_struct = _HEADER_V1 if v1 else _HEADER_V2
+        if len(data) < header_struct.size:
+            raise ValueError("not a paperbell match-index snapshot (too short)")
+        header = header_struct.unpack_from(data)
+        if v1:
+            header = (*header, 0)
+        _, order, n, n_terms, n_post, n_always, n_ids, n_texts, n_tblob, n_specs = header
+        reader = SnapshotReader(data, header_struct.size, order, "match-index")
+        take = reader.take
+
+        def arr(count: int) -> array[int]:
+            return reader.arr("I", count)
+
+        index = cls(df)
+        index._vocab = None
+        index._ids_off = arr(n + 1)
+        index._ids = bytearray(take(n_ids))
+        index._texts_off = arr(n + 1)
+        index._texts = bytearray(take(n_texts))
+        if v1:  # no specs: every candidate is verified from its parsed text
+            specs_off, specs = array("I", bytes(4 * (n + 1))), b""
+        else:
+            specs_off, specs = arr(n + 1), bytes(take(n_specs))
+        index._flags = bytearray(take(n))
+        index._terms = _term_numbers(take(n_tblob), n_terms)
+        index._post_off = arr(n_terms + 1)
+        index._post_split = arr(n_terms)
+        postings = arr(n_post)
+        always = arr(n_always)
+        reader.check_end()
+        flags = index._flags
+        others = [s for s in range(n) if not flags[s] & _EXACT]
+        group_of = array("I", bytes(4 * n))
+        gspecs, gspecs_off = bytearray(), array("I", [0])
+        for g, slot in enumerate(others):
+            group_of[slot] = g
+            spec = specs[specs_off[slot] : specs_off[slot + 1]]
+            gspecs += spec or fallback_spec(index._text(slot)).encode()
+            gspecs_off.append(len(gspecs))
+        off, split = index._post_off, index._post_split
+        for ti in range(n_terms):
+            for p in range(split[ti], off[ti + 1]):
+                postings[p] = group_of[postings[p]]
+        index._postings = postings
+        index._always = array("I", [group_of[s] for s in always])
+        index._group_off = array("I", range(len(others) + 1))
+        index._group_slots = array("I", others)
+        index._gspecs, index._gspecs_off = gspecs, gspecs_off
+        return index
+
+
+def _term_numbers(blob: memoryview, count: int) -> dict[str, int]:
+    """term -> term number, from the snapshot's "\n"-separated term names."""
+    names = str(blob, "utf-8").split("\n") if count else []
+    if len(names) != count:
+        raise ValueError("corrupt match-index snapshot (term count)")
+    return dict(zip(names, range(count), strict=True))

@@ -28,12 +28,32 @@ Two-word ANDs and ORs of such terms become a single function over a tuple of key
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 from .matcher import _OPS, AnalyzedPaper
 from .query_analyzer import AUTHOR_NS, CATEGORY_NS, PREFIX_MAX, PREFIX_NS, SOURCE_NS
-from .query_parser import And, Category, Node, Not, Or, Source, Term, Upvotes
+from .query_parser import (
+    And,
+    Category,
+    Node,
+    Not,
+    Or,
+    Source,
+    Term,
+    TextField,
+    Upvotes,
+    parse_query,
+)
 
-__all__ = ["Check", "check_from_spec", "check_spec", "compile_check"]
+__all__ = [
+    "Check",
+    "check_from_spec",
+    "check_spec",
+    "compile_check",
+    "fallback_spec",
+    "spec_keys",
+    "tree_keys",
+]
 
 #: ``check(paper_terms, analyzed_paper) -> matched?``
 Check = Callable[[set[str], AnalyzedPaper], bool]
@@ -175,23 +195,52 @@ def compile_check(node: Node) -> Check:
 # Check specs: a compiled check written down, so a loaded index needs no parser for it
 # ---------------------------------------------------------------------------------------
 
-_GROUP_SEP, _ALT_SEP, _NEGATED = "\x1e", "\x1f", "\x1d"
+_GROUP_SEP, _ALT_SEP, _NEGATED, _ATOM = "\x1e", "\x1f", "\x1d", "\x1c"
+#: Atom kinds after ``_ATOM`` (a group without it is a set of index terms, any of which
+#: must be present): words of one field, a prefix, a phrase, an upvotes filter, and the
+#: whole query text (parsed and compiled on first use: the fallback).
+_TITLE_WORDS, _ABSTRACT_WORDS, _PREFIX, _PHRASE, _UPVOTES, _QUERY = "TAPFUQ"
+_FIELD_WORD_KIND = {"title": _TITLE_WORDS, "abstract": _ABSTRACT_WORDS}
 
 
-def _spec_groups(node: Node) -> list[tuple[bool, tuple[str, ...]]] | None:
+def _atom(node: Node) -> str | None:
+    """One non-negated group of a spec for ``node``, if it has one (see :func:`check_spec`)."""
     keys = _keys(node)
     if keys is not None:
-        return [(False, keys)]
+        return _ALT_SEP.join(keys)
+    if isinstance(node, Term):
+        if node.prefix:
+            return f"{_ATOM}{_PREFIX}{node.field}{_ALT_SEP}{node.parts[0]}"
+        kind = _FIELD_WORD_KIND.get(node.field)
+        if kind is not None and len(node.parts) == 1:
+            return _ATOM + kind + _ALT_SEP.join((node.parts[0], *node.joins))
+        if node.joins:  # pragma: no cover - joins exist on single plain words only
+            return None
+        fields = (node.field, node.compound or "", *node.parts)
+        return _ATOM + _PHRASE + _ALT_SEP.join(fields)
+    if isinstance(node, Upvotes):
+        return f"{_ATOM}{_UPVOTES}{node.op}{_ALT_SEP}{node.value}"
     if isinstance(node, Or):
         alts = [_keys(c) for c in node.children]
         if all(a is not None for a in alts):
-            return [(False, tuple(k for a in alts if a is not None for k in a))]
-        return None
+            return _ALT_SEP.join(k for a in alts if a is not None for k in a)
+        words = [_atom(c) or "" for c in node.children]
+        heads = {w[:2] for w in words}
+        head = heads.pop() if len(heads) == 1 else ""
+        if head in (_ATOM + _TITLE_WORDS, _ATOM + _ABSTRACT_WORDS):
+            return head + _ALT_SEP.join(w[2:] for w in words)  # title:(a OR b): any word
+    return None
+
+
+def _spec_groups(node: Node) -> list[tuple[bool, str]] | None:
+    atom = _atom(node)
+    if atom is not None:
+        return [(False, atom)]
     if isinstance(node, Not):
-        inner = _keys(node.child)
+        inner = _atom(node.child)
         return None if inner is None else [(True, inner)]
     if isinstance(node, And):
-        out: list[tuple[bool, tuple[str, ...]]] = []
+        out: list[tuple[bool, str]] = []
         for c in node.children:
             sub = _spec_groups(c)
             if sub is None:
@@ -202,37 +251,134 @@ def _spec_groups(node: Node) -> list[tuple[bool, tuple[str, ...]]] | None:
 
 
 def check_spec(node: Node) -> str:
-    """The query as an AND of (possibly negated) groups of index terms, as one string.
+    """The query as an AND of (possibly negated) groups, as one string.
 
-    Why: a loaded index verifies a candidate by parsing and compiling its text on first
-    sight (~0.1 ms each), and a day's papers meet tens of thousands of distinct candidates
-    at 100k+ stored queries. Most queries (two-word ANDs, ``a -b``, ORs of words) are such
-    a conjunction of membership tests, so the index stores this string at build time and
-    :func:`check_from_spec` turns it into the same check with two ``str.split`` calls.
-    "" when the query needs the full evaluator (fields, prefixes over 8 letters, upvotes,
-    nested NOTs, 3+-word phrases).
+    Why: a loaded index verifies a candidate by compiling its check on first sight, and
+    a day's papers meet hundreds of thousands of distinct candidates at 1M stored
+    queries; parsing a query costs ~0.1 ms, splitting this string a few µs. A group is
+    either a set of index terms (any present) or an *atom* that needs the analyzed
+    paper: ``title:``/``abstract:`` words, a ``prefix*`` the term set cannot decide, a
+    phrase of 3+ words or in one field, an ``upvotes:`` filter. Queries whose spec is
+    equal share one check (the index groups them). "" when the query needs the full
+    evaluator (an OR mixing such atoms, a NOT of a group, nested NOTs): see
+    :func:`fallback_spec`.
     """
     groups = _spec_groups(node)
     if groups is None:
         return ""
-    return _GROUP_SEP.join((_NEGATED if neg else "") + _ALT_SEP.join(keys) for neg, keys in groups)
+    return _GROUP_SEP.join((_NEGATED if neg else "") + atom for neg, atom in groups)
+
+
+def fallback_spec(query_text: str) -> str:
+    """The spec of a query that :func:`check_spec` cannot write: its text, parsed and
+    compiled when first needed (equal texts still share one check)."""
+    return _ATOM + _QUERY + query_text
+
+
+def spec_keys(spec: str) -> list[str]:
+    """Every index term a spec's membership groups test (the index must let papers emit
+    them; see ``MatchIndex``'s vocabulary). Atoms need no index terms."""
+    out: list[str] = []
+    for group in spec.split(_GROUP_SEP):
+        group = group.removeprefix(_NEGATED)
+        if not group.startswith(_ATOM):
+            out += group.split(_ALT_SEP)
+    return out
+
+
+def tree_keys(node: Node) -> list[str]:
+    """Every index term a compiled check of ``node`` may test by membership."""
+    if isinstance(node, And | Or):
+        return [k for c in node.children for k in tree_keys(c)]
+    if isinstance(node, Not):
+        return tree_keys(node.child)
+    return list(_keys(node) or ())
+
+
+def _atom_check(atom: str) -> Check:
+    if not atom.startswith(_ATOM):
+        return _any(tuple(atom.split(_ALT_SEP)))
+    kind, payload = atom[1], atom[2:]
+    if kind == _QUERY:
+        return compile_check(parse_query(payload).root)
+    values = payload.split(_ALT_SEP)
+    if kind in (_TITLE_WORDS, _ABSTRACT_WORDS):
+        which, words = (0 if kind == _TITLE_WORDS else 1), tuple(values)
+
+        def field_word(terms: set[str], ap: AnalyzedPaper) -> bool:
+            return not ap.field_keys()[which].isdisjoint(words)
+
+        return field_word
+    if kind == _PREFIX:
+        field, prefix = values
+
+        def prefix_check(terms: set[str], ap: AnalyzedPaper) -> bool:
+            return ap.has_prefix(field, prefix)
+
+        return prefix_check
+    if kind == _PHRASE:
+        field, compound, *parts = values
+        term = Term(cast(TextField, field), tuple(parts), compound or None)
+
+        def phrase(terms: set[str], ap: AnalyzedPaper) -> bool:
+            return ap.term(term)[0]
+
+        return phrase
+    if kind == _UPVOTES:
+        op, value = _OPS[values[0]], int(values[1])
+
+        def upvotes(terms: set[str], ap: AnalyzedPaper) -> bool:
+            up = ap.upvotes
+            return up is not None and op(up, value)
+
+        return upvotes
+    raise ValueError(f"unknown check atom {kind!r}")
 
 
 def check_from_spec(spec: str) -> Check:
-    """The check written by :func:`check_spec` (equal to ``compile_check`` of the query)."""
+    """The check written by :func:`check_spec` or :func:`fallback_spec` (equal to
+    ``compile_check`` of the query)."""
     positive: list[tuple[str, ...]] = []
     negative: list[tuple[str, ...]] = []
+    atoms: list[tuple[bool, Check]] = []
     for group in spec.split(_GROUP_SEP):
-        if group.startswith(_NEGATED):
-            negative.append(tuple(group[1:].split(_ALT_SEP)))
+        neg = group.startswith(_NEGATED)
+        if neg:
+            group = group[1:]
+        if group.startswith(_ATOM):
+            atoms.append((neg, _atom_check(group)))
         else:
-            positive.append(tuple(group.split(_ALT_SEP)))
-    pos = tuple(positive)
-    if not negative:
-        return _any(pos[0]) if len(pos) == 1 else _all_groups(pos)
-    neg = tuple(negative)
+            (negative if neg else positive).append(tuple(group.split(_ALT_SEP)))
+    pos, neg_groups = tuple(positive), tuple(negative)
+    if not atoms:
+        if not neg_groups:
+            return _any(pos[0]) if len(pos) == 1 else _all_groups(pos)
+        if len(pos) == 1 and len(neg_groups) == 1:  # the common `a -b`
+            (p0,), (n0,) = pos, neg_groups
 
-    def with_not(terms: set[str], ap: AnalyzedPaper) -> bool:
-        return all(not terms.isdisjoint(g) for g in pos) and all(terms.isdisjoint(g) for g in neg)
+            def one_not(terms: set[str], ap: AnalyzedPaper) -> bool:
+                return not terms.isdisjoint(p0) and terms.isdisjoint(n0)
 
-    return with_not
+            return one_not
+
+        def with_not(terms: set[str], ap: AnalyzedPaper) -> bool:
+            return all(not terms.isdisjoint(g) for g in pos) and all(
+                terms.isdisjoint(g) for g in neg_groups
+            )
+
+        return with_not
+    if not pos and not neg_groups and len(atoms) == 1 and not atoms[0][0]:
+        return atoms[0][1]
+    tests = tuple(atoms)
+
+    def mixed(terms: set[str], ap: AnalyzedPaper) -> bool:
+        # membership groups first: cheap, and usually the ones that fail
+        for g in pos:
+            if terms.isdisjoint(g):
+                return False
+        for g in neg_groups:
+            if not terms.isdisjoint(g):
+                return False
+        return all(test(terms, ap) != negated for negated, test in tests)
+
+    return mixed

@@ -33,18 +33,21 @@ from paperbell import clock
 from paperbell.config import Settings
 from paperbell.delivery.digest_model import (
     QUERIES,
+    RECOMMENDED,
     TRENDING,
     Digest,
     DigestEntry,
     MailSettings,
+    RecommendationReason,
     SubscriberLinks,
+    VoteLinks,
     merge_entries,
     section,
 )
 from paperbell.delivery.mime import build_digest_message
 from paperbell.delivery.ses_sender import SesSender
 from paperbell.errors import DeliveryError, QueryError
-from paperbell.models import DigestJob, Paper, PendingMatch, Subscriber
+from paperbell.models import DigestJob, Paper, PendingMatch, PendingRecommendation, Subscriber
 from paperbell.observability import logger, metrics
 from paperbell.scheduling import digest_date_for, next_slot_for, parse_slot
 from paperbell.secrets import token_key
@@ -57,7 +60,7 @@ from paperbell.storage.deliveries import (
 )
 from paperbell.storage.papers import PaperRepository
 from paperbell.storage.subscribers import SubscriberRepository
-from paperbell.tokens import make_token
+from paperbell.tokens import make_token, vote_subject
 
 #: Long enough for the subscriber's feed (last 30 digests) and an operator's look back.
 LEDGER_RETENTION = timedelta(days=35)
@@ -109,6 +112,18 @@ def subscriber_links(config: Settings, subscriber_id: str) -> SubscriberLinks:
     )
 
 
+def vote_links(config: Settings, subscriber_id: str, paper_id: str) -> VoteLinks:
+    """The signed "more / less like this" links of one paper in one subscriber's mail:
+    each token names both, so it can vote on that paper for that subscriber only."""
+    key = token_key()
+    subject = vote_subject(subscriber_id, paper_id)
+    base = config.site_url
+    return VoteLinks(
+        more_url=f"{base}/more?token={make_token(key, 'more', subject)}",
+        less_url=f"{base}/less?token={make_token(key, 'less', subject)}",
+    )
+
+
 def send_digest(work: DigestJob, *, config: Settings, now: datetime | None = None) -> dict:
     """Build and deliver one job; returns the outcome (always recorded in the ledger).
 
@@ -129,9 +144,13 @@ def send_digest(work: DigestJob, *, config: Settings, now: datetime | None = Non
         digest_day = digest_date_for(work.slot, timezone)
         key = DIGEST_PREFIX + digest_day.isoformat()
         pending = deliveries.pending_matches(work.subscriber_id)
+    # Candidate recommendations are a digest section: an instant job neither shows nor
+    # consumes them. Read once here, so exactly the ones considered are cleared below.
+    candidates = [] if instant else deliveries.pending_recommendations(work.subscriber_id)
 
     def finish(status: str, **kw: Any) -> dict:
         deliveries.clear_matches(work.subscriber_id, [m.paper_id for m in pending], key)
+        deliveries.clear_recommendations(work.subscriber_id, [c.paper_id for c in candidates])
         return _record(deliveries, work.subscriber_id, key, status, expires_at, **kw)
 
     if subscriber is None or subscriber.status != "active":
@@ -145,7 +164,7 @@ def send_digest(work: DigestJob, *, config: Settings, now: datetime | None = Non
 
     digest, trending_note = compose_digest(
         config, subscriber, pending, deliveries, now=now, digest_day=digest_day,
-        with_trending=paper_id is None,
+        with_trending=paper_id is None, recommendations=candidates,
     )
     if paper_id is None and (needs_tick(subscriber) or subscriber.notify_empty):
         deliveries.stamp_tick(subscriber.id, next_slot_for(subscriber, parse_slot(work.slot)))
@@ -173,6 +192,7 @@ def send_digest(work: DigestJob, *, config: Settings, now: datetime | None = Non
         LedgerEntry(subscriber.id, key, "sent", message_id, paper_ids), expires_at=expires_at
     )
     deliveries.clear_matches(subscriber.id, [m.paper_id for m in pending], key)
+    _clear_candidates(deliveries, subscriber.id, candidates, set(paper_ids), key)
     metrics.add_metric(name="DigestsSent", unit=MetricUnit.Count, value=1)
     logger.info("delivered", extra={"subscriber_id": subscriber.id, "papers": len(paper_ids)})
     return DigestOutcome(subscriber.id, key, status, len(paper_ids), message_id).as_dict()
@@ -187,29 +207,128 @@ def compose_digest(
     now: datetime,
     digest_day: date,
     with_trending: bool = True,
+    recommendations: Sequence[PendingRecommendation] | None = None,
 ) -> tuple[Digest, str]:
     """The mail a subscriber gets now: the trending section (from the shared snapshot,
-    their top N and filter, nothing already sent) then their keyword matches; and a note
-    for the ledger when trending has nothing. The mailer sends it; the manage page's
-    "next mail" preview shows it."""
+    their top N and filter, nothing already sent), their keyword matches, then
+    "Recommended for you" (the best candidates, see :func:`_recommended_entries`); and a
+    note for the ledger when trending has nothing. The mailer sends it; the manage
+    page's "next mail" preview shows it (``recommendations`` None: read them here).
+
+    Each paper once per mail: a paper in trending is not repeated under the queries
+    (``Digest.laid_out``), and neither is repeated under recommendations, which are
+    chosen after the other two so the section still holds up to N papers. Digest mails
+    (not instant ones) give matched and recommended papers "more / less like this"
+    links."""
     keyword = _entries(config, pending)
+    candidates: Sequence[PendingRecommendation] = ()
+    if with_trending and subscriber.wants_recommendations:
+        candidates = (
+            deliveries.pending_recommendations(subscriber.id)
+            if recommendations is None
+            else recommendations
+        )
     trending: list[DigestEntry] = []
     trending_note = ""
-    if with_trending and subscriber.wants_trending:
-        # Never twice: whatever an earlier digest sent (either section) stays out.
+    sent: set[str] = set()
+    if with_trending and (subscriber.wants_trending or candidates):
+        # Never twice: whatever an earlier digest sent (any section) stays out.
         sent = deliveries.sent_paper_ids(subscriber.id, since=now - LEDGER_RETENTION)
         keyword = [e for e in keyword if e.paper.id not in sent]
+    if with_trending and subscriber.wants_trending:
         trending, trending_note = _trending_entries(config, subscriber, now, sent, keyword)
+    taken = sent | {e.paper.id for e in trending} | {e.paper.id for e in keyword}
+    recommended = _recommended_entries(config, subscriber, candidates, taken)
+    if with_trending:
+        trending = [_with_votes(config, subscriber.id, e) if e.queries else e for e in trending]
+        keyword = [_with_votes(config, subscriber.id, e) for e in keyword]
+        recommended = [_with_votes(config, subscriber.id, e) for e in recommended]
     digest = Digest(
         subscriber=subscriber,
         entries=keyword,
         digest_date=digest_day,
         links=subscriber_links(config, subscriber.id),
         kind="digest",
-        sections=(section(TRENDING, trending, ordered=True), section(QUERIES, keyword)),
+        sections=(
+            section(TRENDING, trending, ordered=True),
+            section(QUERIES, keyword),
+            section(RECOMMENDED, recommended, ordered=True),
+        ),
         period="week" if subscriber.mode == "weekly" else "day",
     )
     return digest, trending_note
+
+
+def _with_votes(config: Settings, subscriber_id: str, entry: DigestEntry) -> DigestEntry:
+    return replace(entry, votes=vote_links(config, subscriber_id, entry.paper.id))
+
+
+def _recommended_entries(
+    config: Settings,
+    subscriber: Subscriber,
+    candidates: Sequence[PendingRecommendation],
+    taken: set[str],
+) -> list[DigestEntry]:
+    """The top ``RECOMMEND_TOP`` candidates by score, each with its reason and the shared
+    terms highlighted in its title and abstract.
+
+    Left out: papers already sent or shown in another section of this mail (``taken``),
+    papers the subscriber has voted on (they are in the likes or dislikes now), and
+    candidates recommended for their likeness to a paper that is no longer liked (it
+    was removed or voted down since the candidate was recorded), so a vote shows in
+    the very next digest even for candidates recorded before it. Papers past their
+    TTL are skipped and the next candidate takes their place."""
+    if not candidates:
+        return []
+    from paperbell.recommend import highlight_spans
+    from paperbell.services.recommending import RECOMMEND_TOP
+
+    liked = {p.id for p in subscriber.likes}
+    voted = liked | {p.id for p in subscriber.dislikes}
+    wanted = [
+        c for c in sorted(candidates, key=lambda c: (-c.score, c.paper_id))
+        if c.paper_id not in taken
+        and c.paper_id not in voted
+        and (not c.similar_to_id or c.similar_to_id in liked)
+    ]
+    repo = PaperRepository(config.papers_table)
+    entries: list[DigestEntry] = []
+    start = 0
+    while len(entries) < RECOMMEND_TOP and start < len(wanted):
+        # Usually one read of N papers; more only when some of them have expired.
+        chunk = wanted[start : start + RECOMMEND_TOP]
+        start += len(chunk)
+        papers = repo.get_many([c.paper_id for c in chunk])
+        for rec in chunk:
+            paper = papers.get(rec.paper_id)
+            if paper is None or len(entries) >= RECOMMEND_TOP:
+                continue
+            entries.append(DigestEntry(
+                paper=paper,
+                queries=(),
+                highlights={"title": highlight_spans(paper.title, rec.keys),
+                            "abstract": highlight_spans(paper.abstract, rec.keys)},
+                reason=RecommendationReason(
+                    rec.score, rec.similar_to_id, rec.similar_to_title, rec.terms
+                ),
+            ))
+    return entries
+
+
+def _clear_candidates(
+    deliveries: DeliveryRepository,
+    subscriber_id: str,
+    candidates: Sequence[PendingRecommendation],
+    shown: set[str],
+    key: str,
+) -> None:
+    """After a sent digest: the candidates it showed are marked with its key, the rest
+    dropped. Leftovers are not carried over: the section is the best of what arrived
+    since the last mail, and yesterday's runners-up must not crowd out today's papers
+    (or pile up for a subscriber whose profile is broad)."""
+    ids = [c.paper_id for c in candidates]
+    deliveries.clear_recommendations(subscriber_id, [p for p in ids if p in shown], key)
+    deliveries.clear_recommendations(subscriber_id, [p for p in ids if p not in shown])
 
 
 def _trending_entries(

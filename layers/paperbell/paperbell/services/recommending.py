@@ -33,7 +33,7 @@ from paperbell.recommend import (
     ProfileIndex,
     build_profile,
 )
-from paperbell.scheduling import next_delivery_slot
+from paperbell.scheduling import next_slot_for
 from paperbell.storage.deliveries import DeliveryRepository
 from paperbell.storage.index_snapshots import IndexSnapshotStore
 
@@ -153,7 +153,7 @@ def record_recommendations(
         subscriber = subscribers.get(rec.subscriber_id)
         if subscriber is None or subscriber.status != "active" or subscriber.mode == "instant":
             continue
-        slot = next_delivery_slot(subscriber.delivery_hour, subscriber.timezone, now)
+        slot = next_slot_for(subscriber, now)  # weekly subscribers: their weekday
         state = deliveries.record_recommendation(
             replace(rec, correlation_id=correlation_id), due_slot=slot, expires_at=expires_at
         )

@@ -19,15 +19,9 @@ from paperbell.observability import metrics
 from paperbell.recommend import MAX_DISLIKES, MAX_LIKES
 from paperbell.services.context import RequestContext
 from paperbell.services.recommending import paper_text
+from paperbell.tokens import VOTE_SEP, vote_subject
 
 VOTES = ("more", "less")
-_VOTE_SEP = "\x1f"  # between subscriber id and paper id inside a vote token
-
-
-def vote_subject(subscriber_id: str, paper_id: str) -> str:
-    """What a vote token signs: the subscriber *and* the paper, so a token for one paper
-    cannot vote on another."""
-    return f"{subscriber_id}{_VOTE_SEP}{paper_id}"
 
 
 def vote_link(ctx: RequestContext, direction: str, subscriber_id: str, paper_id: str) -> str:
@@ -48,7 +42,7 @@ def read_vote(ctx: RequestContext, token: str | None, direction: str) -> Vote:
     RequestError: 400/403 for a missing, forged or expired token; 404 when the
     subscriber is gone; 410 when the paper is no longer kept (papers expire)."""
     subject = ctx.verify(token, direction)
-    subscriber_id, sep, paper_id = subject.partition(_VOTE_SEP)
+    subscriber_id, sep, paper_id = subject.partition(VOTE_SEP)
     if not sep or not paper_id:
         raise RequestError(400, "bad_token", "This link is not a vote link.", field="token")
     subscriber = ctx.subscribers.get(subscriber_id)
