@@ -70,7 +70,10 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
     ),
     "IndexFunction": (
         _pairs("SubscribersTable", "dynamodb:Scan")
-        | _pairs("PapersTable", "dynamodb:Scan")  # recommendation profiles' frequencies
+        # liked papers read from arXiv are written back to the subscriber (services/likes)
+        | _pairs("SubscribersTable", "dynamodb:UpdateItem")
+        # profiles' frequencies (scan); liked papers named by id (batch-get)
+        | _pairs("PapersTable", "dynamodb:Scan", "dynamodb:BatchGetItem")
         | _pairs("IndexBucket/match-index/*", "s3:GetObject", "s3:PutObject")
         | _pairs("IndexBucket", "s3:ListBucket")
         | RUN_FAILURES
