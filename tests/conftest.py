@@ -43,3 +43,11 @@ def demo_subscribers() -> list:
     from paperbell_dev.demo_data import demo_subscribers_path
 
     return load_subscribers_file(demo_subscribers_path())
+
+
+@pytest.fixture
+def arxiv_api() -> Iterator[object]:
+    """A loopback stand-in for the arXiv export API (tests/arxiv_stand_in.py)."""
+    from arxiv_stand_in import running_arxiv_api
+
+    yield from running_arxiv_api()

@@ -33,9 +33,26 @@ _FORMAT = _query("format", "json for JSON instead of HTML")
 #: Parameters the handlers read from the raw event (the resolver cannot see them).
 PARAMETERS: dict[tuple[str, str], list[dict[str, Any]]] = {
     ("/preview", "get"): [
-        _query("q", "a query; repeat for several (also queries, one per line)", required=True),
+        _query("q", "a query; repeat for several (also queries, one per line); q or like "
+               "is required"),
+        _query("like", "a liked paper (arXiv id, arXiv or Hugging Face link, DOI) or a pasted "
+               "list or BibTeX export; repeatable: previews the recommendations"),
+        _query("dislike", "a paper to get fewer like (as like); only with like"),
         _query("format", "json, or fragment for the live-preview HTML fragment"),
     ],
+    **{
+        (path, method): [_query("token", "signed manage token (the manage link's)",
+                                required=True), *extra]
+        for path, method, extra in (("/api/profile", "get", ()), ("/api/profile", "post", ()),
+                                    ("/preview/next", "get", (_FORMAT,)))
+    },
+    **{
+        (f"/{direction}", method): [
+            _query("token", f"signed '{direction} like this' token of one paper in one "
+                   "subscriber's mail", required=True), _FORMAT]
+        for direction in ("more", "less")
+        for method in ("get", "post")
+    },
     **{
         (f"/{path}", method): [
             _query("token", f"signed {purpose} token from the mail link", required=True),

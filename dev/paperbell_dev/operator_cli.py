@@ -1,4 +1,5 @@
-"""Operator commands: ``paperbell subscribers add|list|show|pause|remove``,
+"""Operator commands: ``paperbell subscribers add|list|show|pause|remove`` (``add`` with
+``--like``/``--dislike``/``--likes-file`` for recommendations),
 ``paperbell preview`` and ``paperbell send-test``.
 
 Where they act:
@@ -134,7 +135,8 @@ def _line(subscriber: Any) -> str:
     who = subscriber.email or subscriber.webhook_url
     return (f"{subscriber.id}  {subscriber.status:<12} {subscriber.delivery_hour:02d}:00 "
             f"{subscriber.timezone:<20} {subscriber.mode:<7} {who}  "
-            f"[{'; '.join(subscriber.queries)}]" + _trending_label(subscriber))
+            f"[{'; '.join(subscriber.queries)}]" + _trending_label(subscriber)
+            + _likes_label(subscriber))
 
 
 def _trending_label(subscriber: Subscriber) -> str:
@@ -142,6 +144,15 @@ def _trending_label(subscriber: Subscriber) -> str:
         return ""
     narrowed = f" matching {subscriber.trending_filter}" if subscriber.trending_filter else ""
     return f" + trending top {subscriber.trending_top}{narrowed}"
+
+
+def _likes_label(subscriber: Subscriber) -> str:
+    if not (subscriber.likes or subscriber.dislikes):
+        return ""
+    waiting = sum(p.pending for p in (*subscriber.likes, *subscriber.dislikes))
+    return (f" + likes {len(subscriber.likes)}"
+            + (f", dislikes {len(subscriber.dislikes)}" if subscriber.dislikes else "")
+            + (f" ({waiting} to fetch)" if waiting else ""))
 
 
 # -- commands --------------------------------------------------------------------------
@@ -155,9 +166,16 @@ def cmd_add(args: argparse.Namespace) -> int:
               "frequency": [args.frequency or ""], "mode": [args.mode or ""],
               "weekday": [args.weekday or ""], "trending": [str(args.trending or "")],
               "trending_filter": [args.filter or ""]}
+    likes = [*(args.like or []), *(_read_file(path) for path in args.likes_file or [])]
+    if likes:
+        fields["like"] = likes
+    if args.dislike:
+        fields["dislike"] = list(args.dislike)
     subscriber = subscriber_from_fields(fields)
     target = connect(args)
     subscribers, deliveries = _repos(target)
+    if subscriber.likes or subscriber.dislikes:
+        subscriber = _read_liked(target, subscriber, fetch=not args.no_fetch)
     existing = subscribers.find_by_email(subscriber.email, mail_only=True)
     if existing is not None:
         if existing.status == "suppressed":
@@ -171,6 +189,37 @@ def cmd_add(args: argparse.Namespace) -> int:
     start_schedule(subscriber, deliveries, now=clock.now())  # trending: due at its hour
     print(f"added (active, no confirmation mail): {_line(subscriber)}")
     return 0
+
+
+def _read_file(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def _read_liked(target: Target, subscriber: Subscriber, *, fetch: bool) -> Subscriber:
+    """Fill in the liked papers now: the stack's papers table, then (unless --no-fetch)
+    the arXiv export API, politely, from this one process. What is still missing is left
+    to the stack's IndexFunction; what could not be used is printed."""
+    from paperbell.services import likes
+    from paperbell.sources.fetcher import HttpFetcher
+    from paperbell.sources.specs import ARXIV_API_URL
+    from paperbell.storage.papers import PaperRepository
+
+    with HttpFetcher() as fetcher:
+        named = likes.read_named(
+            PaperRepository(target.settings.papers_table), subscriber.likes,
+            subscriber.dislikes, subscriber.like_notes, fetcher=fetcher if fetch else None,
+            api_url=os.environ.get("ARXIV_API_URL", ARXIV_API_URL))
+    for note in named.notes:
+        print(f"paperbell: not used: {note}", file=_stderr())
+    if named.pending:
+        print(f"paperbell: {named.pending} paper(s) not read yet; the stack's IndexFunction "
+              "fetches them from arXiv", file=_stderr())
+    return replace(subscriber, likes=named.likes, dislikes=named.dislikes,
+                   like_notes=named.notes[-likes.MAX_NOTES:])
 
 
 def cmd_unsuppress(args: argparse.Namespace) -> int:
@@ -344,6 +393,16 @@ def register(sub: Any) -> None:
     add.add_argument("--trending", metavar="N",
                      help="the top N (1-50) trending papers; --query becomes optional")
     add.add_argument("--filter", metavar="QUERY", help="narrow trending to papers matching it")
+    add.add_argument("--like", action="append", metavar="ID",
+                     help="a liked paper (arXiv id, arXiv/HF link or DOI; repeatable, at most "
+                     "50): recommendations of papers like it; --query becomes optional")
+    add.add_argument("--likes-file", action="append", metavar="FILE",
+                     help="liked papers from a file: ids/links or a BibTeX/Zotero export")
+    add.add_argument("--dislike", action="append", metavar="ID",
+                     help="a paper to get fewer like (repeatable)")
+    add.add_argument("--no-fetch", action="store_true",
+                     help="do not fetch liked papers the stack lacks from arXiv now (the "
+                     "stack's IndexFunction does it)")
     add.set_defaults(func=cmd_add)
 
     unsuppress = actions.add_parser(

@@ -113,10 +113,16 @@ def test_demo_command_writes_mails_and_verified_webhook_payloads(tmp_path, capsy
 
     assert main(["demo", "--outbox", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    # Four keyword subscribers, a trending-only, a narrowed and a mixed one.
-    assert "7 .eml file(s)" in out
+    # Four keyword subscribers, a trending-only, a narrowed, a mixed one and one who
+    # only likes a paper (issue 14: recommendations learnt from the bundled feeds).
+    assert "8 .eml file(s)" in out
     mails = sorted(tmp_path.glob("*.eml"))
-    assert len(mails) == 7
+    assert len(mails) == 8
+    liker = [p for p in mails if p.name.endswith("-liker@example.org.eml")]
+    assert len(liker) == 1
+    liked_plain = _parts(_parse(liker[0]))[0]
+    assert "Recommended for you" in liked_plain
+    assert "Continuous Latent Diffusion Language Model" in liked_plain  # the reason given
     trending = [p for p in mails if p.name.endswith(("-trending@example.org.eml",
                                                      "-narrowed@example.org.eml",
                                                      "-mixed@example.org.eml"))]

@@ -29,6 +29,11 @@ from paperbell_dev.demo_data import LOCAL_FEEDS_ENV
 from paperbell_dev.local.iam import IamGuard
 from paperbell_dev.local.stack import ACCOUNT_ID, FunctionSpec, LocalStack
 
+#: Local functions fetch no liked paper from arXiv (services/likes.py): the demo and the
+#: tests never touch the network. A test points ARXIV_API_URL at its loopback server
+#: through ``extra_env``.
+NO_ARXIV_ENV = {"ARXIV_API_URL": ""}
+
 
 @dataclass
 class LocalLambdaContext:
@@ -141,6 +146,7 @@ class LocalInvoker:
         env = {
             **self.stack.function_environment(logical_id),
             **LOCAL_FEEDS_ENV,
+            **NO_ARXIV_ENV,
             **self.extra_env,
         }
         env.setdefault("AWS_LAMBDA_FUNCTION_NAME", f"{self.stack.stack_name}-{logical_id}")

@@ -40,6 +40,10 @@ class Settings:
     trending_window_days: float = 2.0
     #: Local runs only: the folder ``bundled:NAME`` sources read (never set when deployed).
     local_feeds_dir: str | None = None
+    #: Where liked papers paperbell does not have are fetched: None is the arXiv export
+    #: API itself (deployed stacks; not a template variable), "" fetches nothing (local
+    #: runs: the demo never touches the network), a URL a test's loopback server.
+    arxiv_api_url: str | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -69,6 +73,7 @@ class Settings:
                 index_bucket=env.get("INDEX_BUCKET", ""),
                 trending_window_days=float(env.get("TRENDING_WINDOW_DAYS", "2")),
                 local_feeds_dir=env.get("PAPERBELL_LOCAL_FEEDS") or None,
+                arxiv_api_url=env["ARXIV_API_URL"].strip() if "ARXIV_API_URL" in env else None,
             )
         except ValueError as exc:
             raise ConfigError(f"bad numeric setting: {exc}") from exc

@@ -83,6 +83,12 @@ class PaperText:
     title: str
     abstract: str = ""
 
+    @property
+    def pending(self) -> bool:
+        """Named but not read yet (an id whose paper is still to be fetched from arXiv,
+        services/likes.py): it counts toward the limit but teaches the profile nothing."""
+        return not (self.title or self.abstract)
+
     def as_json(self) -> dict[str, str]:
         return {"id": self.id, "title": self.title, "abstract": self.abstract}
 
@@ -120,6 +126,9 @@ class Subscriber:
     #: recommendation profile is built from (none: no "Recommended for you" section).
     likes: tuple[PaperText, ...] = ()
     dislikes: tuple[PaperText, ...] = ()
+    #: What could not be used of the liked/disliked papers the subscriber gave last (an
+    #: id arXiv does not know, a DOI paperbell has not seen), shown on the manage page.
+    like_notes: tuple[str, ...] = ()
 
     @property
     def wants_trending(self) -> bool:

@@ -1,5 +1,5 @@
-"""The one rule set for subscriber input: addresses, queries, trending, hour, timezone,
-frequency, weekday, URLs.
+"""The one rule set for subscriber input: addresses, queries, trending, liked and
+disliked papers, hour, timezone, frequency, weekday, URLs.
 
 Why one module: the subscribe page, the JSON API, the webhook API, the operator CLI
 (``paperbell subscribers add``) and the subscribers file (``paperbell demo
@@ -15,17 +15,21 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from paperbell.errors import ConfigError, QueryError, RequestError, bad_request
 from paperbell.models import WEEKDAY_NAMES
 from paperbell.scheduling import zone
 
+if TYPE_CHECKING:
+    from paperbell.recommend.inputs import PaperRef
+
 #: How often (the field is ``frequency``; ``mode`` is its old name, still accepted).
 FREQUENCIES = ("daily", "weekly", "instant")
 MODES = FREQUENCIES
 #: What a subscription holds (the subscribe and manage forms' first choice).
-KINDS = ("trending", "queries", "both")
+#: "likes": only recommendations from the liked papers (no trending, no queries).
+KINDS = ("trending", "queries", "both", "likes")
 TRENDING_DEFAULT = 10
 TRENDING_MAX = 50
 _OFF = ("", "0", "false", "off", "no", "none", "null")
@@ -50,6 +54,13 @@ class Preferences:
     trending_filter: str = ""
     #: Day of a weekly digest (0 = Monday).
     weekday: int = 0
+    #: Liked / disliked papers ("papers like these", issue 14) as parsed references;
+    #: None when the input did not mention them (a save then keeps the current ones).
+    likes: tuple[PaperRef, ...] | None = None
+    dislikes: tuple[PaperRef, ...] | None = None
+    #: What could not be used of the pasted papers (a BibTeX book entry, a stray word):
+    #: reported to the subscriber, not fatal while other papers are usable.
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -162,8 +173,8 @@ def validate_queries(queries: list[str], *, required: bool = True) -> tuple[str,
     from paperbell.matching import parse_query
 
     if not queries and required:
-        raise bad_request("Please enter at least one query (or choose trending papers).",
-                          field="queries")
+        raise bad_request("Please enter at least one query (or choose trending papers, or "
+                          "name papers you like).", field="queries")
     if len(queries) > MAX_QUERIES:
         raise bad_request(f"At most {MAX_QUERIES} queries, please.", field="queries")
     for index, text in enumerate(queries):
@@ -269,6 +280,64 @@ def validate_weekday(raw: str) -> int:
                       field="weekday")
 
 
+#: The paper-list fields and how a message names them.
+PAPER_FIELDS = {"like": "liked", "dislike": "disliked"}
+
+
+def validate_papers(values: list[str], field: str) -> tuple[tuple[PaperRef, ...], tuple[str, ...]]:
+    """Liked (``field="like"``) or disliked papers: each value is one id, URL or DOI, or
+    a pasted list or BibTeX/Zotero export (recommend/inputs.py reads them). Returns the
+    references (duplicates dropped) and one note per input that could not be used.
+
+    Refused: more than 50 papers (the profile limit: better to say so than to keep an
+    arbitrary 50), and a non-empty input of which nothing is usable (the subscriber
+    meant something; silently ignoring it would hide the mistake)."""
+    from paperbell.recommend.inputs import parse_paper_list
+    from paperbell.recommend.profile import MAX_LIKES
+
+    what = PAPER_FIELDS[field]
+    texts = [value for value in values if value.strip()]
+    refs: dict[tuple[str, str], PaperRef] = {}
+    problems: list[str] = []
+    for text in texts:
+        parsed = parse_paper_list(text, limit=len(text))  # count all: the limit is ours
+        for ref in parsed.refs:
+            refs.setdefault((ref.kind, ref.value), ref)
+        problems.extend(parsed.problems)
+    if len(refs) > MAX_LIKES:
+        raise bad_request(f"At most {MAX_LIKES} {what} papers, please ({len(refs)} given).",
+                          field=field)
+    if texts and not refs:
+        shown = "; ".join(problems[:3]) + (f" (and {len(problems) - 3} more)"
+                                            if len(problems) > 3 else "")
+        raise bad_request(f"None of the {what} papers could be used: {shown or 'nothing given'}. "
+                          "Give arXiv ids, arXiv or Hugging Face paper links, DOIs or a BibTeX "
+                          "export.", field=field)
+    return tuple(refs.values()), tuple(f"{what} papers: {p}" for p in problems)
+
+
+@dataclass(frozen=True)
+class PaperLists:
+    """The ``like`` and ``dislike`` fields, checked: None where a field was not given."""
+
+    likes: tuple[PaperRef, ...] | None
+    dislikes: tuple[PaperRef, ...] | None
+    notes: tuple[str, ...] = ()
+
+
+def validate_paper_lists(fields: Fields) -> PaperLists:
+    """Both paper fields; a paper may not be liked and disliked at once."""
+    likes, like_notes = validate_papers(fields["like"], "like") if "like" in fields \
+        else (None, ())
+    dislikes, dislike_notes = validate_papers(fields["dislike"], "dislike") \
+        if "dislike" in fields else (None, ())
+    both = {r.value for r in likes or ()} & {r.value for r in dislikes or ()}
+    if both:
+        raise bad_request("A paper cannot be liked and disliked at once: "
+                          f"{', '.join(sorted(both)[:5])}.", field="dislike")
+    return PaperLists(likes, dislikes, like_notes + dislike_notes)
+
+
 def local_mode() -> bool:
     """PAPERBELL_LOCAL_MODE=1 (paperbell serve): http and loopback webhook URLs allowed."""
     return os.environ.get("PAPERBELL_LOCAL_MODE", "") == "1"
@@ -290,9 +359,13 @@ def validate_webhook_url(raw: str) -> str:
 
 
 # -- whole inputs ----------------------------------------------------------------------
-def preferences_from_fields(fields: Fields, *, default_mode: str = "daily") -> Preferences:
-    """What a subscriber reads and when: queries and/or trending, hour, timezone,
-    frequency (or its old name mode) and weekday.
+def preferences_from_fields(fields: Fields, *, default_mode: str = "daily",
+                            has_likes: bool = False) -> Preferences:
+    """What a subscriber reads and when: queries and/or trending and/or liked papers
+    (``like``, with ``dislike``), hour, timezone, frequency (or its old name mode) and
+    weekday. Any one of queries, trending and likes makes a subscription;
+    ``has_likes`` says the subscriber already likes papers that this input (a manage
+    save without ``like``) keeps.
 
     Forms send ``kind`` (trending | queries | both) with ``trending_top``; JSON sends
     ``trending`` (N or {"top", "filter"}) and ``queries``. Trending comes daily or weekly,
@@ -300,20 +373,30 @@ def preferences_from_fields(fields: Fields, *, default_mode: str = "daily") -> P
     default (webhooks)."""
     kind = first(fields, "kind").strip().lower()
     if kind and kind not in KINDS:
-        raise bad_request(f"Choose trending, queries or both, not {_shown(kind)}.", field="kind")
+        raise bad_request(f"Choose trending, queries, both or likes, not {_shown(kind)}.",
+                          field="kind")
     top = validate_trending(first(fields, "trending") or first(fields, "trending_top"))
     if kind in ("trending", "both") and not top:
         top = validate_trending(first(fields, "trending_top") or str(TRENDING_DEFAULT))
-    if kind == "queries":
+    if kind in ("queries", "likes"):
         top = 0
-    lines = [] if kind == "trending" else query_lines(fields)
-    queries = validate_queries(lines, required=not top or kind == "both")
+    papers = validate_paper_lists(fields)
+    liking = bool(papers.likes) if papers.likes is not None else has_likes
+    if kind == "likes" and not liking:
+        raise bad_request("Please name at least one paper you like (an arXiv id, a paper "
+                          "link, a DOI or a BibTeX export).", field="like")
+    lines = [] if kind in ("trending", "likes") else query_lines(fields)
+    queries = validate_queries(lines, required=(not top and not liking) or kind == "both")
     raw_frequency = first(fields, "frequency") or first(fields, "mode")
     field = "frequency" if first(fields, "frequency") else "mode"
-    default = "daily" if top and default_mode == "instant" else default_mode
+    digest_only = bool(top or liking)
+    default = "daily" if digest_only and default_mode == "instant" else default_mode
     mode = validate_mode(raw_frequency, default, field=field)
     if top and mode == "instant":
         raise bad_request("Trending papers come daily or weekly; instant is for keyword "
+                          "matches only.", field=field)
+    if liking and mode == "instant":
+        raise bad_request("Recommendations come daily or weekly; instant is for keyword "
                           "matches only.", field=field)
     return Preferences(
         queries=queries,
@@ -325,6 +408,9 @@ def preferences_from_fields(fields: Fields, *, default_mode: str = "daily") -> P
             first(fields, "trending_filter") or first(fields, "filter"))
         if top else "",
         weekday=validate_weekday(first(fields, "weekday")),
+        likes=papers.likes,
+        dislikes=papers.dislikes,
+        notes=papers.notes,
     )
 
 

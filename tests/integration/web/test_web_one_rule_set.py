@@ -27,6 +27,16 @@ CASES = [
     pytest.param({"hour": "24"}, id="hour-24"),
     pytest.param({"timezone": "Mars/Olympus"}, id="unknown-timezone"),
     pytest.param({"mode": "hourly"}, id="unknown-mode"),
+    # Liked papers (issue 14): the profile limit, nothing usable, a BibTeX export of
+    # which no entry names an arXiv id or DOI, a paper both liked and disliked, and
+    # recommendations (a digest section) asked for instantly.
+    pytest.param({"like": [f"2401.{i:05d}" for i in range(51)]}, id="51-liked-papers"),
+    pytest.param({"like": ["not-a-paper", "hello"]}, id="nothing-usable-liked"),
+    pytest.param({"like": ["@book{bishop2006, title = {Pattern Recognition and Machine "
+                           "Learning}, author = {Bishop, C.}}"]}, id="bibtex-without-ids"),
+    pytest.param({"like": ["2402.04177"], "dislike": ["arXiv:2402.04177v2"]},
+                 id="liked-and-disliked"),
+    pytest.param({"like": ["2402.04177"], "mode": "instant"}, id="likes-instant"),
 ]
 
 
@@ -70,6 +80,9 @@ def test_operator_cli_gives_the_validation_message(capsys, bad):
             "--timezone", data["timezone"], "--mode", data["mode"]]
     for query in data["queries"]:
         argv += ["-q", query]
+    for name in ("like", "dislike"):
+        for value in data.get(name, []):
+            argv += [f"--{name}", value]
     code = main(argv)  # refused before any stack is looked for
     err = capsys.readouterr().err
     assert code in (1, 2) and error.message in err and "Traceback" not in err

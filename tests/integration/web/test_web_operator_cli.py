@@ -81,6 +81,39 @@ def test_add_refuses_bad_input(capsys, moto_endpoint):
     assert code == 2 and "bad query" in err and "did you mean 'title'" in err
 
 
+def test_add_with_liked_papers_reads_the_table_then_arxiv(capsys, moto_endpoint, arxiv_api,
+                                                         monkeypatch, tmp_path):
+    from paperbell.models import Paper
+    from paperbell.sources import read_source
+    from paperbell.storage.papers import PaperRepository
+    from paperbell_dev.demo_data import resolve_bundled
+    from paperbell_dev.local.pipeline import LOCAL_SENDER
+    from paperbell_dev.local.stack import LocalStack
+
+    stack = LocalStack(parameters={"SenderAddress": LOCAL_SENDER}).deploy()
+    PaperRepository(stack.physical["PapersTable"]["Ref"]).save_new(
+        read_source(resolve_bundled("bundled:hf-daily")).papers)
+    arxiv_api.papers = {"2601.00042": Paper(id="2601.00042", title="Remote", abstract="Far.")}
+    monkeypatch.setenv("ARXIV_API_URL", arxiv_api.url)
+    library = tmp_path / "library.bib"
+    library.write_text("@article{a, eprint={2601.00042}, archivePrefix={arXiv}}\n"
+                       "@book{b, title={Old Book}}\n", encoding="utf-8")
+    code, out, err = run(capsys, "subscribers", "add", "ada@example.org", "--like", "2605.06548",
+                         "--likes-file", str(library), "--dislike", "2601.77777")
+    assert code == 0 and out.rstrip().endswith("+ likes 2")  # all read; the dislike unknown
+    assert "not used: liked papers: entry 'b' (Old Book)" in err
+    assert "not used: 2601.77777 was not found on arXiv" in err
+    assert [q["id_list"] for q in arxiv_api.requests] == [["2601.00042,2601.77777"]]
+    code, out, _ = run(capsys, "subscribers", "show", "ada@example.org", "--json")
+    shown = json.loads(out)
+    assert shown["like"] == ["2605.06548", "2601.00042"] and shown["dislike"] == []
+
+    code, out, err = run(capsys, "subscribers", "add", "bob@example.org", "--like", "2601.00043",
+                         "--no-fetch")
+    assert code == 0 and "(1 to fetch)" in out and "IndexFunction" in err
+    assert len(arxiv_api.requests) == 1  # --no-fetch asked nobody
+
+
 def test_preview_and_send_test_on_a_local_stack(capsys, moto_endpoint):
     from paperbell.sources import read_source
     from paperbell.storage.papers import PaperRepository

@@ -15,7 +15,7 @@ from paperbell.validation import (
 from paperbell.validation import (
     subscription_from_fields as validate_subscription,
 )
-from paperbell.web.forms import parse_body
+from paperbell.web.forms import MAX_BODY, parse_body
 
 
 def test_form_and_json_bodies_give_the_same_fields():
@@ -79,7 +79,7 @@ def test_bodies_that_are_not_objects_or_too_large():
     with pytest.raises(RequestError):
         parse_body("{nope", "application/json")
     with pytest.raises(RequestError) as info:
-        parse_body("x" * 70_000, "application/x-www-form-urlencoded")
+        parse_body("x" * (MAX_BODY + 1), "application/x-www-form-urlencoded")
     assert info.value.status == 413
 
 
@@ -111,3 +111,57 @@ def test_lone_surrogates_and_nested_objects_are_refused_by_field():
     with pytest.raises(RequestError) as info:
         parse_body("[" * 10_000 + "]" * 10_000, "application/json")
     assert "nested too deeply" in info.value.message
+
+
+# -- liked papers (issue 14) -------------------------------------------------------------
+def test_liked_papers_make_a_subscription_without_queries():
+    prefs = validate_preferences({"like": ["2402.04177 https://huggingface.co/papers/2605.06548"]})
+    assert prefs.queries == () and prefs.trending_top == 0
+    assert [r.value for r in prefs.likes or ()] == ["2402.04177", "2605.06548"]
+    assert prefs.dislikes is None  # not given: a manage save keeps the stored ones
+
+
+def test_a_list_and_a_pasted_text_are_the_same_papers():
+    as_list = validate_preferences({"like": ["2402.04177", "arXiv:2605.06548v2"]})
+    as_text = validate_preferences({"like": ["2402.04177\narXiv:2605.06548v2"]})
+    assert [r.value for r in as_list.likes or ()] == [r.value for r in as_text.likes or ()]
+
+
+def test_unusable_bibtex_entries_are_noted_not_fatal_when_others_are_usable():
+    prefs = validate_preferences({"like": [
+        "@article{good, eprint={2402.04177}, archivePrefix={arXiv}}\n"
+        "@book{bishop, title={Pattern Recognition}}"]})
+    assert [r.value for r in prefs.likes or ()] == ["2402.04177"]
+    assert prefs.notes == ("liked papers: entry 'bishop' (Pattern Recognition): no arXiv id, "
+                           "eprint or DOI",)
+
+
+@pytest.mark.parametrize(("fields", "field", "message"), [
+    ({"like": [" ".join(f"2401.{i:05d}" for i in range(51))]}, "like",
+     "At most 50 liked papers, please (51 given)."),
+    ({"like": ["2402.04177"], "dislike": [" ".join(f"2401.{i:05d}" for i in range(51))]},
+     "dislike", "At most 50 disliked papers, please (51 given)."),
+    ({"like": ["hello world"]}, "like", "None of the liked papers could be used: 'hello'"),
+    ({"like": ["2402.04177"], "dislike": ["2402.04177v3"]}, "dislike",
+     "A paper cannot be liked and disliked at once: 2402.04177."),
+    ({"like": ["2402.04177"], "frequency": ["instant"]}, "frequency",
+     "Recommendations come daily or weekly"),
+    ({"kind": ["likes"]}, "like", "Please name at least one paper you like"),
+    ({"dislike": ["2402.04177"]}, "queries", "Please enter at least one query"),
+])
+def test_liked_paper_refusals_name_the_field(fields, field, message):
+    with pytest.raises(RequestError) as info:
+        validate_preferences(fields)
+    assert info.value.field == field and info.value.message.startswith(message)
+
+
+def test_the_same_paper_given_twice_counts_once_toward_the_limit():
+    ids = [f"2401.{i:05d}" for i in range(50)]
+    prefs = validate_preferences({"like": [" ".join(ids), ids[0], f"arXiv:{ids[1]}v2"]})
+    assert len(prefs.likes or ()) == 50
+
+
+def test_a_manage_save_of_a_likes_only_subscriber_keeps_needing_no_query():
+    with pytest.raises(RequestError):
+        validate_preferences({"hour": ["7"]})
+    assert validate_preferences({"hour": ["7"]}, has_likes=True).queries == ()

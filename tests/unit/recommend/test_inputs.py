@@ -90,3 +90,15 @@ def test_duplicates_count_once_and_the_limit_is_reported():
 def test_nothing_pasted_is_nothing_parsed():
     parsed = parse_paper_list("  \n ")
     assert parsed.refs == [] and parsed.problems == []
+
+
+def test_ids_pasted_beside_bibtex_entries_count_and_comments_between_them_do_not():
+    parsed = parse_paper_list(
+        "% my library, exported today\n"
+        "https://huggingface.co/papers/2306.05292\n"
+        "@article{a, eprint={2605.06548}, archivePrefix={arXiv}}\n"
+        "and 10.1145/3292500.3330701 too\n"
+        "@book{b, title={Old Book}}")
+    assert parsed.arxiv_ids == ["2605.06548", "2306.05292"]
+    assert [r.value for r in parsed.refs if r.kind == "doi"] == ["10.1145/3292500.3330701"]
+    assert parsed.problems == ["entry 'b' (Old Book): no arXiv id, eprint or DOI"]

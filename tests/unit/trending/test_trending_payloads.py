@@ -42,7 +42,7 @@ def test_a_paper_is_shown_once_in_the_first_section_holding_it():
 def test_generic_json_adds_sections_and_keeps_the_version_1_fields():
     digest = _digest()
     body = build_payload("generic", "s", digest.ranked(), digest.digest_date, digest.laid_out())
-    assert (body["version"], body["minor_version"], body["paper_count"]) == (1, 1, 3)
+    assert (body["version"], body["minor_version"], body["paper_count"]) == (1, 2, 3)
     assert [p["id"] for p in body["papers"]] == ["2611.00002", "2611.00001", "2611.00003"]
     first = body["papers"][0]
     assert (first["section"], first["rank"], first["upvotes"], first["comments"]) == (

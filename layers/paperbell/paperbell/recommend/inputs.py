@@ -68,14 +68,17 @@ def _arxiv_in(text: str) -> str | None:
     return None
 
 
-def _bibtex_entries(text: str) -> list[tuple[str, str, dict[str, str]]]:
-    """(type, key, fields) of every entry; values keep their inner text, braces dropped."""
+def _bibtex_entries(text: str) -> tuple[list[tuple[str, str, dict[str, str]]], str]:
+    """(type, key, fields) of every entry (values keep their inner text, braces dropped),
+    and the text between the entries."""
     entries = []
+    outside: list[str] = []
     pos = 0
     while True:
         m = _ENTRY_START.search(text, pos)
         if m is None:
             break
+        outside.append(text[pos : m.start()])
         kind = m.group(1).lower()
         close = "}" if text[m.end() - 1] == "{" else ")"
         body, pos = _balanced(text, m.end(), close)
@@ -83,7 +86,8 @@ def _bibtex_entries(text: str) -> list[tuple[str, str, dict[str, str]]]:
             continue
         key, _, rest = body.partition(",")
         entries.append((kind, key.strip(), _fields(rest)))
-    return entries
+    outside.append(text[pos:])
+    return entries, "\n".join(outside)
 
 
 def _balanced(text: str, start: int, close: str) -> tuple[str, int]:
@@ -160,25 +164,30 @@ def parse_paper_list(text: str, *, limit: int = MAX_LIKES) -> PaperListParse:
         seen.add((ref.kind, ref.value))
         result.refs.append(ref)
 
+    outside = text
     if _ENTRY_START.search(text):
-        for _, key, fields in _bibtex_entries(text):
+        entries, outside = _bibtex_entries(text)
+        for _, key, fields in entries:
             outcome = _from_entry(key, fields)
             if isinstance(outcome, str):
                 result.problems.append(outcome)
             else:
                 keep(outcome)
-    else:
-        for token in _TOKEN_SPLIT.split(text.strip()):
-            if not token:
-                continue
-            found = _arxiv_in(token)
-            if found:
-                keep(PaperRef("arxiv", found, token))
-                continue
-            doi = _DOI_RE.search(token)
-            if doi:
-                keep(PaperRef("doi", doi.group(1).rstrip(".").lower(), token))
-                continue
+    # Ids and links pasted beside BibTeX entries count too; other words there are what
+    # BibTeX itself treats as comments, so only a plain list reports them.
+    report = outside is text
+    for token in _TOKEN_SPLIT.split(outside.strip()):
+        if not token:
+            continue
+        found = _arxiv_in(token)
+        if found:
+            keep(PaperRef("arxiv", found, token))
+            continue
+        doi = _DOI_RE.search(token)
+        if doi:
+            keep(PaperRef("doi", doi.group(1).rstrip(".").lower(), token))
+            continue
+        if report:
             result.problems.append(f"{token[:80]!r}: not an arXiv id, paper URL or DOI")
     if len(result.refs) > limit:
         dropped = result.refs[limit:]

@@ -8,14 +8,14 @@ holding the single profile.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from paperbell.models import Paper
 
 from .index import DEFAULT_FLOOR, Explanation, ProfileIndex
 from .profile import Profile
-from .terms import DocumentFrequencies
+from .terms import DocumentFrequencies, TermVector
 
 __all__ = ["Recommendation", "rank_papers"]
 
@@ -43,8 +43,12 @@ def rank_papers(
     *,
     top: int = 10,
     floor: float = DEFAULT_FLOOR,
+    vectors: Mapping[str, TermVector] | None = None,
 ) -> list[Recommendation]:
-    """The ``top`` papers at or above ``floor``, best first; liked/disliked ones left out."""
+    """The ``top`` papers at or above ``floor``, best first; liked/disliked ones left out.
+
+    ``vectors`` (paper id -> vector weighed with ``df``) spares vectorizing papers a
+    caller has already vectorized (the web preview keeps them per container)."""
     index = ProfileIndex(df)
     index.add(profile)
     seen = {like.id for like in profile.likes} | set(profile.dislikes)
@@ -53,7 +57,9 @@ def rank_papers(
         if paper.id in seen:
             continue
         seen.add(paper.id)
-        vec = index.vectorize(paper.title, paper.abstract)
+        vec = vectors.get(paper.id) if vectors is not None else None
+        if vec is None:
+            vec = index.vectorize(paper.title, paper.abstract)
         hits = index.score(vec, floor=floor, paper_id=paper.id, prefilter=0.0)
         if hits:
             why = index.explain(profile.id, vec, title=paper.title, abstract=paper.abstract)

@@ -10,7 +10,10 @@ reserved concurrency of 1 keeps writers from racing.
 The recommendation profiles (issue 14) ride on the same stream and the same function:
 a second snapshot (services/recommending.py) is rebuilt nightly, with document
 frequencies counted from the last week's papers, and updated only for the changed
-subscribers that have (or had) liked or disliked papers.
+subscribers that have (or had) liked or disliked papers. Liked papers named by id
+only (placeholders) are read here first, from the papers table or the arXiv export API
+(services/likes.py: this function runs one container at a time, which keeps arXiv's
+"one request at a time, 3 s apart" for the whole stack).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from paperbell.matching import MatchIndex
 from paperbell.models import Subscriber, SubscriberChange
 from paperbell.observability import logger
 from paperbell.recommend import ProfileIndex
+from paperbell.services import likes
 from paperbell.services.matching import build_match_index, index_entries, query_id
 from paperbell.services.recommending import build_profile_index, profile_store, update_profiles
 from paperbell.storage.index_snapshots import IndexSnapshotStore
@@ -41,6 +45,8 @@ def rebuild_snapshot(config: Settings) -> dict[str, Any]:
     """Full rebuild from a scan of active subscribers (nightly, and the first time)."""
     repo = SubscriberRepository(config.subscribers_table)
     subscribers = list(repo.iter_active())
+    resolved = likes.resolve_subscribers(config, subscribers)  # heals what runs left over
+    subscribers = [resolved.get(s.id, s) for s in subscribers]
     index = build_match_index(index_entries(subscribers))
     data = index.to_snapshot()
     IndexSnapshotStore(config.index_bucket).save(data)
@@ -94,6 +100,7 @@ def apply_changes(changes: Sequence[SubscriberChange], config: Settings) -> dict
     snapshot = store.load()
     if snapshot is None:
         return rebuild_snapshot(config)  # the rebuild already reflects these changes
+    changes = likes.resolve_changes(config, changes)
     index = MatchIndex.from_snapshot(snapshot.data)
     for change in changes:
         for position in range(change.stale_queries):

@@ -25,6 +25,7 @@ import hashlib
 import hmac
 import json
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,9 @@ from paperbell.errors import ConfigError, DeliveryError, RequestError, gone, too
 from paperbell.models import Subscriber
 from paperbell.observability import logger, metrics
 from paperbell.scheduling import next_slot_for
+from paperbell.services import likes
 from paperbell.services.context import RequestContext
+from paperbell.services.likes import Named, named_from_preferences
 from paperbell.tokens import DEFAULT_TTL
 from paperbell.validation import (
     Fields,
@@ -78,13 +81,19 @@ def new_subscriber(
     trending_filter: str = "",
     weekday: object = "",
     subscriber_id: str | None = None,
+    like: list[str] | None = None,
+    dislike: list[str] | None = None,
 ) -> Subscriber:
     """A validated Subscriber (a random id unless given); RequestError (the web's rules
-    and messages) otherwise."""
+    and messages) otherwise. Liked papers are placeholders until read (services/likes)."""
     data: dict[str, Any] = {"email": email, "queries": list(queries), "hour": delivery_hour,
                             "timezone": timezone, "mode": mode, "weekday": weekday}
     if trending_top:
         data["trending"] = {"top": trending_top, "filter": trending_filter}
+    if like:
+        data["like"] = list(like)
+    if dislike:
+        data["dislike"] = list(dislike)
     return subscriber_from_fields(
         fields_from_json(data), status=status, notify_empty=notify_empty,
         subscriber_id=subscriber_id,
@@ -94,7 +103,10 @@ def new_subscriber(
 def subscriber_from_fields(fields: Fields, *, status: str = "active",
                            notify_empty: bool = False,
                            subscriber_id: str | None = None) -> Subscriber:
-    """A Subscriber from form-shaped fields, checked by :mod:`paperbell.validation`."""
+    """A Subscriber from form-shaped fields, checked by :mod:`paperbell.validation`.
+
+    No I/O: liked papers are kept as placeholders (ids) and what could not be used of
+    them as notes; the papers table or the IndexFunction fills them in (services/likes)."""
     form = subscription_from_fields(fields)
     prefs = form.preferences
     return Subscriber(
@@ -106,6 +118,9 @@ def subscriber_from_fields(fields: Fields, *, status: str = "active",
         timezone=prefs.timezone,
         mode=prefs.mode,
         notify_empty=notify_empty,
+        likes=likes.placeholders(prefs.likes or ()),
+        dislikes=likes.placeholders(prefs.dislikes or ()),
+        like_notes=prefs.notes,
         **trending_fields(prefs),
     )
 
@@ -122,7 +137,13 @@ def trending_fields(prefs: Preferences) -> dict[str, Any]:
 def needs_tick(subscriber: Subscriber) -> bool:
     """Whether the planner must find this subscriber at their hour without any match:
     trending subscribers (their papers come from the shared trending list, not from
-    pending matches) and mail subscribers who asked for a note on empty days."""
+    pending matches) and mail subscribers who asked for a note on empty days.
+
+    Not subscribers with liked papers, even likes-only ones: their candidate
+    recommendations carry the next slot (``rec#`` items on the same sparse index, see
+    services/recommending.py), so the planner finds them exactly on the days something
+    was recommended, and a tick would only queue a job (and write a ledger item) every
+    day to send nothing. The empty-day note still comes through ``notify_empty``."""
     if subscriber.status != "active" or subscriber.mode == "instant":
         return False
     return subscriber.wants_trending or (subscriber.notify_empty and not subscriber.webhook_url)
@@ -142,9 +163,12 @@ def start_schedule(subscriber: Subscriber, deliveries: Any, *, now: datetime) ->
 
 
 def load_subscribers_file(path: str | Path) -> list[Subscriber]:
-    """A JSON array of {"email", "queries" and/or "trending" (N or {"top", "filter"}),
+    """A JSON array of {"email", "queries" and/or "trending" (N or {"top", "filter"})
+    and/or "like" (arXiv ids, paper links, DOIs or a BibTeX export; with "dislike"),
     optional "hour", "timezone", "frequency" (or "mode"), "weekday", "notify_empty"}:
-    each entry checked with the web's rules, errors name the entry."""
+    each entry checked with the web's rules, errors name the entry. Liked papers are
+    placeholders here (no I/O): the IndexFunction reads them from the papers table
+    (the bundled feeds, in the demo) or arXiv when the subscriber reaches the stream."""
     try:
         data: Any = json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
@@ -157,9 +181,9 @@ def load_subscribers_file(path: str | Path) -> list[Subscriber]:
     for number, entry in enumerate(data, start=1):
         where = f"{path}: subscriber #{number}"
         if not isinstance(entry, dict) or "email" not in entry:
-            raise ConfigError(f'{where} needs "email" and "queries" or "trending"')
-        if "queries" not in entry and not entry.get("trending"):
-            raise ConfigError(f'{where} needs "queries" or "trending"')
+            raise ConfigError(f'{where} needs "email" and "queries", "trending" or "like"')
+        if "queries" not in entry and not entry.get("trending") and not entry.get("like"):
+            raise ConfigError(f'{where} needs "queries", "trending" or "like"')
         notify_empty = entry.get("notify_empty", False)
         try:
             fields = fields_from_json({k: v for k, v in entry.items() if k != "notify_empty"})
@@ -177,18 +201,36 @@ def existing_subscriber(ctx: RequestContext, email: str) -> Subscriber | None:
     return found or ctx.subscribers.find_by_email(email, mail_only=True)
 
 
-def subscribe(ctx: RequestContext, form: SubscriptionForm, source_ip: str) -> str:
+@dataclass(frozen=True)
+class SignUp:
+    """What a sign-up did. ``outcome`` is for logs and tests only (the answer is the same
+    in every case): mailed | mailed-first-request | reminded | throttled | suppressed |
+    raced. ``papers`` says what became of the liked papers it named (what could not be
+    used, how many are still to be fetched): it depends only on the input, never on
+    whether the address is known, so the answer may show it."""
+
+    outcome: str
+    papers: Named | None = None
+
+
+def subscribe(ctx: RequestContext, form: SubscriptionForm, source_ip: str) -> SignUp:
     """Create a pending subscription and mail the confirm link.
 
-    Returns what happened (for logs and tests only; the caller answers the same in
-    every case): mailed | mailed-first-request | reminded | throttled | suppressed | raced.
     A pending sign-up is never replaced by a later one: the later request's queries are
     not saved, and its confirmation mail (if the day's allowance is left) lists the
     queries confirming will activate and says that another request was ignored.
+    Liked papers are read from the papers table now; the others are fetched from arXiv
+    once the subscription is confirmed (services/likes.py).
     """
     if not ctx.limiter.allow_ip(source_ip, ctx.now()):
         metrics.add_metric(name="SubscribeRateLimited", unit="Count", value=1)
         raise too_many()
+    prefs = form.preferences
+    named = named_from_preferences(ctx.papers, prefs) if prefs.likes else None
+    return SignUp(_sign_up(ctx, form, named), named)
+
+
+def _sign_up(ctx: RequestContext, form: SubscriptionForm, named: Named | None) -> str:
     existing = existing_subscriber(ctx, form.email)
     if existing is not None and existing.status == "suppressed":
         return "suppressed"  # bounced or complained: never mailed again from here
@@ -205,6 +247,9 @@ def subscribe(ctx: RequestContext, form: SubscriptionForm, source_ip: str) -> st
             delivery_hour=prefs.delivery_hour,
             timezone=prefs.timezone,
             mode=prefs.mode,
+            likes=named.likes if named else (),
+            dislikes=named.dislikes if named else (),
+            like_notes=named.notes if named else (),
             **trending_fields(prefs),
         )
         expires = int(ctx.now().timestamp()) + PENDING_TTL
@@ -258,7 +303,10 @@ def confirm(ctx: RequestContext, token: str | None) -> Subscriber:
 def update_preferences(ctx: RequestContext, subscriber: Subscriber, fields: Fields
                        ) -> Subscriber:
     prefs = preferences_from_fields(kept_choices(subscriber, fields),
-                                    default_mode=subscriber.mode)
+                                    default_mode=subscriber.mode,
+                                    has_likes=bool(subscriber.likes))
+    if prefs.likes is not None or prefs.dislikes is not None:
+        subscriber, _ = likes.replace_papers(ctx, subscriber, prefs)
     updated = ctx.subscribers.update_preferences(
         subscriber.id,
         queries=prefs.queries,

@@ -114,6 +114,8 @@ def subscriber_to_item(subscriber: Subscriber) -> dict[str, Any]:
         item["likes"] = [p.as_json() for p in subscriber.likes]
     if subscriber.dislikes:
         item["dislikes"] = [p.as_json() for p in subscriber.dislikes]
+    if subscriber.like_notes:
+        item["like_notes"] = list(subscriber.like_notes)
     return item
 
 
@@ -143,4 +145,5 @@ def subscriber_from_item(item: Mapping[str, Any]) -> Subscriber:
         weekday=int(item.get("weekday", 0) or 0),
         likes=_paper_texts(item.get("likes")),
         dislikes=_paper_texts(item.get("dislikes")),
+        like_notes=tuple(str(n) for n in item.get("like_notes", ()) or ()),
     )

@@ -127,15 +127,33 @@ class SubscriberRepository:
         )
 
     def set_likes(
-        self, subscriber_id: str, likes: tuple[PaperText, ...], dislikes: tuple[PaperText, ...]
+        self, subscriber_id: str, likes: tuple[PaperText, ...], dislikes: tuple[PaperText, ...],
+        *, notes: tuple[str, ...] | None = None,
+        only_if: tuple[tuple[PaperText, ...], tuple[PaperText, ...]] | None = None,
     ) -> Subscriber | None:
         """Replace the liked and disliked papers (issue 14); None when the subscriber is
-        gone. The change reaches the profile through the table's stream."""
-        return self._update(
-            subscriber_id,
-            "SET likes = :l, dislikes = :d",
-            {":l": [p.as_json() for p in likes], ":d": [p.as_json() for p in dislikes]},
-        )
+        gone. The change reaches the profile through the table's stream.
+
+        ``notes`` (what could not be used) replaces the stored ones when given.
+        ``only_if`` = (likes, dislikes) as last read: the write happens only if they are
+        still stored so (None otherwise). The background resolution of liked papers
+        uses it, so that filling in titles never undoes a vote cast meanwhile."""
+        expression = "SET likes = :l, dislikes = :d"
+        values: dict[str, Any] = {":l": [p.as_json() for p in likes],
+                                  ":d": [p.as_json() for p in dislikes]}
+        if notes is not None:
+            expression += ", like_notes = :n"
+            values[":n"] = list(notes)
+        condition = "attribute_exists(subscriber_id)"
+        if only_if is not None:
+            for name, key, old in (("likes", ":ol", only_if[0]), ("dislikes", ":od", only_if[1])):
+                if old:
+                    values[key] = [p.as_json() for p in old]
+                    condition += f" AND {name} = {key}"
+                else:
+                    values.setdefault(":none", 0)
+                    condition += f" AND (attribute_not_exists({name}) OR size({name}) = :none)"
+        return self._update(subscriber_id, expression, values, condition=condition)
 
     def set_status(
         self, subscriber_id: str, status: str, *, only_from: tuple[str, ...] = ()

@@ -22,6 +22,7 @@ from paperbell.web.routes import (
     home,
     manage,
     preview,
+    profile,
     subscribe,
     trending,
     unsubscribe,
@@ -31,7 +32,7 @@ from paperbell.web.routes import (
 
 app = APIGatewayHttpResolver()
 for _routes in (home, preview, subscribe, manage, unsubscribe, votes, feeds, trending,
-                webhooks_api):
+                webhooks_api, profile):
     app.include_router(_routes.router)
 
 

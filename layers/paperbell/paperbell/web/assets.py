@@ -55,6 +55,13 @@ ol.trending h3 { font-size: 1.05rem; }
 .live-preview #preview { max-height: 50vh; overflow-y: auto; }
 .live-preview #preview:empty { display: none; }
 html:not(.js) .live-preview { display: none; }
+textarea.short { min-height: 3rem; }
+ul.liked { padding-left: 1.2rem; }
+ul.liked li { margin-bottom: .5rem; }
+button.small { margin: 0 0 0 .5rem; padding: .2rem .6rem; font-size: .85rem; }
+.terms code { background: #eef3fa; padding: 0 .25em; border-radius: 3px; }
+.live-preview #like-preview { max-height: 50vh; overflow-y: auto; }
+.live-preview #like-preview:empty { display: none; }
 """
 
 JS = r"""
@@ -91,32 +98,56 @@ JS = r"""
     document.querySelectorAll('input[name="kind"], input[name="frequency"]'),
     function (input) { input.addEventListener("change", sync); });
   sync();
-  var queries = document.getElementById("queries");
-  var out = document.getElementById("preview");
-  if (!queries || !out) { return; }
-  var timer = null, controller = null, last = null;
-  function run() {
-    var lines = queries.value.split("\n").map(function (s) { return s.trim(); })
-      .filter(function (s) { return s.length > 0; });
-    var key = lines.join("\n");
-    if (key === last) { return; }
-    last = key;
-    if (!lines.length) { out.innerHTML = ""; return; }
-    var params = new URLSearchParams();
-    lines.forEach(function (line) { params.append("q", line); });
-    params.set("format", "fragment");
-    if (controller) { controller.abort(); }
-    controller = new AbortController();
-    out.setAttribute("aria-busy", "true");
-    fetch("preview?" + params.toString(), { signal: controller.signal })
-      .then(function (r) { return r.text(); })
-      .then(function (html) { out.innerHTML = html; out.removeAttribute("aria-busy"); })
-      .catch(function () { out.removeAttribute("aria-busy"); });
+  // A live preview: as the visitor types into a textarea, the server's HTML fragment
+  // for it is shown (queries: what they match; liked papers: what they would bring).
+  function live(input, out, params) {
+    if (!input || !out) { return; }
+    var timer = null, controller = null, last = null;
+    function run() {
+      var query = params(input.value);
+      var key = query ? query.toString() : "";
+      if (key === last) { return; }
+      last = key;
+      if (!query) { out.innerHTML = ""; return; }
+      query.set("format", "fragment");
+      if (controller) { controller.abort(); }
+      controller = new AbortController();
+      out.setAttribute("aria-busy", "true");
+      fetch("preview?" + query.toString(), { signal: controller.signal })
+        .then(function (r) { return r.text(); })
+        .then(function (html) { out.innerHTML = html; out.removeAttribute("aria-busy"); })
+        .catch(function () { out.removeAttribute("aria-busy"); });
+    }
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(run, 300);
+    });
+    run();
   }
-  queries.addEventListener("input", function () {
-    clearTimeout(timer);
-    timer = setTimeout(run, 300);
-  });
-  run();
+  function lines(text) {
+    return text.split("\n").map(function (s) { return s.trim(); })
+      .filter(function (s) { return s.length > 0; });
+  }
+  live(document.getElementById("queries"), document.getElementById("preview"),
+    function (text) {
+      var found = lines(text);
+      if (!found.length) { return null; }
+      var params = new URLSearchParams();
+      found.forEach(function (line) { params.append("q", line); });
+      return params;
+    });
+  // Only where the liked papers are the whole profile (the subscribe page); the manage
+  // page's preview is the stored profile's, shown by the server.
+  var likeOut = document.getElementById("like-preview");
+  if (likeOut && likeOut.getAttribute("data-live") === "1") {
+    live(document.getElementById("like"), likeOut, function (text) {
+      if (!text.trim()) { return null; }
+      var params = new URLSearchParams();
+      params.set("like", text);
+      var dislike = document.getElementById("dislike");
+      if (dislike && dislike.value.trim()) { params.set("dislike", dislike.value); }
+      return params;
+    });
+  }
 })();
 """

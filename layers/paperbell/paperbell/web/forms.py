@@ -14,14 +14,16 @@ from urllib.parse import parse_qs
 from paperbell.errors import RequestError, bad_request
 from paperbell.validation import Fields, checked_text, fields_from_json
 
-MAX_BODY = 64 * 1024
+#: A pasted BibTeX/Zotero export of 50 liked papers with abstracts is ~100-200 KB.
+MAX_BODY = 256 * 1024
 
 
 def parse_body(body: str | None, content_type: str | None) -> Fields:
     """Form-encoded or JSON body -> {name: [values]} (JSON lists become several values)."""
     text = body or ""
     if len(text) > MAX_BODY:
-        raise RequestError(413, "too_large", "The request body is too large.")
+        raise RequestError(413, "too_large", f"The request body is too large (at most "
+                           f"{MAX_BODY // 1024} KiB).")
     kind = (content_type or "").split(";")[0].strip().lower()
     if kind == "application/json" or (not kind and text.lstrip().startswith("{")):
         try:

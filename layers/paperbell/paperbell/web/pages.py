@@ -9,8 +9,8 @@ from dataclasses import dataclass, replace
 from paperbell.delivery.digest_model import authors_line, canonical_url, paper_links
 from paperbell.errors import RequestError
 from paperbell.matching import snippet
-from paperbell.models import WEEKDAY_NAMES, Paper, Subscriber
-from paperbell.services.preview import Preview
+from paperbell.models import ARXIV_ID_RE, WEEKDAY_NAMES, Paper, PaperText, Subscriber
+from paperbell.services.preview import LikesPreview, Preview
 from paperbell.services.trending import TrendingView
 from paperbell.urls import safe_url
 from paperbell.validation import KINDS, TRENDING_DEFAULT, Fields, first, parse_hour, query_lines
@@ -68,9 +68,16 @@ FREQUENCY_LABELS = (("daily", "Once a day"), ("weekly", "Once a week"),
                     ("instant", "As soon as they appear (keyword matches only)"))
 KIND_LABELS = (("trending", "Today's trending papers"),
                ("queries", "Papers matching my keyword queries"),
-               ("both", "Both, in one mail (trending first)"))
+               ("both", "Both, in one mail (trending first)"),
+               ("likes", "Only papers like the ones I name"))
 PREFERENCE_FIELDS = ("kind", "trending", "trending_top", "trending_filter", "queries", "hour",
-                     "timezone", "mode", "frequency", "weekday")
+                     "timezone", "mode", "frequency", "weekday", "like", "dislike")
+LIKE_DESCRIBED = ' aria-describedby="like-hint"'
+DISLIKE_DESCRIBED = ' aria-describedby="dislike-hint"'
+DISLIKE_HINT = "The same kinds of ids; recommendations move away from these papers."
+LIKE_HINT = ("arXiv ids, arXiv or Hugging Face paper links, DOIs, or a pasted BibTeX/Zotero "
+             "export; at most 50. New papers like these come in a \u201cRecommended for "
+             "you\u201d section, each saying which of your papers it resembles.")
 
 
 @dataclass(frozen=True)
@@ -86,10 +93,16 @@ class FormValues:
     mode: str = "daily"
     weekday: int = 0
 
+    like: str = ""
+    dislike: str = ""
+
     @classmethod
     def of(cls, subscriber: Subscriber) -> FormValues:
+        likes_only = bool(subscriber.likes) and subscriber.kind == "queries" \
+            and not subscriber.queries
         return cls(
-            kind=subscriber.kind, trending_top=subscriber.trending_top or TRENDING_DEFAULT,
+            kind="likes" if likes_only else subscriber.kind,
+            trending_top=subscriber.trending_top or TRENDING_DEFAULT,
             trending_filter=subscriber.trending_filter, queries="\n".join(subscriber.queries),
             hour=subscriber.delivery_hour, timezone=subscriber.timezone, mode=subscriber.mode,
             weekday=subscriber.weekday,
@@ -111,6 +124,8 @@ class FormValues:
             timezone=first(fields, "timezone", default="UTC"),
             mode=first(fields, "frequency") or first(fields, "mode") or "daily",
             weekday=int(weekday) if weekday in ("0", "1", "2", "3", "4", "5", "6") else 0,
+            like="\n".join(fields.get("like", [])),
+            dislike="\n".join(fields.get("dislike", [])),
         )
 
 
@@ -187,6 +202,142 @@ def preferences_fields(
         f'autocomplete="off" spellcheck="false"'
         f"{prefill}{t_attr}>"
         f'<p class="hint" id="timezone-hint">{TIMEZONE_HINT}</p>{t_err}'
+    )
+
+
+def paper_fields(values: FormValues, *, error: RequestError | None) -> str:
+    """The subscribe form's liked and disliked papers ("papers like these", issue 14)."""
+    l_attr, l_err = _error_for(error, "like")
+    d_attr, d_err = _error_for(error, "dislike")
+    return (
+        '<label for="like">Papers you like (optional)</label>'
+        f'<textarea id="like" name="like" spellcheck="false" '
+        f'placeholder="2402.04177\nhttps://huggingface.co/papers/2605.06548"'
+        f'{l_attr or LIKE_DESCRIBED}>{e(values.like)}</textarea>'
+        f'<p class="hint" id="like-hint">{e(LIKE_HINT)}</p>{l_err}'
+        '<label for="dislike">Papers you want fewer like (optional)</label>'
+        f'<textarea id="dislike" name="dislike" class="short" spellcheck="false"'
+        f'{d_attr or DISLIKE_DESCRIBED}>{e(values.dislike)}</textarea>'
+        f'<p class="hint" id="dislike-hint">{e(DISLIKE_HINT)}</p>{d_err}'
+    )
+
+
+def _paper_link(paper_id: str, title: str) -> str:
+    """A liked paper's title, linked to arXiv when its id is an arXiv id."""
+    shown = e(title) if title else f"<code>{e(paper_id)}</code>"
+    if ARXIV_ID_RE.fullmatch(paper_id):
+        return f'<a href="https://arxiv.org/abs/{e(paper_id)}">{shown}</a>'
+    return shown
+
+
+def _terms_line(terms: Sequence[str], element_id: str) -> str:
+    if not terms:
+        return ""
+    listed = ", ".join(f"<code>{e(t)}</code>" for t in terms)
+    return (f'<p class="terms" id="{element_id}">Your profile\'s top terms: {listed}</p>')
+
+
+def likes_fragment(liked: LikesPreview) -> str:
+    """The recommendations a liked-papers preview found (the subscribe page shows it
+    live, the manage page under the lists): each with the liked paper it resembles and
+    the shared terms marked, as in the mail."""
+    from paperbell.recommend.index import highlight_spans
+
+    out = ['<h3 id="like-preview-heading">Recommended for you (preview)</h3>',
+           _terms_line(liked.top_terms, "like-terms")]
+    if liked.not_found:
+        out.append('<p class="hint" id="like-not-found">Not among the papers paperbell has '
+                   "seen lately, so not in this preview (they are fetched from arXiv once "
+                   f"you subscribe): {e(', '.join(liked.not_found))}.</p>")
+    if liked.notes:
+        out.append(f'<p class="hint">Not used: {e("; ".join(liked.notes))}.</p>')
+    if not liked.liked:
+        out.append("<p>Nothing to learn from yet: none of these papers is among the papers "
+                   "paperbell has seen lately.</p>")
+        return "".join(out)
+    if not liked.recommendations:
+        out.append(f'<p id="like-preview-count">No paper of the last {liked.days} days is '
+                   f"similar enough ({liked.scanned} papers looked at).</p>")
+        return "".join(out)
+    items = []
+    for rec in liked.recommendations:
+        paper = rec.paper
+        title = marked(paper.title, highlight_spans(paper.title, rec.why.keys))
+        url = safe_url(paper.url)
+        if url:
+            title = f'<a href="{e(url)}">{title}</a>'
+        abstract = ""
+        if paper.abstract:
+            window, spans = snippet(paper.abstract,
+                                    highlight_spans(paper.abstract, rec.why.keys), width=320)
+            abstract = f"<p>{marked(window, spans)}</p>"
+        why = ""
+        if rec.why.similar_to is not None:
+            why = f"similar to <em>{e(rec.why.similar_to.title)}</em>"
+        if rec.why.terms:
+            why += (" · " if why else "") + "shared: " + e(", ".join(rec.why.terms))
+        items.append(f'<li>{title}{abstract}<p class="meta">{why}</p></li>')
+    return "".join(out) + (
+        f'<p id="like-preview-count">{len(items)} paper(s) of the last {liked.days} days '
+        "like yours:</p>"
+        f'<ol class="papers" id="like-preview-list">{"".join(items)}</ol>')
+
+
+def _paper_list(papers: Sequence[PaperText], action: str, list_id: str, what: str) -> str:
+    """Liked or disliked papers, each with a Remove button (one POST form per list)."""
+    if not papers:
+        return f'<p class="hint" id="{list_id}-empty">None yet.</p>'
+    items = []
+    for paper in papers:
+        waiting = (' <span class="meta">(waiting to be fetched from arXiv)</span>'
+                   if paper.pending else f' <span class="meta">{e(paper.id)}</span>')
+        label = paper.title or paper.id
+        items.append(
+            f"<li>{_paper_link(paper.id, paper.title)}{waiting} "
+            f'<button type="submit" name="paper" value="{e(paper.id)}" class="secondary small" '
+            f'aria-label="Remove {e(label)} from the {what} papers">Remove</button></li>')
+    return (f'<form method="post" action="{action}">'
+            '<input type="hidden" name="action" value="remove_paper">'
+            f'<ul class="liked" id="{list_id}">{"".join(items)}</ul></form>')
+
+
+def likes_section(subscriber: Subscriber, token: str, preview: LikesPreview | None, *,
+                  error: RequestError | None = None, values: FormValues | None = None) -> str:
+    """The manage page's "papers like these": the profile's top terms, the liked and
+    disliked papers with Remove buttons, what could not be used, a form to add papers,
+    and what the profile would recommend among the recent papers."""
+    action = f"manage?token={e(token)}"
+    l_attr, l_err = _error_for(error, "like")
+    d_attr, d_err = _error_for(error, "dislike")
+    values = values or FormValues()
+    notes = ""
+    if subscriber.like_notes:
+        listed = "".join(f"<li>{e(n)}</li>" for n in subscriber.like_notes)
+        notes = f'<div class="notice" id="like-notes"><p>Not used:</p><ul>{listed}</ul></div>'
+    return (
+        '<section aria-labelledby="likes-heading"><h2 id="likes-heading">Papers like these'
+        "</h2><p class=\"hint\">Recommendations learn from the papers you like (and move "
+        "away from those you want fewer like); the \u201cmore / less like this\u201d links "
+        "in your mail add to these lists.</p>"
+        + _terms_line(preview.top_terms if preview else (), "profile-terms")
+        + f"<h3>Papers you like ({len(subscriber.likes)} of 50)</h3>"
+        + _paper_list(subscriber.likes, action, "liked-papers", "liked")
+        + f"<h3>Papers you want fewer like ({len(subscriber.dislikes)} of 50)</h3>"
+        + _paper_list(subscriber.dislikes, action, "disliked-papers", "disliked")
+        + notes
+        + f'<form method="post" action="{action}">'
+        '<input type="hidden" name="action" value="add_papers">'
+        '<label for="like">Add papers you like</label>'
+        f'<textarea id="like" name="like" spellcheck="false"{l_attr or LIKE_DESCRIBED}>'
+        f'{e(values.like)}</textarea><p class="hint" id="like-hint">{e(LIKE_HINT)}</p>{l_err}'
+        '<label for="dislike">Add papers you want fewer like</label>'
+        f'<textarea id="dislike" name="dislike" class="short" spellcheck="false"'
+        f'{d_attr or DISLIKE_DESCRIBED}>{e(values.dislike)}</textarea>'
+        f'<p class="hint" id="dislike-hint">{e(DISLIKE_HINT)}</p>{d_err}'
+        '<button type="submit" id="add-papers">Add papers</button></form>'
+        + (f'<div id="like-preview">{likes_fragment(preview)}</div>'
+           if preview is not None and subscriber.likes else "")
+        + "</section>"
     )
 
 
@@ -279,12 +430,16 @@ def subscribe_page(
         + "><summary>Choose what you receive and when</summary>"
         + preferences_fields(values, error=error, prefill_timezone=error is None,
                              trending_available=available)
-        # The live preview of keyword queries sits right above the button that sends
-        # them, so on a phone it is in sight where the form is sent (it scrolls when long).
+        + paper_fields(values, error=error)
+        # The live preview of keyword queries and liked papers sits right above the
+        # button that sends them, so on a phone it is in sight where the form is sent
+        # (it scrolls when long).
         + '<section aria-labelledby="preview-heading" class="live-preview">'
-        '<h2 id="preview-heading">Preview your queries</h2>'
-        '<p class="hint">Papers of the last 7 days that your keyword queries match.</p>'
-        '<div id="preview" aria-live="polite"></div></section>'
+        '<h2 id="preview-heading">Preview</h2>'
+        '<p class="hint">Papers of the last 7 days that your keyword queries match, and '
+        "those your liked papers would bring.</p>"
+        '<div id="preview" aria-live="polite"></div>'
+        '<div id="like-preview" data-live="1" aria-live="polite"></div></section>'
         + '<button type="submit" class="secondary">Subscribe with these choices</button>'
         "</details></form>"
         + trending_list(trending)
@@ -333,11 +488,14 @@ def preview_fragment(result: Preview | None, error: RequestError | None) -> str:
     )
 
 
-def preview_page(queries: list[str], result: Preview | None, error: RequestError | None) -> str:
+def preview_page(queries: list[str], result: Preview | None, error: RequestError | None,
+                 liked: LikesPreview | None = None) -> str:
     shown = "; ".join(queries)
     body = (
-        f"<p>Query: <code>{e(shown)}</code> · <a href=\"./\">back to the subscribe page</a></p>"
-        + preview_fragment(result, error)
+        (f"<p>Query: <code>{e(shown)}</code> · " if queries else "<p>")
+        + '<a href="./">back to the subscribe page</a></p>'
+        + (preview_fragment(result, error) if result is not None or liked is None else "")
+        + (likes_fragment(liked) if liked is not None else "")
     )
     return layout("Preview", body)
 
@@ -368,12 +526,16 @@ STATUS_TEXT = {
 def manage_page(subscriber: Subscriber, token: str, *, notice: str = "",
                 error: RequestError | None = None, feed_url: str = "",
                 values: FormValues | None = None,
-                trending_available: bool = True) -> str:
+                trending_available: bool = True,
+                liked: LikesPreview | None = None) -> str:
     action = f"manage?token={e(token)}"
     notice_html = f'<p class="notice" role="status">{e(notice)}</p>' if notice else ""
     general = ""
     if error is not None and error.field not in PREFERENCE_FIELDS:
         general = f'<p class="error" role="alert">{e(error.message)}</p>'
+    # A refusal of the likes form is shown there; of the main form, in the main form.
+    paper_error = error if error is not None and error.field in ("like", "dislike") else None
+    main_error = None if paper_error is not None else error
     status = STATUS_TEXT.get(subscriber.status, subscriber.status)
     if subscriber.status == "active":
         toggle = ('<button type="submit" name="action" value="pause" class="secondary">'
@@ -401,8 +563,8 @@ def manage_page(subscriber: Subscriber, token: str, *, notice: str = "",
         f'<strong id="status">{e(status)}</strong>.</p>{feed}'
         f'<form method="post" action="{action}">'
         + preferences_fields(
-            values or FormValues.of(subscriber), error=error, prefill_timezone=False,
-            trending_available=trending_available,
+            (values if paper_error is None else None) or FormValues.of(subscriber),
+            error=main_error, prefill_timezone=False, trending_available=trending_available,
         )
         + '<button type="submit" name="action" value="save">Save changes</button></form>'
         + (f'<form method="post" action="{action}" class="actions">{toggle}</form>'
@@ -412,6 +574,9 @@ def manage_page(subscriber: Subscriber, token: str, *, notice: str = "",
         "would hold</a></p>"
         '<section aria-labelledby="preview-heading"><h2 id="preview-heading">Preview</h2>'
         '<div id="preview" aria-live="polite"></div></section>'
+        + likes_section(subscriber, token, liked, error=paper_error,
+                        values=values if paper_error is not None else None)
+        +
         '<h2>Delete my data</h2><p>Removes your address, your queries and everything waiting '
         "to be sent. This cannot be undone.</p>"
         f'<form method="post" action="{action}">'
@@ -459,12 +624,21 @@ def confirm_page(subscriber: Subscriber, token: str) -> str:
         return layout("Confirm your subscription",
                       "<p>This sign-up can no longer be confirmed. Please subscribe again on "
                       'the <a href="./">subscribe page</a>.</p>')
-    queries = "".join(f"<li><code>{e(q)}</code></li>" for q in subscriber.queries)
+    wanted = []
+    if subscriber.wants_trending:
+        narrowed = (f" matching <code>{e(subscriber.trending_filter)}</code>"
+                    if subscriber.trending_filter else "")
+        wanted.append(f"<li>the top {subscriber.trending_top} trending papers{narrowed}</li>")
+    wanted.extend(f"<li>papers matching <code>{e(q)}</code></li>" for q in subscriber.queries)
+    if subscriber.likes:
+        titles = ", ".join(e(p.title or p.id) for p in subscriber.likes[:3])
+        more = f" and {len(subscriber.likes) - 3} more" if len(subscriber.likes) > 3 else ""
+        wanted.append(f"<li>recommendations: new papers like {titles}{more}</li>")
     mode = "as soon as they appear" if subscriber.mode == "instant" else (
         f"once a day at {subscriber.delivery_hour:02d}:00 ({e(subscriber.timezone)})")
     body = (
-        f"<p>Send papers matching these queries to <strong>{e(subscriber.email)}</strong>, "
-        f"{mode}?</p><ul>{queries}</ul>"
+        f"<p>Send these to <strong>{e(subscriber.email)}</strong>, {mode}?</p>"
+        f"<ul>{''.join(wanted)}</ul>"
         f'<form method="post" action="confirm?token={e(token)}">'
         '<button type="submit" id="confirm">Confirm my subscription</button></form>'
         "<p class=\"hint\">If you did not ask for this, close this page; nothing will be sent.</p>"

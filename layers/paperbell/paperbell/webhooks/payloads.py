@@ -31,8 +31,9 @@ from paperbell.urls import safe_url
 GENERIC_TYPE = "paperbell.digest"
 GENERIC_VERSION = 1
 #: Additions within version 1 (consumers of 1.0 ignore unknown fields): 1 adds
-#: ``sections`` and, per paper, ``section``, ``rank`` and ``comments`` (issue 15).
-GENERIC_MINOR_VERSION = 1
+#: ``sections`` and, per paper, ``section``, ``rank`` and ``comments`` (issue 15); 2 adds
+#: the ``recommended`` section and, per paper, ``recommendation`` and ``votes`` (issue 14).
+GENERIC_MINOR_VERSION = 2
 
 SLACK_MAX_BLOCKS = 50
 SLACK_MAX_PAPERS = 20  # 2 blocks each + 4 header/footer blocks stays under 50
@@ -142,6 +143,20 @@ def _authors_line(authors: Sequence[str], limit: int = 3) -> str:
     return shown + (" et al." if len(authors) > limit else "")
 
 
+def _reason(entry: Any) -> Any:
+    """A recommended entry's reason (``similar_to_title``, ``terms``, ...) or None."""
+    return getattr(entry, "reason", None)
+
+
+def _vote_urls(entry: Any) -> tuple[str, str] | None:
+    """The entry's (more, less) vote URLs when both are safe http(s) links, else None."""
+    votes = getattr(entry, "votes", None)
+    if votes is None:
+        return None
+    more, less = safe_url(votes.more_url), safe_url(votes.less_url)
+    return (more, less) if more and less else None
+
+
 # --------------------------------------------------------------------------- Slack
 
 
@@ -199,7 +214,12 @@ def _slack_mrkdwn(text: str) -> dict[str, Any]:
     return {"type": "mrkdwn", "text": text, "verbatim": True}
 
 
-def _slack_paper_blocks(entry: Unpacked, rank: int | None = None) -> list[dict[str, Any]]:
+def _slack_paper_blocks(
+    entry: Unpacked, rank: int | None = None, source: Any = None
+) -> list[dict[str, Any]]:
+    """A section block (title, excerpt) and a context block (rank, authors, ..., why it
+    was recommended; the vote links as a second context element, so cutting the
+    first never breaks a link) for one paper; ``source`` is the original entry."""
     paper, queries, highlights = entry
     link = safe_url(paper.url)
     title = _slack_truncate(paper.title or paper.id, 500)
@@ -227,12 +247,23 @@ def _slack_paper_blocks(entry: Unpacked, rank: int | None = None) -> list[dict[s
         meta.append(f"▲ {int(paper.upvotes)}")
     if queries:
         meta.append("matched: " + ", ".join(f"`{slack_escape(q)}`" for q in queries[:5]))
+    reason = _reason(source)
+    if reason is not None and reason.similar_to_title:
+        meta.append("similar to _" + _slack_truncate(reason.similar_to_title, 300) + "_")
+    if reason is not None and reason.terms:
+        meta.append("shared terms: " + ", ".join(f"*{slack_escape(t)}*" for t in reason.terms))
     blocks: list[dict[str, Any]] = [
         {"type": "section", "text": _slack_mrkdwn(text[:SLACK_SECTION_LIMIT])}
     ]
+    elements = []
     if meta:
-        context = _slack_truncate_joined(meta, SLACK_SECTION_LIMIT)
-        blocks.append({"type": "context", "elements": [_slack_mrkdwn(context)]})
+        elements.append(_slack_mrkdwn(_slack_truncate_joined(meta, SLACK_SECTION_LIMIT)))
+    votes = _vote_urls(source)
+    if votes is not None:
+        more, less = (_slack_url(u) for u in votes)
+        elements.append(_slack_mrkdwn(f"<{more}|More like this>  ·  <{less}|Less like this>"))
+    if elements:
+        blocks.append({"type": "context", "elements": elements})
     return blocks
 
 
@@ -267,7 +298,9 @@ def _slack_sectioned(digest_date: date | datetime | str, sections: Sequence[Any]
         title = slack_escape(f"{part.title} · {len(part.entries)} {_noun(len(part.entries))}")
         blocks.append({"type": "section", "text": _slack_mrkdwn(f"*{title}*")})
         for entry in part.entries[:room]:
-            blocks.extend(_slack_paper_blocks(_unpack(entry), getattr(entry, "rank", None)))
+            blocks.extend(
+                _slack_paper_blocks(_unpack(entry), getattr(entry, "rank", None), entry)
+            )
             shown += 1
     fallback = slack_escape(f"paperbell digest for {day}: {count} {noun}")
     return _slack_message(fallback, blocks, count)
@@ -286,7 +319,8 @@ def slack_payload(
     """A Slack incoming-webhook message (Block Kit) for one digest."""
     if sections:
         return _slack_sectioned(digest_date, sections)
-    items = [_unpack(e) for e in entries]
+    entries_list = list(entries)
+    items = [_unpack(e) for e in entries_list]
     day = _date_str(digest_date)
     count = len(items)
     noun = "paper" if count == 1 else "papers"
@@ -305,8 +339,8 @@ def slack_payload(
         },
         {"type": "divider"},
     ]
-    for item in items[:SLACK_MAX_PAPERS]:
-        blocks.extend(_slack_paper_blocks(item))
+    for original, item in list(zip(entries_list, items, strict=True))[:SLACK_MAX_PAPERS]:
+        blocks.extend(_slack_paper_blocks(item, source=original))
     return _slack_message(fallback, blocks, count)
 
 
@@ -372,7 +406,11 @@ def _embed_size(embed: Mapping[str, Any]) -> int:
     return size
 
 
-def _discord_embed(entry: Unpacked, budget: int) -> dict[str, Any]:
+def _discord_embed(entry: Unpacked, budget: int, source: Any = None) -> dict[str, Any]:
+    """One paper's embed within ``budget`` characters; a recommended paper gets a "Why"
+    field, and the vote links a "Teach paperbell" field only when they fit whole (a
+    cut markdown link would be a broken link; Discord's 6000-character cap is shared by
+    all embeds, so with many papers only some carry them)."""
     paper, queries, highlights = entry
     embed: dict[str, Any] = {
         "title": _discord_cut(paper.title or paper.id, min(DISCORD_TITLE_LIMIT, budget // 4)),
@@ -387,6 +425,14 @@ def _discord_embed(entry: Unpacked, budget: int) -> dict[str, Any]:
         fields.append({"name": "Matched", "value": value, "inline": True})
     if paper.upvotes is not None:
         fields.append({"name": "Upvotes", "value": str(int(paper.upvotes)), "inline": True})
+    reason = _reason(source)
+    if reason is not None and (reason.similar_to_title or reason.terms):
+        why = f"similar to *{discord_escape(reason.similar_to_title)}*" if (
+            reason.similar_to_title) else ""
+        if reason.terms:
+            terms = ", ".join(f"**{discord_escape(t)}**" for t in reason.terms)
+            why += ("; " if why else "") + f"shared terms: {terms}"
+        fields.append({"name": "Why", "value": why, "inline": False})
     footer_parts = []
     if paper.authors:
         footer_parts.append(_authors_line(paper.authors))
@@ -395,12 +441,20 @@ def _discord_embed(entry: Unpacked, budget: int) -> dict[str, Any]:
     field_budget = max(0, budget // 4)
     for f in fields:
         f["value"] = _discord_cut(f["value"], min(DISCORD_FIELD_VALUE_LIMIT, field_budget)) or "-"
-    if fields:
-        embed["fields"] = fields
     if footer_parts:
         embed["footer"] = {
             "text": _discord_cut(" · ".join(footer_parts), min(DISCORD_FOOTER_LIMIT, budget // 4))
         }
+    votes = _vote_urls(source)
+    if votes is not None:
+        name = "Teach paperbell"
+        value = f"[More like this]({votes[0]}) · [Less like this]({votes[1]})"
+        needed = discord_len(name) + discord_len(value)
+        size = _embed_size({**embed, "fields": fields})
+        if discord_len(value) <= DISCORD_FIELD_VALUE_LIMIT and size + needed <= budget:
+            fields.append({"name": name, "value": value, "inline": False})
+    if fields:
+        embed["fields"] = fields
     room = min(DISCORD_DESCRIPTION_LIMIT, budget - _embed_size(embed))
     abstract = paper.abstract or ""
     spans = normalize_spans(highlights.get("abstract"), abstract)
@@ -439,7 +493,8 @@ def discord_payload(
             for e in part.entries
             if getattr(e, "rank", None) is not None
         }
-    items = [_unpack(e) for e in entries]
+    originals = list(entries)
+    items = [_unpack(e) for e in originals]
     day = _date_str(digest_date)
     count = len(items)
     shown = items[:DISCORD_MAX_EMBEDS]
@@ -452,7 +507,7 @@ def discord_payload(
     remaining = DISCORD_TOTAL_LIMIT
     for index, item in enumerate(shown):
         budget = remaining // (len(shown) - index)
-        embed = _discord_embed(item, budget)
+        embed = _discord_embed(item, budget, originals[index])
         rank = ranks.get(item[0].id)
         if rank is not None:
             embed["title"] = _discord_cut(f"#{rank} " + embed["title"], DISCORD_TITLE_LIMIT)
@@ -479,7 +534,8 @@ def generic_payload(
 
     ``papers`` stays the flat list version 1.0 consumers read (each paper once, in mail
     order); version 1.1 adds ``sections`` (key, title, paper ids) and per paper its
-    ``section``, ``rank`` (trending) and ``comments``."""
+    ``section``, ``rank`` (trending) and ``comments``; 1.2 the ``recommended`` section
+    and per paper ``recommendation`` (why) and ``votes`` (links)."""
     placed: list[tuple[str, Any]] = []
     if sections:
         placed = [(part.key, entry) for part in sections for entry in part.entries]
@@ -511,6 +567,8 @@ def generic_payload(
                 "section": key,
                 "rank": getattr(entry, "rank", None),
                 "comments": getattr(entry, "comments", None),
+                "recommendation": _recommendation_json(entry),
+                "votes": _votes_json(entry),
             }
         )
     if sections:
@@ -540,6 +598,31 @@ def generic_payload(
         "papers": papers,
         "sections": outline,
     }
+
+
+def _recommendation_json(entry: Any) -> dict[str, Any] | None:
+    """(1.2) Why a paper of the ``recommended`` section is there; None elsewhere."""
+    reason = _reason(entry)
+    if reason is None:
+        return None
+    return {
+        "score": round(float(reason.score), 4),
+        "similar_to": (
+            {"id": reason.similar_to_id, "title": reason.similar_to_title}
+            if reason.similar_to_id or reason.similar_to_title
+            else None
+        ),
+        "terms": list(reason.terms),
+    }
+
+
+def _votes_json(entry: Any) -> dict[str, str] | None:
+    """(1.2) The signed "more / less like this" links (each opens a page whose one
+    button votes; a GET changes nothing); None when the paper has none."""
+    votes = _vote_urls(entry)
+    if votes is None:
+        return None
+    return {"more_like_this": votes[0], "less_like_this": votes[1]}
 
 
 BUILDERS = {"slack": slack_payload, "discord": discord_payload, "generic": generic_payload}

@@ -25,12 +25,17 @@ router = APIGatewayHttpRouter()
     summary="Subscribe (double opt-in)",
     description="Form-encoded or JSON: email; trending (N 1-50, or {top, filter} with a "
     "filter in the query language; forms send kind=trending|queries|both, trending_top, "
-    "trending_filter) and/or queries (one per line or a list; optional with trending); hour "
+    "trending_filter) and/or queries (one per line or a list; optional with trending or "
+    "like) and/or like (papers you like, at most 50: arXiv ids, arXiv or Hugging Face paper "
+    "links, DOIs, or a pasted BibTeX/Zotero export; a list or one text) with optional "
+    "dislike (the same); hour "
     "(0-23), timezone (IANA), frequency daily|weekly|instant (mode is its old name; instant "
     "is keyword-only), weekday (with weekly). Creates a pending subscriber and mails a "
     "confirmation link. The answer is the same whether or not the address is known. "
     "At most one mail per mailbox (case-folded, +tag removed) per day and 20 requests per "
-    "source IP (IPv6: per /64) per hour.",
+    "source IP (IPv6: per /64) per hour. With like, the answer's papers says which "
+    "entries could not be used and how many papers will be fetched from arXiv once you "
+    "confirm.",
     responses={
         202: {"description": "Accepted: check your inbox"},
         400: ERRORS[400],
@@ -57,14 +62,18 @@ def subscribe() -> Response[str]:
             ),
             exc.status,
         )
-    outcome = subscriptions.subscribe(RequestContext.from_env(), form, request.source_ip)
-    logger.info("subscription requested", extra={"outcome": outcome})
+    signup = subscriptions.subscribe(RequestContext.from_env(), form, request.source_ip)
+    logger.info("subscription requested", extra={"outcome": signup.outcome})
+    papers = signup.papers
     if as_json:
-        return json_response(
-            {"status": "pending", "message": subscriptions.SUBSCRIBE_ACCEPTED}, 202
-        )
+        answer: dict[str, object] = {"status": "pending",
+                                     "message": subscriptions.SUBSCRIBE_ACCEPTED}
+        if papers is not None:
+            answer["papers"] = papers.as_json()
+        return json_response(answer, 202)
     return html_response(
-        pages.message_page("Check your inbox", [subscriptions.SUBSCRIBE_ACCEPTED]), 202
+        pages.message_page("Check your inbox", [
+            subscriptions.SUBSCRIBE_ACCEPTED, *(papers.sentences() if papers else [])]), 202
     )
 
 
