@@ -49,6 +49,13 @@ TIMEZONES = ("UTC", "Europe/Berlin", "America/New_York", "Asia/Tokyo", "America/
 STAGES = ("scrape", "match", "plan", "mail")
 #: The trending day's stages (trending-only subscribers, see trending_day).
 TRENDING_STAGES = ("trending_refresh", "trending_plan", "trending_mail")
+#: The recommendation day's stages (likes-only subscribers, see recommend_day): profile
+#: updates by IndexFunction, candidate writes by MatchFunction, the planner and mailer.
+RECOMMEND_STAGES = ("rec_index", "rec_match", "rec_plan", "rec_mail")
+NAMED_STAGES = (*TRENDING_STAGES, *RECOMMEND_STAGES)
+#: Profile changes (a like or a vote) measured per recommendation day, one IndexFunction
+#: invocation each (deployed, changes within 20 s share one).
+PROFILE_CHANGES = 4
 FUNCTION_STAGE = {
     "ScrapeFunction": "scrape",
     "MatchFunction": "match",
@@ -168,16 +175,16 @@ def generated_subscribers(count: int, seed: int = 7) -> list[Any]:
     return subscribers
 
 
-def _gsi_keys(pipeline: Any) -> dict[str, set[str]]:
-    """Table name -> key attributes of its global secondary indexes (from moto)."""
+def _gsi_keys(pipeline: Any) -> dict[str, list[set[str]]]:
+    """Table name -> the key attributes of each of its global secondary indexes (moto)."""
     from paperbell import aws
 
-    keys: dict[str, set[str]] = {}
+    keys: dict[str, list[set[str]]] = {}
     client = aws.client("dynamodb")
     for name in client.list_tables()["TableNames"]:
         table = client.describe_table(TableName=name)["Table"]
         for index in table.get("GlobalSecondaryIndexes", []) or []:
-            keys.setdefault(name, set()).update(k["AttributeName"] for k in index["KeySchema"])
+            keys.setdefault(name, []).append({k["AttributeName"] for k in index["KeySchema"]})
     return keys
 
 
@@ -235,11 +242,12 @@ class _StageRecorder:
                 "rru": Counter(),
                 "wall_s": 0.0,
                 "handler_s": 0.0,
+                "aws_s": 0.0,
                 "invocations": 0,
                 "log_bytes": 0,
                 "durations": [],
             }
-            for s in (*STAGES, *TRENDING_STAGES)
+            for s in (*STAGES, *NAMED_STAGES)
         }
         self.metrics: set[tuple[str, str, str]] = set()
         invoker = pipeline.invoker
@@ -248,17 +256,21 @@ class _StageRecorder:
         def timed_invoke(logical_id: str, event: dict[str, Any]) -> Any:
             if logical_id == "MatchFunction":
                 from paperbell.services.matching import reset_index_cache
+                from paperbell.services.recommending import reset_profile_cache
 
                 reset_index_cache()  # worst case: every batch in a fresh container
+                reset_profile_cache()
             start_out = invoker.output.tell()
+            in_aws = meter.call_seconds
             started = time.perf_counter()
             try:
                 return original(logical_id, event)
             finally:
                 elapsed = time.perf_counter() - started
-                named = self.stage if self.stage in TRENDING_STAGES else None
+                named = self.stage if self.stage in NAMED_STAGES else None
                 stage = self.data[named or FUNCTION_STAGE.get(logical_id, self.stage)]
                 stage["handler_s"] += elapsed
+                stage["aws_s"] += meter.call_seconds - in_aws
                 stage["invocations"] += 1
                 stage["durations"].append(elapsed)
                 invoker.output.seek(start_out)
@@ -304,6 +316,7 @@ def _stage_summaries(rec: _StageRecorder, names: tuple[str, ...]) -> dict[str, A
         out[name] = {
             "wall_s": round(data["wall_s"], 3),
             "handler_s": round(data["handler_s"], 3),
+            "aws_s": round(data["aws_s"], 3),
             "invocations": data["invocations"],
             "log_bytes": data["log_bytes"],
             "calls": {f"{s}:{o}": n for (s, o), n in sorted(data["calls"].items())},
@@ -470,6 +483,130 @@ def trending_day(subscribers: int, *, papers: int = 50, log: Any = print) -> dic
     return {"subscribers": subscribers, "mails": sent, "papers": papers, "stages": stages}
 
 
+def recommend_subscribers(count: int, seed: int = 13) -> list[Any]:
+    """Likes-only subscribers: each likes two of the sample papers (which the generated
+    feed repeats under fresh ids), hours and zones spread over the day."""
+    from dataclasses import replace
+
+    from paperbell.models import PaperText
+    from paperbell.services.subscriptions import new_subscriber
+    from paperbell_dev.bench.match_benchmark import sample_papers
+
+    rng = random.Random(seed)
+    samples = sample_papers()
+    out = []
+    for n in range(count):
+        base = new_subscriber(f"likes{n:06d}@example.org", ["placeholder"],
+                              delivery_hour=rng.randrange(24), timezone=rng.choice(TIMEZONES))
+        liked = rng.sample(samples, 2)
+        out.append(replace(base, queries=(), likes=tuple(
+            PaperText(f"2610.{samples.index(p):05d}", p.title, p.abstract) for p in liked)))
+    return out
+
+
+def _candidates(pipeline: Any) -> int:
+    from paperbell import aws
+    from paperbell.storage import paging
+
+    table = aws.table(pipeline.table_name("DeliveriesTable"))
+    return sum(1 for i in paging.items(table.scan) if str(i["sk"]).startswith("rec#"))
+
+
+def recommend_day(subscribers: int, papers: int, *, log: Any = print) -> dict[str, Any]:
+    """One day of likes-only subscribers: PROFILE_CHANGES profile updates (each one
+    IndexFunction run rewriting the profile snapshot), the scrape's papers scored
+    against the profiles (a candidate per (subscriber, paper) above the floor), then 24
+    planner ticks each followed by the mailer. Every AWS call is counted per stage."""
+    _env_setup()
+    from dataclasses import replace
+
+    from paperbell import clock
+    from paperbell.models import PaperText
+    from paperbell.storage.subscribers import SubscriberRepository
+    from paperbell_dev.bench.match_benchmark import sample_papers
+    from paperbell_dev.cost.meter import UsageMeter
+    from paperbell_dev.local.pipeline import LocalPipeline
+
+    moment = [SCRAPED_AT]
+    saved_now = clock.now
+    clock.now = lambda: moment[0]  # type: ignore[assignment]
+    try:
+        with tempfile.TemporaryDirectory() as tmp, LocalPipeline(ROOT / "template.yaml") as pipe:
+            feed = Path(tmp) / "generated.json"
+            feed.write_text(json.dumps(generated_feed(papers)), encoding="utf-8")
+            restore_logs = _log_at_template_level(pipe)
+            subs = recommend_subscribers(subscribers)
+            pipe.add_subscribers(subs)
+            pipe.subscriber_changes.drain()  # the sign-ups: the first profile snapshot
+            pipe.scrape([str(feed)])  # the keyword day measures the scrape
+            repo = SubscriberRepository(pipe.table_name("SubscribersTable"))
+            extra = sample_papers()[-1]
+            with UsageMeter(_gsi_keys(pipe)) as meter:
+                rec = _StageRecorder(pipe, meter)
+                for n in range(PROFILE_CHANGES):  # a like or a vote changes a profile
+                    changed = subs[n * max(1, subscribers // PROFILE_CHANGES)]
+                    repo.put(replace(changed, likes=(*changed.likes, PaperText(
+                        "2610.99999", extra.title, extra.abstract))))
+                    rec.run("rec_index", pipe.subscriber_changes.drain)
+                rec.run("rec_match", pipe.match)
+                candidates = _candidates(pipe)
+                tick0 = SCRAPED_AT.replace(minute=0)
+                planned = 0
+                for hour in range(1, 25):
+                    tick = tick0 + timedelta(hours=hour)
+                    moment[0] = tick
+                    planned += int(rec.run("rec_plan", pipe.plan, tick)["digests_planned"])
+                    rec.run("rec_mail", pipe.mail)
+            restore_logs()
+            sent = len(pipe.sent_mails())
+    finally:
+        clock.now = saved_now  # type: ignore[assignment]
+    stages = _stage_summaries(rec, RECOMMEND_STAGES)
+    log(f"  {subscribers} likes-only subscribers: {candidates} candidates, {sent} mails")
+    return {"subscribers": subscribers, "profiles": subscribers, "papers_new": papers,
+            "candidates": candidates, "profile_changes": PROFILE_CHANGES, "mails": sent,
+            "digests_planned": planned,
+            "stages": stages}
+
+
+def recommend_report(run: dict[str, Any], keyword: dict[str, Any] | None) -> str:
+    """Calls per recommendation digest (match candidates + plan + mail) and per profile
+    change, against the keyword digest of the same benchmark (the named baseline)."""
+    mails = max(run["mails"], 1)
+    unit = "recommendation digest"
+    if not run["mails"]:  # the mail section is not built yet: per planned digest
+        mails, unit = max(run.get("digests_planned", 0), 1), "planned digest (no mail yet)"
+    per: Counter[str] = Counter()
+    for name in ("rec_match", "rec_plan", "rec_mail"):
+        for key, n in run["stages"][name]["calls"].items():
+            if not key.startswith(("streams.", "dynamodbstreams")):
+                per[key] += n
+    lines = [f"### {run['subscribers']:,} likes-only subscribers, {run['candidates']:,} "
+             f"candidates ({run['candidates'] / max(run['subscribers'], 1):.1f} per "
+             f"subscriber), {run['mails']:,} mails", "",
+             f"| AWS call | per {unit} |", "|---|---:|"]
+    lines += [f"| {k} | {v / mails:.2f} |" for k, v in sorted(per.items())]
+    total = sum(per.values()) / mails
+    wru = sum(sum(run["stages"][n]["wru"].values()) for n in ("rec_match", "rec_mail"))
+    lines.append(f"| **all** | **{total:.2f}** |")
+    lines.append(f"| write units (candidates + mail) | {wru / mails:.2f} |")
+    index = run["stages"]["rec_index"]
+    changes = max(run["profile_changes"], 1)
+    lines += ["", f"per profile change (one IndexFunction run at {run['profiles']:,} profiles): "
+              + ", ".join(f"{k} {v / changes:.1f}" for k, v in sorted(index["calls"].items())
+                          if not k.startswith(("streams.", "dynamodbstreams")))
+              + f"; {index['handler_s'] / changes:.3f} s in the handler"]
+    if keyword is not None and keyword["mails"]:
+        base = sum(
+            n for name in ("match", "plan", "mail")
+            for k, n in keyword["stages"][name]["calls"].items()
+            if not k.startswith(("streams.", "dynamodbstreams"))
+        ) / keyword["mails"]
+        lines.append(f"keyword digest (baseline, same run, match + plan + mail): {base:.2f} "
+                     f"calls; recommendation / keyword = {total / base:.2f}x")
+    return "\n".join(lines)
+
+
 def trending_report(run: dict[str, Any], keyword: dict[str, Any] | None) -> str:
     """Calls per trending digest (plan + mail), by operation, against the keyword digest
     of the same benchmark (the named baseline), as a ratio."""
@@ -504,13 +641,15 @@ def report(run: dict[str, Any]) -> str:
         f"### {run['subscribers']:,} subscribers, {run['papers_new']} new papers, "
         f"{run['matches']:,} matches, {run['mails']:,} mails",
         "",
-        "| stage | wall s | in handlers s | invocations | AWS calls | WRU | RRU |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| stage | wall s | in handlers s | of it in AWS calls (moto) s | invocations | "
+        "AWS calls | WRU | RRU |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name in STAGES:
         s = run["stages"][name]
         lines.append(
-            f"| {name} | {s['wall_s']:.2f} | {s['handler_s']:.2f} | {s['invocations']} | "
+            f"| {name} | {s['wall_s']:.2f} | {s['handler_s']:.2f} | {s.get('aws_s', 0):.2f} | "
+            f"{s['invocations']} | "
             f"{sum(s['calls'].values()):,} | {sum(s['wru'].values()):,} | "
             f"{sum(s['rru'].values()):,.1f} |"
         )
@@ -534,8 +673,36 @@ def _sizes(text: str) -> list[int]:
     return out
 
 
+def published_metrics() -> list[list[str]]:
+    """The metrics the template publishes with its defaults (``PublishedMetrics``): each
+    is billed as a custom metric from the first data point, whether or not this day
+    emitted one (a failure is what they count)."""
+    from paperbell.observability import published_metrics as names
+    from paperbell_dev.local.template import load_template
+
+    default = load_template(ROOT / "template.yaml")["Parameters"]["PublishedMetrics"]["Default"]
+    chosen = names(str(default))
+    if chosen is None:
+        raise SystemExit("PublishedMetrics=all: list the names to price them")
+    return [["paperbell", name, "service=paperbell"] for name in sorted(chosen)]
+
+
+def deployed_alarms() -> int:
+    """CloudWatch alarms a deploy with the template's defaults creates (conditions
+    evaluated, e.g. FunctionErrorAlarms=false leaves the per-function alarms out)."""
+    from paperbell_dev.local.stack import LocalStack
+
+    stack = LocalStack(ROOT / "template.yaml", parameters={"SenderAddress": "a@example.org"})
+    return sum(
+        1 for r in stack.template["Resources"].values()
+        if r["Type"] == "AWS::CloudWatch::Alarm"
+        and ("Condition" not in r or stack.resolve({"Condition": r["Condition"]}))
+    )
+
+
 def write_counts(runs: list[dict[str, Any]], path: Path = COUNTS_PATH,
-                 trending_runs: list[dict[str, Any]] | None = None) -> None:
+                 trending_runs: list[dict[str, Any]] | None = None,
+                 recommend_runs: list[dict[str, Any]] | None = None) -> None:
     data = {
         "schema": 1,
         "generated": datetime.now(UTC).date().isoformat(),
@@ -545,9 +712,12 @@ def write_counts(runs: list[dict[str, Any]], path: Path = COUNTS_PATH,
         "note": "AWS calls and capacity units of one simulated day on moto; handler "
         "seconds are local, moto-bound timings (the cost model scales them, see "
         "paperbell/cost/model.py).",
-        "alarms": (ROOT / "template.yaml").read_text("utf-8").count("Type: AWS::CloudWatch::Alarm"),
+        "alarms": deployed_alarms(),
+        "kms_keys": (ROOT / "template.yaml").read_text("utf-8").count("Type: AWS::KMS::Key"),
+        "published_metrics": published_metrics(),
         "runs": runs,
         "trending_runs": trending_runs or [],
+        "recommend_runs": recommend_runs or [],
     }
     path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
@@ -559,18 +729,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--trending", default="100,300",
                     help="trending-only subscribers of the trending day (comma list)")
+    ap.add_argument("--recommend", default="100,300",
+                    help="likes-only subscribers of the recommendation day (comma list)")
     ap.add_argument("--only-trending", action="store_true",
                     help="run only the trending days; with --write-counts, replace just the "
                     "trending runs in the counts file")
+    ap.add_argument("--only-recommend", action="store_true",
+                    help="run only the recommendation days; with --write-counts, replace "
+                    "just the recommendation runs in the counts file")
     ap.add_argument("--write-counts", action="store_true", help=f"write {COUNTS_PATH.name}")
     ap.add_argument("--json", metavar="FILE", help="also write the raw runs as JSON")
     args = ap.parse_args(argv)
     warnings.filterwarnings("ignore", message="No application metrics to publish")
-    sizes = _sizes(args.subscribers)
+    only = args.only_trending or args.only_recommend
+    sizes = [] if only else _sizes(args.subscribers)
     papers = _sizes(args.papers)
     papers += [papers[-1]] * (len(sizes) - len(papers))
     runs = []
-    for n, p in zip([] if args.only_trending else sizes, papers, strict=False):
+    for n, p in zip(sizes, papers, strict=False):
         print(
             f"pipeline day: {n:,} subscribers, {p} generated papers + bundled:seed ...", flush=True
         )
@@ -578,20 +754,29 @@ def main(argv: list[str] | None = None) -> int:
         runs.append(run)
         print(report(run), flush=True)
     trending_runs = []
-    for n in _sizes(args.trending):
+    for n in [] if args.only_recommend else _sizes(args.trending):
         print(f"trending day: {n:,} trending-only subscribers, 50-paper HF list ...", flush=True)
         trending_runs.append(trending_day(n))
         print(trending_report(trending_runs[-1], runs[-1] if runs else None), flush=True)
-    if args.write_counts and args.only_trending and len(trending_runs) >= 2:
-        data = json.loads(COUNTS_PATH.read_text(encoding="utf-8"))
-        write_counts(data["runs"], trending_runs=[trending_runs[0], trending_runs[-1]])
-        print(f"wrote the trending runs into {COUNTS_PATH.relative_to(ROOT)}")
-    elif args.write_counts:
-        if len(runs) < 2 or len(trending_runs) < 2:
+    recommend_runs = []
+    for n in [] if args.only_trending else _sizes(args.recommend):
+        print(f"recommendation day: {n:,} likes-only subscribers, {papers[-1]} generated "
+              "papers ...", flush=True)
+        recommend_runs.append(recommend_day(n, papers[-1]))
+        print(recommend_report(recommend_runs[-1], runs[-1] if runs else None), flush=True)
+    if args.write_counts:
+        two = [r for r in (runs, trending_runs, recommend_runs) if r]
+        if any(len(r) < 2 for r in two) or not two:
             print("--write-counts needs two runs of different sizes", file=sys.stderr)
             return 2
-        write_counts(runs[:2] if len(runs) == 2 else [runs[0], runs[-1]],
-                     trending_runs=[trending_runs[0], trending_runs[-1]])
+        old = json.loads(COUNTS_PATH.read_text(encoding="utf-8")) if only else {}
+        write_counts(
+            [runs[0], runs[-1]] if runs else old["runs"],
+            trending_runs=[trending_runs[0], trending_runs[-1]] if trending_runs
+            else old.get("trending_runs", []),
+            recommend_runs=[recommend_runs[0], recommend_runs[-1]] if recommend_runs
+            else old.get("recommend_runs", []),
+        )
         print(f"wrote {COUNTS_PATH.relative_to(ROOT)}")
     if args.json:
         Path(args.json).write_text(json.dumps(runs, indent=1), encoding="utf-8")

@@ -271,6 +271,11 @@ def cmd_cost(args: argparse.Namespace) -> int:
         raise PaperbellError("--trending-share is a share of subscribers, 0 to 1")
     if args.trending_share and not fitted.has_trending:
         raise PaperbellError("the measured counts have no trending day; run make bench")
+    if not 0.0 <= args.recommend_share <= 1.0 - args.trending_share:
+        raise PaperbellError("--recommend-share is a share of subscribers, 0 to 1 together "
+                             "with --trending-share")
+    if args.recommend_share and not fitted.has_recommendations:
+        raise PaperbellError("the measured counts have no recommendation day; run make bench")
     prices = cost.load_prices()
     estimates = [
         cost.estimate(
@@ -281,6 +286,9 @@ def cmd_cost(args: argparse.Namespace) -> int:
                 matches_per_subscriber=args.matches_per_subscriber,
                 digest_share=args.digest_share,
                 trending_share=args.trending_share,
+                recommend_share=args.recommend_share,
+                recommendations_per_subscriber=args.recommendations_per_subscriber,
+                profile_change_share=args.profile_change_share,
             ),
             fitted,
             prices,
@@ -468,6 +476,15 @@ def build_parser() -> argparse.ArgumentParser:
     cost.add_argument("--trending-share", type=float, default=0.0, metavar="T",
                       help="share of subscribers with a trending digest instead of keyword "
                       "matches (0-1, default 0); their cost is the measured trending day")
+    cost.add_argument("--recommend-share", type=float, default=0.0, metavar="R",
+                      help="share of subscribers with likes only (a recommendation digest; "
+                      "0-1, default 0); their cost is the measured recommendation day")
+    cost.add_argument("--recommendations-per-subscriber", type=float, default=5.0,
+                      metavar="C", help="candidates above the floor per likes-only "
+                      "subscriber a day (default: 5)")
+    cost.add_argument("--profile-change-share", type=float, default=0.01, metavar="V",
+                      help="share of likes-only subscribers whose profile changes a day "
+                      "(a like or a vote; default: 0.01)")
     cost.add_argument("--digest-share", type=float, default=1.0, metavar="F",
                       help="share of subscribers mailed each day (default: 1.0)")
     cost.add_argument("--memory", type=int, default=512, metavar="MB",

@@ -14,6 +14,6 @@ from paperbell.web.app import handle
 )
 # Responses carry manage tokens and webhook secrets: never copy them into X-Ray.
 @tracer.capture_lambda_handler(capture_response=False)
-@metrics.log_metrics(capture_cold_start_metric=True)
+@metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return handle(event, context)

@@ -11,6 +11,6 @@ from paperbell.services.feedback import apply_feedback
 
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
-@metrics.log_metrics(capture_cold_start_metric=True)
+@metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     return apply_feedback(sns_messages(event))

@@ -25,7 +25,7 @@ processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
-@metrics.log_metrics(capture_cold_start_metric=True)
+@metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     matcher = PaperMatcher()  # one index lookup per batch
 

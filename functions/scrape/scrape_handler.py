@@ -13,7 +13,7 @@ tracer.patch(modules=("requests",))  # this function's work is outbound HTTP: tr
 
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
-@metrics.log_metrics(capture_cold_start_metric=True)
+@metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return run_scrape(
         requested_sources(event), refresh_trending=trending_refresh(event)

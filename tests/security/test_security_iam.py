@@ -79,7 +79,8 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         | RUN_FAILURES
     ),
     "PlanFunction": (
-        _pairs("DeliveriesTable", "dynamodb:GetItem", "dynamodb:PutItem")
+        # Query on the table: a repeated tick confirms a due subscriber is undelivered.
+        _pairs("DeliveriesTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query")
         | _pairs("DeliveriesTable/index/by-due-slot", "dynamodb:Query")
         | _pairs("DigestQueue", "sqs:SendMessage")
         | RUN_FAILURES
@@ -141,6 +142,9 @@ NOT_EXERCISED_HERE: dict[tuple[str, str, str], str] = {
         "destination (and IndexFunction's stream OnFailure) sends with the function's role"
         for fn in ("ScrapeFunction", "IndexFunction", "PlanFunction", "FeedbackFunction")
     },
+    ("PlanFunction", "dynamodb:Query", "DeliveriesTable"): "only a repeated tick of an "
+    "hour already planned queries a due subscriber's partition "
+    "(tests/integration/test_planner_recheck.py)",
     ("MatchFunction", "sqs:SendMessage", "MatchFailureQueue"): "the papers stream's "
     "OnFailure destination, sent by Lambda with the function's role",
     ("MatchFunction", "s3:ListBucket", "IndexBucket"): "a missing snapshot must read as "
@@ -262,14 +266,16 @@ def test_a_broadened_grant_is_caught():
                         {
                             "Effect": "Allow",
                             "Action": "dynamodb:Query",
-                            "Resource": {"Fn::GetAtt": ["DeliveriesTable", "Arn"]},
+                            "Resource": {"Fn::GetAtt": ["SubscribersTable", "Arn"]},
                         }
                     ]
                 }
             ]
         }
     }
-    assert granted(broad) - EXPECTED["PlanFunction"] == {("dynamodb:Query", "DeliveriesTable")}
+    assert granted(broad) - EXPECTED["FeedbackFunction"] == {
+        ("dynamodb:Query", "SubscribersTable")
+    }
     with pytest.raises(AssertionError, match="only inline statements"):
         granted({"Properties": {"Policies": [{"DynamoDBCrudPolicy": {"TableName": "X"}}]}})
 

@@ -15,9 +15,20 @@ Where the numbers come from:
 Assumptions a reader should know (all are parameters):
 - every subscriber gets one digest a day (``digest_share`` 1.0) with
   ``matches_per_subscriber`` papers (5); 30 days a month; no free tier;
-- Lambda duration = the measured local handler time x ``duration_factor`` (3.5: a
-  512 MB function gets ~0.29 vCPU), plus one cold start (INIT, billed since 2025-08)
-  per scrape/plan/match invocation and per mail-poller hour;
+- Lambda duration = paperbell's own share of the measured local handler time (the
+  handler time minus the time inside AWS calls, which locally is moto's CPU) x
+  ``duration_factor`` (3.5: a 512 MB function gets ~0.29 vCPU), plus a wait of
+  ``CALL_LATENCY_S`` per AWS call the handler makes (in-region round trips), plus one
+  cold start (INIT, billed since 2025-08) per scrape/plan/match invocation and per
+  mail-poller hour. Counts measured before the meter clocked calls (no ``aws_s``)
+  are billed the old way: the whole handler time x ``duration_factor``;
+- X-Ray: every invocation is traced (an upper bound: the default sampling rule keeps
+  one request a second and 5% of the rest);
+- likes-only subscribers (issue 14) get ``recommendations_per_subscriber`` candidates a
+  day (5: the long-tail workload of BENCHMARKS.md 4b passes the floor for ~1% of the
+  profiles per paper, x 500 papers), and ``profile_change_share`` of them change their
+  profile a day (a like or a vote: one IndexFunction run each, at most one per 20 s
+  batching window);
 - storage at steady state: papers kept ``paper_retention_days`` (30), matches 3 days, the
   delivery ledger 35 days, idempotency records 7 days, +100 bytes per item, and point-
   in-time recovery on the tables that enable it.
@@ -27,20 +38,34 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
 DAYS_PER_MONTH = 30
 STAGES = ("scrape", "match", "plan", "mail")
-SCALARS = ("handler_s", "invocations", "log_bytes")
+SCALARS = ("handler_s", "aws_s", "invocations", "log_bytes")
 DRIVERS = ("fixed", "papers", "subscribers", "matches", "mails", "subscriber_batches",
-           "trending_mails")
+           "trending_mails", "rec_digests", "rec_candidates", "profile_changes",
+           "profile_work")
 #: The trending day's stages (benchmarks/bench_pipeline.py trending_day): the popularity
 #: re-reads (fixed per day) and the planner + mailer per trending digest.
 TRENDING_STAGES = ("trending_refresh", "trending_plan", "trending_mail")
+#: The recommendation day's stages (bench_pipeline.py recommend_day): profile updates,
+#: candidate writes, the planner and the mailer for likes-only subscribers.
+RECOMMEND_STAGES = ("rec_index", "rec_match", "rec_plan", "rec_mail")
 REFRESHES_PER_DAY = 8
+#: The IndexFunction's stream batching window (template MaximumBatchingWindowInSeconds):
+#: profile changes closer together than this share one run.
+INDEX_RUNS_PER_DAY_MAX = 86400 // 20
+#: Seconds a handler waits per AWS call in the region (DynamoDB, SQS, S3: single-digit
+#: milliseconds; SES SendEmail is slower). Assumptions, not measurements: moto answers
+#: in-process, so the local run cannot measure a network round trip.
+CALL_LATENCY_S = {"email": 0.05, "sesv2": 0.05, "ses": 0.05}
+DEFAULT_CALL_LATENCY_S = 0.01
+#: Calls the event source makes, not the handler (no handler waits on them).
+POLLER_CALLS = frozenset({"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:DeleteMessageBatch"})
 #: Bytes Lambda adds to the log per invocation (START, END and REPORT lines).
 PLATFORM_LOG_BYTES = 300
 #: DynamoDB bills 100 bytes of overhead per item (and per index entry).
@@ -85,10 +110,23 @@ class Workload:
     #: Share of subscribers whose mail is a trending digest (no keyword matches); the
     #: others are keyword subscribers as before. Trending is the subscribe page's default.
     trending_share: float = 0.0
+    #: Share of subscribers with likes only (a "Recommended for you" digest, issue 14).
+    recommend_share: float = 0.0
+    recommendations_per_subscriber: float = 5.0
+    profile_change_share: float = 0.01
 
     @property
     def keyword_subscribers(self) -> float:
-        return self.subscribers * (1.0 - self.trending_share)
+        return self.subscribers * (1.0 - self.trending_share - self.recommend_share)
+
+    @property
+    def recommend_subscribers(self) -> float:
+        return self.subscribers * self.recommend_share
+
+    @property
+    def profile_changes_per_day(self) -> float:
+        return min(self.recommend_subscribers * self.profile_change_share,
+                   float(INDEX_RUNS_PER_DAY_MAX))
 
     @property
     def matches_per_day(self) -> float:
@@ -118,7 +156,23 @@ class Workload:
             "mails": self.mails_per_day,
             "subscriber_batches": float(self.subscribers * self.match_invocations),
             "trending_mails": self.trending_mails_per_day,
+            "rec_digests": self.recommend_subscribers * self.digest_share,
+            "rec_candidates": self.recommend_subscribers * self.recommendations_per_subscriber,
+            "profile_changes": self.profile_changes_per_day,
+            "profile_work": self.profile_changes_per_day * self.recommend_subscribers,
         }
+
+
+def rec_run_drivers(run: Mapping[str, Any]) -> dict[str, float]:
+    """The drivers' values in one measured recommendation day."""
+    changes = float(run.get("profile_changes", 0))
+    return {
+        "fixed": 1.0,
+        "rec_digests": float(run.get("digests_planned", run["mails"])),
+        "rec_candidates": float(run["candidates"]),
+        "profile_changes": changes,
+        "profile_work": changes * float(run["profiles"]),
+    }
 
 
 def run_drivers(run: Mapping[str, Any]) -> dict[str, float]:
@@ -140,6 +194,16 @@ def driver_for(stage: str, quantity: str, key: str = "") -> str:
         return "fixed"  # the re-reads and the 24 ticks do not grow with subscribers
     if stage in TRENDING_STAGES:
         return "trending_mails"  # one tick, one job, one mail per trending subscriber
+    if stage == "rec_index":  # one run per profile change; its time grows with profiles
+        return "profile_work" if quantity in {"handler_s", "aws_s"} else "profile_changes"
+    if stage in RECOMMEND_STAGES:
+        if stage == "rec_mail" and quantity == "invocations":
+            return "rec_digests"
+        if quantity == "invocations" or key.startswith("s3:"):
+            return "fixed"  # the match and plan runs are there anyway; one snapshot check
+        if stage == "rec_match" or key.endswith((":Query", ":UpdateItem")):
+            return "rec_candidates"  # a write per candidate; the index and clears follow
+        return "rec_digests"
     if stage == "scrape":
         return "fixed" if quantity == "invocations" else "papers"
     if stage == "match":
@@ -194,6 +258,7 @@ class Model:
     storage: dict[str, dict[str, float]] = field(default_factory=dict)
     custom_metrics: int = 0
     alarms: int = 0
+    kms_keys: int = 0
     generated: str = ""
 
     @classmethod
@@ -216,28 +281,47 @@ class Model:
             for quantity in SCALARS:
                 driver = driver_for(stage, quantity)
                 points = [
-                    (d[driver], float(r["stages"][stage][quantity]))
+                    (d[driver], float(r["stages"][stage].get(quantity, 0)))
                     for r, d in zip(runs, drivers, strict=True)
                 ]
                 model.lines[(stage, quantity, "")] = fit_line(driver, points)
-        model._fit_trending(list(counts.get("trending_runs") or []))
+        trending = list(counts.get("trending_runs") or [])
+        model._fit_named(trending, TRENDING_STAGES,
+                         lambda r: {"fixed": 1.0, "trending_mails": float(r["mails"])})
+        model._fit_named(list(counts.get("recommend_runs") or []), RECOMMEND_STAGES,
+                         rec_run_drivers)
         biggest = max(runs, key=lambda r: r["subscribers"])
         model.storage = {k: dict(v) for k, v in biggest.get("storage", {}).items()}
-        model.custom_metrics = len({tuple(m) for r in runs for m in r.get("custom_metrics", [])})
+        # Billed from the first data point: what the runs emitted, and what the template
+        # publishes by default (a failure count need not occur on the measured day).
+        seen = {tuple(m) for r in runs for m in r.get("custom_metrics", [])}
+        seen |= {tuple(m) for m in counts.get("published_metrics", [])}
+        model.custom_metrics = len(seen)
         model.alarms = int(counts.get("alarms", 0))
+        model.kms_keys = int(counts.get("kms_keys", 0))
         return model
 
     @property
     def has_trending(self) -> bool:
         return any(stage in TRENDING_STAGES for stage, _, _ in self.lines)
 
-    def _fit_trending(self, runs: list[Mapping[str, Any]]) -> None:
-        """Lines for trending digests from the benchmark's trending days (two sizes):
-        per trending mail, except the re-reads and planner ticks, which are fixed."""
+    @property
+    def has_recommendations(self) -> bool:
+        return any(stage in RECOMMEND_STAGES for stage, _, _ in self.lines)
+
+    def _fit_named(
+        self,
+        runs: list[Mapping[str, Any]],
+        stages: tuple[str, ...],
+        drivers_of: Callable[[Mapping[str, Any]], dict[str, float]],
+    ) -> None:
+        """Lines for one kind of subscriber from its benchmark days (two sizes): the
+        trending day (per trending mail; the re-reads and ticks fixed) or the
+        recommendation day (per candidate, per digest, per profile change)."""
         if len(runs) < 2:
             return
-        drivers = [{"fixed": 1.0, "trending_mails": float(r["mails"])} for r in runs]
-        for stage in TRENDING_STAGES:
+        drivers = [drivers_of(r) for r in runs]
+        for stage in stages:
             for quantity in ("calls", "wru", "rru"):
                 keys = sorted({k for r in runs for k in r["stages"][stage][quantity]})
                 for key in keys:
@@ -247,7 +331,7 @@ class Model:
                     self.lines[(stage, quantity, key)] = fit_line(driver, points)
             for quantity in SCALARS:
                 driver = driver_for(stage, quantity)
-                points = [(d[driver], float(r["stages"][stage][quantity]))
+                points = [(d[driver], float(r["stages"][stage].get(quantity, 0)))
                           for r, d in zip(runs, drivers, strict=True)]
                 self.lines[(stage, quantity, "")] = fit_line(driver, points)
 
@@ -323,7 +407,11 @@ def estimate(
     # SES: one SendEmail per mail (measured), priced per 1,000.
     ses_calls = sum(v for k, v in calls.items() if k.split(":")[0] in {"email", "ses", "sesv2"})
     priced |= {k for k in calls if k.split(":")[0] in {"email", "ses", "sesv2"}}
-    mails = ses_calls or (workload.mails_per_day + workload.trending_mails_per_day)
+    # Every planned digest with something in it is a mail; a kind whose mail the measured
+    # day did not send yet (the recommendation section before it existed) still counts.
+    expected = (workload.mails_per_day + workload.trending_mails_per_day
+                + workload.recommend_subscribers * workload.digest_share)
+    mails = max(ses_calls, expected)
     items.append(
         Item(
             "SES",
@@ -336,7 +424,7 @@ def estimate(
     lam = prices["lambda"]
     invocations = _sum(daily, "invocations")
     gb = memory_mb / 1024
-    handler_s = _sum(daily, "handler_s") * duration_factor
+    handler_s = billed_seconds(daily, duration_factor)
     refreshes = REFRESHES_PER_DAY if workload.trending_share else 0
     cold = 1 + refreshes + 24 + workload.match_invocations + MAIL_POLLERS * 24
     gb_s = (handler_s + cold * init_seconds) * gb * month
@@ -420,6 +508,24 @@ def estimate(
         )
     )
 
+    # X-Ray (Tracing: Active on every function): an upper bound, every invocation traced.
+    traces = invocations * month
+    items.append(
+        Item(
+            "X-Ray traces",
+            traces / 1e6 * prices["xray"]["traces_recorded_per_million"],
+            f"{traces:,.0f} traces (at most one per invocation)",
+        )
+    )
+    # KMS: the customer managed key the SNS topics are encrypted with.
+    items.append(
+        Item(
+            "KMS key",
+            model.kms_keys * prices["kms"]["key_month"],
+            f"{model.kms_keys} customer managed key(s)",
+        )
+    )
+
     items.append(
         Item(
             "EventBridge Scheduler",
@@ -450,6 +556,27 @@ def estimate(
     return Estimate(workload, items, unpriced)
 
 
+def billed_seconds(daily: Mapping[tuple[str, str, str], float], duration_factor: float) -> float:
+    """Lambda seconds a day: paperbell's own time scaled to the function's vCPU share,
+    plus the wait per AWS call; without clocked calls, the whole handler time scaled."""
+    total = 0.0
+    stages = {stage for stage, _, _ in daily}
+    for stage in stages:
+        handler = daily.get((stage, "handler_s", ""), 0.0)
+        in_aws = daily.get((stage, "aws_s", ""), 0.0)
+        if in_aws <= 0:
+            total += handler * duration_factor
+            continue
+        waits = sum(
+            value * CALL_LATENCY_S.get(key.split(":")[0], DEFAULT_CALL_LATENCY_S)
+            for (s, quantity, key), value in daily.items()
+            if s == stage and quantity == "calls" and key not in POLLER_CALLS
+            and key.split(":")[0] not in FREE_SERVICES
+        )
+        total += max(handler - in_aws, 0.0) * duration_factor + waits
+    return total
+
+
 def storage_gb(
     workload: Workload, storage: Mapping[str, Mapping[str, float]]
 ) -> tuple[float, float]:
@@ -466,7 +593,10 @@ def storage_gb(
 
     match_days = 1 + DELIVERED_RETENTION.days
     matches = workload.matches_per_day * match_days * size("DeliveriesTable:match", 300)
-    digests = workload.mails_per_day + workload.trending_mails_per_day
+    recs = workload.recommend_subscribers * workload.recommendations_per_subscriber
+    matches += recs * match_days * size("DeliveriesTable:rec", 400)
+    digests = (workload.mails_per_day + workload.trending_mails_per_day
+               + workload.recommend_subscribers * workload.digest_share)
     ledger = digests * LEDGER_DAYS * size("DeliveriesTable:digest", 200)
     # One tick item per trending subscriber keeps them on the planner's index.
     ticks = workload.subscribers * workload.trending_share * size("DeliveriesTable:tick", 60)
@@ -519,6 +649,13 @@ def describe(workload: Workload) -> str:
     trending = (f" + {workload.trending_mails_per_day:,.0f} trending digests/day "
                 f"({workload.trending_share:.0%} of subscribers)" if workload.trending_share
                 else "")
+    if workload.recommend_share:
+        trending += (
+            f" + {workload.recommend_subscribers:,.0f} likes-only digests/day "
+            f"({workload.recommend_share:.0%} of subscribers, "
+            f"{workload.recommendations_per_subscriber:g} candidates each, "
+            f"{workload.profile_changes_per_day:,.0f} profile changes)"
+        )
     return (
         f"{workload.papers_per_day} new papers/day, {workload.matches_per_day:,.0f} matches/day "
         f"({workload.matches_per_day / max(workload.keyword_subscribers, 1):.1f} per keyword "

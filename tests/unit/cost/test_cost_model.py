@@ -242,6 +242,17 @@ def test_the_committed_counts_measure_a_trending_day():
         assert "dynamodb:BatchWriteItem" not in mail
 
 
+def test_the_committed_counts_measure_a_recommendation_day():
+    counts = cost.load_counts()
+    runs = counts["recommend_runs"]
+    assert len(runs) == 2 and runs[0]["profiles"] < runs[1]["profiles"]
+    for run in runs:
+        assert run["candidates"] > 0 and run["profile_changes"] > 0
+        writes = run["stages"]["rec_match"]["calls"]["dynamodb:PutItem"]
+        assert writes >= run["candidates"]  # one conditional put per candidate
+    assert counts["alarms"] > 0 and counts["published_metrics"]
+
+
 def test_cost_command_takes_a_trending_share(capsys):
     from paperbell_dev.cli import main
 
@@ -249,3 +260,69 @@ def test_cost_command_takes_a_trending_share(capsys):
     out = capsys.readouterr().out
     assert "trending digests/day (50% of subscribers)" in out
     assert main(["cost", "--subscribers", "10k", "--trending-share", "2"]) == 1
+
+
+def _rec_run(subscribers: int, candidates: int) -> dict:
+    """A synthetic recommendation day: a write per candidate, a mail per digest."""
+    return {
+        "subscribers": subscribers, "profiles": subscribers, "candidates": candidates,
+        "mails": subscribers, "digests_planned": subscribers, "profile_changes": 4,
+        "stages": {
+            "rec_index": {"calls": {"s3:PutObject": 8}, "wru": {}, "rru": {},
+                          "handler_s": 0.001 * 4 * subscribers, "aws_s": 0.0,
+                          "invocations": 4, "log_bytes": 400},
+            "rec_match": {"calls": {"dynamodb:PutItem": candidates}, "rru": {},
+                          "wru": {"dynamodb:PutItem": 2 * candidates}, "handler_s": 1.0,
+                          "aws_s": 0.5, "invocations": 1, "log_bytes": 100},
+            "rec_plan": {"calls": {"dynamodb:Query": 24}, "wru": {}, "rru": {},
+                         "handler_s": 0.1, "aws_s": 0.05, "invocations": 24,
+                         "log_bytes": 100},
+            "rec_mail": {"calls": {"email:SendEmail": subscribers,
+                                   "dynamodb:UpdateItem": candidates},
+                         "wru": {"dynamodb:UpdateItem": candidates}, "rru": {},
+                         "handler_s": 0.05 * subscribers, "aws_s": 0.02 * subscribers,
+                         "invocations": subscribers // 10, "log_bytes": 50 * subscribers},
+        },
+    }
+
+
+def test_likes_only_subscribers_are_priced_from_the_recommendation_day():
+    counts = copy.deepcopy(cost.load_counts())
+    counts["recommend_runs"] = [_rec_run(100, 400), _rec_run(300, 1200)]
+    model = cost.Model.from_counts(counts)
+    assert model.has_recommendations
+    assert model.lines[("rec_match", "wru", "dynamodb:PutItem")] == cost.Line(
+        "rec_candidates", 0.0, 2.0)
+    assert model.lines[("rec_mail", "calls", "dynamodb:UpdateItem")].driver == "rec_candidates"
+    assert model.lines[("rec_index", "handler_s", "")].driver == "profile_work"
+    work = cost.Workload(10_000, recommend_share=0.5, recommendations_per_subscriber=4)
+    daily = model.daily(work)
+    assert daily[("rec_match", "wru", "dynamodb:PutItem")] == pytest.approx(2 * 4 * 5_000)
+    assert daily[("rec_mail", "calls", "email:SendEmail")] == pytest.approx(5_000)
+    assert work.profile_changes_per_day == pytest.approx(50)
+    # Half the subscribers mail recommendations instead of keyword matches: same SES bill.
+    keyword = cost.estimate(cost.Workload(10_000), model, PRICES)
+    assert cost.estimate(work, model, PRICES).ses == pytest.approx(keyword.ses)
+
+
+def test_lambda_time_is_paperbells_own_time_plus_a_wait_per_call():
+    daily = {("mail", "handler_s", ""): 10.0, ("mail", "aws_s", ""): 8.0,
+             ("mail", "calls", "dynamodb:GetItem"): 100.0,
+             ("mail", "calls", "email:SendEmail"): 10.0,
+             ("mail", "calls", "sqs:ReceiveMessage"): 50.0,  # the event source's, not ours
+             ("plan", "handler_s", ""): 1.0}  # counted before calls were clocked
+    expected = (10 - 8) * 3.5 + 100 * cost.DEFAULT_CALL_LATENCY_S \
+        + 10 * cost.CALL_LATENCY_S["email"] + 1.0 * 3.5
+    assert cost.billed_seconds(daily, 3.5) == pytest.approx(expected)
+
+
+def test_the_kms_key_and_traces_are_on_the_bill():
+    counts = copy.deepcopy(COUNTS)
+    counts["kms_keys"] = 1
+    counts["published_metrics"] = [["paperbell", "DigestsFailed", "service=paperbell"]]
+    model = cost.Model.from_counts(counts)
+    assert model.custom_metrics == 3  # two emitted on the day, one published by default
+    items = {i.service: i.usd_month
+             for i in cost.estimate(cost.Workload(10_000), model, PRICES).items}
+    assert items["KMS key"] == pytest.approx(1.00)
+    assert items["X-Ray traces"] > 0

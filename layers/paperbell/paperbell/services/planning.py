@@ -42,14 +42,16 @@ def plan_digests(scheduled: datetime, *, config: Settings | None = None) -> Plan
     deliveries = DeliveryRepository(config.deliveries_table)
     last = deliveries.last_planned_slot()
     slots = recent_slots(scheduled, config.plan_lookback_hours)
+    recheck = False
     if last is not None:
         unplanned = [s for s in slots if parse_slot(s) > parse_slot(last)]
-        slots = unplanned or [slot_of(scheduled)]  # a repeated tick re-checks this hour
+        recheck = not unplanned  # a repeated tick re-checks this hour, undelivered only
+        slots = unplanned or [slot_of(scheduled)]
     report = PlanReport(slots=slots)
     seen: set[str] = set()
     # Oldest slot first: a subscriber overdue since a missed tick keeps that slot's date.
     for slot in reversed(slots):
-        for subscriber_id in deliveries.subscribers_due(slot):
+        for subscriber_id in deliveries.subscribers_due(slot, undelivered_only=recheck):
             if subscriber_id not in seen:
                 seen.add(subscriber_id)
                 report.jobs.append({"subscriber_id": subscriber_id, "slot": slot})

@@ -4,7 +4,9 @@ Item kinds under one subscriber partition:
 - ``match#<paper id>``: a paper that matched, waiting for the next digest. It carries
   ``due_slot`` (UTC hour of the subscriber's next delivery, "YYYY-MM-DDTHH"), which
   puts it in the sparse ``by-due-slot`` index the hourly planner reads - the planner's
-  cost grows with pending matches, not with the number of subscribers.
+  cost grows with pending matches, not with the number of subscribers. A delivered
+  match is marked ``delivered`` and keeps its ``due_slot`` until its TTL (the planner
+  never re-plans a past slot, and removing it would cost the index a write).
 - ``digest#<local date>``: the ledger - what was sent (or skipped, or failed) that day;
   ``instant#<paper id>`` the same for one instant-mode notification.
 - ``tick``: for subscribers who want a note on empty days, a marker carrying the next
@@ -101,21 +103,39 @@ class DeliveryRepository:
         )
         return [_pending_from_item(subscriber_id, item) for item in found]
 
-    def subscribers_due(self, slot: str) -> Iterator[str]:
-        """Subscriber ids with pending matches due in ``slot`` (sparse GSI query)."""
+    def subscribers_due(self, slot: str, *, undelivered_only: bool = False) -> Iterator[str]:
+        """Subscriber ids with pending matches due in ``slot`` (sparse GSI query).
+
+        A delivered match keeps its index entry until TTL (see :func:`_mark_delivered`),
+        which is harmless for a slot planned for the first time: it was delivered in an
+        earlier slot. Re-checking a slot already planned (``undelivered_only``: a
+        repeated tick of the same hour) confirms each subscriber with one query of their
+        partition, so their delivered items do not queue a job again."""
         table = aws.table(self.table_name)
         seen: set[str] = set()
         for item in paging.items(table.query, IndexName="by-due-slot",
                                  KeyConditionExpression=Key("due_slot").eq(slot)):
             sid = str(item["subscriber_id"])
-            if sid not in seen:
-                seen.add(sid)
+            if sid in seen:
+                continue
+            seen.add(sid)
+            if not undelivered_only or self._has_undelivered(sid, slot):
                 yield sid
 
+    def _has_undelivered(self, subscriber_id: str, slot: str) -> bool:
+        found = paging.items(
+            aws.table(self.table_name).query,
+            KeyConditionExpression=Key("subscriber_id").eq(subscriber_id),
+            FilterExpression=Attr("due_slot").eq(slot) & Attr("delivered").not_exists(),
+            ProjectionExpression="sk",
+        )
+        return next(iter(found), None) is not None
+
     def clear_matches(self, subscriber_id: str, paper_ids: Iterable[str], key: str = "") -> None:
-        """Mark matches delivered (or dropped): out of the planner's index and of the next
-        digest, but kept until their TTL so a late stream redelivery of the same paper
-        finds them and records nothing new (the paper is never mailed twice)."""
+        """Mark matches delivered (or dropped): out of the next digest, but kept until
+        their TTL so a late stream redelivery of the same paper finds them and records
+        nothing new (the paper is never mailed twice). One write unit each: the mark
+        leaves ``due_slot`` (and so the index entry) alone, see :func:`_mark_delivered`."""
         table = aws.table(self.table_name)
         expires_at = int((clock.now() + DELIVERED_RETENTION).timestamp())
         for pid in paper_ids:
@@ -340,7 +360,10 @@ def _mark_delivered(
     try:
         table.update_item(
             Key={"subscriber_id": subscriber_id, "sk": prefix + paper_id},
-            UpdateExpression="SET delivered = :k, expires_at = :e REMOVE due_slot",
+            # due_slot stays: removing it would cost a second write unit per item (the
+            # by-due-slot index entry). The planner plans each slot once, so a delivered
+            # match left in the index is never planned again (issue 15).
+            UpdateExpression="SET delivered = :k, expires_at = :e",
             ConditionExpression="attribute_exists(sk)",
             ExpressionAttributeValues={":k": key, ":e": expires_at},
         )
