@@ -232,3 +232,26 @@ def test_three_sections_each_paper_once_then_a_vote_from_the_mail_changes_the_ne
     ids = _ids(seed)
     for title in (HOT, SIMILAR, MATCHED):
         assert f"abs/{ids[title]}" not in "".join(voted.values())
+
+
+@pytest.mark.e2e
+def test_the_demo_s_daily_webhook_gets_trending_and_recommended_with_vote_links(tmp_path):
+    import json
+
+    from paperbell_dev.local.demo import DEMO_DAILY_HOOK_TRENDING, run_demo
+
+    _, _, hooks, _ = run_demo(outbox=str(tmp_path))
+    records = [json.loads(p.read_text("utf-8")) for p in hooks]
+    assert records and all(r["verified"] for r in records)
+    daily = [r["payload"] for r in records
+             if any(s["key"] == "trending" for s in r["payload"]["sections"])]
+    assert len(daily) == 1, "one daily digest for the daily webhook subscriber"
+    (payload,) = daily
+    assert (payload["version"], payload["minor_version"]) == (1, 2)
+    keys = [s["key"] for s in payload["sections"]]
+    assert keys == ["trending", "recommended"]
+    assert len(payload["sections"][0]["paper_ids"]) == DEMO_DAILY_HOOK_TRENDING
+    recommended = [p for p in payload["papers"] if p["section"] == "recommended"]
+    assert recommended and all(p["recommendation"]["similar_to"]["title"] for p in recommended)
+    assert all(p["votes"]["more_like_this"].startswith("http://127.0.0.1:8000/more?token=")
+               for p in recommended)

@@ -21,7 +21,7 @@ from paperbell import clock
 from paperbell.models import Paper, PaperText, PendingRecommendation, Subscriber
 from paperbell.scheduling import next_slot_for
 from paperbell.services.recommending import RECOMMEND_TOP
-from paperbell.services.subscriptions import new_subscriber
+from paperbell.services.subscriptions import needs_tick, new_subscriber
 from paperbell.sources import read_source
 from paperbell.storage.deliveries import DeliveryRepository
 from paperbell_dev.demo_data import resolve_bundled
@@ -224,6 +224,10 @@ def test_likes_only_subscribers_get_mail_on_days_with_candidates_only(pipeline, 
 
     _deliver_day(pipeline, frozen)  # Friday: nothing for quiet, a note for notes
     assert _mails(pipeline, quiet.email) == []
+    # No tick for likes-only subscribers: no job was even planned (no ledger item).
+    assert not needs_tick(quiet)
+    repo = DeliveryRepository(pipeline.table_name("DeliveriesTable"))
+    assert repo.recent_ledger(quiet.id) == []
     (note,) = _mails(pipeline, notes.email)
     assert "Nothing new" in str(note["Subject"])
     assert _mails(pipeline, weekly.email) == []

@@ -1,8 +1,11 @@
 """``paperbell demo``: one simulated day of the whole pipeline, mails to an outbox.
 
-Besides the mail subscribers (bundled or from ``--subscribers``), the demo adds one
-webhook subscriber whose endpoint is a receiver on loopback: its signed deliveries are
-verified and written to ``outbox/webhooks/`` next to the ``.eml`` files.
+Besides the mail subscribers (bundled or from ``--subscribers``), the demo adds two
+webhook subscribers whose endpoint is a receiver on loopback (generic JSON): an
+instant-mode keyword one and a daily one with trending and liked papers (so the
+trending and "Recommended for you" parts of the payload, with their vote links, are
+exercised too). Their signed deliveries are verified and written to
+``outbox/webhooks/`` next to the ``.eml`` files.
 
 A subscribers-file entry may name its own webhook instead of a mailbox, so an
 integrator can point it at their own receiver and verify the signatures with their own
@@ -36,6 +39,15 @@ from paperbell_dev.local.pipeline import DaySummary, LocalPipeline
 from paperbell_dev.local.webhook_receiver import running_receiver
 
 DEMO_WEBHOOK_QUERIES = ["RoPE OR \"agentic search\" OR \"collaborative filtering\""]
+#: The demo's daily webhook subscriber (a lab posting the morning's top papers): trending
+#: top 3, plus two liked papers of the bundled seed page, so ``make demo`` also exercises
+#: the trending and "Recommended for you" parts of the webhook payload.
+DEMO_DAILY_HOOK_TRENDING = 3
+DEMO_DAILY_HOOK_LIKES = (
+    "Scaling Laws for Downstream Task Performance of Large Language Models",
+    "Why Has Predicting Downstream Capabilities of Frontier AI Models with Scale Remained "
+    "Elusive?",
+)
 
 
 @dataclass(frozen=True)
@@ -133,13 +145,27 @@ def run_demo(
         ) as pipeline:
             hook = new_subscriber("webhook@paperbell.example", DEMO_WEBHOOK_QUERIES,
                                   mode="instant")
-            pipeline.add_subscribers([*subscribers,
-                                      replace(hook, webhook_url=receiver.url,
-                                              webhook_secret=secret)])
+            webhook_subscribers = [replace(h, webhook_url=receiver.url, webhook_secret=secret)
+                                   for h in (hook, daily_webhook_subscriber())]
+            pipeline.add_subscribers([*subscribers, *webhook_subscribers])
             summary = pipeline.run_day(list(feeds) or None)
             written = write_outbox(pipeline.sent_mails(), Path(outbox))
             hooks = receiver.write(Path(outbox))
     return summary, written, hooks, own
+
+
+def daily_webhook_subscriber() -> Subscriber:
+    """The demo's daily trending + liked-papers webhook subscriber (generic JSON), whose
+    liked papers are read from the bundled seed page (no network)."""
+    from paperbell.models import PaperText
+    from paperbell.sources import read_source
+    from paperbell_dev.demo_data import resolve_bundled
+
+    seed = {p.title: p for p in read_source(resolve_bundled("bundled:seed")).papers}
+    likes = tuple(PaperText(seed[t].id, t, seed[t].abstract) for t in DEMO_DAILY_HOOK_LIKES)
+    made = new_subscriber("webhook-daily@paperbell.example", [], delivery_hour=9,
+                          timezone="Europe/Berlin", trending_top=DEMO_DAILY_HOOK_TRENDING)
+    return replace(made, likes=likes)
 
 
 def format_summary(summary: DaySummary, written: list[Path], hooks: list[Path],

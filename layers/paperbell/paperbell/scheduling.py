@@ -59,6 +59,12 @@ def needs_tick(subscriber: Subscriber) -> bool:
     trending subscribers (their papers come from the shared trending list, not from
     pending matches) and mail subscribers who asked for a note on empty days.
 
+    Not subscribers with liked papers, even likes-only ones: their candidate
+    recommendations carry the next slot (``rec#`` items on the same sparse index, see
+    services/recommending.py), so the planner finds them exactly on the days something
+    was recommended, and a tick would only queue a job (and write a ledger item) every
+    day to send nothing. The empty-day note still comes through ``notify_empty``.
+
     It lives here, not in services/subscriptions.py (which re-exports it), because the
     mail function asks it for every digest: importing the sign-up use cases (validation,
     likes, recommendation inputs, rate limits) for it cost the mail function's cold
