@@ -16,6 +16,10 @@ first use (PEP 562 module ``__getattr__``), so every public name still works and
 the very same object. Nothing is moved into the first invoke: the modules paperbell
 uses are imported at import time as before, the ones it never uses are never loaded.
 
+:func:`defer_module` does the same for a whole module that a typical invocation never
+uses although Powertools imports it (``asyncio``, for the async batch processor): it
+is registered, and its code runs when a name is first looked up on it.
+
 Applied by ``paperbell/__init__.py``, so it takes effect for whatever imports paperbell
 before Powertools' batch or event-handler utilities (the handlers import ``paperbell``
 first). Imports only the standard library.
