@@ -255,8 +255,7 @@ class AnalyzedPaper:
         """(title, abstract): every word key and compound key of each, built on first use."""
         fk = self._field_keys
         if fk is None:
-            t, a = self.title, self.abstract
-            fk = self._field_keys = ({*t.keys, *t.comp_keys}, {*a.keys, *a.comp_keys})
+            fk = self._field_keys = (self.title.key_set, self.abstract.key_set)
         return fk
 
     def has_prefix(self, field: str, prefix: str) -> bool:
@@ -275,6 +274,17 @@ class AnalyzedPaper:
             words = self._prefix_words[field] = sorted(found)
         i = bisect.bisect_left(words, prefix)
         return i < len(words) and words[i].startswith(prefix)
+
+    def has_phrase(self, field: str, parts: list[str], compound: str | None) -> bool:
+        """Does the phrase (keys ``parts``, 2+ of them) match in ``field`` ("text", "title",
+        "abstract" or "author")? The same answer as :meth:`term`, without spans."""
+        if field == "author":
+            fts: tuple[FieldTokens, ...] = (self.author,)
+        elif field == "text":
+            fts = (self.title, self.abstract)
+        else:
+            fts = (self.title,) if field == "title" else (self.abstract,)
+        return any(ft.has_phrase(parts, compound) for ft in fts)
 
     def term(self, term: Term) -> _TermResult:
         """(matched, title spans, abstract spans) for one term, cached per paper."""

@@ -328,6 +328,7 @@ class FieldTokens:
         "_comp_index",
         "_comp_surfaces",
         "_ends",
+        "_key_set",
         "_parts",
         "_pieces",
         "_positions",
@@ -354,6 +355,23 @@ class FieldTokens:
         self._comp_surfaces: list[str] | None = None
         self._positions: dict[str, list[int]] | None = None
         self._comp_index: dict[str, list[tuple[int, int]]] | None = None
+        self._key_set: set[str] | None = None
+
+    @property
+    def key_set(self) -> set[str]:
+        """Every word key and compound key, as a set (built on first use; read-only)."""
+        ks = self._key_set
+        if ks is None:
+            ks = self._key_set = {*self.keys, *self.comp_keys}
+        return ks
+
+    def has_phrase(self, parts: list[str], compound: str | None) -> bool:
+        """Do the keys ``parts`` occur consecutively, or ``compound`` as a word or compound
+        token? The answer of the phrase's spans being non-empty, without the spans."""
+        if compound is not None and compound in self.key_set:
+            return True
+        keys, n = self.keys, len(parts)
+        return any(keys[i : i + n] == parts for i in self.positions.get(parts[0], ()))
 
     @classmethod
     def concat(cls, pieces: list[FieldTokens]) -> FieldTokens:

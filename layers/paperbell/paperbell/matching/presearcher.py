@@ -30,6 +30,7 @@ few memory copies plus one dict of distinct terms.
 from __future__ import annotations
 
 import itertools
+import operator
 import struct
 import sys
 from array import array
@@ -48,7 +49,7 @@ from .matcher import (
     evaluate,
     highlights_of,
 )
-from .normalize import BOUNDARY, FieldTokens, Memo
+from .normalize import FieldTokens, Memo, tokenize
 from .query_analyzer import (
     AUTHOR_NS,
     CATEGORY_NS,
@@ -95,6 +96,7 @@ def _prefix_terms(surface: str) -> tuple[str, ...]:
 
 
 _PREFIX_TERMS: Memo[tuple[str, ...]] = Memo(_prefix_terms)
+_HEAD: Memo[str] = Memo(lambda surface: PREFIX_NS + surface[:PREFIX_MIN])  # "*" + 3 letters
 
 
 class _FieldVocab:
@@ -106,11 +108,13 @@ class _FieldVocab:
     most of the cost of analysing a paper. ``None`` for a set means "no filter" (emit all).
     """
 
-    __slots__ = ("firsts", "prefixes")
+    __slots__ = ("firsts", "heads", "prefixes")
 
     def __init__(self, firsts: set[str] | None, prefixes: set[str] | None) -> None:
         self.firsts = firsts  # first keys of the bigrams held
         self.prefixes = prefixes  # the ``*``-beginnings held
+        # their first PREFIX_MIN letters: a word whose head is not here begins none of them
+        self.heads = None if prefixes is None else {p[: PREFIX_MIN + 1] for p in prefixes}
 
 
 _ALL_TERMS = _FieldVocab(None, None)
@@ -132,7 +136,12 @@ def _field_terms(ft: FieldTokens, out: set[str], vocab: _FieldVocab = _ALL_TERMS
         out.update([f"{keys[i]} {keys[i + 1]}" for i in starts])
     if prefixes is not None and not prefixes:
         return
-    begins = itertools.chain.from_iterable(map(_PREFIX_TERMS.__getitem__, set(ft.surfaces)))
+    words = list(set(ft.surfaces))
+    heads = vocab.heads
+    if heads is not None:
+        held = map(heads.__contains__, map(_HEAD.__getitem__, words))
+        words = list(itertools.compress(words, held))
+    begins = itertools.chain.from_iterable(map(_PREFIX_TERMS.__getitem__, words))
     out.update(begins if prefixes is None else prefixes.intersection(begins))
     if not ft.hyphen_comps:
         return
@@ -140,27 +149,36 @@ def _field_terms(ft: FieldTokens, out: set[str], vocab: _FieldVocab = _ALL_TERMS
     for j in ft.hyphen_comps:
         first = firsts_i[j]
         head, joined = len(surfaces[first]), "".join(surfaces[first : lasts[j] + 1])
+        if heads is not None and PREFIX_NS + joined[:PREFIX_MIN] not in heads:
+            continue  # no held beginning starts like this compound
         if head < PREFIX_MAX:
             top = min(len(joined), PREFIX_MAX)
             more = [PREFIX_NS + joined[:k] for k in range(max(head + 1, PREFIX_MIN), top + 1)]
             out.update(more if prefixes is None else prefixes.intersection(more))
 
 
-def _analyzed_terms(
-    ap: AnalyzedPaper, text: _FieldVocab, author: _FieldVocab | None
-) -> set[str]:
+def _name_terms(name: str) -> frozenset[str]:
+    """Every ``@``-term of one author name (a phrase never spans two names, so a paper's
+    author terms are the union of its names' terms)."""
+    found: set[str] = set()
+    _field_terms(tokenize(name), found)
+    found.discard("")
+    return frozenset(map(AUTHOR_NS.__add__, found))
+
+
+#: author name -> its terms. Why: names recur from paper to paper, and a paper's term
+#: set may hold more terms than an index asks for (a term says what the paper contains),
+#: so one memo of every term of a name serves every index.
+_NAME_TERMS: Memo[frozenset[str]] = Memo(_name_terms, max_size=20_000)
+
+
+def _analyzed_terms(ap: AnalyzedPaper, text: _FieldVocab, authors: bool = True) -> set[str]:
     terms: set[str] = set()
     _field_terms(ap.title, terms, text)
     _field_terms(ap.abstract, terms, text)
-    if author is not None and ap.paper.authors:
-        ft = ap.author
-        if ft.keys:
-            found: set[str] = set()
-            _field_terms(ft, found, author)
-            found.discard(BOUNDARY)
-            terms.update(map(AUTHOR_NS.__add__, found))
+    if authors and ap.paper.authors:
+        terms.update(*map(_NAME_TERMS.__getitem__, ap.paper.authors))
     terms.discard("")
-    terms.discard(AUTHOR_NS)
     terms.update(map(CATEGORY_NS.__add__, ap.categories))
     if ap.source:
         terms.add(SOURCE_NS + ap.source)
@@ -177,7 +195,7 @@ def paper_terms(ap: AnalyzedPaper) -> set[str]:
     """
     terms = ap.index_terms
     if terms is None:
-        terms = ap.index_terms = _analyzed_terms(ap, _ALL_TERMS, _ALL_TERMS)
+        terms = ap.index_terms = _analyzed_terms(ap, _ALL_TERMS)
     return terms
 
 
@@ -195,27 +213,12 @@ def _vocab_entries(keys: Iterable[str]) -> list[str]:
     return out
 
 
-def _field_vocabs(entries: set[str]) -> tuple[_FieldVocab, _FieldVocab | None]:
-    """(text, author) filters from vocabulary entries (see :func:`_vocab_entries`); no
-    author filter when the index has no ``author:`` term at all (authors are skipped)."""
-    text_firsts: set[str] = set()
-    author_firsts: set[str] = set()
-    text_prefixes: set[str] = set()
-    author_prefixes: set[str] = set()
-    for e in entries:
-        if e == AUTHOR_NS:
-            continue
-        if e.endswith(" "):
-            if e.startswith(AUTHOR_NS):
-                author_firsts.add(e[1:-1])
-            else:
-                text_firsts.add(e[:-1])
-        elif e.startswith(AUTHOR_NS):
-            author_prefixes.add(e[1:])
-        else:
-            text_prefixes.add(e)
-    author = _FieldVocab(author_firsts, author_prefixes) if AUTHOR_NS in entries else None
-    return _FieldVocab(text_firsts, text_prefixes), author
+def _field_vocabs(entries: set[str]) -> tuple[_FieldVocab, bool]:
+    """The text filter from vocabulary entries (see :func:`_vocab_entries`), and whether
+    the index has any ``author:`` term (else authors are skipped)."""
+    firsts = {e[:-1] for e in entries if e.endswith(" ") and not e.startswith(AUTHOR_NS)}
+    prefixes = {e for e in entries if e.startswith(PREFIX_NS)}
+    return _FieldVocab(firsts, prefixes), AUTHOR_NS in entries
 
 
 def _term_highlights(ap: AnalyzedPaper, term: str) -> Highlights:
@@ -322,6 +325,8 @@ class MatchIndex:
         self._group_off = array("I", [0])
         self._group_slots = array("I")
         self._gspecs = bytearray()
+        self._gspecs_text: str | None = None  # decoded on first use (see _group_check)
+        self._several: bytes | None = None  # per group: 1 if it has several slots
         self._gspecs_off = array("I", [0])
         # overlay: slots added since the last compact(); the non-exact ones with their specs
         self._delta: dict[str, list[int]] = {}
@@ -335,9 +340,11 @@ class MatchIndex:
         #: vocabulary entries (:func:`_vocab_entries`) of every term a paper must show to
         #: this index; None (snapshots before PBMIDX03) means "every term"
         self._vocab: set[str] | None = set()
-        self._vocab_filters: tuple[_FieldVocab, _FieldVocab | None] | None = None
+        self._vocab_filters: tuple[_FieldVocab, bool] | None = None
         self._id_lines: bytes | None = None  # the snapshot's "\n"-separated ids, if any
-        self._id_list: list[str] | None = None  # every slot's id, decoded on first match
+        #: every slot's id, decoded on first match (a tuple of strings: the garbage
+        #: collector stops tracking it, so it never walks a million ids)
+        self._id_list: tuple[str, ...] | None = None
         self._epoch = 0  # bumped whenever compact() renumbers the slots
         #: (query_id, error) for queries skipped by ``build(..., on_error="skip")``.
         self.errors: list[tuple[str, QueryError]] = []
@@ -392,10 +399,7 @@ class MatchIndex:
         self._texts_off.append(len(self._texts))
         self._flags.append(_EXACT if plan.exact else 0)
         self._slots()[query_id] = slot
-        if self._id_list is not None:
-            self._id_list.append(query_id)
-        else:
-            self._id_lines = None  # no longer every id: decode them from the blob
+        self._id_lines = self._id_list = None  # decoded again from the blob when needed
         keys = list(plan.terms or ())
         if not plan.exact:
             spec = check_spec(q.root)
@@ -542,6 +546,7 @@ class MatchIndex:
         self._group_off = array("I", itertools.accumulate(map(len, group_slots), initial=0))
         self._group_slots = array("I", itertools.chain.from_iterable(group_slots))
         self._gspecs, self._gspecs_off = gspecs, gspecs_off
+        self._gspecs_text = self._several = None
         self._delta, self._delta_always, self._delta_specs, self._deleted = {}, [], {}, set()
         self._slot_of = None
         self._parsed = {}
@@ -601,9 +606,15 @@ class MatchIndex:
 
     def _group_check(self, group: int) -> Check:
         """The check of a base group, from its stored spec (cached)."""
-        off = self._gspecs_off
-        check = check_from_spec(self._gspecs[off[group] : off[group + 1]].decode())
-        self._gchecks[group] = check
+        off, text = self._gspecs_off, self._gspecs_text
+        if text is None:  # all specs decoded at once; ASCII, so byte offsets = char offsets
+            blob = bytes(self._gspecs)
+            text = self._gspecs_text = blob.decode() if blob.isascii() else ""
+        if text:
+            spec = text[off[group] : off[group + 1]]
+        else:
+            spec = self._gspecs[off[group] : off[group + 1]].decode()
+        check = self._gchecks[group] = check_from_spec(spec)
         return check
 
     def _overlay_check(self, slot: int) -> Check:
@@ -681,7 +692,13 @@ class MatchIndex:
         if groups:
             checks, compile_group = self._gchecks, self._group_check
             passed = [g for g in groups if (checks.get(g) or compile_group(g))(terms, ap)]
-            found.update(_runs(self._group_slots, self._group_off, passed))
+            goff, gslots = self._group_off, self._group_slots
+            found.update(map(gslots.__getitem__, map(goff.__getitem__, passed)))
+            several = self._several
+            if several is None:
+                several = self._several = bytes(map((1).__lt__, map(operator.sub, goff[1:], goff)))
+            for g in itertools.compress(passed, map(several.__getitem__, passed)):
+                found.update(gslots[goff[g] + 1 : goff[g + 1]])
         for slot in overlay:
             if self._overlay_check(slot)(terms, ap):
                 found.add(slot)
@@ -689,26 +706,42 @@ class MatchIndex:
             found -= self._deleted
         return sorted(found)
 
-    def _ids_of(self, slots: list[int]) -> list[str]:
-        """The ids of ``slots`` (every id decoded once, on first use, then kept)."""
+    def query_ids(self, slots: list[int]) -> list[str]:
+        """The ids of the queries in ``slots`` (from :meth:`match_slots`), in that order.
+
+        Every id is decoded once, on first use, and then kept.
+        """
         id_list = self._id_list
         if id_list is None:
             if self._id_lines is not None:
-                id_list = self._id_lines.decode().split("\n") if self._flags else []
+                id_list = tuple(self._id_lines.decode().split("\n")) if self._flags else ()
             else:
                 blob = bytes(self._ids)
                 every = _ranges(self._ids_off, range(len(self._flags)))
-                id_list = list(map(bytes.decode, map(blob.__getitem__, every)))
+                id_list = tuple(map(bytes.decode, map(blob.__getitem__, every)))
             self._id_list = id_list
-        return list(map(id_list.__getitem__, slots))
+        if len(slots) < 2:
+            return [id_list[s] for s in slots]
+        return list(operator.itemgetter(*slots)(id_list))
+
+    def match_slots(self, paper: Paper | AnalyzedPaper) -> list[int]:
+        """The slots (storage positions) of every stored query that matches ``paper``,
+        ascending; :meth:`query_ids` turns them into ids.
+
+        Why: at a million stored queries a paper matches thousands of them, and handing
+        out numbers is cheaper than handing out strings when the caller groups, counts
+        or stores them. Slots stay valid until the next :meth:`compact` (which
+        :meth:`to_snapshot` and :meth:`build` call).
+        """
+        ap = paper if isinstance(paper, AnalyzedPaper) else AnalyzedPaper(paper)
+        return self._match_slots(ap)
 
     def match_ids(self, paper: Paper | AnalyzedPaper) -> list[str]:
         """Ids of every stored query that matches ``paper``, in storage order.
 
         The cheapest way to ask "who matched": no highlights, no :class:`QueryHit` objects.
         """
-        ap = paper if isinstance(paper, AnalyzedPaper) else AnalyzedPaper(paper)
-        return self._ids_of(self._match_slots(ap))
+        return self.query_ids(self.match_slots(paper))
 
     def match(self, paper: Paper | AnalyzedPaper) -> list[QueryHit]:
         """Every stored query that matches ``paper``, in storage order.
@@ -723,7 +756,7 @@ class MatchIndex:
         source = _HitSource(self, ap, record).highlights
         return [
             QueryHit(qid, source=source, slot=s)
-            for qid, s in zip(self._ids_of(slots), slots, strict=True)
+            for qid, s in zip(self.query_ids(slots), slots, strict=True)
         ]
 
     def highlight(self, query_id: str, paper: Paper | AnalyzedPaper) -> Highlights | None:
