@@ -568,7 +568,9 @@ def manage_page(subscriber: Subscriber, token: str, *, notice: str = "",
         +
         f'<p><a id="next-mail-link" href="{e(next_mail_url(token))}">What your next mail '
         "would hold</a></p>"
-        '<section aria-labelledby="preview-heading"><h2 id="preview-heading">Preview</h2>'
+        # The queries' live preview, shown (by the script) only while queries are chosen.
+        '<section aria-labelledby="preview-heading" class="choice" data-for="queries both">'
+        '<h2 id="preview-heading">Preview your queries</h2>'
         '<div id="preview" aria-live="polite"></div></section>'
         + likes_section(subscriber, token, liked, error=paper_error,
                         values=values if paper_error is not None else None)
