@@ -198,3 +198,69 @@ def test_subscribe_to_trending_with_no_query_and_see_todays_list(browser: Any, s
     browser.find_element(By.LINK_TEXT, "Manage your subscription").click()
     wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Manage"))
     assert browser.find_element(By.ID, "kind-trending").is_selected()
+
+
+def test_like_two_papers_and_see_the_preview_change(browser: Any, server: Any,
+                                                    tmp_path: Path) -> None:
+    """Issue 14: paste liked papers, watch the live preview of the recommendations
+    change with the second paper, subscribe, remove a paper on the manage page (its
+    preview changes back), and see the next mail styled (issue 15: its inline styles
+    are allowed on that page, and only there)."""
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, WAIT, ignored_exceptions=(WebDriverException,))
+
+    def recommended() -> list[str]:
+        items = browser.find_elements(By.CSS_SELECTOR, "#like-preview-list li a")
+        return [a.text for a in items if a.text]
+
+    browser.get(server.url + "/")
+    browser.find_element(By.ID, "email").send_keys(ADDRESS)
+    browser.find_element(By.CSS_SELECTOR, "details.options summary").click()
+    liked = wait.until(ec.visibility_of_element_located((By.ID, "like")))
+    liked.send_keys("https://huggingface.co/papers/2605.06548")  # a diffusion LM paper
+    wait.until(lambda _: recommended())
+    one = recommended()
+    assert "Continuous Latent Diffusion Language Model" not in one  # never the liked paper
+    similar = browser.find_element(By.CSS_SELECTOR, "#like-preview-list li .meta").text
+    assert similar.startswith("similar to Continuous Latent Diffusion Language Model")
+    assert browser.find_elements(By.CSS_SELECTOR, "#like-preview-list mark")  # shared terms
+    assert browser.find_elements(By.CSS_SELECTOR, "#like-terms code")  # the profile's terms
+
+    liked.send_keys("\n2306.05292")  # and Safe Collaborative Filtering: the profile moves
+    wait.until(lambda _: recommended() and recommended() != one)
+    two = recommended()
+    assert two != one
+
+    browser.find_element(By.ID, "subscribe").click()
+    wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Check your inbox"))
+    assert "2 of your 2 liked paper(s) found." in browser.find_element(By.TAG_NAME, "main").text
+    stored = _stored(server)
+    assert [p.id for p in stored.likes] == ["2605.06548", "2306.05292"]
+    assert all(p.title for p in stored.likes)  # read from the papers table at sign-up
+
+    browser.get(_confirm_link(tmp_path / "outbox"))
+    wait.until(ec.element_to_be_clickable((By.ID, "confirm"))).click()
+    wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Subscription confirmed"))
+    browser.find_element(By.LINK_TEXT, "Manage your subscription").click()
+    wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Manage"))
+    manage_url = browser.current_url
+    rows = browser.find_elements(By.CSS_SELECTOR, "#liked-papers li")
+    assert [r.find_element(By.TAG_NAME, "a").text for r in rows] == [
+        "Continuous Latent Diffusion Language Model", "Safe Collaborative Filtering"]
+    assert recommended() == two  # the stored profile previews as the pasted one did
+    browser.find_element(
+        By.CSS_SELECTOR, "button[aria-label='Remove Safe Collaborative Filtering from the "
+        "liked papers']").click()
+    wait.until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, ".notice"), "Removed"))
+    assert [p.id for p in _stored(server).likes] == ["2605.06548"]
+    assert recommended() == one  # one liked paper again: the first preview again
+
+    # The next mail, as it arrives: styled by its own inline styles.
+    browser.get(manage_url.replace("/manage?", "/preview/next?"))
+    title = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".pb-title")))
+    assert browser.execute_script(
+        "return getComputedStyle(arguments[0]).fontSize", title) == "18px"

@@ -7,19 +7,18 @@ the list again, with no network.
 
 from __future__ import annotations
 
-import email
-import email.policy
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from mail_support import mails_to as mails_to  # re-exported for the e2e tests
+from mail_support import plain_text as plain_text
 from paperbell import aws
 from paperbell.models import Subscriber
 
@@ -72,22 +71,6 @@ def trending_subscriber(email_: str, top: int = 3, **kw: Any) -> Subscriber:
     from paperbell.services.subscriptions import new_subscriber
 
     return new_subscriber(email_, kw.pop("queries", []), trending_top=top, **kw)
-
-
-def mails_to(pipeline: Any, address: str) -> list[EmailMessage]:
-    found = []
-    for sent in pipeline.sent_mails():
-        if address in sent.destinations:
-            message = email.message_from_bytes(sent.raw, policy=email.policy.default)
-            assert isinstance(message, EmailMessage)
-            found.append(message)
-    return found
-
-
-def plain_text(message: EmailMessage) -> str:
-    body = message.get_body(preferencelist=("plain",))
-    assert body is not None
-    return str(body.get_content())
 
 
 def ledger(pipeline: Any, subscriber_id: str) -> list[dict[str, Any]]:

@@ -13,29 +13,13 @@ from typing import ClassVar
 
 import pytest
 
-from paperbell import aws, clock
+from paperbell import aws
 from paperbell.services.subscriptions import new_subscriber
 from paperbell.storage.deliveries import DeliveryRepository
 from paperbell.storage.subscribers import SubscriberRepository
 from paperbell_dev.local.faults import Fault, FaultInjector, ses_throttling
 
 SCRAPED_AT = datetime(2026, 11, 27, 6, 31, tzinfo=UTC)
-
-
-@pytest.fixture
-def frozen(monkeypatch) -> Iterator[list[datetime]]:
-    """Controlled time: tests move ``moment[0]``; every service reads it via clock."""
-    moment = [SCRAPED_AT]
-    monkeypatch.setattr(clock, "now", lambda: moment[0])
-    yield moment
-
-
-@pytest.fixture
-def no_sdk_sleep(monkeypatch):
-    """botocore's retry backoff without the waiting (the retries still happen)."""
-    import botocore.endpoint
-
-    monkeypatch.setattr(botocore.endpoint.time, "sleep", lambda seconds: None)
 
 
 def _recipients(pipeline) -> list[str]:

@@ -99,3 +99,49 @@ def test_an_unconfirmed_sign_up_costs_arxiv_nothing(pipeline, with_arxiv):
     pipeline.match()
     assert with_arxiv.requests == []
     assert _stored(pipeline, subscriber.id).likes[0].pending
+
+
+def _settings(pipeline, arxiv_url: str):
+    from paperbell.config import Settings
+
+    return Settings(papers_table=pipeline.table_name("PapersTable"),
+                    subscribers_table=pipeline.table_name("SubscribersTable"),
+                    deliveries_table=pipeline.table_name("DeliveriesTable"),
+                    arxiv_api_url=arxiv_url)
+
+
+def test_filling_in_never_undoes_a_vote_cast_meanwhile(pipeline, arxiv_api):
+    from paperbell.models import PaperText
+    from paperbell.services.likes import resolve_subscribers
+
+    arxiv_api.papers = {"2601.00042": Paper(id="2601.00042", title="Remote", abstract="Far.")}
+    subscriber = new_subscriber("ada@example.org", [], like=["2601.00042"])
+    pipeline.add_subscribers([subscriber])
+    repo = SubscriberRepository(pipeline.table_name("SubscribersTable"))
+    vote = PaperText("2605.06548", "Continuous Latent Diffusion Language Model", "Words.")
+    repo.set_likes(subscriber.id, (*subscriber.likes, vote), ())  # a vote after the read
+    changed = resolve_subscribers(_settings(pipeline, arxiv_api.url), [subscriber])
+    assert changed == {}  # the stale read wrote nothing ...
+    stored = _stored(pipeline, subscriber.id)
+    assert [p.id for p in stored.likes] == ["2601.00042", "2605.06548"]  # ... the vote stays
+    # and the next run (the vote's own stream record) fills the placeholder in.
+    resolve_subscribers(_settings(pipeline, arxiv_api.url), [stored])
+    assert [p.title for p in _stored(pipeline, subscriber.id).likes] == [
+        "Remote", "Continuous Latent Diffusion Language Model"]
+
+
+def test_a_run_asks_arxiv_within_its_budget_and_leaves_the_rest(pipeline, arxiv_api):
+    from paperbell.services.likes import ArxivBudget, resolve_subscribers
+
+    ids = [f"2601.{i:05d}" for i in range(60)]
+    arxiv_api.papers = {i: Paper(id=i, title=f"Paper {i}", abstract="Words.") for i in ids}
+    first = new_subscriber("ada@example.org", [], like=ids[:50])
+    second = new_subscriber("bob@example.org", [], like=ids[50:])
+    pipeline.add_subscribers([first, second])
+    resolve_subscribers(_settings(pipeline, arxiv_api.url), [first, second],
+                        budget=ArxivBudget(requests=1))
+    assert len(arxiv_api.requests) == 1  # 60 ids would take two batched requests
+    stored = [_stored(pipeline, s.id) for s in (first, second)]
+    read = sum(not p.pending for s in stored for p in s.likes)
+    assert read == 50 and sum(p.pending for s in stored for p in s.likes) == 10
+    assert not any(s.like_notes for s in stored)  # not asked is not "not found"

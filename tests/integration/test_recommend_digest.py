@@ -8,15 +8,12 @@ papers stream.
 
 from __future__ import annotations
 
-import email
-import email.policy
 import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
-import pytest
-
+from mail_support import mails_to
 from paperbell import clock
 from paperbell.models import Paper, PaperText, PendingRecommendation, Subscriber
 from paperbell.scheduling import next_slot_for
@@ -27,24 +24,10 @@ from paperbell.storage.deliveries import DeliveryRepository
 from paperbell_dev.demo_data import resolve_bundled
 from paperbell_dev.local.faults import FaultInjector, ses_throttling
 
-SCRAPED_AT = datetime(2026, 11, 27, 6, 31, tzinfo=UTC)
+SCRAPED_AT = datetime(2026, 11, 27, 6, 31, tzinfo=UTC)  # a Friday
 #: A liked paper no bundled paper resembles: the only candidates are the test's own.
 BIRDS = PaperText("2601.00001", "Song learning in zebra finches",
                   "Juvenile zebra finches memorise a tutor song and rehearse it for months.")
-
-
-@pytest.fixture
-def frozen(monkeypatch):
-    moment = [SCRAPED_AT]
-    monkeypatch.setattr(clock, "now", lambda: moment[0])
-    return moment
-
-
-@pytest.fixture
-def no_sdk_sleep(monkeypatch):
-    import botocore.endpoint
-
-    monkeypatch.setattr(botocore.endpoint.time, "sleep", lambda seconds: None)
 
 
 def _seed() -> list[Paper]:
@@ -86,16 +69,6 @@ def _deliver_day(pipeline, frozen, start: datetime = SCRAPED_AT) -> None:
         pipeline.mail()
 
 
-def _mails(pipeline, address: str) -> list[EmailMessage]:
-    out = []
-    for sent in pipeline.sent_mails():
-        if address in sent.destinations:
-            message = email.message_from_bytes(sent.raw, policy=email.policy.default)
-            assert isinstance(message, EmailMessage)
-            out.append(message)
-    return out
-
-
 def _body(message: EmailMessage, kind: str) -> str:
     part = message.get_body(preferencelist=(kind,))
     assert part is not None
@@ -128,7 +101,7 @@ def test_the_section_holds_the_top_n_by_score_each_with_its_reason(pipeline, fro
 
     _deliver_day(pipeline, frozen)
 
-    (mail,) = _mails(pipeline, liker.email)
+    (mail,) = mails_to(pipeline, liker.email)
     text = _body(mail, "plain")
     best = [p for p, _ in sorted(scored, key=lambda ps: -ps[1])]
     assert RECOMMEND_TOP == 5
@@ -155,7 +128,7 @@ def test_the_section_holds_the_top_n_by_score_each_with_its_reason(pipeline, fro
         ) == "delivered"
 
     _deliver_day(pipeline, frozen, SCRAPED_AT + timedelta(days=1))
-    assert len(_mails(pipeline, liker.email)) == 1  # nothing new: no second mail
+    assert len(mails_to(pipeline, liker.email)) == 1  # nothing new: no second mail
 
 
 def test_never_a_paper_already_sent_and_never_twice_in_one_mail(pipeline, frozen):
@@ -170,7 +143,7 @@ def test_never_a_paper_already_sent_and_never_twice_in_one_mail(pipeline, frozen
     _record(pipeline, liker, [(rope, 0.9), (others[0], 0.3)])
 
     _deliver_day(pipeline, frozen)
-    (first,) = _mails(pipeline, liker.email)
+    (first,) = mails_to(pipeline, liker.email)
     text = _body(first, "plain")
     flat = " ".join(text.split())
     assert flat.count(" ".join(rope.title.split())) == 1
@@ -190,7 +163,7 @@ def test_never_a_paper_already_sent_and_never_twice_in_one_mail(pipeline, frozen
             Key={"subscriber_id": liker.id, "sk": item})
     _record(pipeline, liker, [(rope, 0.9), (others[0], 0.5), (others[1], 0.2)])
     _deliver_day(pipeline, frozen, SCRAPED_AT + timedelta(days=1))
-    second = _mails(pipeline, liker.email)[1]
+    second = mails_to(pipeline, liker.email)[1]
     text2 = _body(second, "plain")
     assert _titles_in(text2, seed) == [others[1].title]
     assert repo.pending_recommendations(liker.id) == []
@@ -208,7 +181,7 @@ def test_a_transient_failure_keeps_the_candidates_for_the_retry(pipeline, frozen
         _deliver_day(pipeline, frozen)
 
     assert throttle.injected == 12 and pipeline.digest_queue.stats.failed_attempts >= 1
-    (mail,) = _mails(pipeline, liker.email)
+    (mail,) = mails_to(pipeline, liker.email)
     assert _titles_in(_body(mail, "plain"), seed) == [seed[0].title, seed[1].title]
 
 
@@ -223,24 +196,24 @@ def test_likes_only_subscribers_get_mail_on_days_with_candidates_only(pipeline, 
     _record(pipeline, weekly, [(seed[2], 0.3)])  # a Friday candidate, for Monday's mail
 
     _deliver_day(pipeline, frozen)  # Friday: nothing for quiet, a note for notes
-    assert _mails(pipeline, quiet.email) == []
+    assert mails_to(pipeline, quiet.email) == []
     # No tick for likes-only subscribers: no job was even planned (no ledger item).
     assert not needs_tick(quiet)
     repo = DeliveryRepository(pipeline.table_name("DeliveriesTable"))
     assert repo.recent_ledger(quiet.id) == []
-    (note,) = _mails(pipeline, notes.email)
+    (note,) = mails_to(pipeline, notes.email)
     assert "Nothing new" in str(note["Subject"])
-    assert _mails(pipeline, weekly.email) == []
+    assert mails_to(pipeline, weekly.email) == []
 
     frozen[0] = SCRAPED_AT + timedelta(days=1)
     _record(pipeline, quiet, [(seed[0], 0.4)])
     _deliver_day(pipeline, frozen, SCRAPED_AT + timedelta(days=1))  # Saturday
-    (mail,) = _mails(pipeline, quiet.email)
+    (mail,) = mails_to(pipeline, quiet.email)
     assert _titles_in(_body(mail, "plain"), seed) == [seed[0].title]
 
     for day in (2, 3):  # Sunday, then Monday: the weekly mail comes on its weekday
         _deliver_day(pipeline, frozen, SCRAPED_AT + timedelta(days=day))
-    (weekly_mail,) = _mails(pipeline, weekly.email)
+    (weekly_mail,) = mails_to(pipeline, weekly.email)
     assert weekly_mail["Date"].datetime.weekday() == 0
     assert _titles_in(_body(weekly_mail, "plain"), seed) == [seed[2].title]
 
@@ -252,6 +225,6 @@ def test_an_inactive_subscriber_s_candidates_are_cleared_not_sent(pipeline, froz
     pipeline.match()
     _record(pipeline, paused, [(_seed()[0], 0.4)])
     _deliver_day(pipeline, frozen)
-    assert _mails(pipeline, paused.email) == []
+    assert mails_to(pipeline, paused.email) == []
     repo = DeliveryRepository(pipeline.table_name("DeliveriesTable"))
     assert repo.pending_recommendations(paused.id) == []

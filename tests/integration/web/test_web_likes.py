@@ -217,3 +217,16 @@ def test_the_next_mail_page_allows_the_mails_inline_styles_and_no_script(api, li
     manage = api.get("/manage", query={"token": liker})
     assert manage.headers["content-security-policy"] == \
         SECURITY_HEADERS["Content-Security-Policy"]
+
+
+def test_a_webhook_subscriber_may_like_papers_and_read_its_profile(api):
+    created = api.post("/api/webhooks", json_body={
+        "url": "https://93.184.215.14/hooks/paperbell", "like": [DIFFUSION_LM, "2601.00042"],
+        "hour": 9})
+    assert created.status == 201
+    body = created.json()
+    assert body["mode"] == "daily"  # recommendations are a digest section, never instant
+    assert body["like"] == [DIFFUSION_LM, "2601.00042"] and body["queries"] == []
+    assert body["papers"]["waiting_for_arxiv"] == ["2601.00042"]
+    profile = api.get("/api/profile", query={"token": body["manage_token"]}).json()
+    assert [p["pending"] for p in profile["like"]] == [False, True]

@@ -110,6 +110,9 @@ def test_the_mime_message_parses_and_both_parts_hold_the_vote_links(
     for body in (text, html):
         assert f"more?token=m-{paper.id}" in body and f"less?token=l-{paper.id}" in body
     assert str(message["Subject"]).startswith("1 recommended for you: ")
+    # Nothing to manage but the liked papers: the footer does not speak of queries.
+    assert "Manage your subscription: " in text and "Manage your queries" not in text
+    assert ">Manage your subscription</a>" in html
 
 
 def test_subjects_name_the_recommended_count_beside_trending(seed_papers, subscriber, links):

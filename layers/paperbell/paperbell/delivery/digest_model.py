@@ -424,6 +424,13 @@ def recommending_phrase(subscriber: Subscriber) -> str:
     return "papers like the one you liked" if count == 1 else f"papers like the {count} you liked"
 
 
+def manage_label(subscriber: Subscriber) -> str:
+    """The footer's manage link: "Manage your queries" for query subscribers, else (a
+    trending- or likes-only subscription has no queries to manage) "Manage your
+    subscription"."""
+    return "Manage your queries" if subscriber.queries else "Manage your subscription"
+
+
 def paper_count_phrase(count: int) -> str:
     return f"{count} new paper" if count == 1 else f"{count} new papers"
 

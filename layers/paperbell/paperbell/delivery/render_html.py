@@ -23,6 +23,7 @@ from paperbell.delivery.digest_model import (
     canonical_url,
     code_link,
     digest_subject,
+    manage_label,
     one_line,
     paper_count_phrase,
     paper_links,
@@ -225,7 +226,7 @@ def _footer(digest: Digest, settings: MailSettings) -> str:
         why += " with the queries " + ", ".join(f"<strong>{escape(q)}</strong>" for q in queries)
     actions = []
     if safe_url(digest.links.manage_url):
-        actions.append(_link(digest.links.manage_url, "Manage your queries"))
+        actions.append(_link(digest.links.manage_url, manage_label(digest.subscriber)))
     if safe_url(digest.links.unsubscribe_url):
         # The link opens a page with one button (link scanners must not unsubscribe
         # anyone); mail clients that offer "unsubscribe" use the RFC 8058 header instead.

@@ -18,6 +18,7 @@ from paperbell.delivery.digest_model import (
     abstract_snippet,
     authors_line,
     code_link,
+    manage_label,
     one_line,
     paper_count_phrase,
     paper_links,
@@ -129,7 +130,7 @@ def _footer(digest: Digest, settings: MailSettings) -> list[str]:
     lines += _wrap(why + ".", "")
     manage = safe_url(digest.links.manage_url)
     if manage:
-        lines.append(f"Manage your queries: {manage}")
+        lines.append(f"{manage_label(digest.subscriber)}: {manage}")
     unsubscribe = safe_url(digest.links.unsubscribe_url)
     if unsubscribe:
         lines.append(f"Unsubscribe (opens a page with one button): {unsubscribe}")

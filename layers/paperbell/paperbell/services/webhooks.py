@@ -13,6 +13,7 @@ from paperbell.errors import RequestError, bad_token, gone, too_many
 from paperbell.models import Subscriber
 from paperbell.observability import metrics
 from paperbell.services.context import RequestContext
+from paperbell.services.likes import Named, named_from_preferences
 from paperbell.services.subscriptions import start_schedule, trending_fields
 from paperbell.validation import (
     Fields,
@@ -28,6 +29,8 @@ class WebhookCreated:
     subscriber: Subscriber
     secret: str
     manage_token: str
+    #: What became of the liked papers it named (services/likes.py), if any.
+    papers: Named | None = None
 
 
 def create_webhook(ctx: RequestContext, fields: Fields, source_ip: str) -> WebhookCreated:
@@ -41,6 +44,7 @@ def create_webhook(ctx: RequestContext, fields: Fields, source_ip: str) -> Webho
     if contact:
         contact = validate_email_address(contact)
     secret = generate_secret()
+    named = named_from_preferences(ctx.papers, prefs) if prefs.likes else None
     subscriber = Subscriber(
         id="whk_" + pysecrets.token_hex(10),
         email=contact,
@@ -51,6 +55,9 @@ def create_webhook(ctx: RequestContext, fields: Fields, source_ip: str) -> Webho
         mode=prefs.mode,
         webhook_url=url,
         webhook_secret=secret,
+        likes=named.likes if named else (),
+        dislikes=named.dislikes if named else (),
+        like_notes=named.notes if named else (),
         **trending_fields(prefs),
     )
     ctx.subscribers.put(subscriber)
@@ -58,7 +65,8 @@ def create_webhook(ctx: RequestContext, fields: Fields, source_ip: str) -> Webho
     metrics.add_metric(name="WebhooksCreated", unit="Count", value=1)
     # The manage token of a webhook does not expire (API clients keep it, like an API
     # key); it stops working when the link-signing key rotates or the webhook is deleted.
-    return WebhookCreated(subscriber, secret, ctx.token("manage", subscriber.id, ttl=None))
+    return WebhookCreated(subscriber, secret, ctx.token("manage", subscriber.id, ttl=None),
+                          named)
 
 
 def webhook_for(ctx: RequestContext, webhook_id: str, authorization: str | None) -> Subscriber:

@@ -205,18 +205,21 @@ def preferences_fields(
     )
 
 
-def paper_fields(values: FormValues, *, error: RequestError | None) -> str:
-    """The subscribe form's liked and disliked papers ("papers like these", issue 14)."""
+def paper_fields(values: FormValues, *, error: RequestError | None,
+                 labels: tuple[str, str] = ("Papers you like (optional)",
+                                            "Papers you want fewer like (optional)")) -> str:
+    """The liked and disliked papers' fields ("papers like these", issue 14): the
+    subscribe form's, and the manage page's form that adds papers."""
     l_attr, l_err = _error_for(error, "like")
     d_attr, d_err = _error_for(error, "dislike")
     return (
-        '<label for="like">Papers you like (optional)</label>'
-        f'<textarea id="like" name="like" spellcheck="false" '
-        f'placeholder="2402.04177\nhttps://huggingface.co/papers/2605.06548"'
+        f'<label for="like">{e(labels[0])}</label>'
+        '<textarea id="like" name="like" spellcheck="false" '
+        'placeholder="2402.04177&#10;https://huggingface.co/papers/2605.06548"'
         f'{l_attr or LIKE_DESCRIBED}>{e(values.like)}</textarea>'
         f'<p class="hint" id="like-hint">{e(LIKE_HINT)}</p>{l_err}'
-        '<label for="dislike">Papers you want fewer like (optional)</label>'
-        f'<textarea id="dislike" name="dislike" class="short" spellcheck="false"'
+        f'<label for="dislike">{e(labels[1])}</label>'
+        '<textarea id="dislike" name="dislike" class="short" spellcheck="false"'
         f'{d_attr or DISLIKE_DESCRIBED}>{e(values.dislike)}</textarea>'
         f'<p class="hint" id="dislike-hint">{e(DISLIKE_HINT)}</p>{d_err}'
     )
@@ -237,14 +240,15 @@ def _terms_line(terms: Sequence[str], element_id: str) -> str:
     return (f'<p class="terms" id="{element_id}">Your profile\'s top terms: {listed}</p>')
 
 
-def likes_fragment(liked: LikesPreview) -> str:
+def likes_fragment(liked: LikesPreview, *, terms: bool = True) -> str:
     """The recommendations a liked-papers preview found (the subscribe page shows it
-    live, the manage page under the lists): each with the liked paper it resembles and
-    the shared terms marked, as in the mail."""
+    live, the manage page under the lists, which show the top terms already: ``terms``
+    False): each with the liked paper it resembles and the shared terms marked, as in
+    the mail."""
     from paperbell.recommend.index import highlight_spans
 
     out = ['<h3 id="like-preview-heading">Recommended for you (preview)</h3>',
-           _terms_line(liked.top_terms, "like-terms")]
+           _terms_line(liked.top_terms, "like-terms") if terms else ""]
     if liked.not_found:
         out.append('<p class="hint" id="like-not-found">Not among the papers paperbell has '
                    "seen lately, so not in this preview (they are fetched from arXiv once "
@@ -307,9 +311,6 @@ def likes_section(subscriber: Subscriber, token: str, preview: LikesPreview | No
     disliked papers with Remove buttons, what could not be used, a form to add papers,
     and what the profile would recommend among the recent papers."""
     action = f"manage?token={e(token)}"
-    l_attr, l_err = _error_for(error, "like")
-    d_attr, d_err = _error_for(error, "dislike")
-    values = values or FormValues()
     notes = ""
     if subscriber.like_notes:
         listed = "".join(f"<li>{e(n)}</li>" for n in subscriber.like_notes)
@@ -327,15 +328,10 @@ def likes_section(subscriber: Subscriber, token: str, preview: LikesPreview | No
         + notes
         + f'<form method="post" action="{action}">'
         '<input type="hidden" name="action" value="add_papers">'
-        '<label for="like">Add papers you like</label>'
-        f'<textarea id="like" name="like" spellcheck="false"{l_attr or LIKE_DESCRIBED}>'
-        f'{e(values.like)}</textarea><p class="hint" id="like-hint">{e(LIKE_HINT)}</p>{l_err}'
-        '<label for="dislike">Add papers you want fewer like</label>'
-        f'<textarea id="dislike" name="dislike" class="short" spellcheck="false"'
-        f'{d_attr or DISLIKE_DESCRIBED}>{e(values.dislike)}</textarea>'
-        f'<p class="hint" id="dislike-hint">{e(DISLIKE_HINT)}</p>{d_err}'
-        '<button type="submit" id="add-papers">Add papers</button></form>'
-        + (f'<div id="like-preview">{likes_fragment(preview)}</div>'
+        + paper_fields(values or FormValues(), error=error,
+                       labels=("Add papers you like", "Add papers you want fewer like"))
+        + '<button type="submit" id="add-papers">Add papers</button></form>'
+        + (f'<div id="like-preview">{likes_fragment(preview, terms=False)}</div>'
            if preview is not None and subscriber.likes else "")
         + "</section>"
     )

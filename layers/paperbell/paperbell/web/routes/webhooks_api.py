@@ -16,9 +16,11 @@ router = APIGatewayHttpRouter()
 @router.post(
     "/api/webhooks",
     summary="Create a webhook subscriber",
-    description='JSON {"url", "queries", "mode"?: "instant"|"daily", "hour"?, "timezone"?, '
-    '"email"?}. Returns the Standard Webhooks signing secret (shown once) and a manage '
-    "token for rotate/delete (Authorization: Bearer <token>).",
+    description='JSON {"url", "queries", "trending"?, "like"?, "dislike"?, "mode"?: '
+    '"instant"|"daily", "hour"?, "timezone"?, "email"?} (like and dislike as for '
+    "/subscriptions; the answer's papers says what became of them). Returns the Standard "
+    "Webhooks signing secret (shown once) and a manage token for rotate/delete "
+    "(Authorization: Bearer <token>) and for /api/profile (?token=).",
     responses={201: {"description": "Created"}, 400: ERRORS[400],
                429: {"description": "Too many requests"}},
     tags=["webhooks"],
@@ -27,11 +29,11 @@ def create_webhook() -> Response[str]:
     request = Request(router.current_event)
     created = webhooks.create_webhook(RequestContext.from_env(), request.body(),
                                       request.source_ip)
-    return json_response(
-        {**created.subscriber.public_json(), "secret": created.secret,
-         "manage_token": created.manage_token},
-        201,
-    )
+    answer = {**created.subscriber.public_json(), "secret": created.secret,
+              "manage_token": created.manage_token}
+    if created.papers is not None:
+        answer["papers"] = created.papers.as_json()
+    return json_response(answer, 201)
 
 
 @router.post(
