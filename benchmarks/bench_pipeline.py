@@ -38,6 +38,8 @@ import tempfile
 import time
 import warnings
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -348,11 +350,12 @@ def _storage(pipeline: Any) -> dict[str, dict[str, float]]:
     }
 
 
-def run_day(subscribers: int, papers: int, *, seed: int = 7, log: Any = print) -> dict[str, Any]:
-    """One simulated day at ``subscribers`` and ``papers`` generated papers."""
+@contextmanager
+def _simulated_day(papers: int) -> Iterator[tuple[Any, Path, list[datetime]]]:
+    """The local pipeline on moto with the clock frozen at SCRAPED_AT (``moment[0]``
+    moves it), logging at the template's level, and a generated feed of ``papers``."""
     _env_setup()
     from paperbell import clock
-    from paperbell_dev.cost.meter import UsageMeter
     from paperbell_dev.local.pipeline import LocalPipeline
 
     moment = [SCRAPED_AT]
@@ -363,30 +366,40 @@ def run_day(subscribers: int, papers: int, *, seed: int = 7, log: Any = print) -
             feed = Path(tmp) / "generated.json"
             feed.write_text(json.dumps(generated_feed(papers)), encoding="utf-8")
             restore_logs = _log_at_template_level(pipe)
-            started = time.perf_counter()
-            subs = generated_subscribers(subscribers, seed)
-            pipe.add_subscribers(subs)
-            setup_s = time.perf_counter() - started
-            log(f"  {subscribers} subscribers loaded in {setup_s:.1f} s (not part of the day)")
-            with UsageMeter(_gsi_keys(pipe)) as meter:
-                rec = _StageRecorder(pipe, meter)
-                scraped = rec.run("scrape", pipe.scrape, ["bundled:seed", str(feed)])
-                rec.run("match", pipe.match)
-                digests = mails = 0
-                tick0 = SCRAPED_AT.replace(minute=0)
-                for hour in range(1, 25):
-                    tick = tick0 + timedelta(hours=hour)
-                    moment[0] = tick
-                    planned = rec.run("plan", pipe.plan, tick)
-                    digests += int(planned.get("digests_planned", 0))
-                    mails += rec.run("mail", pipe.mail)
-            restore_logs()
-            sent = len(pipe.sent_mails())
-            storage = _storage(pipe)
-            metrics = sorted(m for m in rec.metrics if m[1] != "ColdStart")
-            metrics += [tuple(m) for m in cold_start_metrics()]  # type: ignore[misc]
+            try:
+                yield pipe, feed, moment
+            finally:
+                restore_logs()
     finally:
         clock.now = saved_now  # type: ignore[assignment]
+
+
+def run_day(subscribers: int, papers: int, *, seed: int = 7, log: Any = print) -> dict[str, Any]:
+    """One simulated day at ``subscribers`` and ``papers`` generated papers."""
+    from paperbell_dev.cost.meter import UsageMeter
+
+    with _simulated_day(papers) as (pipe, feed, moment):
+        started = time.perf_counter()
+        subs = generated_subscribers(subscribers, seed)
+        pipe.add_subscribers(subs)
+        setup_s = time.perf_counter() - started
+        log(f"  {subscribers} subscribers loaded in {setup_s:.1f} s (not part of the day)")
+        with UsageMeter(_gsi_keys(pipe)) as meter:
+            rec = _StageRecorder(pipe, meter)
+            scraped = rec.run("scrape", pipe.scrape, ["bundled:seed", str(feed)])
+            rec.run("match", pipe.match)
+            digests = mails = 0
+            tick0 = SCRAPED_AT.replace(minute=0)
+            for hour in range(1, 25):
+                tick = tick0 + timedelta(hours=hour)
+                moment[0] = tick
+                planned = rec.run("plan", pipe.plan, tick)
+                digests += int(planned.get("digests_planned", 0))
+                mails += rec.run("mail", pipe.mail)
+        sent = len(pipe.sent_mails())
+        storage = _storage(pipe)
+        metrics = sorted(m for m in rec.metrics if m[1] != "ColdStart")
+        metrics += [tuple(m) for m in cold_start_metrics()]  # type: ignore[misc]
     matches = int(storage.get("DeliveriesTable:match", {}).get("items", 0))
     stages = _stage_summaries(rec, STAGES)
     return {
@@ -517,50 +530,37 @@ def recommend_day(subscribers: int, papers: int, *, log: Any = print) -> dict[st
     IndexFunction run rewriting the profile snapshot), the scrape's papers scored
     against the profiles (a candidate per (subscriber, paper) above the floor), then 24
     planner ticks each followed by the mailer. Every AWS call is counted per stage."""
-    _env_setup()
     from dataclasses import replace
 
-    from paperbell import clock
     from paperbell.models import PaperText
     from paperbell.storage.subscribers import SubscriberRepository
     from paperbell_dev.bench.match_benchmark import sample_papers
     from paperbell_dev.cost.meter import UsageMeter
-    from paperbell_dev.local.pipeline import LocalPipeline
 
-    moment = [SCRAPED_AT]
-    saved_now = clock.now
-    clock.now = lambda: moment[0]  # type: ignore[assignment]
-    try:
-        with tempfile.TemporaryDirectory() as tmp, LocalPipeline(ROOT / "template.yaml") as pipe:
-            feed = Path(tmp) / "generated.json"
-            feed.write_text(json.dumps(generated_feed(papers)), encoding="utf-8")
-            restore_logs = _log_at_template_level(pipe)
-            subs = recommend_subscribers(subscribers)
-            pipe.add_subscribers(subs)
-            pipe.subscriber_changes.drain()  # the sign-ups: the first profile snapshot
-            pipe.scrape([str(feed)])  # the keyword day measures the scrape
-            repo = SubscriberRepository(pipe.table_name("SubscribersTable"))
-            extra = sample_papers()[-1]
-            with UsageMeter(_gsi_keys(pipe)) as meter:
-                rec = _StageRecorder(pipe, meter)
-                for n in range(PROFILE_CHANGES):  # a like or a vote changes a profile
-                    changed = subs[n * max(1, subscribers // PROFILE_CHANGES)]
-                    repo.put(replace(changed, likes=(*changed.likes, PaperText(
-                        "2610.99999", extra.title, extra.abstract))))
-                    rec.run("rec_index", pipe.subscriber_changes.drain)
-                rec.run("rec_match", pipe.match)
-                candidates = _candidates(pipe)
-                tick0 = SCRAPED_AT.replace(minute=0)
-                planned = 0
-                for hour in range(1, 25):
-                    tick = tick0 + timedelta(hours=hour)
-                    moment[0] = tick
-                    planned += int(rec.run("rec_plan", pipe.plan, tick)["digests_planned"])
-                    rec.run("rec_mail", pipe.mail)
-            restore_logs()
-            sent = len(pipe.sent_mails())
-    finally:
-        clock.now = saved_now  # type: ignore[assignment]
+    with _simulated_day(papers) as (pipe, feed, moment):
+        subs = recommend_subscribers(subscribers)
+        pipe.add_subscribers(subs)
+        pipe.subscriber_changes.drain()  # the sign-ups: the first profile snapshot
+        pipe.scrape([str(feed)])  # the keyword day measures the scrape
+        repo = SubscriberRepository(pipe.table_name("SubscribersTable"))
+        extra = sample_papers()[-1]
+        with UsageMeter(_gsi_keys(pipe)) as meter:
+            rec = _StageRecorder(pipe, meter)
+            for n in range(PROFILE_CHANGES):  # a like or a vote changes a profile
+                changed = subs[n * max(1, subscribers // PROFILE_CHANGES)]
+                repo.put(replace(changed, likes=(*changed.likes, PaperText(
+                    "2610.99999", extra.title, extra.abstract))))
+                rec.run("rec_index", pipe.subscriber_changes.drain)
+            rec.run("rec_match", pipe.match)
+            candidates = _candidates(pipe)
+            tick0 = SCRAPED_AT.replace(minute=0)
+            planned = 0
+            for hour in range(1, 25):
+                tick = tick0 + timedelta(hours=hour)
+                moment[0] = tick
+                planned += int(rec.run("rec_plan", pipe.plan, tick)["digests_planned"])
+                rec.run("rec_mail", pipe.mail)
+        sent = len(pipe.sent_mails())
     stages = _stage_summaries(rec, RECOMMEND_STAGES)
     log(f"  {subscribers} likes-only subscribers: {candidates} candidates, {sent} mails")
     return {"subscribers": subscribers, "profiles": subscribers, "papers_new": papers,

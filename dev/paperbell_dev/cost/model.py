@@ -27,7 +27,7 @@ Assumptions a reader should know (all are parameters):
 - likes-only subscribers (issue 14) get ``recommendations_per_subscriber`` candidates a
   day (5: the long-tail workload of BENCHMARKS.md 4b passes the floor for ~1% of the
   profiles per paper, x 500 papers), and ``profile_change_share`` of them change their
-  profile a day (a like or a vote: one IndexFunction run each, at most one per 20 s
+  profile a day (a like or a vote: one IndexFunction run each, at most one per 5-minute
   batching window);
 - storage at steady state: papers kept ``paper_retention_days`` (30), matches 3 days, the
   delivery ledger 35 days, idempotency records 7 days, +100 bytes per item, and point-
@@ -58,7 +58,8 @@ RECOMMEND_STAGES = ("rec_index", "rec_match", "rec_plan", "rec_mail")
 REFRESHES_PER_DAY = 8
 #: The IndexFunction's stream batching window (template MaximumBatchingWindowInSeconds):
 #: profile changes closer together than this share one run.
-INDEX_RUNS_PER_DAY_MAX = 86400 // 20
+INDEX_BATCHING_WINDOW_S = 300
+INDEX_RUNS_PER_DAY_MAX = 86400 // INDEX_BATCHING_WINDOW_S
 #: Seconds a handler waits per AWS call in the region (DynamoDB, SQS, S3: single-digit
 #: milliseconds; SES SendEmail is slower). Assumptions, not measurements: moto answers
 #: in-process, so the local run cannot measure a network round trip.

@@ -11,7 +11,12 @@ nothing else of the project. It never imports the developer package
 
 import warnings
 
-from paperbell.lazy_packages import POWERTOOLS_CATALOGUES, defer_package_init
+from paperbell.lazy_packages import (
+    POWERTOOLS_CATALOGUES,
+    UNUSED_AT_RUN_TIME,
+    defer_module,
+    defer_package_init,
+)
 
 __version__ = "0.1.0"
 
@@ -22,3 +27,5 @@ warnings.filterwarnings("ignore", message="Unable to find acceptable character d
 
 for _package in POWERTOOLS_CATALOGUES:  # before any handler imports Powertools' utilities
     defer_package_init(_package)
+for _module in UNUSED_AT_RUN_TIME:
+    defer_module(_module)

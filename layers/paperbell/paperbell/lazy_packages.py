@@ -16,6 +16,10 @@ first use (PEP 562 module ``__getattr__``), so every public name still works and
 the very same object. Nothing is moved into the first invoke: the modules paperbell
 uses are imported at import time as before, the ones it never uses are never loaded.
 
+:func:`defer_module` does the same for a whole module that a typical invocation never
+uses although Powertools imports it (``asyncio``, for the async batch processor): it
+is registered, and its code runs when a name is first looked up on it.
+
 Applied by ``paperbell/__init__.py``, so it takes effect for whatever imports paperbell
 before Powertools' batch or event-handler utilities (the handlers import ``paperbell``
 first). Imports only the standard library.
@@ -31,6 +35,11 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
+#: Standard-library modules Powertools imports for a code path paperbell never takes:
+#: ``utilities.batch.base`` imports ``asyncio`` (~25 ms, the largest single import of
+#: the match and mail functions) for ``AsyncBatchProcessor``; the handlers use the
+#: synchronous ``BatchProcessor``, which never touches it.
+UNUSED_AT_RUN_TIME = ("asyncio",)
 #: Powertools packages whose ``__init__`` imports all their modules.
 POWERTOOLS_CATALOGUES = (
     "aws_lambda_powertools.utilities.data_classes",
@@ -99,3 +108,45 @@ def defer_package_init(name: str) -> ModuleType | None:
     parent, _, child = name.rpartition(".")
     setattr(sys.modules[parent], child, package)
     return package
+
+
+class _DeferredModule(ModuleType):
+    """A registered module whose code has not run yet: the first name looked up on it
+    runs the module's code into this very object (which then is the real module)."""
+
+    def __getattr__(self, attr: str) -> Any:  # only for names not set yet
+        _run_deferred(self)
+        return getattr(self, attr)
+
+
+def _run_deferred(module: ModuleType) -> None:
+    module.__class__ = ModuleType
+    spec: Any = module.__spec__
+    if spec.submodule_search_locations is not None:
+        module.__path__ = spec.submodule_search_locations
+    spec.loader.exec_module(module)
+
+
+def defer_module(name: str) -> ModuleType | None:
+    """Register module ``name`` without running its code: ``import name`` finds it (its
+    ``__spec__`` is set, so the import system asks nothing else), and the first other
+    name looked up on it - ``name.run``, ``from name import X``, ``import name.sub`` -
+    runs the module's code, once, into the same object. None if it is already imported
+    (nothing to save) or not found. (:class:`importlib.util.LazyLoader` cannot do this on
+    Python 3.11: an ``import`` statement reads ``__spec__``, which makes it load.)
+
+    Only for modules a typical invocation never uses (:data:`UNUSED_AT_RUN_TIME`): a
+    module that is used still loads, on its first use, so nothing breaks, but the cost
+    would only move into the first invoke."""
+    if name in sys.modules or "." in name:
+        return None
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None:
+        return None
+    module = importlib.util.module_from_spec(spec)
+    # Without __path__, importing a submodule first (``import name.sub``) looks it up,
+    # which runs the package's own code first, in the usual order.
+    vars(module).pop("__path__", None)
+    module.__class__ = _DeferredModule
+    sys.modules[name] = module
+    return module

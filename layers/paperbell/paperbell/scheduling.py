@@ -54,6 +54,26 @@ def next_delivery_slot(
     raise ConfigError(f"no delivery hour {hour} found in {timezone}")  # pragma: no cover
 
 
+def needs_tick(subscriber: Subscriber) -> bool:
+    """Whether the planner must find this subscriber at their hour without any match:
+    trending subscribers (their papers come from the shared trending list, not from
+    pending matches) and mail subscribers who asked for a note on empty days.
+
+    Not subscribers with liked papers, even likes-only ones: their candidate
+    recommendations carry the next slot (``rec#`` items on the same sparse index, see
+    services/recommending.py), so the planner finds them exactly on the days something
+    was recommended, and a tick would only queue a job (and write a ledger item) every
+    day to send nothing. The empty-day note still comes through ``notify_empty``.
+
+    It lives here, not in services/subscriptions.py (which re-exports it), because the
+    mail function asks it for every digest: importing the sign-up use cases (validation,
+    likes, recommendation inputs, rate limits) for it cost the mail function's cold
+    start ~20 ms that no digest uses (BENCHMARKS.md, "Cold start")."""
+    if subscriber.status != "active" or subscriber.mode == "instant":
+        return False
+    return subscriber.wants_trending or (subscriber.notify_empty and not subscriber.webhook_url)
+
+
 def next_slot_for(subscriber: Subscriber, now: datetime) -> str:
     """The subscriber's next digest slot: daily at their hour, or weekly on their day."""
     weekday = subscriber.weekday if subscriber.mode == "weekly" else None

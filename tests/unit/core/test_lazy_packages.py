@@ -63,3 +63,41 @@ def test_an_unknown_name_is_an_attribute_error() -> None:
         "    print(json.dumps({'error': str(exc)}))\n"
     )
     assert "NoSuchEvent" in result["error"]
+
+
+def test_a_sync_batch_never_loads_asyncio_and_asyncio_still_works() -> None:
+    """Powertools' batch module imports asyncio for its async processor; paperbell defers
+    it. A synchronous batch runs without loading it, and the first real use gets the
+    real module."""
+    result = _run(
+        "import paperbell\n"
+        "from aws_lambda_powertools.utilities.batch import (\n"
+        "    BatchProcessor, EventType, process_partial_response)\n"
+        "seen = []\n"
+        "event = {'Records': [{'messageId': '1', 'body': 'a', 'receiptHandle': 'r',\n"
+        "    'attributes': {}, 'messageAttributes': {}, 'md5OfBody': '', 'eventSource':\n"
+        "    'aws:sqs', 'eventSourceARN': 'arn:aws:sqs:us-east-1:1:q', 'awsRegion': 'x'}]}\n"
+        "def handle(record): seen.append(record.body)\n"
+        "out = process_partial_response(event=event, record_handler=handle,\n"
+        "    processor=BatchProcessor(event_type=EventType.SQS))\n"
+        "lazy = type(sys.modules['asyncio']).__name__\n"
+        "loaded = 'asyncio.base_events' in sys.modules\n"
+        "import asyncio\n"
+        "async def two(): return 2\n"
+        "print(json.dumps({'seen': seen, 'out': out, 'lazy': lazy, 'loaded': loaded,\n"
+        "                  'run': asyncio.run(two())}))"
+    )
+    assert result["seen"] == ["a"] and result["out"] == {"batchItemFailures": []}
+    assert result["lazy"] == "_DeferredModule" and result["loaded"] is False
+    assert result["run"] == 2
+
+
+def test_a_deferred_package_imported_through_a_submodule_runs_in_the_usual_order() -> None:
+    result = _run(
+        "import paperbell\n"
+        "import asyncio.events\n"
+        "policy = type(asyncio.events.get_event_loop_policy()).__name__\n"
+        "from asyncio import gather\n"
+        "print(json.dumps({'policy': policy, 'gather': gather.__name__}))"
+    )
+    assert result == {"policy": "_UnixDefaultEventLoopPolicy", "gather": "gather"}

@@ -326,3 +326,14 @@ def test_the_kms_key_and_traces_are_on_the_bill():
              for i in cost.estimate(cost.Workload(10_000), model, PRICES).items}
     assert items["KMS key"] == pytest.approx(1.00)
     assert items["X-Ray traces"] > 0
+
+
+def test_the_index_batching_window_is_the_templates():
+    from pathlib import Path
+
+    from paperbell_dev.local.template import load_template
+
+    template = load_template(Path(__file__).resolve().parents[3] / "template.yaml")
+    events = template["Resources"]["IndexFunction"]["Properties"]["Events"]
+    window = events["SubscriberChanges"]["Properties"]["MaximumBatchingWindowInSeconds"]
+    assert window == cost.INDEX_BATCHING_WINDOW_S

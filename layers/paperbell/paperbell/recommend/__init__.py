@@ -19,8 +19,11 @@ Public API::
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from paperbell.lazy_packages import lazy_attributes
+
 from .index import DEFAULT_FLOOR, Candidate, Explanation, ProfileIndex, highlight_spans
-from .inputs import PaperListParse, parse_paper_list
 from .profile import (
     MAX_DISLIKES,
     MAX_LIKES,
@@ -31,6 +34,16 @@ from .profile import (
     build_profile,
 )
 from .terms import DocumentFrequencies, TermVector, VectorSettings, cosine, vectorize
+
+if TYPE_CHECKING:
+    from .inputs import PaperListParse, parse_paper_list
+
+#: Reading pasted ids and BibTeX (sign-up, the manage page, the CLI) loads on first use:
+#: the match, index and mail functions score and explain profiles, they never parse a
+#: list, and its patterns cost their cold start several ms (BENCHMARKS.md, "Cold start").
+__getattr__ = lazy_attributes(
+    __name__, {"PaperListParse": "inputs", "parse_paper_list": "inputs"}, globals()
+)
 
 __all__ = [
     "DEFAULT_FLOOR",

@@ -49,9 +49,8 @@ from paperbell.delivery.ses_sender import SesSender
 from paperbell.errors import DeliveryError, QueryError
 from paperbell.models import DigestJob, Paper, PendingMatch, PendingRecommendation, Subscriber
 from paperbell.observability import logger, metrics
-from paperbell.scheduling import digest_date_for, next_slot_for, parse_slot
+from paperbell.scheduling import digest_date_for, needs_tick, next_slot_for, parse_slot
 from paperbell.secrets import token_key
-from paperbell.services.subscriptions import needs_tick
 from paperbell.storage.deliveries import (
     DIGEST_PREFIX,
     INSTANT_PREFIX,

@@ -1,6 +1,7 @@
 """Index use case: keep the S3 match-index snapshot in step with the subscribers table.
 
-Subscriber changes arrive on the subscribers table's stream (batched for up to 20 s):
+Subscriber changes arrive on the subscribers table's stream (batched for up to 5
+minutes, because each run rewrites the whole snapshot):
 the function loads the snapshot, removes the changed subscribers' queries, adds back
 those of active subscribers, and writes the snapshot once per batch. A new subscription
 therefore matches from the next scrape on. A nightly run rebuilds the snapshot from a

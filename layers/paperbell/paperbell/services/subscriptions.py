@@ -34,7 +34,7 @@ from paperbell.delivery import subscription_mail
 from paperbell.errors import ConfigError, DeliveryError, RequestError, gone, too_many
 from paperbell.models import Subscriber
 from paperbell.observability import logger, metrics
-from paperbell.scheduling import next_slot_for
+from paperbell.scheduling import needs_tick, next_slot_for
 from paperbell.services import likes
 from paperbell.services.context import RequestContext
 from paperbell.services.likes import Named, named_from_preferences
@@ -132,21 +132,6 @@ def trending_fields(prefs: Preferences) -> dict[str, Any]:
         "trending_filter": prefs.trending_filter,
         "weekday": prefs.weekday,
     }
-
-
-def needs_tick(subscriber: Subscriber) -> bool:
-    """Whether the planner must find this subscriber at their hour without any match:
-    trending subscribers (their papers come from the shared trending list, not from
-    pending matches) and mail subscribers who asked for a note on empty days.
-
-    Not subscribers with liked papers, even likes-only ones: their candidate
-    recommendations carry the next slot (``rec#`` items on the same sparse index, see
-    services/recommending.py), so the planner finds them exactly on the days something
-    was recommended, and a tick would only queue a job (and write a ledger item) every
-    day to send nothing. The empty-day note still comes through ``notify_empty``."""
-    if subscriber.status != "active" or subscriber.mode == "instant":
-        return False
-    return subscriber.wants_trending or (subscriber.notify_empty and not subscriber.webhook_url)
 
 
 def start_schedule(subscriber: Subscriber, deliveries: Any, *, now: datetime) -> None:
