@@ -100,3 +100,30 @@ def test_load_subscribers_file_raises_only_config_errors(text: str, raw: bytes |
         assert str(exc).strip()
         return
     assert all(isinstance(s, Subscriber) for s in subscribers)
+
+
+paper_texts = st.one_of(
+    st.sampled_from(["2402.04177", "arXiv:2402.04177v2", "hep-th/9901001", "10.1145/3292500",
+                     "https://huggingface.co/papers/2605.06548", "@article{a, eprint={",
+                     "@book{b, title={x}}", "@misc{c, doi = {10.48550/arXiv.2401.00001}}",
+                     "{}}}{{", "@", "", "   "]),
+    wild_text(60),
+    st.lists(st.sampled_from(["@article{k,", "eprint={2401.00001}", "title={T}", "}", "{",
+                              "doi=", "2401.0000", "arxiv:", ",", "\n"]), max_size=12)
+    .map("".join),
+)
+
+
+@FUZZ
+@given(like=st.lists(paper_texts, max_size=4), dislike=st.lists(paper_texts, max_size=2))
+def test_liked_papers_are_kept_or_refused_naming_their_field(like: list[str],
+                                                               dislike: list[str]) -> None:
+    count("subscribers: like/dislike")
+    try:
+        subscriber = new_subscriber("ada@example.org", ["RoPE"], like=like, dislike=dislike)
+    except RequestError as exc:
+        assert exc.status == 400 and exc.field in ("like", "dislike") and exc.message.strip()
+        return
+    assert len(subscriber.likes) <= 50 and len(subscriber.dislikes) <= 50
+    assert not {p.id for p in subscriber.likes} & {p.id for p in subscriber.dislikes}
+    assert all(p.pending and p.id for p in (*subscriber.likes, *subscriber.dislikes))

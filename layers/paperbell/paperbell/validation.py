@@ -282,6 +282,8 @@ def validate_weekday(raw: str) -> int:
 
 #: The paper-list fields and how a message names them.
 PAPER_FIELDS = {"like": "liked", "dislike": "disliked"}
+#: Notes kept about what could not be used of one field (the rest are counted).
+MAX_PAPER_NOTES = 9
 
 
 def validate_papers(values: list[str], field: str) -> tuple[tuple[PaperRef, ...], tuple[str, ...]]:
@@ -313,7 +315,10 @@ def validate_papers(values: list[str], field: str) -> tuple[tuple[PaperRef, ...]
         raise bad_request(f"None of the {what} papers could be used: {shown or 'nothing given'}. "
                           "Give arXiv ids, arXiv or Hugging Face paper links, DOIs or a BibTeX "
                           "export.", field=field)
-    return tuple(refs.values()), tuple(f"{what} papers: {p}" for p in problems)
+    notes = [f"{what} papers: {p}" for p in problems[:MAX_PAPER_NOTES]]
+    if len(problems) > MAX_PAPER_NOTES:  # a pasted essay is not 10,000 notes
+        notes.append(f"{what} papers: and {len(problems) - MAX_PAPER_NOTES} more not used")
+    return tuple(refs.values()), tuple(notes)
 
 
 @dataclass(frozen=True)

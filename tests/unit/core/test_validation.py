@@ -165,3 +165,9 @@ def test_a_manage_save_of_a_likes_only_subscriber_keeps_needing_no_query():
     with pytest.raises(RequestError):
         validate_preferences({"hour": ["7"]})
     assert validate_preferences({"hour": ["7"]}, has_likes=True).queries == ()
+
+
+def test_a_pasted_essay_gives_a_few_notes_and_a_count_not_thousands():
+    prefs = validate_preferences({"like": ["2402.04177 " + "word " * 1000]})
+    assert [r.value for r in prefs.likes or ()] == ["2402.04177"]
+    assert len(prefs.notes) == 10 and prefs.notes[-1] == "liked papers: and 991 more not used"

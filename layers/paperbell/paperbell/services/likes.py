@@ -59,8 +59,9 @@ ARXIV_DEADLINE_SECONDS = 120.0
 #: Recent papers searched for a DOI (the preview's window and cost bound).
 DOI_DAYS = 30
 DOI_SCAN_LIMIT = 2000
-#: Notes kept on the subscriber item (the manage page shows them).
-MAX_NOTES = 10
+#: Notes kept on the subscriber item (the manage page shows them): room for both
+#: fields' own (validation.MAX_PAPER_NOTES + 1 each) and a few lookups'.
+MAX_NOTES = 25
 
 
 def is_doi(paper_id: str) -> bool:
@@ -221,7 +222,8 @@ def read_named(papers: PaperRepository, likes: Sequence[PaperText],
                       api_url, ArxivBudget())
     liked, like_notes = found.fill(likes)
     disliked, dislike_notes = found.fill(dislikes)
-    return Named(liked, disliked, tuple(notes) + tuple(like_notes + dislike_notes))
+    return Named(liked, disliked,
+                 (tuple(notes) + tuple(like_notes + dislike_notes))[:MAX_NOTES])
 
 
 def named_from_preferences(papers: PaperRepository, prefs: Preferences) -> Named:

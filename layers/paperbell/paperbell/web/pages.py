@@ -240,14 +240,15 @@ def _terms_line(terms: Sequence[str], element_id: str) -> str:
     return (f'<p class="terms" id="{element_id}">Your profile\'s top terms: {listed}</p>')
 
 
-def likes_fragment(liked: LikesPreview) -> str:
+def likes_fragment(liked: LikesPreview, *, terms: bool = True) -> str:
     """The recommendations a liked-papers preview found (the subscribe page shows it
-    live, the manage page under the lists): each with the liked paper it resembles and
-    the shared terms marked, as in the mail."""
+    live, the manage page under the lists, which show the top terms already: ``terms``
+    False): each with the liked paper it resembles and the shared terms marked, as in
+    the mail."""
     from paperbell.recommend.index import highlight_spans
 
     out = ['<h3 id="like-preview-heading">Recommended for you (preview)</h3>',
-           _terms_line(liked.top_terms, "like-terms")]
+           _terms_line(liked.top_terms, "like-terms") if terms else ""]
     if liked.not_found:
         out.append('<p class="hint" id="like-not-found">Not among the papers paperbell has '
                    "seen lately, so not in this preview (they are fetched from arXiv once "
@@ -330,7 +331,7 @@ def likes_section(subscriber: Subscriber, token: str, preview: LikesPreview | No
         + paper_fields(values or FormValues(), error=error,
                        labels=("Add papers you like", "Add papers you want fewer like"))
         + '<button type="submit" id="add-papers">Add papers</button></form>'
-        + (f'<div id="like-preview">{likes_fragment(preview)}</div>'
+        + (f'<div id="like-preview">{likes_fragment(preview, terms=False)}</div>'
            if preview is not None and subscriber.likes else "")
         + "</section>"
     )
