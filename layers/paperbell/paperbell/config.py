@@ -19,6 +19,9 @@ def _split_list(raw: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Settings:
+    """The stack's configuration: table, queue and bucket names, sender, site URL and
+    tunables, from the template's variables (:func:`settings`) or built by a test."""
+
     papers_table: str = "papers"
     subscribers_table: str = "subscribers"
     deliveries_table: str = "deliveries"

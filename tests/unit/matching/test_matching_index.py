@@ -319,3 +319,20 @@ def test_query_hit_eager_and_equality() -> None:
     assert hash(hit) == hash("q") and hit != "q"
     with pytest.raises(TypeError):
         QueryHit("q")
+
+
+def test_match_slots_and_query_ids() -> None:
+    index = MatchIndex.from_snapshot(MatchIndex.build(QUERIES).to_snapshot())
+    slots = index.match_slots(PAPER)
+    assert slots == sorted(slots) and len(slots) == 10
+    assert index.query_ids(slots) == index.match_ids(PAPER) == ids(index.match(PAPER))
+    assert index.query_ids(slots[:1]) == ["single"] and index.query_ids([]) == []
+    index.add("late", "rope")  # ids decoded before the change are not reused stale
+    assert index.query_ids(index.match_slots(PAPER))[-1] == "late"
+
+
+def test_checks_are_compiled_once_per_spec() -> None:
+    first = MatchIndex.from_snapshot(MatchIndex.build([("x", "sparse lottery")]).to_snapshot())
+    again = MatchIndex.from_snapshot(MatchIndex.build([("y", "sparse lottery")]).to_snapshot())
+    assert first.match_ids(PAPER) == ["x"] and again.match_ids(PAPER) == ["y"]
+    assert first._gchecks[0] is again._gchecks[0]  # one compiled check for both indexes

@@ -269,8 +269,9 @@ class AnalyzedPaper:
             found: set[str] = set()
             for ft in fts:
                 found.update(ft.surfaces)
-                joined = ft.comp_surfaces
-                found.update(joined[j] for j in ft.hyphen_comps)
+                if ft.hyphen_comps:  # only those compounds: no need for every comp surface
+                    words, first, last = ft.surfaces, ft.comp_first, ft.comp_last
+                    found.update("".join(words[first[j] : last[j] + 1]) for j in ft.hyphen_comps)
             words = self._prefix_words[field] = sorted(found)
         i = bisect.bisect_left(words, prefix)
         return i < len(words) and words[i].startswith(prefix)

@@ -5,26 +5,36 @@ slow. Each query is parsed once when stored, :mod:`query_analyzer` files it unde
 index terms, and a paper only meets the queries filed under terms it contains
 (*candidates*). Candidates that are *exact* (the term proves the match) are reported
 straight away; the rest are verified by a compiled check (:mod:`verifier`: mostly set
-membership in the paper's term set), parsed and compiled on first sight and cached.
-Highlights are not needed to decide a match, so :meth:`MatchIndex.match_ids` returns ids
-only and :meth:`MatchIndex.match` returns hits whose highlights are computed when read.
+membership in the paper's term set). Equal checks are one *check group*, verified once
+per paper however many subscribers stored that query; a check is compiled from its
+stored spec on first sight (cached per process, :func:`verifier.cached_check`).
+Highlights are not needed to decide a match, so :meth:`MatchIndex.match_slots` returns
+query numbers, :meth:`MatchIndex.match_ids` ids, and :meth:`MatchIndex.match` hits whose
+highlights are computed when read.
+
+A paper is asked only for the terms this index can use (:meth:`MatchIndex.paper_terms`):
+its words and compounds, categories and source, and of its ~200 word pairs and ~800 word
+beginnings only those the index holds (the index's *vocabulary*, kept in the snapshot).
 
 Memory layout (the goals are <= 300 bytes per stored query and a snapshot that loads in
 well under a second for 1M queries, inside a Lambda):
 
 * query ids and query texts live in two UTF-8 blobs with ``array('I')`` offsets — no
-  Python object per query. A query is parsed again only when it is a candidate that needs
-  verification (with a bounded cache of parsed queries);
+  Python object per query until the ids are first needed (then one tuple of them). A
+  query is parsed again only for highlights (with a bounded cache of parsed queries);
 * postings are CSR arrays: ``terms`` (dict term -> term number), ``post_off`` /
-  ``post_split`` / ``postings``; for term ``t`` the exact queries are
-  ``postings[post_off[t]:post_split[t]]`` and those needing verification
+  ``post_split`` / ``postings``; for term ``t`` the exact query slots are
+  ``postings[post_off[t]:post_split[t]]`` and the check groups needing verification
   ``postings[post_split[t]:post_off[t+1]]``, so the hot loop splits them without looking
-  at each query;
-* changes after a build or load go to a small overlay (dict of lists) plus a deleted set,
-  folded into the arrays by :meth:`MatchIndex.compact` (called by ``to_snapshot``).
+  at each query; ``group_off`` / ``group_slots`` give each group's slots and
+  ``gspecs`` its check spec;
+* changes after a build or load go to a small overlay (dict of lists, each new query's
+  spec) plus a deleted set, folded into the arrays by :meth:`MatchIndex.compact` (called
+  by ``to_snapshot``).
 
-The snapshot is these arrays written back to back (``array.tobytes``), so loading is a
-few memory copies plus one dict of distinct terms.
+The snapshot (``PBMIDX03``; ``PBMIDX01``/``02`` still load) is these arrays written back
+to back (``array.tobytes``), so loading is a few memory copies plus one dict of distinct
+terms.
 """
 
 from __future__ import annotations
@@ -63,7 +73,7 @@ from .query_analyzer import (
 from .query_parser import Query, Term, parse_query
 from .verifier import (
     Check,
-    check_from_spec,
+    cached_check,
     check_spec,
     fallback_spec,
     spec_keys,
@@ -336,7 +346,6 @@ class MatchIndex:
         self._slot_of: dict[str, int] | None = None
         self._parsed: dict[int, Query] = {}
         self._gchecks: dict[int, Check] = {}
-        self._spec_checks: dict[str, Check] = {}  # the overlay's checks, by spec
         #: vocabulary entries (:func:`_vocab_entries`) of every term a paper must show to
         #: this index; None (snapshots before PBMIDX03) means "every term"
         self._vocab: set[str] | None = set()
@@ -551,7 +560,6 @@ class MatchIndex:
         self._slot_of = None
         self._parsed = {}
         self._gchecks = {}
-        self._spec_checks = {}
         self._id_lines = self._id_list = None
         self._epoch += 1
 
@@ -614,16 +622,12 @@ class MatchIndex:
             spec = text[off[group] : off[group + 1]]
         else:
             spec = self._gspecs[off[group] : off[group + 1]].decode()
-        check = self._gchecks[group] = check_from_spec(spec)
+        check = self._gchecks[group] = cached_check(spec)
         return check
 
     def _overlay_check(self, slot: int) -> Check:
-        """The check of a query added since the last compact(), cached by spec."""
-        spec = self._delta_specs[slot]
-        check = self._spec_checks.get(spec)
-        if check is None:
-            check = self._spec_checks[spec] = check_from_spec(spec)
-        return check
+        """The check of a query added since the last compact()."""
+        return cached_check(self._delta_specs[slot])
 
     def paper_terms(self, ap: AnalyzedPaper) -> set[str]:
         """The index terms of ``ap`` that this index can use: its words and compounds,

@@ -45,6 +45,7 @@ from .query_parser import (
 
 __all__ = [
     "Check",
+    "cached_check",
     "check_from_spec",
     "check_spec",
     "compile_check",
@@ -364,6 +365,27 @@ def _two_groups(spec: str) -> Check | None:
 
         return word_and_word
     return _all_groups((g0, g1))
+
+
+#: spec -> compiled check, for the whole process (see :func:`cached_check`)
+_CHECKS: dict[str, Check] = {}
+_CHECKS_MAX = 500_000
+
+
+def cached_check(spec: str) -> Check:
+    """:func:`check_from_spec`, compiled once per process and spec.
+
+    Why: a check depends on its spec alone, and a container that reloads the index after
+    the stored queries changed meets mostly the same specs again; compiling them is the
+    largest cost of a freshly loaded index at a million stored queries (like parsing is
+    for a search engine, which is why a search engine keeps its parsed queries).
+    """
+    check = _CHECKS.get(spec)
+    if check is None:
+        if len(_CHECKS) >= _CHECKS_MAX:
+            _CHECKS.clear()
+        check = _CHECKS[spec] = check_from_spec(spec)
+    return check
 
 
 def check_from_spec(spec: str) -> Check:

@@ -73,6 +73,8 @@ MAX_RECEIVES = 5
 
 @dataclass(frozen=True)
 class DigestOutcome:
+    """What one digest job ended as (the mail handler logs it; Idempotency stores it)."""
+
     subscriber_id: str
     key: str
     status: str

@@ -29,6 +29,8 @@ SQS_BATCH = 10
 
 @dataclass
 class PlanReport:
+    """The slots one planner tick covered and the jobs it queued (the handler's result)."""
+
     slots: list[str]
     jobs: list[dict[str, str]] = field(default_factory=list)
 

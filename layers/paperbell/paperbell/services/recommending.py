@@ -163,6 +163,9 @@ def record_recommendations(
 
 @dataclass
 class CachedProfiles:
+    """The container's profile index, the ETag it was loaded from and when it was last
+    checked (at most every ``ttl_seconds``)."""
+
     index: ProfileIndex
     etag: str | None
     checked_at: float = field(default_factory=time.monotonic)

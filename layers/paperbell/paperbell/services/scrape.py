@@ -36,6 +36,9 @@ FAILURE_ALARM_THRESHOLD = 3
 
 @dataclass
 class SourceOutcome:
+    """How one source's read went: status, counts and error, as the health table and the
+    ``paperbell sources`` view show it."""
+
     source: str
     status: str
     items_seen: int = 0
@@ -52,6 +55,9 @@ class SourceOutcome:
 
 @dataclass
 class ScrapeReport:
+    """Every source's outcome of one run, the new papers' ids and whether the trending
+    snapshot was written."""
+
     sources: list[SourceOutcome] = field(default_factory=list)
     new_paper_ids: list[str] = field(default_factory=list)
     trending_written: bool = False

@@ -48,6 +48,9 @@ PLANNER_KEY = {"subscriber_id": "~planner", "sk": "state"}
 
 @dataclass(frozen=True)
 class LedgerEntry:
+    """One ledger item: how a planned digest or instant notification ended, and which
+    papers it held (the "never twice" rule reads them)."""
+
     subscriber_id: str
     key: str  # "digest#<local date>" | "instant#<paper id>"
     status: str  # sent | skipped-empty | skipped-inactive | suppressed | failed

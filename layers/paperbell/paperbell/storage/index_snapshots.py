@@ -18,6 +18,8 @@ SNAPSHOT_KEY = "match-index/snapshot.bin"
 
 @dataclass(frozen=True)
 class Snapshot:
+    """A snapshot's bytes and the ETag they were read with (the next check compares it)."""
+
     data: bytes
     etag: str
 

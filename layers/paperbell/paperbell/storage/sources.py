@@ -19,6 +19,8 @@ HEALTH_RETENTION = timedelta(days=30)
 
 @dataclass(frozen=True)
 class StoredSourceState:
+    """A source's conditional-GET validators and failure streak, kept between runs."""
+
     etag: str | None = None
     last_modified: str | None = None
     content_hash: str | None = None
@@ -27,6 +29,8 @@ class StoredSourceState:
 
 @dataclass(frozen=True)
 class SourceRun:
+    """One run of one source, as the health table keeps it (30 days)."""
+
     source: str
     started_at: datetime
     status: str  # ok | not-modified | empty | failed

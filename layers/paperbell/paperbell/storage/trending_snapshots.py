@@ -36,6 +36,8 @@ class TrendingSnapshotStore:
 
 @dataclass
 class _Cached:
+    """The container's copy of the trending snapshot and when its ETag was last checked."""
+
     snapshot: TrendingSnapshot | None
     etag: str | None
     checked_at: float
