@@ -11,7 +11,9 @@ from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 
 from paperbell.config import Settings
+from paperbell.delivery.digest_model import recommending_phrase, trending_phrase
 from paperbell.delivery.ses_sender import SesSender
+from paperbell.models import Subscriber
 
 
 def _message(settings: Settings, recipient: str, subject: str, paragraphs: list[str],
@@ -56,21 +58,36 @@ def _message(settings: Settings, recipient: str, subject: str, paragraphs: list[
     return message
 
 
+def requested_papers(subscriber: Subscriber) -> str:
+    """What a sign-up asked for, in words: trending, queries and/or liked papers. Why
+    not only the queries: a trending- or likes-only sign-up has none, and its mail
+    would otherwise read "papers matching these queries: ."."""
+    wanted = [trending_phrase(subscriber)] if subscriber.wants_trending else []
+    if subscriber.queries:
+        wanted.append("papers matching these queries: " + "; ".join(subscriber.queries))
+    if subscriber.likes:
+        wanted.append("new " + recommending_phrase(subscriber))
+    if not wanted:
+        return "papers"
+    return wanted[0] if len(wanted) == 1 else ", ".join(wanted[:-1]) + " and " + wanted[-1]
+
+
 def confirmation_mail(settings: Settings, recipient: str, confirm_url: str,
-                      queries: tuple[str, ...], *, later_request_ignored: bool = False
+                      subscriber: Subscriber, *, later_request_ignored: bool = False
                       ) -> EmailMessage:
-    listed = "; ".join(queries)
+    """The double opt-in mail for ``subscriber`` (the pending sign-up that confirming
+    activates)."""
     paragraphs = [
-        "Someone (hopefully you) asked paperbell to send papers matching "
-        f"these queries to this address: {listed}.",
+        "Someone (hopefully you) asked paperbell to send "
+        f"{requested_papers(subscriber)} to this address.",
         "Please confirm with the link below (it is valid for 3 days). The link opens a "
         "page with a Confirm button; nothing is subscribed until you press it.",
     ]
     if later_request_ignored:
         paragraphs.append(
-            "A later request asked for other queries for this address; it was not saved, "
+            "A later request asked for other papers for this address; it was not saved, "
             "because a sign-up waiting for confirmation is never replaced. After "
-            "confirming you can change the queries on your manage page."
+            "confirming you can change what you get on your manage page."
         )
     return _message(settings, recipient, "Confirm your paperbell subscription", paragraphs,
                     ("Confirm my subscription", confirm_url))

@@ -215,6 +215,15 @@ def subscribe(ctx: RequestContext, form: SubscriptionForm, source_ip: str) -> Si
     return SignUp(_sign_up(ctx, form, named), named)
 
 
+def _asks_differently(kept: Subscriber, prefs: Preferences, named: Named | None) -> bool:
+    """Whether a later sign-up for a pending address asked for other papers (queries,
+    trending or likes) than the one kept, so that its confirmation mail says so."""
+    likes = tuple(p.id for p in named.likes) if named else ()
+    return (tuple(prefs.queries), prefs.trending_top, prefs.trending_filter, likes) != (
+        tuple(kept.queries), kept.trending_top, kept.trending_filter,
+        tuple(p.id for p in kept.likes))
+
+
 def _sign_up(ctx: RequestContext, form: SubscriptionForm, named: Named | None) -> str:
     existing = existing_subscriber(ctx, form.email)
     if existing is not None and existing.status == "suppressed":
@@ -249,10 +258,10 @@ def _sign_up(ctx: RequestContext, form: SubscriptionForm, named: Named | None) -
         )
         outcome = "reminded"
     else:
-        queries = kept.queries if kept is not None else form.preferences.queries
-        ignored = kept is not None and tuple(form.preferences.queries) != tuple(kept.queries)
+        asked = kept if kept is not None else pending
+        ignored = kept is not None and _asks_differently(kept, form.preferences, named)
         message = subscription_mail.confirmation_mail(
-            ctx.config, form.email, ctx.link("confirm", subscriber_id), queries,
+            ctx.config, form.email, ctx.link("confirm", subscriber_id), asked,
             later_request_ignored=ignored,
         )
         outcome = "mailed-first-request" if kept is not None else "mailed"
