@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import io
+import logging
 import os
 import sys
 import time
@@ -109,6 +110,26 @@ def function_environment(env: dict[str, str]) -> Iterator[None]:
         _reset_process_caches()
 
 
+@contextmanager
+def _logs_to(stream: io.StringIO) -> Iterator[None]:
+    """Point the runtime logger's stream handlers at ``stream`` for one invocation.
+
+    Why not only ``redirect_stdout``: Powertools' Logger keeps the ``sys.stdout`` of the
+    moment it was created, so whether its lines were captured depended on which module
+    happened to import :mod:`paperbell.observability` first."""
+    from paperbell.observability import logger
+
+    handlers = [h for h in logger.handlers if isinstance(h, logging.StreamHandler)]
+    saved = [h.stream for h in handlers]
+    for h in handlers:
+        h.setStream(stream)
+    try:
+        yield
+    finally:
+        for h, old in zip(handlers, saved, strict=True):
+            h.setStream(old)
+
+
 def _reset_process_caches() -> None:
     from paperbell.config import settings
     from paperbell.storage.trending_snapshots import forget_cached_snapshots
@@ -161,5 +182,5 @@ class LocalInvoker:
             handler = load_handler(spec, env)
             if not self.capture_output:
                 return handler(event, context)
-            with contextlib.redirect_stdout(self.output):
+            with contextlib.redirect_stdout(self.output), _logs_to(self.output):
                 return handler(event, context)
