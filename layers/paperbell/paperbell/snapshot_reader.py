@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import sys
 from array import array
+from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["SnapshotReader"]
+__all__ = ["SnapshotReader", "live_slots"]
 
 
 class SnapshotReader:
@@ -43,3 +44,15 @@ class SnapshotReader:
     def check_end(self) -> None:
         if self._pos != len(self._data):
             raise ValueError(f"corrupt {self.what} snapshot (trailing bytes)")
+
+
+def live_slots(ids: bytes, offsets: Sequence[int], flags: Sequence[int], deleted: int
+               ) -> dict[str, int]:
+    """id -> slot for every slot whose flags lack ``deleted``: the reverse lookup both
+    indexes build on first need from their ids blob and offsets (not stored in the
+    snapshot, whose loads only need the forward direction)."""
+    return {
+        ids[offsets[i] : offsets[i + 1]].decode(): i
+        for i in range(len(flags))
+        if not flags[i] & deleted
+    }

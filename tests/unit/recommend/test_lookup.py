@@ -10,24 +10,6 @@ from paperbell.recommend.lookup import fetch_arxiv_papers, resolve_papers
 from paperbell.sources import HttpFetcher
 
 
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 100.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-@pytest.fixture
-def fake_time() -> FakeTime:
-    return FakeTime()
-
-
 @pytest.fixture
 def polite(fake_time):
     """A fetcher that treats the loopback fixture server as arXiv (3 s apart)."""

@@ -16,6 +16,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from ..conftest import FakeTime
+
+__all__ = ["FakeTime"]
+
 FEEDS = Path(__file__).resolve().parents[2] / "fixtures" / "feeds"
 
 
@@ -28,28 +32,6 @@ def feeds_dir() -> Path:
     return FEEDS
 
 
-@dataclass
-class FakeTime:
-    """Monotonic clock and sleep that only move when told to (no real waiting)."""
-
-    now: float = 1000.0
-    wall: float = 1_800_000_000.0
-    sleeps: list[float] = field(default_factory=list)
-
-    def clock(self) -> float:
-        return self.now
-
-    def wall_clock(self) -> float:
-        return self.wall + self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-@pytest.fixture
-def fake_time() -> FakeTime:
-    return FakeTime()
 
 
 @dataclass

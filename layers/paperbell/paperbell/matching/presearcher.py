@@ -49,7 +49,7 @@ from typing import Literal
 
 from paperbell.errors import QueryError
 from paperbell.models import Paper
-from paperbell.snapshot_reader import SnapshotReader
+from paperbell.snapshot_reader import SnapshotReader, live_slots
 
 from .matcher import (
     EMPTY_HIGHLIGHTS,
@@ -385,12 +385,7 @@ class MatchIndex:
 
     def _slots(self) -> dict[str, int]:
         if self._slot_of is None:
-            ids, off, flags = bytes(self._ids), self._ids_off, self._flags
-            self._slot_of = {
-                ids[off[i] : off[i + 1]].decode(): i
-                for i in range(len(flags))
-                if not flags[i] & _DELETED
-            }
+            self._slot_of = live_slots(bytes(self._ids), self._ids_off, self._flags, _DELETED)
         return self._slot_of
 
     def add(self, query_id: str, query_text: str) -> None:

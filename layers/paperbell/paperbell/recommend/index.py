@@ -40,7 +40,7 @@ from itertools import repeat
 from operator import mul
 
 from paperbell.matching.normalize import tokenize
-from paperbell.snapshot_reader import SnapshotReader
+from paperbell.snapshot_reader import SnapshotReader, live_slots
 
 from .profile import LikedPaper, Profile
 from .terms import DEFAULT_SETTINGS, DocumentFrequencies, TermVector, VectorSettings, vectorize
@@ -169,12 +169,7 @@ class ProfileIndex:
 
     def _slots(self) -> dict[str, int]:
         if self._slot_of is None:
-            ids, off, flags = bytes(self._ids), self._ids_off, self._flags
-            self._slot_of = {
-                ids[off[i] : off[i + 1]].decode(): i
-                for i in range(len(flags))
-                if not flags[i] & _DELETED
-            }
+            self._slot_of = live_slots(bytes(self._ids), self._ids_off, self._flags, _DELETED)
         return self._slot_of
 
     def add(self, profile: Profile) -> None:
