@@ -8,25 +8,24 @@ and attribute passes :func:`xml_text` first. Links pass :func:`paperbell.urls.sa
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from typing import Any
 from xml.sax.saxutils import escape as _escape
 from xml.sax.saxutils import quoteattr as _quoteattr
 
+from paperbell.fitting import INVALID_CHARACTERS
 from paperbell.models import Subscriber
 from paperbell.services.feeds import FeedItem
 from paperbell.services.trending import TrendingView
 from paperbell.trending.ranking import RankedPaper
 from paperbell.urls import safe_url
 
-#: What XML 1.0 allows (section 2.2); everything else is dropped.
-_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
 
 def xml_text(text: str) -> str:
-    """``text`` without the characters an XML 1.0 document may not contain."""
-    return _NOT_XML.sub("", text)
+    """``text`` without the characters an XML 1.0 document may not contain (section 2.2
+    allows tab, LF, CR, U+0020-U+D7FF, U+E000-U+FFFD and U+10000-U+10FFFF; the rest is
+    :data:`paperbell.fitting.INVALID_CHARACTERS`)."""
+    return INVALID_CHARACTERS.sub("", text)
 
 
 def escape(text: str) -> str:
