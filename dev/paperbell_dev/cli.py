@@ -210,34 +210,26 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_preview_mail(args: argparse.Namespace) -> int:
-    """Render one subscriber's digest for the bundled (or given) feeds to an HTML file."""
+    """Render one subscriber's next mail (all its sections) to an HTML and a text file."""
     from pathlib import Path
 
-    from paperbell.delivery.digest_model import MailSettings
-    from paperbell.delivery.preview import preview_digest
-    from paperbell.delivery.render_html import render_html
-    from paperbell.delivery.render_text import render_text
-    from paperbell.merging import merge_batch
-    from paperbell.services.subscriptions import load_subscribers_file
     from paperbell_dev.demo_data import demo_subscribers_path
+    from paperbell_dev.local.demo import load_demo_subscribers, local_mode
+    from paperbell_dev.local.next_mail import next_mail_for
 
-    subscribers = load_subscribers_file(args.subscribers or demo_subscribers_path())
+    with local_mode():  # the same reading of the file as `paperbell demo --subscribers`
+        subscribers, _ = load_demo_subscribers(args.subscribers or demo_subscribers_path())
     chosen = [s for s in subscribers if args.subscriber in (None, s.email, s.id)]
     if not chosen:
         raise PaperbellError(f"no subscriber {args.subscriber!r} in the subscribers file")
-    subscriber = chosen[0]
     feeds = args.feed or ["bundled:seed", "bundled:hf-daily", "bundled:arxiv-cs.LG"]
-    papers = merge_batch(p for feed in feeds for p in _read(feed).papers)
-    settings = MailSettings(
-        sender="digest@paperbell.example", site_url="https://paperbell.example.org"
-    )
-    digest = preview_digest(papers, list(subscriber.queries), settings, email=subscriber.email)
+    mail = next_mail_for(chosen[0], feeds)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_html(digest, settings), encoding="utf-8")
-    out.with_suffix(".txt").write_text(render_text(digest, settings), encoding="utf-8")
+    out.write_text(mail.html, encoding="utf-8")
     text_copy = out.with_suffix(".txt")
-    print(f"{len(digest.ranked())} paper(s) for {subscriber.email}: {out} (and {text_copy})")
+    text_copy.write_text(mail.text, encoding="utf-8")
+    print(f"{mail.summary()}: {out} (and {text_copy})")
     return 0
 
 

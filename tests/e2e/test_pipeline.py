@@ -160,3 +160,28 @@ def test_preview_renders_html_that_parses_and_a_png(tmp_path):
     script = Path(__file__).resolve().parents[2] / "scripts" / "screenshot.sh"
     subprocess.run(["bash", str(script), str(html_path), str(png)], check=True, timeout=120)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    ("email", "sections"),
+    [
+        ("mixed@example.org", ["Trending on Hugging Face", "Matching your queries"]),
+        ("liker@example.org", ["Recommended for you"]),
+    ],
+)
+def test_preview_mail_holds_every_section_of_the_real_mail(tmp_path, capsys, email, sections):
+    """preview-mail composes the next mail from the stored state the functions wrote
+    (trending snapshot, pending matches, recommendation candidates), so a trending +
+    keyword subscriber sees both sections and a likes-only one its recommendations."""
+    from paperbell_dev.cli import main
+
+    html_path = tmp_path / "next.html"
+    assert main(["preview-mail", "--subscriber", email, "--out", str(html_path)]) == 0
+    text = html_path.with_suffix(".txt").read_text()
+    for title in sections:
+        assert title in text
+    # Matched and recommended papers carry the signed vote links, as in the sent mail.
+    tree = lxml.html.fromstring(html_path.read_text())
+    assert tree.xpath("//a[starts-with(@href, 'https://paperbell.example.org/more?token=')]")
+    assert f"for {email} (" in capsys.readouterr().out

@@ -14,14 +14,16 @@ never highlighted).
 from __future__ import annotations
 
 import bisect
+import itertools
 import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from paperbell.models import Paper
 
-from .normalize import FieldTokens, Memo, tokenize
+from .normalize import _HYPHEN, _KEY, FieldTokens, Memo, tokenize
 from .query_parser import And, Category, Node, Not, Or, Query, Source, Term, Upvotes, parse_query
+from .text_terms import gap_kinds_of, hyphen_compounds
 
 __all__ = [
     "AnalyzedPaper",
@@ -208,26 +210,32 @@ class AnalyzedPaper:
     """A paper tokenized once, with a cache of per-term results for many queries."""
 
     __slots__ = (
+        "_abstract",
         "_author",
         "_cache",
         "_field_keys",
+        "_field_words",
         "_prefix_words",
-        "abstract",
+        "_split",
+        "_title",
         "categories",
         "index_terms",
         "paper",
         "source",
         "terms_for",
-        "title",
         "upvotes",
         "vocab_terms",
     )
 
     def __init__(self, paper: Paper) -> None:
         self.paper = paper
-        self.title = tokenize(paper.title or "")
-        self.abstract = tokenize(paper.abstract or "")
+        self._title: FieldTokens | None = None
+        self._abstract: FieldTokens | None = None
         self._author: FieldTokens | None = None
+        #: (title, abstract) split by :func:`text_terms.ascii_split` when both are ASCII
+        #: (phrase and prefix checks then read them instead of the tokens)
+        self._split: tuple[list[str], list[str]] | None = None
+        self._field_words: dict[int, list[str]] = {}  # 0/1 (title/abstract) -> word keys
         self.categories = frozenset(c.lower() for c in paper.categories)
         self.source = (paper.source or "").lower()
         self.upvotes = paper.upvotes
@@ -241,6 +249,24 @@ class AnalyzedPaper:
         self.vocab_terms: set[str] | None = None
         self.terms_for: object = None
 
+    def title_tokens(self) -> FieldTokens:
+        """The title's words (tokenized on first use: deciding most matches needs only
+        the paper's term set, see :mod:`.text_terms`)."""
+        ft = self._title
+        if ft is None:
+            ft = self._title = tokenize(self.paper.title or "")
+        return ft
+
+    def abstract_tokens(self) -> FieldTokens:
+        """The abstract's words (tokenized on first use, like :meth:`title_tokens`)."""
+        ft = self._abstract
+        if ft is None:
+            ft = self._abstract = tokenize(self.paper.abstract or "")
+        return ft
+
+    title = property(title_tokens)
+    abstract = property(abstract_tokens)
+
     @property
     def author(self) -> FieldTokens:
         """The author names' words, a :data:`~.normalize.BOUNDARY` between two names
@@ -252,21 +278,61 @@ class AnalyzedPaper:
         return ft
 
     def field_keys(self) -> tuple[set[str], set[str]]:
-        """(title, abstract): every word key and compound key of each, built on first use."""
+        """(title, abstract): sets that hold every word key and compound key of each
+        field (and possibly other index terms, which never look like a key: a bigram has
+        a space, a beginning a ``*``), built on first use."""
         fk = self._field_keys
         if fk is None:
             fk = self._field_keys = (self.title.key_set, self.abstract.key_set)
         return fk
+
+    def set_field_keys(
+        self,
+        title: set[str],
+        abstract: set[str],
+        title_split: list[str] | None = None,
+        abstract_split: list[str] | None = None,
+    ) -> None:
+        """Keep the fields' index terms as :meth:`field_keys` unless it has them already
+        (the presearcher computed them anyway; supersets of the keys are fine), and the
+        fields' ASCII splits if both have one."""
+        if self._field_keys is None:
+            self._field_keys = (title, abstract)
+            if title_split is not None and abstract_split is not None:
+                self._split = (title_split, abstract_split)
+
+    def _split_fields(self, field: str) -> tuple[int, ...]:
+        """Which of the ASCII splits (0 title, 1 abstract) hold ``field``; () if none."""
+        if self._split is None or field == "author":
+            return ()
+        return (0, 1) if field == "text" else (0,) if field == "title" else (1,)
+
+    def _word_keys(self, which: int) -> list[str]:
+        keys = self._field_words.get(which)
+        if keys is None:
+            assert self._split is not None
+            keys = self._field_words[which] = list(map(_KEY.__getitem__, self._split[which][1::2]))
+        return keys
 
     def has_prefix(self, field: str, prefix: str) -> bool:
         """Does a word (or hyphenated word written as one) of ``field`` start with
         ``prefix``? The same answer as a ``prefix*`` term, by bisection in the field's
         sorted words (built once per field), without computing spans."""
         words = self._prefix_words.get(field)
+        if words is None and self._split_fields(field):
+            found: set[str] = set()
+            for which in self._split_fields(field):
+                parts = self._split[which]  # type: ignore[index]
+                found.update(parts[1::2])
+                kinds = gap_kinds_of(parts)
+                if _HYPHEN in kinds:
+                    written = hyphen_compounds(parts[1::2], kinds)
+                    found.update(w.replace("-", "") for w in written)
+            words = self._prefix_words[field] = sorted(found)
         if words is None:
             fts = {"text": (self.title, self.abstract), "title": (self.title,),
                    "abstract": (self.abstract,), "author": (self.author,)}[field]
-            found: set[str] = set()
+            found = set()
             for ft in fts:
                 found.update(ft.surfaces)
                 if ft.hyphen_comps:  # only those compounds: no need for every comp surface
@@ -279,6 +345,17 @@ class AnalyzedPaper:
     def has_phrase(self, field: str, parts: list[str], compound: str | None) -> bool:
         """Does the phrase (keys ``parts``, 2+ of them) match in ``field`` ("text", "title",
         "abstract" or "author")? The same answer as :meth:`term`, without spans."""
+        split = self._split_fields(field)
+        if split:
+            field_keys = self.field_keys()
+            for which in split:
+                if compound is not None and compound in field_keys[which]:
+                    return True
+                keys, n = self._word_keys(which), len(parts)
+                starts = itertools.compress(range(len(keys)), map(parts[0].__eq__, keys))
+                if any(keys[i : i + n] == parts for i in starts):
+                    return True
+            return False
         if field == "author":
             fts: tuple[FieldTokens, ...] = (self.author,)
         elif field == "text":

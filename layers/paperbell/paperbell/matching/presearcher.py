@@ -44,7 +44,7 @@ import operator
 import struct
 import sys
 from array import array
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Literal
 
 from paperbell.errors import QueryError
@@ -71,6 +71,7 @@ from .query_analyzer import (
     analyze,
 )
 from .query_parser import Query, Term, parse_query
+from .text_terms import _HEAD, _PREFIX_TERMS, FieldVocab, ascii_field_terms, ascii_split
 from .verifier import (
     Check,
     cached_check,
@@ -99,42 +100,16 @@ _PARSED_CACHE_MAX = 100_000
 _FALLBACK = fallback_spec("")
 
 
-def _prefix_terms(surface: str) -> tuple[str, ...]:
-    """``*`` + every beginning of 3..PREFIX_MAX letters of one word (memoized below)."""
-    top = min(len(surface), PREFIX_MAX)
-    return tuple(PREFIX_NS + surface[:k] for k in range(PREFIX_MIN, top + 1))
+_ALL_TERMS = FieldVocab(None, None)
 
 
-_PREFIX_TERMS: Memo[tuple[str, ...]] = Memo(_prefix_terms)
-_HEAD: Memo[str] = Memo(lambda surface: PREFIX_NS + surface[:PREFIX_MIN])  # "*" + 3 letters
-
-
-class _FieldVocab:
-    """Which bigrams and ``*``-beginnings one namespace (text or author) of an index holds.
-
-    Why: a paper has ~200 adjacent word pairs and ~800 word beginnings, but an index only
-    holds the few that its queries use (filed under, or tested by a check). Emitting only
-    those keeps a paper's term set at its words and compounds plus a handful, which is
-    most of the cost of analysing a paper. ``None`` for a set means "no filter" (emit all).
-    """
-
-    __slots__ = ("firsts", "heads", "prefixes")
-
-    def __init__(self, firsts: set[str] | None, prefixes: set[str] | None) -> None:
-        self.firsts = firsts  # first keys of the bigrams held
-        self.prefixes = prefixes  # the ``*``-beginnings held
-        # their first PREFIX_MIN letters: a word whose head is not here begins none of them
-        self.heads = None if prefixes is None else {p[: PREFIX_MIN + 1] for p in prefixes}
-
-
-_ALL_TERMS = _FieldVocab(None, None)
-
-
-def _field_terms(ft: FieldTokens, out: set[str], vocab: _FieldVocab = _ALL_TERMS) -> None:
+def _field_terms(ft: FieldTokens, out: set[str], vocab: FieldVocab = _ALL_TERMS) -> None:
     """Add one field's index terms to ``out`` (C-level ``map``/``update`` calls, except
     for the hyphen compounds' beginnings that run past their first word: "pre-training"
     -> ``*pret`` .. ``*pretrain``). With a ``vocab``, only the bigrams and beginnings it
-    holds (plus, harmlessly, pairs whose first key starts a held bigram)."""
+    holds (plus, harmlessly, pairs whose first key starts a held bigram). The reference
+    for :func:`text_terms.ascii_field_terms`, which gets the same terms from ASCII text
+    without tokens; this one serves other text and author names."""
     keys = ft.keys
     out.update(keys)
     out.update(ft.comp_keys)
@@ -182,11 +157,27 @@ def _name_terms(name: str) -> frozenset[str]:
 _NAME_TERMS: Memo[frozenset[str]] = Memo(_name_terms, max_size=20_000)
 
 
-def _analyzed_terms(ap: AnalyzedPaper, text: _FieldVocab, authors: bool = True) -> set[str]:
-    terms: set[str] = set()
-    _field_terms(ap.title, terms, text)
-    _field_terms(ap.abstract, terms, text)
-    if authors and ap.paper.authors:
+def _text_terms(
+    raw: str, tokens: Callable[[], FieldTokens], vocab: FieldVocab
+) -> tuple[set[str], list[str] | None]:
+    """One text field's terms: from the raw text if it is ASCII (and its split), else
+    from its tokens."""
+    if raw.isascii():
+        parts = ascii_split(raw)
+        return ascii_field_terms(parts, vocab), parts
+    out: set[str] = set()
+    _field_terms(tokens(), out, vocab)
+    out.discard("")
+    return out, None
+
+
+def _analyzed_terms(ap: AnalyzedPaper, text: FieldVocab, authors: bool = True) -> set[str]:
+    paper = ap.paper
+    title, title_parts = _text_terms(paper.title or "", ap.title_tokens, text)
+    abstract, abstract_parts = _text_terms(paper.abstract or "", ap.abstract_tokens, text)
+    ap.set_field_keys(title, abstract, title_parts, abstract_parts)
+    terms = title | abstract
+    if authors and paper.authors:
         terms.update(*map(_NAME_TERMS.__getitem__, ap.paper.authors))
     terms.discard("")
     terms.update(map(CATEGORY_NS.__add__, ap.categories))
@@ -223,12 +214,33 @@ def _vocab_entries(keys: Iterable[str]) -> list[str]:
     return out
 
 
-def _field_vocabs(entries: set[str]) -> tuple[_FieldVocab, bool]:
+def _field_vocabs(entries: set[str]) -> tuple[FieldVocab, bool]:
     """The text filter from vocabulary entries (see :func:`_vocab_entries`), and whether
     the index has any ``author:`` term (else authors are skipped)."""
     firsts = {e[:-1] for e in entries if e.endswith(" ") and not e.startswith(AUTHOR_NS)}
     prefixes = {e for e in entries if e.startswith(PREFIX_NS)}
-    return _FieldVocab(firsts, prefixes), AUTHOR_NS in entries
+    return FieldVocab(firsts, prefixes), AUTHOR_NS in entries
+
+
+#: vocabulary (as loaded, one string) -> its filters, for the whole process. Why: the
+#: word memos of a :class:`FieldVocab` make a paper's terms cheap, and a container reloads
+#: the index whenever the stored queries change, which mostly leaves the vocabulary (the
+#: bigrams' first words and the ``*``-beginnings) as it was.
+_SHARED_VOCABS: dict[str, tuple[FieldVocab, bool]] = {}
+_SHARED_VOCABS_MAX = 4
+
+
+def _shared_vocabs(entries: set[str], text: str | None) -> tuple[FieldVocab, bool]:
+    """:func:`_field_vocabs` of ``entries``, shared by every index loaded with the same
+    vocabulary (``text``; None: a vocabulary changed since loading, not shared)."""
+    if text is None:
+        return _field_vocabs(entries)
+    shared = _SHARED_VOCABS.get(text)
+    if shared is None:
+        if len(_SHARED_VOCABS) >= _SHARED_VOCABS_MAX:
+            _SHARED_VOCABS.clear()
+        shared = _SHARED_VOCABS[text] = _field_vocabs(entries)
+    return shared
 
 
 def _term_highlights(ap: AnalyzedPaper, term: str) -> Highlights:
@@ -349,7 +361,10 @@ class MatchIndex:
         #: vocabulary entries (:func:`_vocab_entries`) of every term a paper must show to
         #: this index; None (snapshots before PBMIDX03) means "every term"
         self._vocab: set[str] | None = set()
-        self._vocab_filters: tuple[_FieldVocab, bool] | None = None
+        self._vocab_filters: tuple[FieldVocab, bool] | None = None
+        #: the vocabulary as loaded, one string (None once it changed): equal vocabularies
+        #: share their filters and word memos within the process (:data:`_SHARED_VOCABS`)
+        self._vocab_text: str | None = None
         self._id_lines: bytes | None = None  # the snapshot's "\n"-separated ids, if any
         #: every slot's id, decoded on first match (a tuple of strings: the garbage
         #: collector stops tracking it, so it never walks a million ids)
@@ -420,7 +435,7 @@ class MatchIndex:
         new = set(_vocab_entries(keys)) - vocab
         if new:
             vocab |= new
-            self._vocab_filters = None
+            self._vocab_filters = self._vocab_text = None
 
     def _file(self, slot: int, plan: IndexPlan) -> None:
         if plan.terms is None:
@@ -627,12 +642,12 @@ class MatchIndex:
     def paper_terms(self, ap: AnalyzedPaper) -> set[str]:
         """The index terms of ``ap`` that this index can use: its words and compounds,
         categories and source, and only those bigrams and ``*``-beginnings the index holds
-        (:class:`_FieldVocab`). Kept on the analyzed paper for this index's vocabulary."""
+        (:class:`text_terms.FieldVocab`). Kept on the analyzed paper for this index's vocabulary."""
         filters = self._vocab_filters
         if filters is None:
             if self._vocab is None:
                 return paper_terms(ap)
-            filters = self._vocab_filters = _field_vocabs(self._vocab)
+            filters = self._vocab_filters = _shared_vocabs(self._vocab, self._vocab_text)
         if ap.terms_for is filters and ap.vocab_terms is not None:
             return ap.vocab_terms
         terms = ap.vocab_terms = _analyzed_terms(ap, *filters)
@@ -865,7 +880,7 @@ class MatchIndex:
         index._group_slots = arr(n_gslots)
         index._gspecs_off = arr(n_groups + 1)
         index._gspecs = bytearray(take(n_specs))
-        vocab = str(take(n_vocab), "utf-8")
+        vocab = index._vocab_text = str(take(n_vocab), "utf-8")
         index._vocab = set(vocab.split("\n")) if vocab else set()
         reader.check_end()
         if len(index._ids) != index._ids_off[-1]:

@@ -1,0 +1,201 @@
+"""The index terms of one title or abstract, straight from its words (the match path).
+
+Why a second way to the terms that :func:`presearcher._field_terms` reads off a
+:class:`~.normalize.FieldTokens`: deciding which stored queries a paper may match needs
+only the *set* of its terms, not the per-word lists that highlights and phrase checks
+read, and building those lists is most of what analysing a paper costs. For ASCII text
+(nearly every title and abstract; other text takes the :class:`FieldTokens` way) this
+module gets the very same set with a fixed, small number of C-level passes:
+
+1. one ``re.split`` of the lower-cased text into words and the gaps between them;
+2. one memo lookup per word for its *code* (:class:`FieldVocab`: may it join a
+   space-separated neighbour; does its key start a bigram the index holds) and one per
+   gap for its kind (space, hyphen, other);
+3. the compound pairs and bigram starts of all positions at once, with integer bit
+   operations on those codes packed into one ``int`` (a byte per position), not a
+   Python step per word;
+4. one memo lookup per *distinct* word for its key and the ``*``-beginnings of it that
+   the index holds (kept per vocabulary, so a word's beginnings are worked out once).
+
+Hyphens ("pre-training", "state-of-the-art") add each hyphen compound's key and the
+beginnings that run past its first word, looked up per compound as written (they recur
+from paper to paper), as in :func:`presearcher._field_terms`; the tests compare the two
+on real and generated text.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from .normalize import (
+    _ASCII_SPLIT_RE,
+    _HYPHEN,
+    _JOINABLE,
+    _KEY,
+    _SEP_KIND,
+    Memo,
+    compound_keys,
+)
+from .query_analyzer import PREFIX_MAX, PREFIX_MIN, PREFIX_NS
+
+__all__ = [
+    "FieldVocab",
+    "ascii_field_terms",
+    "ascii_split",
+    "gap_kinds_of",
+    "hyphen_compounds",
+    "prefix_terms",
+]
+
+_VOCAB_MEMO_MAX = 100_000
+_JOIN, _STARTS_BIGRAM = 1, 2  # bits of a word's code
+
+
+def prefix_terms(surface: str) -> tuple[str, ...]:
+    """``*`` + every beginning of 3..PREFIX_MAX letters of one word."""
+    top = min(len(surface), PREFIX_MAX)
+    return tuple(PREFIX_NS + surface[:k] for k in range(PREFIX_MIN, top + 1))
+
+
+_PREFIX_TERMS: Memo[tuple[str, ...]] = Memo(prefix_terms)
+_HEAD: Memo[str] = Memo(lambda surface: PREFIX_NS + surface[:PREFIX_MIN])  # "*" + 3 letters
+
+
+class FieldVocab:
+    """Which bigrams and ``*``-beginnings one namespace (text or author) of an index holds.
+
+    Why: a paper has ~200 adjacent word pairs and ~800 word beginnings, but an index only
+    holds the few that its queries use (filed under, or tested by a check). Emitting only
+    those keeps a paper's term set at its words and compounds plus a handful, which is
+    most of the cost of analysing a paper. ``None`` for a set means "no filter" (emit all).
+
+    Two memos per vocabulary serve :func:`ascii_field_terms`: ``codes`` (surface -> bit 1
+    if it may join a space-separated neighbour, bit 2 if its key starts a bigram held
+    here) and ``word_terms`` (surface -> its key and the beginnings of it held here).
+    """
+
+    __slots__ = ("codes", "firsts", "heads", "hyphen_terms", "prefixes", "word_terms")
+
+    def __init__(self, firsts: set[str] | None, prefixes: set[str] | None) -> None:
+        self.firsts = firsts  # first keys of the bigrams held
+        self.prefixes = prefixes  # the ``*``-beginnings held
+        # their first PREFIX_MIN letters: a word whose head is not here begins none of them
+        self.heads = None if prefixes is None else {p[: PREFIX_MIN + 1] for p in prefixes}
+        self.codes: Memo[int] = Memo(self._code, _VOCAB_MEMO_MAX)
+        self.word_terms: Memo[tuple[str, ...]] = Memo(self._word_terms, _VOCAB_MEMO_MAX)
+        self.hyphen_terms: Memo[tuple[str, ...]] = Memo(self._hyphen_terms, _VOCAB_MEMO_MAX)
+
+    def _code(self, surface: str) -> int:
+        firsts = self.firsts
+        starts = firsts is None or _KEY[surface] in firsts
+        return (_JOIN if _JOINABLE[surface] else 0) | (_STARTS_BIGRAM if starts else 0)
+
+    def _word_terms(self, surface: str) -> tuple[str, ...]:
+        prefixes, heads = self.prefixes, self.heads
+        if prefixes is None or heads is None:
+            return (_KEY[surface], *_PREFIX_TERMS[surface])
+        if _HEAD[surface] not in heads:
+            return (_KEY[surface],)
+        return (_KEY[surface], *filter(prefixes.__contains__, _PREFIX_TERMS[surface]))
+
+    def _hyphen_terms(self, written: str) -> tuple[str, ...]:
+        """Terms of a hyphen compound as written ("pre-training"): its key, and its
+        beginnings that run past its first word (``*pret`` .. ``*pretrain``) if held."""
+        words = written.split("-")
+        joined = "".join(words)
+        head, prefixes, heads = len(words[0]), self.prefixes, self.heads
+        if head >= PREFIX_MAX or (prefixes is not None and not prefixes):
+            return (_KEY[joined],)
+        if heads is not None and PREFIX_NS + joined[:PREFIX_MIN] not in heads:
+            return (_KEY[joined],)  # no held beginning starts like this compound
+        top = min(len(joined), PREFIX_MAX)
+        more = [PREFIX_NS + joined[:k] for k in range(max(head + 1, PREFIX_MIN), top + 1)]
+        if prefixes is not None:
+            more = list(filter(prefixes.__contains__, more))
+        return (_KEY[joined], *more)
+
+
+def _bytes_int(values: bytes) -> int:
+    return int.from_bytes(values, "little")
+
+
+_ONES: dict[int, int] = {}  # n -> n bytes of 0x01, as an int
+#: gap kind (a byte) -> 1 for a hyphen, else 0 (``bytes.translate`` table)
+_HYPHEN_GAPS = bytes(1 if i == _HYPHEN else 0 for i in range(256))
+
+
+def _ones(n: int) -> int:
+    ones = _ONES.get(n)
+    if ones is None:
+        if len(_ONES) > 4096:
+            _ONES.clear()
+        ones = _ONES[n] = _bytes_int(b"\x01" * n)
+    return ones
+
+
+def ascii_split(text: str) -> list[str]:
+    """An ASCII text as [separator, word, separator, ..., word, separator], lower-cased:
+    its words are then their own surfaces (see :func:`normalize.tokenize`)."""
+    return _ASCII_SPLIT_RE.split(text.lower())
+
+
+def ascii_field_terms(parts: list[str], vocab: FieldVocab) -> set[str]:
+    """The index terms of one ASCII field, split by :func:`ascii_split`: what
+    :func:`presearcher._field_terms` adds for :func:`normalize.tokenize` of the text
+    (see module docstring)."""
+    words = parts[1::2]
+    n = len(words)
+    out: set[str] = set()
+    if not n:
+        return out
+    out.update(itertools.chain.from_iterable(map(vocab.word_terms.__getitem__, set(words))))
+    if n < 2:
+        return out
+    codes = _bytes_int(bytes(map(vocab.codes.__getitem__, words)))
+    gap_kinds = gap_kinds_of(parts)
+    ones = _ones(n)
+    joins = codes & ones
+    seconds = words[1:]
+    # byte i != 0: words i and i + 1 are joinable and the gap between them is a space
+    # (or a hyphen, which the hyphen compounds below cover anyway)
+    spaced = _bytes_int(gap_kinds) & joins & (joins >> 8)
+    if spaced:
+        at = spaced.to_bytes(n, "little")
+        firsts = list(itertools.compress(words, at))
+        out.update(compound_keys(firsts, list(itertools.compress(seconds, at))))
+    starts = (codes >> 1) & ones
+    if starts:
+        at = starts.to_bytes(n, "little")
+        key = _KEY.__getitem__
+        firsts_keys = map(key, itertools.compress(words, at))
+        seconds_keys = map(key, itertools.compress(seconds, at))
+        # zip stops at the shorter: a last word that starts a bigram has no second word
+        out.update(map(" ".join, zip(firsts_keys, seconds_keys, strict=False)))
+    if _HYPHEN in gap_kinds:
+        written = hyphen_compounds(words, gap_kinds)
+        out.update(itertools.chain.from_iterable(map(vocab.hyphen_terms.__getitem__, written)))
+    return out
+
+
+def hyphen_compounds(words: list[str], gap_kinds: bytes) -> list[str]:
+    """Every hyphen compound as written ("pre-training", "state-of-the-art"): each
+    hyphen pair, and each chain of 3+ words joined by single hyphens."""
+    at = gap_kinds.translate(_HYPHEN_GAPS)
+    pairs = zip(itertools.compress(words, at), itertools.compress(words[1:], at), strict=True)
+    out = list(map("-".join, pairs))
+    if b"\x01\x01" in at:
+        hyphens = list(itertools.compress(range(len(at)), at))
+        run_start = prev = hyphens[0]
+        for i in [*hyphens[1:], -2]:  # -2: a sentinel that ends the last run
+            if i == prev + 1:
+                prev = i
+                continue
+            if prev > run_start:  # 2+ hyphens in a row: words run_start .. prev + 1
+                out.append("-".join(words[run_start : prev + 2]))
+            run_start = prev = i
+    return out
+
+
+def gap_kinds_of(parts: list[str]) -> bytes:
+    """The kind of each gap between two words of a split (``parts``: sep, word, .., sep)."""
+    return bytes(map(_SEP_KIND.__getitem__, parts[2:-1:2]))
