@@ -156,6 +156,7 @@ def checks(python_dir: Path) -> list[tuple[str, bool, str]]:
                    if any(r.startswith(x + "/") for x in LEFT_OUT)})
     c_files = [r for r in rel if r.endswith(LEFT_OUT_SUFFIXES)]
     ships = sorted({r.split("/")[0] for r in rel if r.split("/")[0] in RUNTIME_SHIPS})
+    methods = _dataclass_methods(python_dir / "paperbell" / "dataclass_code.bin")
     return [
         (".pyc for every module (3.11)", not missing,
          f"{len(sources) - len(missing)}/{len(sources)} modules" +
@@ -166,7 +167,19 @@ def checks(python_dir: Path) -> list[tuple[str, bool, str]]:
         ("no C sources/headers/Cython files", not c_files, ", ".join(c_files[:3]) or "none"),
         ("no unused lxml parts / dnspython", not left, ", ".join(left[:3]) or "none"),
         ("nothing the runtime ships", not ships, ", ".join(ships) or "none"),
+        ("compiled dataclass methods (paperbell/dataclass_code.bin)", methods > 0,
+         f"{methods} methods"),
     ]
+
+
+def _dataclass_methods(path: Path) -> int:
+    """How many generated dataclass methods the layer ships compiled (0: no file)."""
+    import marshal
+    from importlib.util import MAGIC_NUMBER
+
+    if not path.is_file() or not (data := path.read_bytes()).startswith(MAGIC_NUMBER):
+        return 0
+    return len(marshal.loads(data[len(MAGIC_NUMBER):]))
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:

@@ -11,7 +11,13 @@ nothing else of the project. It never imports the developer package
 
 import warnings
 
-from paperbell.lazy_packages import (
+from paperbell import dataclass_code
+
+# First, before any module of the package creates its dataclasses: their generated
+# methods come compiled with the layer (paperbell/dataclass_code.py says why).
+dataclass_code.install()
+
+from paperbell.lazy_packages import (  # noqa: E402 - after install(), on purpose
     POWERTOOLS_CATALOGUES,
     UNUSED_AT_RUN_TIME,
     defer_module,
