@@ -20,6 +20,9 @@ QUEUES = {
     "match": ("MatchFailureQueueUrl", None),
     # Scheduled/async runs (scrape, plan, index, feedback) that failed after retries.
     "runs": ("InvocationFailureQueueUrl", None),
+    # Reports behind DigestsFailedAlarm and SourceFailingAlarm (one message per failure).
+    "failed-digests": ("DigestFailureQueueUrl", None),
+    "failing-sources": ("SourceFailureQueueUrl", None),
 }
 
 
@@ -107,6 +110,11 @@ def cmd_dlq(args: argparse.Namespace) -> int:
                 print(f"{message['MessageId']}  receives={count}  {message['Body'][:160]}")
         print(f"{len(messages)} message(s) in the {args.queue} dead-letter queue")
         return 0
+    if target_key is None and args.queue in ("failed-digests", "failing-sources"):
+        raise ConfigError(
+            "these are reports, not jobs: fix the cause (docs/operations.md, Alarms); "
+            "a rejected digest is not retried, a source is read again by the next scrape"
+        )
     if target_key is None and args.queue == "runs":
         raise ConfigError(
             "failed runs are records of what failed, not jobs: fix the cause, then run the "

@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -417,6 +418,101 @@ def sam_build(sam: Path, arch: str, build_dir: Path, env: dict[str, str]) -> Pat
     return build_dir / "template.yaml"
 
 
+LAYER_SOURCE = ROOT / "layers" / "paperbell"
+#: Wheels for the container build, inside the layer's source folder because that is the
+#: one host folder SAM mounts into a layer's build container (git-ignored, removed after).
+WHEELHOUSE = LAYER_SOURCE / ".wheelhouse"
+
+
+def download_wheelhouse(arch: str) -> None:
+    """The layer's wheels, downloaded on the host: the private dockerd's bridge has no
+    route out (no iptables rules), and SAM creates build containers on it whatever
+    ``--docker-network`` says, so pip inside reads them with ``--no-index``."""
+    platforms = {"x86_64": ["manylinux2014_x86_64", "manylinux_2_17_x86_64"],
+                 "arm64": ["manylinux2014_aarch64", "manylinux_2_17_aarch64"]}[arch]
+    command = [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
+               "--only-binary=:all:", "--implementation", "cp", "--python-version", "3.11",
+               "--abi", "cp311", *[f"--platform={p}" for p in platforms],
+               "-r", str(LAYER_SOURCE / "requirements.txt"),
+               # compile_dataclasses.py imports the runtime package with boto3 at build
+               # time (layers/paperbell/Makefile), so the build installs it too.
+               "boto3", "urllib3<2", "-d", str(WHEELHOUSE)]
+    done = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    if done.returncode != 0:
+        raise Failure(f"pip download for the container build failed:\n{last_lines(done.stderr)}")
+
+
+def sam_build_in_container(sam: Path, build_image: str, arch: str, build_dir: Path,
+                           env: dict[str, str]) -> Path:
+    """``sam build --use-container`` with ``build_image`` standing in for SAM's build
+    image: the layer's makefile and every function are built inside it, exactly as
+    with SAM's own image, except that pip reads the wheels from a local wheelhouse."""
+    download_wheelhouse(arch)
+    in_container = f"/tmp/samcli/source/{WHEELHOUSE.name}"
+    command = [
+        str(sam), "build", "--use-container", "--build-image", build_image,
+        "--skip-pull-image", "--template", str(ROOT / "template.yaml"),
+        "--build-dir", str(build_dir),
+        "--container-env-var", "PIP_NO_INDEX=1",
+        "--container-env-var", f"PIP_FIND_LINKS={in_container}",
+        # The build image is the machine's architecture (sam_local.sh passes it as --arch);
+        # inside it the layer's makefile takes the architecture from uname.
+        "--parameter-overrides", f"Architecture={arch}",
+    ]
+    log(f"sam build --use-container ({build_image}) into {build_dir.relative_to(ROOT)}")
+    started = time.monotonic()
+    env = {k: v for k, v in env.items() if k != "PAPERBELL_ARCH"}  # the container decides
+    try:
+        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
+                              stdin=subprocess.DEVNULL)
+    finally:
+        shutil.rmtree(WHEELHOUSE, ignore_errors=True)
+    if done.returncode != 0:
+        raise Failure(f"sam build --use-container failed ({done.returncode}):\n"
+                      f"{last_lines(done.stdout + done.stderr, 60)}")
+    log(f"sam build --use-container done in {time.monotonic() - started:.1f} s")
+    return build_dir
+
+
+def built_files(build_dir: Path) -> dict[str, set[str]]:
+    """Each built resource (function or layer folder) -> the relative paths it holds."""
+    return {
+        resource.name: {str(p.relative_to(resource)) for p in resource.rglob("*") if p.is_file()}
+        for resource in sorted(build_dir.iterdir()) if resource.is_dir()
+    }
+
+
+def compare_builds(host: Path, container: Path) -> None:
+    """The container build must ship what the host build ships, file for file and byte
+    for byte (both are made by the same makefile and SAM builders; a difference means
+    one of the two paths broke)."""
+    on_host, in_container = built_files(host), built_files(container)
+    check(on_host.keys() == in_container.keys(),
+          f"container build has resources {sorted(in_container)}, host build {sorted(on_host)}")
+    for name, files in on_host.items():
+        only_host = sorted(files - in_container[name])[:10]
+        only_container = sorted(in_container[name] - files)[:10]
+        check(not only_host and not only_container,
+              f"{name}: only in the host build {only_host}, only in the container build "
+              f"{only_container}")
+    # Same bytes too, except .pyc files (the build image's python3.11 patch release may
+    # differ from the host's; both compile the same sources for 3.11) and wheels' RECORD
+    # files (they hash the console-script wrappers pip writes with the interpreter's
+    # path in their shebang; the makefile drops those wrappers, bin/).
+    differing = sorted(
+        f"{name}/{rel}" for name, files in on_host.items() for rel in files
+        if not rel.endswith(".pyc") and not rel.endswith(".dist-info/RECORD")
+        and (host / name / rel).read_bytes() != (container / name / rel).read_bytes()
+    )
+    check(not differing, f"files that differ between the builds: {differing[:10]}")
+    layer = next((n for n in on_host if "Layer" in n), None)
+    pyc = sum(1 for f in in_container.get(layer or "", ()) if f.endswith(".pyc"))
+    check(layer is not None and pyc > 0, "the container-built layer holds no .pyc files")
+    total = sum(len(files) for files in on_host.values())
+    log(f"container build == host build: {len(on_host)} resources, {total} files "
+        f"(layer {pyc} .pyc)")
+
+
 def smoke_start_api(sam: Sam, apis: dict[str, list[dict[str, Any]]]) -> None:
     import requests
 
@@ -489,6 +585,10 @@ def run(args: argparse.Namespace) -> None:
     env.pop("AWS_PROFILE", None)
     env.pop("AWS_ENDPOINT_URL", None)
     built = sam_build(sam_binary, args.arch, build_dir, env)
+    if args.build_image:
+        container_dir = sam_build_in_container(
+            sam_binary, args.build_image, args.arch, build_dir.parent / "container-build", env)
+        compare_builds(build_dir, container_dir)
 
     with moto_server(args.host_ip, work) as endpoint:
         os.environ.update(FAKE_CREDENTIALS)
@@ -551,6 +651,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--image", required=True, help="Lambda-like python3.11 base image")
     parser.add_argument("--host-ip", required=True, help="host address containers reach")
     parser.add_argument("--work-dir", required=True, help="folder for logs and the env file")
+    parser.add_argument("--build-image", help="image for a `sam build --use-container` check "
+                        "(compared file for file with the host build)")
     args = parser.parse_args(argv)
 
     def terminate(signum: int, _frame: Any) -> None:

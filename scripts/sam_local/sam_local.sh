@@ -9,7 +9,8 @@
 #      build_base_image.sh) - no image is ever pulled;
 #   3. starts a private dockerd (own socket, data root, bridge; no iptables rules) and
 #      stops it on exit, whatever happens;
-#   4. runs run_sam_local.py: sam build, moto server, sam local invoke per function,
+#   4. runs run_sam_local.py: sam build, and `sam build --use-container` in a local
+#      build image compared with it, moto server, sam local invoke per function,
 #      assertions.
 #
 # Environment knobs (all optional):
@@ -19,6 +20,8 @@
 #   SAM_LOCAL_KEEP=1   keep the run folder (dockerd log, env file) for a post-mortem
 #                      (until the next run, which removes it)
 #   SAM_LOCAL_PYTHON   the venv python (default .venv/bin/python)
+#   SAM_LOCAL_CONTAINER_BUILD=0
+#                      skip the `sam build --use-container` check (and its build image)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -265,6 +268,65 @@ if ! import_image; then
 fi
 "$docker_cli" tag "$image" "public.ecr.aws/lambda/python:3.11-$arch"
 
+# A build image for `sam build --use-container`, standing in for SAM's
+# public.ecr.aws/sam/build-python3.11 (which cannot be pulled here): the base image plus
+# what a build container needs - make (the layer's BuildMethod: makefile), pip, and the
+# aws-lambda-builders executable SAM calls in it, at the host SAM CLI's version. Built
+# on host networking (apt from Debian's mirror, pip from PyPI: the only networks this
+# machine reaches) and cached as a tarball like the base image.
+builders_version=$("$PYTHON" -c 'import aws_lambda_builders as b; print(b.__version__)')
+build_key=$(echo "$key $builders_version" | sha256sum | cut -c1-12)
+build_tarball=$cache/sam-build-python3.11-$arch-$build_key.tar
+build_image=paperbell-sam-local/build-python:3.11-$arch
+if [ "${SAM_LOCAL_CONTAINER_BUILD:-1}" = 1 ]; then
+    if [ -s "$build_tarball" ] && "$docker_cli" load -i "$build_tarball" >/dev/null; then
+        log "build image: cached $build_tarball"
+    else
+        log "build image: building $build_image (once; 1-2 minutes)"
+        find "$cache" -maxdepth 1 -name "sam-build-python3.11-$arch-*.tar" -delete
+        "$docker_cli" rm -f paperbell-sam-build-prep >/dev/null 2>&1 || true
+        # The image trusts what this machine trusts (a network that inspects TLS has its
+        # own root in the host's bundle; pip in the build container needs it too).
+        host_ca=${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}
+        ca_mount=()
+        [ -s "$host_ca" ] && ca_mount=(-v "$host_ca:/tmp/host-ca.crt:ro")
+        prepare_build_image() {
+            "$docker_cli" rm -f paperbell-sam-build-prep >/dev/null 2>&1 || true
+            "$docker_cli" run --name paperbell-sam-build-prep --network host \
+                "${ca_mount[@]}" --entrypoint /bin/sh "$image" -c "
+                    set -e
+                    export DEBIAN_FRONTEND=noninteractive
+                    apt-get update -qq >/dev/null 2>&1 || true
+                    apt-get install -y -qq --no-install-recommends make python3-pip >/dev/null
+                    # After apt: installing ca-certificates rewrites the bundle.
+                    if [ -s /tmp/host-ca.crt ]; then
+                        mkdir -p /etc/ssl/certs
+                        cp /tmp/host-ca.crt /etc/ssl/certs/ca-certificates.crt
+                    fi
+                    export PIP_CERT=/etc/ssl/certs/ca-certificates.crt
+                    python3.11 -m pip install --quiet --break-system-packages \
+                        --disable-pip-version-check aws-lambda-builders==$builders_version
+                    command -v lambda-builders >/dev/null
+                    rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb
+                " >"$run/build-image.log" 2>&1
+        }
+        if ! retry 3 prepare_build_image; then
+            tail -30 "$run/build-image.log" >&2 || true
+            die "preparing the build image failed (log above)"
+        fi
+        "$docker_cli" commit --change 'ENTRYPOINT []' --change 'WORKDIR /' \
+            --change 'ENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt' \
+            paperbell-sam-build-prep "$build_image" >/dev/null
+        "$docker_cli" rm -f paperbell-sam-build-prep >/dev/null
+        "$docker_cli" save -o "$build_tarball.partial" "$build_image"
+        mv "$build_tarball.partial" "$build_tarball"
+    fi
+    build_args=(--build-image "$build_image")
+else
+    log "build image: skipped (SAM_LOCAL_CONTAINER_BUILD=0): no 'sam build --use-container' check"
+    build_args=()
+fi
+
 # ------------------------------------------------------------------ 4. invoke and check
 # In the background and waited for, so a signal reaches the traps above at once.
 "$PYTHON" "$here/run_sam_local.py" \
@@ -272,6 +334,7 @@ fi
     --image "$image" \
     --host-ip "$gateway" \
     --work-dir "$run" \
+    "${build_args[@]}" \
     "$@" </dev/null &
 py_pid=$!
 rc=0

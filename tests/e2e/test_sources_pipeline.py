@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -125,3 +126,11 @@ def test_a_failing_source_is_recorded_and_never_stops_the_others(pipeline, feed_
     runs = health.recent_runs(f"{base}/broken")
     assert runs and runs[0]["status"] == "failed"
     assert "SourceFailingRepeatedly" in pipeline.invoker.output.getvalue()
+    # The third failure in a row is reported on the queue SourceFailingAlarm watches
+    # (its free AWS/SQS metric), once, with the source and the error.
+    queue = pipeline.stack.physical["SourceFailureQueue"]["Ref"]
+    reports = aws.client("sqs").receive_message(QueueUrl=queue, MaxNumberOfMessages=10)
+    bodies = [json.loads(m["Body"]) for m in reports.get("Messages", [])]
+    assert [(b["kind"], b["source"], b["consecutive_failures"]) for b in bodies] == [
+        ("source-failing", f"{base}/broken", 3)]
+    assert "500" in bodies[0]["error"]

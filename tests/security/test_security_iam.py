@@ -57,12 +57,13 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         _pairs("PapersTable", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
         | _pairs("SourcesTable", "dynamodb:GetItem", "dynamodb:PutItem")
         | RUN_FAILURES
+        | _pairs("SourceFailureQueue", "sqs:SendMessage")  # SourceFailingAlarm's reports
         | TRENDING_READ
         | _pairs("IndexBucket/trending/*", "s3:PutObject")
     ),
     "MatchFunction": (
         _pairs("SubscribersTable", "dynamodb:BatchGetItem", "dynamodb:Scan")
-        | _pairs("DeliveriesTable", "dynamodb:GetItem", "dynamodb:PutItem")
+        | _pairs("DeliveriesTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query")
         | _pairs("DigestQueue", "sqs:SendMessage")
         | _pairs("MatchFailureQueue", "sqs:SendMessage")
         | _pairs("IndexBucket/match-index/*", "s3:GetObject")
@@ -106,6 +107,7 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         | SEND_MAIL
         | SIGNING_KEY
         | TRENDING_READ
+        | _pairs("DigestFailureQueue", "sqs:SendMessage")  # DigestsFailedAlarm's reports
     ),
     "FeedbackFunction": (
         _pairs("SubscribersTable", "dynamodb:GetItem", "dynamodb:UpdateItem")
@@ -156,8 +158,17 @@ NOT_EXERCISED_HERE: dict[tuple[str, str, str], str] = {
     },
     ("MailFunction", "s3:GetObject", "IndexBucket/trending/*"): "digests of trending "
     "subscribers read the ranked list (tests/e2e/test_trending_pipeline.py)",
-    ("MatchFunction", "dynamodb:GetItem", "DeliveriesTable"): "a redelivered stream "
-    "record finds its match already recorded and reads it back",
+    ("MatchFunction", "dynamodb:GetItem", "DeliveriesTable"): "the due-marker check, once "
+    "per subscriber, slot and stream batch",
+    ("MatchFunction", "dynamodb:Query", "DeliveriesTable"): "a redelivered stream record "
+    "finds its match already recorded and reads the subscriber's partition: consumed by a "
+    "ledger item, or still pending (tests/integration/test_delivery_state.py)",
+    ("ScrapeFunction", "sqs:SendMessage", "SourceFailureQueue"): "a source failing 3 runs "
+    "in a row is reported (tests/e2e/test_sources_pipeline.py)",
+    ("MailFunction", "sqs:SendMessage", "DigestFailureQueue"): "a permanently rejected "
+    "digest is reported (tests/integration/test_delivery.py)",
+    ("MailFunction", "dynamodb:UpdateItem", "DeliveriesTable"): "a digest that consumes "
+    "more than CONSUMED_INLINE_MAX matches marks the rest one by one",
     ("MatchFunction", "dynamodb:Scan", "SubscribersTable"): "fallback while no snapshot "
     "exists yet (a fresh stack)",
     ("MailFunction", "dynamodb:GetItem", "IdempotencyTable"): "Powertools reads a record "

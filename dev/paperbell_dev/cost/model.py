@@ -72,6 +72,11 @@ PLATFORM_LOG_BYTES = 300
 #: DynamoDB bills 100 bytes of overhead per item (and per index entry).
 ITEM_OVERHEAD = 100
 LEDGER_DAYS = 35  # paperbell.services.digests.LEDGER_RETENTION (a test keeps them equal)
+#: paperbell.storage.deliveries.PENDING_RETENTION (a test keeps them equal): how long a
+#: match or candidate stays in its subscriber's partition, consumed or not.
+PENDING_DAYS = 21
+#: Bytes per read unit of an eventually consistent query (the mailer's state query).
+EVENTUAL_READ_BYTES = 8192
 IDEMPOTENCY_DAYS = 7  # paperbell.services.digests.IDEMPOTENCY_SECONDS
 #: Lambda's SQS event source long-polls even when idle: 5 pollers x one 20 s poll each.
 SQS_IDLE_RECEIVES_PER_MONTH = 5 * 3 * 60 * 24 * DAYS_PER_MONTH
@@ -202,24 +207,24 @@ def driver_for(stage: str, quantity: str, key: str = "") -> str:
             return "rec_digests"
         if quantity == "invocations" or key.startswith("s3:"):
             return "fixed"  # the match and plan runs are there anyway; one snapshot check
-        if stage == "rec_match" or key.endswith((":Query", ":UpdateItem")):
-            return "rec_candidates"  # a write per candidate; the index and clears follow
-        return "rec_digests"
+        if stage == "rec_match" and not key.endswith(":GetItem"):
+            return "rec_candidates"  # a write per candidate (and a due marker per digest)
+        return "rec_digests"  # the marker checks, then one plan job and one digest each
     if stage == "scrape":
         return "fixed" if quantity == "invocations" else "papers"
     if stage == "match":
         if key.endswith(":Scan") or quantity == "invocations":
             return "subscriber_batches" if key else "papers"
-        return "matches"
+        if key.endswith(":GetItem"):
+            # One due-marker check per (subscriber, stream batch) with a match: billed
+            # as if every subscriber had a match in every batch (an upper bound).
+            return "subscriber_batches"
+        return "matches"  # one put per match (and a due marker per subscriber and slot)
     if stage == "plan":
-        if key.endswith(":Query"):
-            return "matches"  # the due-slot index holds one entry per pending match
         if quantity == "invocations":
             return "fixed"  # 24 ticks a day
-        return "mails"
-    # mail: one job per mail; clearing the delivered matches is one write per match
-    if key.endswith(":UpdateItem"):
-        return "matches"
+        return "mails"  # the due-slot index holds one marker per due subscriber
+    # mail: one job per mail; the ledger item consumes its matches (no write per match)
     return "mails"
 
 
@@ -458,6 +463,7 @@ def estimate(
     items.append(
         Item("DynamoDB reads", rru / 1e6 * ddb["read_request_unit_per_million"], f"{rru:,.0f} RRU")
     )
+    rru += history_rru_per_day(workload, model.storage) * month
     stored_gb, pitr_gb = storage_gb(workload, model.storage)
     items.append(
         Item(
@@ -578,6 +584,30 @@ def billed_seconds(daily: Mapping[tuple[str, str, str], float], duration_factor:
     return total
 
 
+def history_rru_per_day(workload: Workload, storage: Mapping[str, Mapping[str, float]]
+                        ) -> float:
+    """Read units a day that the measured day cannot show: each digest reads its
+    subscriber's whole partition in one eventually consistent query, and at steady state
+    that holds LEDGER_DAYS ledger items and PENDING_DAYS of consumed matches or
+    candidates, where the one measured day had at most one of each. Item sizes are the
+    measured ones."""
+
+    def size(kind: str, default: float) -> float:
+        return float(storage.get(kind, {}).get("avg_bytes", default)) + ITEM_OVERHEAD
+
+    ledger = (LEDGER_DAYS - 1) * size("DeliveriesTable:digest", 200)
+    keyword = ledger + (PENDING_DAYS - 1) * (
+        workload.matches_per_day / max(workload.keyword_subscribers, 1.0)
+    ) * size("DeliveriesTable:match", 300)
+    recs = ledger + (PENDING_DAYS - 1) * workload.recommendations_per_subscriber * size(
+        "DeliveriesTable:rec", 400)
+    return (
+        workload.mails_per_day * keyword
+        + workload.trending_mails_per_day * ledger
+        + workload.recommend_subscribers * workload.digest_share * recs
+    ) / EVENTUAL_READ_BYTES
+
+
 def storage_gb(
     workload: Workload, storage: Mapping[str, Mapping[str, float]]
 ) -> tuple[float, float]:
@@ -588,17 +618,17 @@ def storage_gb(
 
     papers = workload.papers_per_day * workload.paper_retention_days * size("PapersTable", 2000)
     subscribers = workload.subscribers * (size("SubscribersTable", 300) + ITEM_OVERHEAD + 60)
-    # A match waits at most a day for its digest, then is kept DELIVERED_RETENTION
-    # (storage/deliveries.py) so a late stream redelivery finds it.
-    from paperbell.storage.deliveries import DELIVERED_RETENTION
-
-    match_days = 1 + DELIVERED_RETENTION.days
+    # A match or candidate is kept PENDING_RETENTION (storage/deliveries.py), consumed
+    # or not: the ledger item that consumed it is the record, no write per match.
+    match_days = PENDING_DAYS
     matches = workload.matches_per_day * match_days * size("DeliveriesTable:match", 300)
     recs = workload.recommend_subscribers * workload.recommendations_per_subscriber
     matches += recs * match_days * size("DeliveriesTable:rec", 400)
     digests = (workload.mails_per_day + workload.trending_mails_per_day
                + workload.recommend_subscribers * workload.digest_share)
     ledger = digests * LEDGER_DAYS * size("DeliveriesTable:digest", 200)
+    # One due marker per digest, kept 2 days past its slot (MARKER_RETENTION).
+    ledger += digests * 3 * size("DeliveriesTable:due", 80)
     # One tick item per trending subscriber keeps them on the planner's index.
     ticks = workload.subscribers * workload.trending_share * size("DeliveriesTable:tick", 60)
     idempotency = digests * IDEMPOTENCY_DAYS * size("IdempotencyTable", 300)

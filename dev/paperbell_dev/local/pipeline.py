@@ -181,9 +181,7 @@ class LocalPipeline:
         return self.digest_queue.drain().succeeded - before
 
     def pending_match_count(self) -> int:
-        table = aws.table(self.table_name("DeliveriesTable"))
-        items = table.scan().get("Items", [])
-        return sum(1 for i in items if str(i["sk"]).startswith("match#") and "delivered" not in i)
+        return DeliveryRepository(self.table_name("DeliveriesTable")).pending_match_count()
 
     def run_day(
         self, sources: list[str] | None = None, *, start: datetime | None = None, hours: int = 24

@@ -28,8 +28,22 @@ def _custom_metric_alarms() -> dict[str, str]:
 def test_every_alarm_on_a_custom_metric_watches_a_published_one():
     default = TEMPLATE["Parameters"]["PublishedMetrics"]["Default"]
     watched = set(_custom_metric_alarms().values())
-    assert watched and watched <= published_metrics(default)
+    assert watched <= published_metrics(default)
     assert watched == ALARMED_METRICS  # nothing published that no alarm needs
+
+
+def test_the_alarmed_failures_are_queue_messages_not_custom_metrics():
+    """$0.30 a month per custom metric: the two alarmed failures are one message each
+    on a queue, and their alarms watch that queue's free AWS/SQS metric."""
+    resources = TEMPLATE["Resources"]
+    assert _custom_metric_alarms() == {} and not ALARMED_METRICS
+    assert published_metrics(TEMPLATE["Parameters"]["PublishedMetrics"]["Default"]) == set()
+    for alarm, queue in (("DigestsFailedAlarm", "DigestFailureQueue"),
+                         ("SourceFailingAlarm", "SourceFailureQueue")):
+        props = resources[alarm]["Properties"]
+        assert (props["Namespace"], props["MetricName"]) == ("AWS/SQS", "NumberOfMessagesSent")
+        assert props["Dimensions"] == [
+            {"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}]
     env = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
     assert env[observability.PUBLISHED_METRICS_ENV] == {"Ref": "PublishedMetrics"}
 
@@ -68,10 +82,14 @@ def _run(monkeypatch, capsys, published: str | None) -> tuple[list[dict], list[d
     return emf, counts
 
 
-def test_by_default_only_alarmed_counts_are_metrics_and_the_rest_one_log_line(
-    monkeypatch, capsys
-):
+def test_by_default_no_count_is_a_metric_and_all_are_one_log_line(monkeypatch, capsys):
     emf, counts = _run(monkeypatch, capsys, None)
+    assert emf == []
+    assert [line["counts"] for line in counts] == [{"DigestsFailed": 1, "DigestsSent": 3}]
+
+
+def test_a_chosen_count_is_published_and_the_rest_logged(monkeypatch, capsys):
+    emf, counts = _run(monkeypatch, capsys, "DigestsFailed")
     (blob,) = emf
     (directive,) = blob["_aws"]["CloudWatchMetrics"]
     assert [m["Name"] for m in directive["Metrics"]] == ["DigestsFailed"]

@@ -190,7 +190,12 @@ def test_links_for_arxiv_old_style_and_feed_papers():
         "PDF",
     ]
     blog = Paper(id="https://blog.example.org/p/1", title="t", url="https://blog.example.org/p/1")
-    assert paper_links(blog) == [("link", "https://blog.example.org/p/1")]
+    assert paper_links(blog) == [("blog.example.org", "https://blog.example.org/p/1")]
+    # A trending-page paper without an arXiv id links to a Hugging Face papers search.
+    search = "https://huggingface.co/papers?q=Scaling%20Laws"
+    assert paper_links(Paper(id="seed/1", title="t", url=search)) == [("search on HF", search)]
+    page = "https://www.example.com/"
+    assert paper_links(Paper(id="p", title="t", url=page)) == [("example.com", page)]
     assert paper_links(Paper(id="guid-1", title="t", url="javascript:alert(1)")) == []
 
 

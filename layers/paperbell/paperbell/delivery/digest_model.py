@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
+from urllib.parse import urlsplit
 
 from paperbell.matching import snippet
 from paperbell.matching.matcher import merge_spans
@@ -316,11 +317,12 @@ def authors_line(paper: Paper) -> str:
 
 
 def paper_links(paper: Paper) -> list[tuple[str, str]]:
-    """(label, url) pairs: abstract, PDF and HF page for arXiv papers, else the paper url."""
+    """(label, url) pairs: abstract, PDF and HF page for arXiv papers, else the paper url
+    labelled with where it leads (a bare "link" told a reader nothing)."""
     arxiv_id = paper.arxiv_id
     if arxiv_id is None:
         url = safe_url(paper.url)
-        return [("link", url)] if url else []
+        return [(_link_label(url), url)] if url else []
     links = [
         ("abstract", f"https://arxiv.org/abs/{arxiv_id}"),
         ("PDF", f"https://arxiv.org/pdf/{arxiv_id}"),
@@ -328,6 +330,16 @@ def paper_links(paper: Paper) -> list[tuple[str, str]]:
     if "/" not in arxiv_id:  # Hugging Face papers pages exist for new-style ids only
         links.append(("HF", f"https://huggingface.co/papers/{arxiv_id}"))
     return links
+
+
+def _link_label(url: str) -> str:
+    """``search on HF`` for a Hugging Face papers search (what a paper from the trending
+    page without an arXiv id links to), else the site's host name."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").removeprefix("www.")
+    if host == "huggingface.co" and parts.path.rstrip("/") == "/papers" and parts.query:
+        return "search on HF"
+    return host or "link"
 
 
 def canonical_url(paper: Paper) -> str | None:

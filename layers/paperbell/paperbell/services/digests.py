@@ -11,8 +11,11 @@ record cannot cause a second mail.
 
 Never lost: a transient failure (SES throttling, a webhook 5xx) raises, the record is
 reported as a batch item failure and SQS redelivers it (the DLQ after maxReceiveCount,
-where an alarm fires); a permanent rejection is recorded as ``failed``, not retried.
-Every planned digest ends in the ledger as sent, skipped-*, or failed.
+where an alarm fires); a permanent rejection is recorded as ``failed``, not retried,
+and reported on the queue its alarm watches (services/failure_reports.py).
+Every planned digest ends in the ledger as sent, skipped-*, or failed, and that one
+ledger item consumes the pending matches and candidates the digest read (it names
+them; storage/deliveries.py): no write per match. A transient failure consumes nothing.
 
 At-least-once at the edge (see docs/operations.md): if the function dies after SES
 accepted a mail but before the ledger write, the idempotency record stays INPROGRESS
@@ -51,6 +54,7 @@ from paperbell.models import DigestJob, Paper, PendingMatch, PendingRecommendati
 from paperbell.observability import logger, metrics
 from paperbell.scheduling import digest_date_for, needs_tick, next_slot_for, parse_slot
 from paperbell.secrets import token_key
+from paperbell.services.failure_reports import report_failure
 from paperbell.storage.deliveries import (
     DIGEST_PREFIX,
     INSTANT_PREFIX,
@@ -137,22 +141,35 @@ def send_digest(work: DigestJob, *, config: Settings, now: datetime | None = Non
     instant = work.slot.startswith(INSTANT_PREFIX)
     paper_id = work.slot.removeprefix(INSTANT_PREFIX) if instant else None
     timezone = subscriber.timezone if subscriber else "UTC"
+    sent: set[str] | None = None
     if paper_id is not None:
         key, digest_day = INSTANT_PREFIX + paper_id, now.astimezone(UTC).date()
         match = deliveries.pending_match(work.subscriber_id, paper_id)
         pending = [match] if match else []
+        # Candidate recommendations are a digest section: an instant job neither shows
+        # nor consumes them.
+        candidates: list[PendingRecommendation] = []
     else:
         digest_day = digest_date_for(work.slot, timezone)
         key = DIGEST_PREFIX + digest_day.isoformat()
-        pending = deliveries.pending_matches(work.subscriber_id)
-    # Candidate recommendations are a digest section: an instant job neither shows nor
-    # consumes them. Read once here, so exactly the ones considered are cleared below.
-    candidates = [] if instant else deliveries.pending_recommendations(work.subscriber_id)
+        # One query of the subscriber's partition: pending matches and candidates
+        # (nothing an earlier ledger item consumed) and the papers already sent. Exactly
+        # the ones read here are consumed by this digest's ledger item below.
+        state = deliveries.state(work.subscriber_id)
+        pending, candidates = state.matches, state.recommendations
+        sent = state.sent_paper_ids(since=now - LEDGER_RETENTION)
+    consumed = {
+        "matches": tuple(m.paper_id for m in pending),
+        "recs": tuple(c.paper_id for c in candidates),
+    }
 
     def finish(status: str, **kw: Any) -> dict:
-        deliveries.clear_matches(work.subscriber_id, [m.paper_id for m in pending], key)
-        deliveries.clear_recommendations(work.subscriber_id, [c.paper_id for c in candidates])
-        return _record(deliveries, work.subscriber_id, key, status, expires_at, **kw)
+        if status == "failed":  # what the alarm watches (services/failure_reports.py)
+            report_failure(config.digest_failure_queue_url, "digest-failed", {
+                "subscriber_id": work.subscriber_id, "key": key,
+                "detail": str(kw.get("detail", ""))[:500]})
+        return _record(deliveries, work.subscriber_id, key, status, expires_at,
+                       consumed=consumed, **kw)
 
     if subscriber is None or subscriber.status != "active":
         deliveries.clear_tick(work.subscriber_id)
@@ -165,7 +182,7 @@ def send_digest(work: DigestJob, *, config: Settings, now: datetime | None = Non
 
     digest, trending_note = compose_digest(
         config, subscriber, pending, deliveries, now=now, digest_day=digest_day,
-        with_trending=paper_id is None, recommendations=candidates,
+        with_trending=paper_id is None, recommendations=candidates, sent=sent,
     )
     if paper_id is None and (needs_tick(subscriber) or subscriber.notify_empty):
         deliveries.stamp_tick(subscriber.id, next_slot_for(subscriber, parse_slot(work.slot)))
@@ -189,11 +206,13 @@ def send_digest(work: DigestJob, *, config: Settings, now: datetime | None = Non
         logger.error("delivery rejected", extra={"subscriber_id": subscriber.id, "error": str(exc)})
         return finish("failed", detail=str(exc), paper_ids=paper_ids)
     status = "sent" if paper_ids else "sent-empty-note"
+    # The one write that records the digest and consumes what it read: the matches and
+    # the candidates, shown or not (leftover candidates are not carried over: the
+    # section is the best of what arrived since the last mail).
     deliveries.record_ledger(
-        LedgerEntry(subscriber.id, key, "sent", message_id, paper_ids), expires_at=expires_at
+        LedgerEntry(subscriber.id, key, "sent", message_id, paper_ids, **consumed),
+        expires_at=expires_at,
     )
-    deliveries.clear_matches(subscriber.id, [m.paper_id for m in pending], key)
-    _clear_candidates(deliveries, subscriber.id, candidates, set(paper_ids), key)
     metrics.add_metric(name="DigestsSent", unit=MetricUnit.Count, value=1)
     logger.info("delivered", extra={"subscriber_id": subscriber.id, "papers": len(paper_ids)})
     return DigestOutcome(subscriber.id, key, status, len(paper_ids), message_id).as_dict()
@@ -209,12 +228,14 @@ def compose_digest(
     digest_day: date,
     with_trending: bool = True,
     recommendations: Sequence[PendingRecommendation] | None = None,
+    sent: set[str] | None = None,
 ) -> tuple[Digest, str]:
     """The mail a subscriber gets now: the trending section (from the shared snapshot,
     their top N and filter, nothing already sent), their keyword matches, then
     "Recommended for you" (the best candidates, see :func:`_recommended_entries`); and a
     note for the ledger when trending has nothing. The mailer sends it; the manage
-    page's "next mail" preview shows it (``recommendations`` None: read them here).
+    page's "next mail" preview shows it (``recommendations`` and ``sent``, the papers
+    earlier digests sent, None: read them here).
 
     Each paper once per mail: a paper in trending is not repeated under the queries
     (``Digest.laid_out``), and neither is repeated under recommendations, which are
@@ -231,11 +252,12 @@ def compose_digest(
         )
     trending: list[DigestEntry] = []
     trending_note = ""
-    sent: set[str] = set()
-    if with_trending and (subscriber.wants_trending or candidates):
-        # Never twice: whatever an earlier digest sent (any section) stays out.
+    if not (with_trending and (subscriber.wants_trending or candidates)):
+        sent = set()
+    elif sent is None:
         sent = deliveries.sent_paper_ids(subscriber.id, since=now - LEDGER_RETENTION)
-        keyword = [e for e in keyword if e.paper.id not in sent]
+    # Never twice: whatever an earlier digest sent (any section) stays out.
+    keyword = [e for e in keyword if e.paper.id not in sent]
     if with_trending and subscriber.wants_trending:
         trending, trending_note = _trending_entries(config, subscriber, now, sent, keyword)
     taken = sent | {e.paper.id for e in trending} | {e.paper.id for e in keyword}
@@ -314,22 +336,6 @@ def _recommended_entries(
                 ),
             ))
     return entries
-
-
-def _clear_candidates(
-    deliveries: DeliveryRepository,
-    subscriber_id: str,
-    candidates: Sequence[PendingRecommendation],
-    shown: set[str],
-    key: str,
-) -> None:
-    """After a sent digest: the candidates it showed are marked with its key, the rest
-    dropped. Leftovers are not carried over: the section is the best of what arrived
-    since the last mail, and yesterday's runners-up must not crowd out today's papers
-    (or pile up for a subscriber whose profile is broad)."""
-    ids = [c.paper_id for c in candidates]
-    deliveries.clear_recommendations(subscriber_id, [p for p in ids if p in shown], key)
-    deliveries.clear_recommendations(subscriber_id, [p for p in ids if p not in shown])
 
 
 def _trending_entries(
@@ -427,9 +433,10 @@ def _record(
     *,
     detail: str = "",
     paper_ids: tuple[str, ...] = (),
+    consumed: dict[str, tuple[str, ...]] | None = None,
 ) -> dict:
     deliveries.record_ledger(
-        LedgerEntry(subscriber_id, key, status, None, paper_ids),
+        LedgerEntry(subscriber_id, key, status, None, paper_ids, **(consumed or {})),
         expires_at=expires_at,
         detail=detail,
     )

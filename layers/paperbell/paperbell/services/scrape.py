@@ -27,10 +27,12 @@ from paperbell.config import Settings, settings
 from paperbell.errors import PaperbellError
 from paperbell.models import Paper
 from paperbell.observability import logger, metrics
+from paperbell.services.failure_reports import report_failure
 from paperbell.storage.papers import PaperRepository
 from paperbell.storage.sources import SourceRun, SourceStateRepository, StoredSourceState
 
-#: A source failing this many runs in a row raises the SourceFailingRepeatedly metric.
+#: A source failing this many runs in a row is reported to the SourceFailureQueue (its
+#: alarm) and counted as SourceFailingRepeatedly.
 FAILURE_ALARM_THRESHOLD = 3
 
 
@@ -48,6 +50,8 @@ class SourceOutcome:
     not_saved: int = 0
     duration_s: float = 0.0
     error: str = ""
+    #: Failed runs in a row, this one included (0 for a run that did not fail).
+    consecutive_failures: int = 0
     new_ids: list[str] = field(default_factory=list, repr=False)
     #: This run's papers from the source (the trending snapshot takes those with upvotes).
     papers: list[Paper] = field(default_factory=list, repr=False)
@@ -132,6 +136,10 @@ def scrape_sources(
         except Exception as exc:  # one source's failure never touches the others
             logger.exception("source failed unexpectedly", extra={"source": source})
             outcome = _contained_failure(source, state_repo, now or clock.now(), exc)
+        if outcome.consecutive_failures >= FAILURE_ALARM_THRESHOLD:
+            report_failure(config.source_failure_queue_url, "source-failing", {
+                "source": source, "consecutive_failures": outcome.consecutive_failures,
+                "error": outcome.error})
         report.sources.append(outcome)
         report.new_paper_ids.extend(outcome.new_ids)
     report.trending_written = _update_trending(config, report, papers_repo, now or clock.now())
@@ -258,10 +266,11 @@ def _record_failure(
     started: float,
     error: str,
 ) -> SourceOutcome:
-    outcome = SourceOutcome(
-        source=source, status="failed", duration_s=time.monotonic() - started, error=error
-    )
     failures = stored.consecutive_failures + 1
+    outcome = SourceOutcome(
+        source=source, status="failed", duration_s=time.monotonic() - started, error=error,
+        consecutive_failures=failures,
+    )
     state_repo.save(
         source,
         StoredSourceState(

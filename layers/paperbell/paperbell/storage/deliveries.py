@@ -1,85 +1,168 @@
-"""Pending matches and the delivery ledger (one table, keyed by subscriber).
+"""Pending matches, due markers and the delivery ledger (one table, keyed by subscriber).
 
-Item kinds under one subscriber partition:
-- ``match#<paper id>``: a paper that matched, waiting for the next digest. It carries
-  ``due_slot`` (UTC hour of the subscriber's next delivery, "YYYY-MM-DDTHH"), which
-  puts it in the sparse ``by-due-slot`` index the hourly planner reads - the planner's
-  cost grows with pending matches, not with the number of subscribers. A delivered
-  match is marked ``delivered`` and keeps its ``due_slot`` until its TTL (the planner
-  never re-plans a past slot, and removing it would cost the index a write).
-- ``digest#<local date>``: the ledger - what was sent (or skipped, or failed) that day;
-  ``instant#<paper id>`` the same for one instant-mode notification.
-- ``tick``: for subscribers who want a note on empty days, a marker carrying the next
-  ``due_slot`` so the planner finds them without any match.
+Item kinds under one subscriber partition (the data model: docs/operations.md,
+*Delivery state*):
+- ``match#<paper id>``: a paper that matched, waiting for a digest; its ``slot`` says
+  for which UTC hour ("YYYY-MM-DDTHH"). It is **not** in the planner's index: one write
+  unit per match.
 - ``rec#<paper id>``: a candidate recommendation (issue 14): the paper passed the
-  subscriber's similarity floor; it carries the score and the reason, and ``due_slot``
-  like a match. The digest keeps the best few and marks them all delivered.
+  subscriber's similarity floor; it carries the score and the reason, and ``slot`` like
+  a match.
+- ``due#<slot>``: the due marker, the one item per (subscriber, slot) that carries
+  ``due_slot`` and so puts the subscriber in the sparse ``by-due-slot`` index the hourly
+  planner reads. The matcher writes it once for all of a subscriber's matches of that
+  slot (one read checks whether an earlier batch wrote it), so the planner's cost grows
+  with due subscribers, not with matches.
+- ``digest#<local date>``: the ledger - what was sent (or skipped, or failed) that day,
+  and which matches and candidates it **consumed** (``matches``, ``recs``: every one it
+  read, shown or not). Consumed items are not marked one by one: a match or candidate
+  is pending while no ledger item names it. ``instant#<paper id>`` is the same for one
+  instant-mode notification (its key names the match it consumed).
+- ``tick``: for trending and empty-note subscribers, the marker carrying their next
+  ``due_slot`` so the planner finds them without any match.
+
+Why this is safe: matches and candidates live :data:`PENDING_RETENTION` (21 days, then
+TTL), the ledger 35 days, so every live match's consuming ledger item still exists; the
+digest reads the whole partition in one query. Older data stays readable: an item with a
+``delivered`` mark (written before issue 15, or past :data:`CONSUMED_INLINE_MAX`) is
+consumed too, and a match that still carries ``due_slot`` still shows its subscriber to
+the planner.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from boto3.dynamodb.conditions import Attr, Key
+from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from paperbell import aws, clock
 from paperbell.models import PendingMatch, PendingRecommendation
+from paperbell.scheduling import parse_slot
 from paperbell.storage import paging
 
 MATCH_PREFIX = "match#"
 REC_PREFIX = "rec#"
 DIGEST_PREFIX = "digest#"
 INSTANT_PREFIX = "instant#"
+MARKER_PREFIX = "due#"
 LEDGER_PREFIXES = (DIGEST_PREFIX, INSTANT_PREFIX)
-#: Marker that keeps an empty-note subscriber due at their hour (no match needed).
+#: Marker that keeps a trending or empty-note subscriber due at their hour.
 TICK_KEY = "tick"
-#: A delivered match is kept this long (then TTL removes it): longer than the 24 h a
-#: DynamoDB stream keeps records, so a late redelivery still finds it and sends nothing.
-DELIVERED_RETENTION = timedelta(days=2)
+#: How long a match or candidate is kept, consumed or not (then TTL removes it). It must
+#: outlast the longest wait for its digest - a weekly slot (7 days) plus a job parked in
+#: the digest dead-letter queue (14 days) - and stay under the ledger's 35 days, so the
+#: ledger item that consumed it is always still there. Also longer than the 24 h a
+#: DynamoDB stream keeps records: a late redelivery finds it and records nothing new.
+PENDING_RETENTION = timedelta(days=21)
+#: A due marker is kept this long after its slot: past the planner's look-back.
+MARKER_RETENTION = timedelta(days=2)
+#: Ids a ledger item lists per kind; past this (a subscriber with thousands of matches
+#: in one digest) the rest are marked ``delivered`` one by one, keeping the item small.
+CONSUMED_INLINE_MAX = 2000
 #: The planner's progress marker (a reserved partition, not a subscriber).
 PLANNER_KEY = {"subscriber_id": "~planner", "sk": "state"}
 
 
 @dataclass(frozen=True)
 class LedgerEntry:
-    """One ledger item: how a planned digest or instant notification ended, and which
-    papers it held (the "never twice" rule reads them)."""
+    """One ledger item: how a planned digest or instant notification ended, which papers
+    it held (the "never twice" rule reads them) and which pending matches and candidates
+    it consumed (``matches``, ``recs``; they are no longer pending)."""
 
     subscriber_id: str
     key: str  # "digest#<local date>" | "instant#<paper id>"
     status: str  # sent | skipped-empty | skipped-inactive | suppressed | failed
     message_id: str | None
     paper_ids: tuple[str, ...]
+    matches: tuple[str, ...] = ()
+    recs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DeliveryState:
+    """What one subscriber's partition holds, read in one query: the pending matches and
+    candidates (nothing a ledger item consumed), the ledger and the tick."""
+
+    matches: list[PendingMatch]
+    recommendations: list[PendingRecommendation]
+    ledger: dict[str, LedgerEntry] = field(default_factory=dict)
+    tick_slot: str | None = None
+    #: The slot each pending match / candidate was recorded for (the planner's re-check).
+    slots: frozenset[str] = frozenset()
+
+    def sent_paper_ids(self, *, since: datetime) -> set[str]:
+        """Every paper a sent digest since ``since`` held (trending's "never twice")."""
+        first = DIGEST_PREFIX + since.date().isoformat()
+        return {
+            pid
+            for key, entry in self.ledger.items()
+            if key.startswith(DIGEST_PREFIX) and key >= first and entry.status == "sent"
+            for pid in entry.paper_ids
+        }
 
 
 class DeliveryRepository:
+    """Every read and write of the deliveries table.
+
+    One instance per matcher invocation (``PaperMatcher``): it remembers the due
+    markers it has seen, so a subscriber's markers cost one read per stream batch and
+    one write per slot, however many of their matches the batch holds."""
+
     def __init__(self, table_name: str):
         self.table_name = table_name
+        self._markers: set[tuple[str, str]] = set()
 
-    # -- pending matches -------------------------------------------------------------
+    # -- pending matches and candidates -------------------------------------------------
     def record_match(self, match: PendingMatch, *, due_slot: str | None, expires_at: int) -> str:
         """Store a match once: "new", or for a redelivered stream record "pending"
-        (recorded, not yet delivered) or "delivered" (already in a sent digest).
+        (recorded, not yet consumed) or "delivered" (a ledger item consumed it).
 
-        ``due_slot`` None (instant mode) keeps the match out of the planner's index."""
+        ``due_slot`` is the digest slot it waits for: its subscriber's due marker for
+        that slot is written first (a crash in between leaves a marker with nothing
+        behind it, a skipped digest, never a match the planner cannot see). ``None``
+        (instant mode) writes no marker: the matcher queues the job itself."""
         item: dict[str, Any] = {
             "subscriber_id": match.subscriber_id,
             "sk": MATCH_PREFIX + match.paper_id,
             "paper_id": match.paper_id,
             "queries": list(match.queries),
-            "highlights": json.dumps(match.highlights),
             "matched_at": clock.now().isoformat(),
             "correlation_id": match.correlation_id,
-            "expires_at": expires_at,
+            "expires_at": _pending_expiry(expires_at),
         }
+        if match.highlights:
+            item["highlights"] = json.dumps(match.highlights)
+        return self._record_pending(item, due_slot)
+
+    def record_recommendation(self, rec: PendingRecommendation, *, due_slot: str,
+                              expires_at: int) -> str:
+        """Store a candidate once: "new", "pending" or "delivered" as for matches."""
+        item: dict[str, Any] = {
+            "subscriber_id": rec.subscriber_id,
+            "sk": REC_PREFIX + rec.paper_id,
+            "paper_id": rec.paper_id,
+            "score": Decimal(str(round(rec.score, 6))),
+            "similar_to": rec.similar_to_id,
+            "similar_title": rec.similar_to_title,
+            "terms": list(rec.terms),
+            "keys": list(rec.keys),
+            "matched_at": clock.now().isoformat(),
+            "correlation_id": rec.correlation_id,
+            "expires_at": _pending_expiry(expires_at),
+        }
+        return self._record_pending(item, due_slot)
+
+    def _record_pending(self, item: dict[str, Any], due_slot: str | None) -> str:
+        subscriber_id = str(item["subscriber_id"])
         if due_slot:
-            item["due_slot"] = due_slot
+            item["slot"] = due_slot
+            self._ensure_marker(subscriber_id, due_slot)
         try:
             aws.table(self.table_name).put_item(
                 Item=item, ConditionExpression="attribute_not_exists(sk)"
@@ -87,33 +170,75 @@ class DeliveryRepository:
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
-            existing = aws.table(self.table_name).get_item(
-                Key={"subscriber_id": match.subscriber_id, "sk": item["sk"]},
-                ProjectionExpression="delivered",
-                ConsistentRead=True,
-            )
-            return "delivered" if existing.get("Item", {}).get("delivered") else "pending"
+            # A redelivered stream record (rare): consumed or still pending?
+            state = self.state(subscriber_id, consistent=True)
+            pending = {m.paper_id for m in state.matches} | {
+                r.paper_id for r in state.recommendations}
+            return "pending" if str(item["paper_id"]) in pending else "delivered"
         return "new"
 
-    def pending_matches(self, subscriber_id: str) -> list[PendingMatch]:
+    def _ensure_marker(self, subscriber_id: str, slot: str) -> None:
+        """The subscriber's due marker for ``slot``: one read per instance and slot, a
+        write only when no earlier batch wrote it. The read may be eventually
+        consistent: missing a marker just written costs one more write, nothing else."""
+        if (subscriber_id, slot) in self._markers:
+            return
         table = aws.table(self.table_name)
+        key = {"subscriber_id": subscriber_id, "sk": MARKER_PREFIX + slot}
+        if "Item" not in table.get_item(Key=key, ProjectionExpression="sk"):
+            expires = int((parse_slot(slot) + MARKER_RETENTION).timestamp())
+            table.put_item(Item={**key, "due_slot": slot, "expires_at": expires})
+        self._markers.add((subscriber_id, slot))
+
+    def state(self, subscriber_id: str, *, consistent: bool = False) -> DeliveryState:
+        """The subscriber's pending matches, candidates, ledger and tick: one query of
+        their partition (at steady state about 21 days of matches and 35 ledger items).
+
+        Eventually consistent by default (half the read units): an item written in the
+        last second may be missing, and that is safe - a missed match waits for the
+        next digest, and the ledger items that decide "already consumed" were written
+        by earlier digests (the mailer re-reads this digest's own ledger item
+        consistently, see services/digests.py)."""
         found = paging.items(
-            table.query,
-            KeyConditionExpression=Key("subscriber_id").eq(subscriber_id)
-            & Key("sk").begins_with(MATCH_PREFIX),
-            FilterExpression=Attr("delivered").not_exists(),
+            aws.table(self.table_name).query,
+            KeyConditionExpression=Key("subscriber_id").eq(subscriber_id),
+            ConsistentRead=consistent,
+        )
+        return _state_of(subscriber_id, found, int(clock.now().timestamp()))
+
+    def pending_matches(self, subscriber_id: str) -> list[PendingMatch]:
+        return self.state(subscriber_id).matches
+
+    def pending_recommendations(self, subscriber_id: str) -> list[PendingRecommendation]:
+        """Unconsumed candidates, best score first."""
+        return self.state(subscriber_id).recommendations
+
+    def pending_match(self, subscriber_id: str, paper_id: str) -> PendingMatch | None:
+        """One match by paper (an instant job: its own ledger key says if it was sent)."""
+        response = aws.table(self.table_name).get_item(
+            Key={"subscriber_id": subscriber_id, "sk": MATCH_PREFIX + paper_id},
             ConsistentRead=True,
         )
-        return [_pending_from_item(subscriber_id, item) for item in found]
+        item = response.get("Item")
+        return _pending_from_item(subscriber_id, item) if item else None
+
+    def pending_match_count(self) -> int:
+        """Pending matches of every subscriber (tests and local runs; a scan)."""
+        by_subscriber: dict[str, list[dict[str, Any]]] = {}
+        for item in paging.items(aws.table(self.table_name).scan):
+            by_subscriber.setdefault(str(item["subscriber_id"]), []).append(item)
+        now_ts = int(clock.now().timestamp())
+        return sum(len(_state_of(sid, items, now_ts).matches)
+                   for sid, items in by_subscriber.items())
 
     def subscribers_due(self, slot: str, *, undelivered_only: bool = False) -> Iterator[str]:
-        """Subscriber ids with pending matches due in ``slot`` (sparse GSI query).
+        """Subscriber ids due in ``slot`` (a due marker, a tick, or an older match with
+        ``due_slot``): one query of the sparse GSI.
 
-        A delivered match keeps its index entry until TTL (see :func:`_mark_delivered`),
-        which is harmless for a slot planned for the first time: it was delivered in an
-        earlier slot. Re-checking a slot already planned (``undelivered_only``: a
-        repeated tick of the same hour) confirms each subscriber with one query of their
-        partition, so their delivered items do not queue a job again."""
+        Markers stay in the index until TTL, which is harmless for a slot planned for
+        the first time. Re-checking a slot already planned (``undelivered_only``: a
+        repeated tick of the same hour) reads each subscriber's partition, so one whose
+        digest consumed everything of that slot gets no job again."""
         table = aws.table(self.table_name)
         seen: set[str] = set()
         for item in paging.items(table.query, IndexName="by-due-slot",
@@ -126,43 +251,24 @@ class DeliveryRepository:
                 yield sid
 
     def _has_undelivered(self, subscriber_id: str, slot: str) -> bool:
-        found = paging.items(
-            aws.table(self.table_name).query,
-            KeyConditionExpression=Key("subscriber_id").eq(subscriber_id),
-            FilterExpression=Attr("due_slot").eq(slot) & Attr("delivered").not_exists(),
-            ProjectionExpression="sk",
-        )
-        return next(iter(found), None) is not None
-
-    def clear_matches(self, subscriber_id: str, paper_ids: Iterable[str], key: str = "") -> None:
-        """Mark matches delivered (or dropped): out of the next digest, but kept until
-        their TTL so a late stream redelivery of the same paper finds them and records
-        nothing new (the paper is never mailed twice). One write unit each: the mark
-        leaves ``due_slot`` (and so the index entry) alone, see :func:`_mark_delivered`."""
-        table = aws.table(self.table_name)
-        expires_at = int((clock.now() + DELIVERED_RETENTION).timestamp())
-        for pid in paper_ids:
-            _mark_delivered(table, subscriber_id, pid, key or "dropped", expires_at)
+        state = self.state(subscriber_id, consistent=True)
+        return state.tick_slot == slot or slot in state.slots
 
     # -- ledger and ticks ------------------------------------------------------------
     def ledger_entry(self, subscriber_id: str, key: str) -> LedgerEntry | None:
-        """The ledger item ``key`` ("digest#<local date>" or "instant#<paper id>")."""
+        """The ledger item ``key`` ("digest#<local date>" or "instant#<paper id>"),
+        read consistently (a retried job must see what its first attempt recorded)."""
         response = aws.table(self.table_name).get_item(
             Key={"subscriber_id": subscriber_id, "sk": key}, ConsistentRead=True
         )
         item = response.get("Item")
-        if not item:
-            return None
-        return LedgerEntry(
-            subscriber_id=subscriber_id,
-            key=key,
-            status=str(item["status"]),
-            message_id=item.get("message_id"),
-            paper_ids=tuple(item.get("paper_ids", ())),
-        )
+        return _entry_of(subscriber_id, item) if item else None
 
     def record_ledger(self, entry: LedgerEntry, *, expires_at: int, detail: str = "") -> None:
-        """Write the outcome of a planned digest (every planned digest ends recorded)."""
+        """Write the outcome of a planned digest (every planned digest ends recorded),
+        and with it which matches and candidates it consumed. This one write replaces a
+        mark per match; ids past :data:`CONSUMED_INLINE_MAX` per kind are marked one by
+        one after it (a crash in between re-sends only those: at-least-once)."""
         item: dict[str, Any] = {
             "subscriber_id": entry.subscriber_id,
             "sk": entry.key,
@@ -171,42 +277,35 @@ class DeliveryRepository:
             "recorded_at": clock.now().isoformat(),
             "expires_at": expires_at,
         }
+        if entry.matches:
+            item["matches"] = list(entry.matches[:CONSUMED_INLINE_MAX])
+        if entry.recs:
+            item["recs"] = list(entry.recs[:CONSUMED_INLINE_MAX])
         if entry.message_id:
             item["message_id"] = entry.message_id
         if detail:
             item["detail"] = detail[:1000]
-        aws.table(self.table_name).put_item(Item=item)
+        table = aws.table(self.table_name)
+        table.put_item(Item=item)
+        for prefix, ids in ((MATCH_PREFIX, entry.matches), (REC_PREFIX, entry.recs)):
+            for pid in ids[CONSUMED_INLINE_MAX:]:
+                _mark_delivered(table, entry.subscriber_id, prefix + pid, entry.key)
 
     def sent_paper_ids(self, subscriber_id: str, *, since: datetime) -> set[str]:
         """Every paper a sent digest since ``since`` held (the "never twice" rule of
         trending): one query over the subscriber's ledger items, not a row per paper."""
-        table = aws.table(self.table_name)
-        kwargs: dict[str, Any] = {
-            "KeyConditionExpression": Key("subscriber_id").eq(subscriber_id)
+        found = paging.items(
+            aws.table(self.table_name).query,
+            KeyConditionExpression=Key("subscriber_id").eq(subscriber_id)
             & Key("sk").between(DIGEST_PREFIX + since.date().isoformat(), DIGEST_PREFIX + "~"),
-            "ProjectionExpression": "paper_ids, #s",
-            "ExpressionAttributeNames": {"#s": "status"},
-        }
-        sent: set[str] = set()
-        while True:
-            response = table.query(**kwargs)
-            for item in response.get("Items", []):
-                if item.get("status") == "sent":
-                    sent.update(str(p) for p in item.get("paper_ids", ()) or ())
-            if "LastEvaluatedKey" not in response:
-                return sent
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-
-    def pending_match(self, subscriber_id: str, paper_id: str) -> PendingMatch | None:
-        response = aws.table(self.table_name).get_item(
-            Key={"subscriber_id": subscriber_id, "sk": MATCH_PREFIX + paper_id},
-            ConsistentRead=True,
+            ProjectionExpression="paper_ids, #s",
+            ExpressionAttributeNames={"#s": "status"},
         )
-        item = response.get("Item")
-        return _pending_from_item(subscriber_id, item) if item else None
+        return {str(p) for item in found if item.get("status") == "sent"
+                for p in item.get("paper_ids", ()) or ()}
 
     def stamp_tick(self, subscriber_id: str, due_slot: str) -> None:
-        """Keep a subscriber in the planner's index without matches (empty-day notes)."""
+        """Keep a subscriber in the planner's index without matches (trending, notes)."""
         aws.table(self.table_name).put_item(
             Item={"subscriber_id": subscriber_id, "sk": TICK_KEY, "due_slot": due_slot}
         )
@@ -251,85 +350,11 @@ class DeliveryRepository:
                 ScanIndexForward=False,
                 Limit=limit,
             )
-            entries.extend(
-                LedgerEntry(
-                    subscriber_id=subscriber_id,
-                    key=str(item["sk"]),
-                    status=str(item.get("status", "")),
-                    message_id=item.get("message_id"),
-                    paper_ids=tuple(str(p) for p in item.get("paper_ids", ()) or ()),
-                )
-                for item in response.get("Items", [])
-            )
+            entries.extend(_entry_of(subscriber_id, item) for item in response.get("Items", []))
         return entries
 
-    # -- candidate recommendations (issue 14) -------------------------------------------
-    def record_recommendation(self, rec: PendingRecommendation, *, due_slot: str,
-                              expires_at: int) -> str:
-        """Store a candidate once: "new", "pending" or "delivered" as for matches."""
-        item: dict[str, Any] = {
-            "subscriber_id": rec.subscriber_id,
-            "sk": REC_PREFIX + rec.paper_id,
-            "paper_id": rec.paper_id,
-            "score": Decimal(str(round(rec.score, 6))),
-            "similar_to": rec.similar_to_id,
-            "similar_title": rec.similar_to_title,
-            "terms": list(rec.terms),
-            "keys": list(rec.keys),
-            "matched_at": clock.now().isoformat(),
-            "correlation_id": rec.correlation_id,
-            "expires_at": expires_at,
-            "due_slot": due_slot,
-        }
-        table = aws.table(self.table_name)
-        try:
-            table.put_item(Item=item, ConditionExpression="attribute_not_exists(sk)")
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
-            existing = table.get_item(
-                Key={"subscriber_id": rec.subscriber_id, "sk": item["sk"]},
-                ProjectionExpression="delivered", ConsistentRead=True,
-            )
-            return "delivered" if existing.get("Item", {}).get("delivered") else "pending"
-        return "new"
-
-    def pending_recommendations(self, subscriber_id: str) -> list[PendingRecommendation]:
-        """Undelivered candidates, best score first."""
-        found = paging.items(
-            aws.table(self.table_name).query,
-            KeyConditionExpression=Key("subscriber_id").eq(subscriber_id)
-            & Key("sk").begins_with(REC_PREFIX),
-            FilterExpression=Attr("delivered").not_exists(),
-            ConsistentRead=True,
-        )
-        recs = [
-            PendingRecommendation(
-                subscriber_id=subscriber_id,
-                paper_id=str(item["paper_id"]),
-                score=float(item.get("score", 0)),
-                similar_to_id=str(item.get("similar_to", "")),
-                similar_to_title=str(item.get("similar_title", "")),
-                terms=tuple(str(t) for t in item.get("terms", ()) or ()),
-                keys=tuple(str(t) for t in item.get("keys", ()) or ()),
-                correlation_id=str(item.get("correlation_id", "")),
-            )
-            for item in found
-        ]
-        recs.sort(key=lambda r: (-r.score, r.paper_id))
-        return recs
-
-    def clear_recommendations(self, subscriber_id: str, paper_ids: Iterable[str],
-                              key: str = "") -> None:
-        """Mark candidates delivered (or dropped: not among the top N), as for matches."""
-        table = aws.table(self.table_name)
-        expires_at = int((clock.now() + DELIVERED_RETENTION).timestamp())
-        for pid in paper_ids:
-            _mark_delivered(table, subscriber_id, pid, key or "dropped", expires_at,
-                            prefix=REC_PREFIX)
-
     def delete_subscriber(self, subscriber_id: str) -> int:
-        """Delete every item (matches, ledger, tick) of a subscriber; the count."""
+        """Delete every item (matches, markers, ledger, tick) of a subscriber; the count."""
         table = aws.table(self.table_name)
         deleted = 0
         for page in paging.pages(
@@ -345,7 +370,67 @@ class DeliveryRepository:
         return deleted
 
 
-def _pending_from_item(subscriber_id: str, item: dict[str, Any]) -> PendingMatch:
+def _pending_expiry(expires_at: int) -> int:
+    """The earlier of the caller's expiry (the paper's retention) and
+    :data:`PENDING_RETENTION` from now; 0 (tests) stays 0, which TTL never removes."""
+    if not expires_at:
+        return expires_at
+    return min(expires_at, int((clock.now() + PENDING_RETENTION).timestamp()))
+
+
+def _state_of(subscriber_id: str, items: Iterable[Mapping[str, Any]], now_ts: int
+              ) -> DeliveryState:
+    """Pending = recorded, not past its expiry (TTL deletes late), not marked, and named
+    by no ledger item (an ``instant#<paper>`` key names its match)."""
+    ledger: dict[str, LedgerEntry] = {}
+    consumed: dict[str, set[str]] = {MATCH_PREFIX: set(), REC_PREFIX: set()}
+    kept: dict[str, list[Mapping[str, Any]]] = {MATCH_PREFIX: [], REC_PREFIX: []}
+    tick: str | None = None
+    for item in items:
+        sk = str(item["sk"])
+        if sk.startswith(LEDGER_PREFIXES):
+            entry = ledger[sk] = _entry_of(subscriber_id, item)
+            consumed[MATCH_PREFIX].update(entry.matches)
+            consumed[REC_PREFIX].update(entry.recs)
+            if sk.startswith(INSTANT_PREFIX):
+                consumed[MATCH_PREFIX].add(sk.removeprefix(INSTANT_PREFIX))
+        elif sk == TICK_KEY:
+            tick = str(item["due_slot"]) if item.get("due_slot") else None
+        elif sk.startswith((MATCH_PREFIX, REC_PREFIX)) and "delivered" not in item:
+            expires = int(item.get("expires_at") or 0)
+            if not 0 < expires <= now_ts:
+                kept[MATCH_PREFIX if sk.startswith(MATCH_PREFIX) else REC_PREFIX].append(item)
+    live = {prefix: [i for i in found if str(i["paper_id"]) not in consumed[prefix]]
+            for prefix, found in kept.items()}
+    recs = [_recommendation_from_item(subscriber_id, i) for i in live[REC_PREFIX]]
+    recs.sort(key=lambda r: (-r.score, r.paper_id))
+    return DeliveryState(
+        matches=[_pending_from_item(subscriber_id, i) for i in live[MATCH_PREFIX]],
+        recommendations=recs,
+        ledger=ledger,
+        tick_slot=tick,
+        slots=frozenset(str(i.get("slot") or i.get("due_slot") or "")
+                        for found in live.values() for i in found) - {""},
+    )
+
+
+def _ids(value: Any) -> tuple[str, ...]:
+    return tuple(str(p) for p in value or ())
+
+
+def _entry_of(subscriber_id: str, item: Mapping[str, Any]) -> LedgerEntry:
+    return LedgerEntry(
+        subscriber_id=subscriber_id,
+        key=str(item["sk"]),
+        status=str(item.get("status", "")),
+        message_id=item.get("message_id"),
+        paper_ids=_ids(item.get("paper_ids")),
+        matches=_ids(item.get("matches")),
+        recs=_ids(item.get("recs")),
+    )
+
+
+def _pending_from_item(subscriber_id: str, item: Mapping[str, Any]) -> PendingMatch:
     highlights = json.loads(item.get("highlights") or "{}")
     return PendingMatch(
         subscriber_id=subscriber_id,
@@ -356,20 +441,30 @@ def _pending_from_item(subscriber_id: str, item: dict[str, Any]) -> PendingMatch
     )
 
 
-def _mark_delivered(
-    table: Any, subscriber_id: str, paper_id: str, key: str, expires_at: int,
-    prefix: str = MATCH_PREFIX,
-) -> None:
+def _recommendation_from_item(subscriber_id: str, item: Mapping[str, Any]
+                              ) -> PendingRecommendation:
+    return PendingRecommendation(
+        subscriber_id=subscriber_id,
+        paper_id=str(item["paper_id"]),
+        score=float(item.get("score", 0)),
+        similar_to_id=str(item.get("similar_to", "")),
+        similar_to_title=str(item.get("similar_title", "")),
+        terms=_ids(item.get("terms")),
+        keys=_ids(item.get("keys")),
+        correlation_id=str(item.get("correlation_id", "")),
+    )
+
+
+def _mark_delivered(table: Any, subscriber_id: str, sk: str, key: str) -> None:
+    """Mark one match or candidate consumed by the digest ``key`` (only past
+    :data:`CONSUMED_INLINE_MAX`); a match that expired meanwhile needs no mark."""
     try:
         table.update_item(
-            Key={"subscriber_id": subscriber_id, "sk": prefix + paper_id},
-            # due_slot stays: removing it would cost a second write unit per item (the
-            # by-due-slot index entry). The planner plans each slot once, so a delivered
-            # match left in the index is never planned again (issue 15).
-            UpdateExpression="SET delivered = :k, expires_at = :e",
+            Key={"subscriber_id": subscriber_id, "sk": sk},
+            UpdateExpression="SET delivered = :k",
             ConditionExpression="attribute_exists(sk)",
-            ExpressionAttributeValues={":k": key, ":e": expires_at},
+            ExpressionAttributeValues={":k": key},
         )
     except ClientError as exc:
         if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-            raise  # a match that expired meanwhile needs no mark
+            raise
