@@ -29,9 +29,11 @@ Assumptions a reader should know (all are parameters):
   profiles per paper, x 500 papers), and ``profile_change_share`` of them change their
   profile a day (a like or a vote: one IndexFunction run each, at most one per 5-minute
   batching window);
-- storage at steady state: papers kept ``paper_retention_days`` (30), matches 3 days, the
-  delivery ledger 35 days, idempotency records 7 days, +100 bytes per item, and point-
-  in-time recovery on the tables that enable it.
+- storage at steady state: papers kept ``paper_retention_days`` (30), matches and
+  candidates PENDING_DAYS (10), the delivery ledger 35 days, idempotency records 7 days,
+  +100 bytes per item, and point-in-time recovery on the tables that enable it; and the
+  reads of such a partition, which each digest's one query makes and the one measured
+  day cannot show (:func:`history_rru_per_day`).
 """
 
 from __future__ import annotations
