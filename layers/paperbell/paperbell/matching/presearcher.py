@@ -415,7 +415,8 @@ class MatchIndex:
         self._plans = _TermPlans(self._term_plan)
         #: vocabulary entries (:func:`_vocab_entries`) of every term a paper must show to
         #: this index; None (snapshots before PBMIDX03) means "every term"
-        self._vocab: set[str] | None = set()
+        self._vocab_set: set[str] | None = set()
+        self._vocab_pending = False  # True: _vocab_set is still to be split from the text
         self._vocab_filters: tuple[FieldVocab, bool] | None = None
         #: the vocabulary as loaded, one string (None once it changed): equal vocabularies
         #: share their filters and word memos within the process (:data:`_SHARED_VOCABS`)
@@ -427,6 +428,22 @@ class MatchIndex:
         self._epoch = 0  # bumped whenever compact() renumbers the slots
         #: (query_id, error) for queries skipped by ``build(..., on_error="skip")``.
         self.errors: list[tuple[str, QueryError]] = []
+
+    @property
+    def _vocab(self) -> set[str] | None:
+        """The vocabulary entries (:func:`_vocab_entries`) of every term a paper must show
+        to this index; None (snapshots before PBMIDX03) means "every term". A loaded
+        index splits them from the snapshot's text on first use: matching needs only
+        the filters made of them, which indexes of equal vocabularies share."""
+        if self._vocab_pending:
+            text = self._vocab_text or ""
+            self._vocab_set = set(text.split("\n")) if text else set()
+            self._vocab_pending = False
+        return self._vocab_set
+
+    @_vocab.setter
+    def _vocab(self, value: set[str] | None) -> None:
+        self._vocab_set, self._vocab_pending = value, False
 
     # -- construction ---------------------------------------------------------------------
     @classmethod
@@ -744,9 +761,13 @@ class MatchIndex:
         (:class:`text_terms.FieldVocab`). Kept on the analyzed paper for this index's vocabulary."""
         filters = self._vocab_filters
         if filters is None:
-            if self._vocab is None:
-                return paper_terms(ap)
-            filters = self._vocab_filters = _shared_vocabs(self._vocab, self._vocab_text)
+            text = self._vocab_text
+            shared = None if text is None else _SHARED_VOCABS.get(text)
+            if shared is None:
+                if self._vocab is None:
+                    return paper_terms(ap)
+                shared = _shared_vocabs(self._vocab, text)
+            filters = self._vocab_filters = shared
         if ap.terms_for is filters and ap.vocab_terms is not None:
             return ap.vocab_terms
         terms = ap.vocab_terms = _analyzed_terms(ap, *filters)
@@ -1052,8 +1073,8 @@ class MatchIndex:
         index._group_slots = arr(n_gslots)
         index._gspecs_off = arr(n_groups + 1)
         index._gspecs = bytearray(take(n_specs))
-        vocab = index._vocab_text = str(take(n_vocab), "utf-8")
-        index._vocab = set(vocab.split("\n")) if vocab else set()
+        index._vocab_text = str(take(n_vocab), "utf-8")
+        index._vocab_pending = True
         reader.check_end()
         if len(index._ids) != index._ids_off[-1]:
             raise ValueError("corrupt match-index snapshot (ids)")
