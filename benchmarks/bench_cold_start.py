@@ -25,6 +25,12 @@ Two environments:
   used and none is written. This is what a cold Lambda container imports, minus the
   runtime bootstrap. The bare ``import boto3`` runs with the same environment.
 
+``--instructions`` also counts, once per target, the instructions of each lambda-like
+import under valgrind's callgrind (slow: ~20 s a target): a count that other jobs on a
+shared machine do not change, where the CPU-time ratios move by +-0.15 between runs.
+It leaves out what CPU time includes (cache misses, the kernel's page faults), so it
+reads a little lower than the CPU ratio; it is for comparing two builds.
+
 Then ``python -X importtime`` of each handler (dev) gives the packages that the handler
 imports beyond what ``import boto3`` already loads, largest first: the candidates to
 make lazy. Timings are never asserted anywhere.
@@ -34,7 +40,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -100,6 +109,36 @@ def measure(
         for name in order:
             times[name].append(_time_import(*targets[name]))
     return times
+
+
+def count_instructions(python: list[str], paths: list[str], module: str,
+                       env: dict[str, str]) -> int:
+    """User-space instructions of a fresh interpreter that imports ``module`` (start-up
+    included), counted by valgrind's callgrind: the same on a busy machine as on an idle
+    one, unlike CPU time, which other processes' use of the shared caches inflates by
+    10-40 % on this box. Memory stalls and the kernel's page faults are not counted."""
+    code = (f"import os, sys\nsys.path[:0] = {paths!r}\nos.environ.update({env!r})\n"
+            f"import {module}\n")
+    done = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *python, "-c", code],
+        capture_output=True, text=True, check=False, cwd="/",
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+    )
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    if done.returncode != 0 or not found:
+        raise RuntimeError(f"callgrind of import {module} failed: {done.stderr[-300:]}")
+    return int(found.group(1))
+
+
+def instruction_ratios(targets: dict[str, Target], jobs: int = 2) -> dict[str, Any]:
+    """name -> (instructions, ratio to ``boto3``), ``jobs`` valgrind runs at a time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(jobs) as pool:
+        found = pool.map(lambda target: count_instructions(*target), targets.values())
+        counts = dict(zip(targets, found, strict=True))
+    base = counts["boto3"]
+    return {name: {"instructions": n, "ratio": round(n / base, 2)} for name, n in counts.items()}
 
 
 def lambda_environments() -> dict[str, dict[str, str]]:
@@ -225,6 +264,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--build-dir", type=Path, default=Path("/tmp/pb-bench-build"))
     ap.add_argument("--no-breakdown", action="store_true")
     ap.add_argument("--json", metavar="FILE")
+    ap.add_argument("--instructions", action="store_true",
+                    help="also count the lambda-like imports' instructions (valgrind)")
     args = ap.parse_args(argv)
     results: dict[str, Any] = {}
     envs = environments(args.build_dir)
@@ -251,6 +292,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 f"{wall_ratio:8.2f}{flag}"
             )
         results[env_name] = rows
+    if args.instructions and "lambda-like" in envs and shutil.which("valgrind"):
+        print("cold start (lambda-like), instructions (valgrind callgrind, one run each, "
+              "load-independent; includes interpreter start-up):")
+        counted = instruction_ratios(envs["lambda-like"])
+        for name, row in counted.items():
+            flag = "" if name == "boto3" else ("  ok" if row["ratio"] <= GOAL else f"  > {GOAL}")
+            print(f"  {name:<18} {row['instructions'] / 1e6:8.0f} M {row['ratio']:8.2f}{flag}")
+        results["lambda-like instructions"] = counted
     if not args.no_breakdown:
         where = "lambda-like" if "lambda-like" in envs else "dev"
         print(f"imports beyond `import boto3` ({where}, -X importtime, self ms by package):")

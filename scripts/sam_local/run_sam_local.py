@@ -433,7 +433,10 @@ def download_wheelhouse(arch: str) -> None:
     command = [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
                "--only-binary=:all:", "--implementation", "cp", "--python-version", "3.11",
                "--abi", "cp311", *[f"--platform={p}" for p in platforms],
-               "-r", str(LAYER_SOURCE / "requirements.txt"), "-d", str(WHEELHOUSE)]
+               "-r", str(LAYER_SOURCE / "requirements.txt"),
+               # compile_dataclasses.py imports the runtime package with boto3 at build
+               # time (layers/paperbell/Makefile), so the build installs it too.
+               "boto3", "urllib3<2", "-d", str(WHEELHOUSE)]
     done = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL)
     if done.returncode != 0:
         raise Failure(f"pip download for the container build failed:\n{last_lines(done.stderr)}")

@@ -90,13 +90,7 @@ class SelectiveEMFProvider(AmazonCloudWatchEMFProvider):
 
 
 logger = Logger(service=SERVICE)
-metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
-metrics.provider = SelectiveEMFProvider(
-    namespace=NAMESPACE,
-    service=SERVICE,
-    metric_set=metrics.metric_set,
-    dimension_set=metrics.dimension_set,
-    metadata_set=metrics.metadata_set,
-    default_dimensions=metrics.default_dimensions,
-)
+# Powertools' documented way to bring a provider: ``Metrics(provider=...)``; every
+# Metrics method then delegates to it (this module's one Metrics is the only one).
+metrics = Metrics(provider=SelectiveEMFProvider(namespace=NAMESPACE, service=SERVICE))
 tracer = Tracer(service=SERVICE, patch_modules=TRACED_MODULES)

@@ -336,3 +336,33 @@ def test_checks_are_compiled_once_per_spec() -> None:
     again = MatchIndex.from_snapshot(MatchIndex.build([("y", "sparse lottery")]).to_snapshot())
     assert first.match_ids(PAPER) == ["x"] and again.match_ids(PAPER) == ["y"]
     assert first._gchecks[0] is again._gchecks[0]  # one compiled check for both indexes
+
+
+def test_and_and_not_pairs_are_decided_by_term_plans() -> None:
+    """``a b`` and ``a -b`` groups are decided by each term's plan (set operations, no
+    check call); every other group calls its check. Both must give the naive answer."""
+    queries = [
+        ("and", "sparse lottery"),
+        ("and-miss", "sparse quantum"),
+        ("and-join", "fine tuning lottery"),
+        ("not", "rope -quantum"),
+        ("not-fails", "rope -sparse"),
+        ("not-any", "rope -(quantum OR sparse)"),
+        ("three", "sparse lottery rope"),
+        ("mixed", "sparse title:rope"),
+        ("same-twice", "rope rope"),
+    ]
+    index = MatchIndex.from_snapshot(MatchIndex.build(queries).to_snapshot())
+    papers = [PAPER, make_paper("Quantum rope", "sparse lottery"), make_paper("rope", "")]
+    naive = NaiveMatcher(queries)
+    for paper in papers:
+        assert index.match_ids(paper) == naive.match_ids(paper)
+        assert sorted(index.query_ids(list(index.match_slot_set(paper)))) == sorted(
+            naive.match_ids(paper)
+        )
+    plans = list(index._plans.values())
+    assert any(p.pairs for p in plans) and any(p.nots and p.vetoes for p in plans)
+    decided = {g for p in plans for g in [*(p.pairs or ((), ()))[1], *(p.nots or ())]}
+    checked = {g for p in plans for g in p.rest or ()}
+    assert decided and checked and not decided & checked
+    assert not set(index._gchecks) & decided  # no check was compiled for those

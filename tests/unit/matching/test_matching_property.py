@@ -132,3 +132,8 @@ def test_index_agrees_with_naive(qs: list[str], ps: list[object]) -> None:
         assert index.match_ids(p) == want_ids  # type: ignore[arg-type]
         assert mutated.match_ids(shared) == want_ids
         assert reloaded.match_ids(p) == want_ids  # type: ignore[arg-type]
+        # the unordered slots are the same matches
+        assert index.query_ids(sorted(index.match_slot_set(shared))) == want_ids
+        assert loaded.query_texts(loaded.match_slots(p)) == [  # type: ignore[arg-type]
+            loaded.query_text(qid) for qid in want_ids
+        ]

@@ -45,7 +45,7 @@ import struct
 import sys
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Literal
+from typing import Literal, NamedTuple, TypeVar
 
 from paperbell.errors import QueryError
 from paperbell.models import Paper
@@ -73,6 +73,7 @@ from .query_analyzer import (
 from .query_parser import Query, Term, parse_query
 from .text_terms import _HEAD, _PREFIX_TERMS, FieldVocab, ascii_field_terms, ascii_split
 from .verifier import (
+    SHAPES,
     Check,
     cached_check,
     check_spec,
@@ -82,6 +83,9 @@ from .verifier import (
 )
 
 __all__ = ["MatchIndex", "paper_terms"]
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
 
 _EXACT = 1
 _DELETED = 2
@@ -222,25 +226,15 @@ def _field_vocabs(entries: set[str]) -> tuple[FieldVocab, bool]:
     return FieldVocab(firsts, prefixes), AUTHOR_NS in entries
 
 
+def _text_vocabs(text: str) -> tuple[FieldVocab, bool]:
+    return _field_vocabs(set(text.split("\n")) if text else set())
+
+
 #: vocabulary (as loaded, one string) -> its filters, for the whole process. Why: the
 #: word memos of a :class:`FieldVocab` make a paper's terms cheap, and a container reloads
 #: the index whenever the stored queries change, which mostly leaves the vocabulary (the
 #: bigrams' first words and the ``*``-beginnings) as it was.
-_SHARED_VOCABS: dict[str, tuple[FieldVocab, bool]] = {}
-_SHARED_VOCABS_MAX = 4
-
-
-def _shared_vocabs(entries: set[str], text: str | None) -> tuple[FieldVocab, bool]:
-    """:func:`_field_vocabs` of ``entries``, shared by every index loaded with the same
-    vocabulary (``text``; None: a vocabulary changed since loading, not shared)."""
-    if text is None:
-        return _field_vocabs(entries)
-    shared = _SHARED_VOCABS.get(text)
-    if shared is None:
-        if len(_SHARED_VOCABS) >= _SHARED_VOCABS_MAX:
-            _SHARED_VOCABS.clear()
-        shared = _SHARED_VOCABS[text] = _field_vocabs(entries)
-    return shared
+_SHARED_VOCABS: Memo[tuple[FieldVocab, bool]] = Memo(_text_vocabs, max_size=4)
 
 
 def _term_highlights(ap: AnalyzedPaper, term: str) -> Highlights:
@@ -309,6 +303,43 @@ class _HitSource:
         return highlights_of(root, self.ap)  # a hit: it matched, no need to re-check
 
 
+class _Lazy(dict[_K, _V]):
+    """key -> ``make(key)``, made on first use and kept. Why a dict subclass: the match
+    loop looks many keys up in one C-level ``map`` (see :class:`normalize.Memo`)."""
+
+    __slots__ = ("make",)
+
+    def __init__(self, make: Callable[[_K], _V]) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key: _K) -> _V:
+        value = self[key] = self.make(key)
+        return value
+
+
+class _TermPlan(NamedTuple):
+    """How the verifying groups of one index term are decided, once the term is in a
+    paper. Why: at a million stored queries a paper meets ~2,600 such groups, three in
+    four of them ``a b`` or ``a -b``; deciding those by C-level set operations instead of
+    one check call each is most of what makes matching it cheap.
+
+    * ``pairs``: (other terms, groups), side by side: each ``a b`` group passes if one of
+      its other terms is present too;
+    * ``nots``: the ``a -b`` groups, which pass unless one of their ``vetoes`` is
+      present (``vetoes``: (terms, the group each vetoes), side by side);
+    * ``rest``: the groups that call their check.
+
+    Parallel lists, not dicts: cheap to build (a day meets ~200,000 such postings at a
+    million stored queries) and read by one C-level ``compress`` per term.
+    """
+
+    pairs: tuple[list[str], list[int]] | None
+    nots: list[int] | None
+    vetoes: tuple[list[str], list[int]] | None
+    rest: list[int] | None
+
+
 def _ranges(off: array[int], items: Iterable[int]) -> Iterator[slice]:
     """``slice(off[i], off[i + 1])`` for each ``i`` (C-level maps: no Python loop)."""
     items = list(items)
@@ -357,10 +388,13 @@ class MatchIndex:
         self._deleted: set[int] = set()
         self._slot_of: dict[str, int] | None = None
         self._parsed: dict[int, Query] = {}
-        self._gchecks: dict[int, Check] = {}
+        #: group -> its compiled check, compiled on first sight (:meth:`_group_check`)
+        self._gchecks = self._check_memo()
+        self._plans: _Lazy[str, _TermPlan] = _Lazy(self._term_plan)
         #: vocabulary entries (:func:`_vocab_entries`) of every term a paper must show to
         #: this index; None (snapshots before PBMIDX03) means "every term"
-        self._vocab: set[str] | None = set()
+        self._vocab_set: set[str] | None = set()
+        self._vocab_pending = False  # True: _vocab_set is still to be split from the text
         self._vocab_filters: tuple[FieldVocab, bool] | None = None
         #: the vocabulary as loaded, one string (None once it changed): equal vocabularies
         #: share their filters and word memos within the process (:data:`_SHARED_VOCABS`)
@@ -372,6 +406,22 @@ class MatchIndex:
         self._epoch = 0  # bumped whenever compact() renumbers the slots
         #: (query_id, error) for queries skipped by ``build(..., on_error="skip")``.
         self.errors: list[tuple[str, QueryError]] = []
+
+    @property
+    def _vocab(self) -> set[str] | None:
+        """The vocabulary entries (:func:`_vocab_entries`) of every term a paper must show
+        to this index; None (snapshots before PBMIDX03) means "every term". A loaded
+        index splits them from the snapshot's text on first use: matching needs only
+        the filters made of them, which indexes of equal vocabularies share."""
+        if self._vocab_pending:
+            text = self._vocab_text or ""
+            self._vocab_set = set(text.split("\n")) if text else set()
+            self._vocab_pending = False
+        return self._vocab_set
+
+    @_vocab.setter
+    def _vocab(self, value: set[str] | None) -> None:
+        self._vocab_set, self._vocab_pending = value, False
 
     # -- construction ---------------------------------------------------------------------
     @classmethod
@@ -569,7 +619,8 @@ class MatchIndex:
         self._delta, self._delta_always, self._delta_specs, self._deleted = {}, [], {}, set()
         self._slot_of = None
         self._parsed = {}
-        self._gchecks = {}
+        self._gchecks = self._check_memo()
+        self._plans = _Lazy(self._term_plan)
         self._id_lines = self._id_list = None
         self._epoch += 1
 
@@ -622,18 +673,62 @@ class MatchIndex:
             self._parsed[slot] = q
         return q
 
-    def _group_check(self, group: int) -> Check:
-        """The check of a base group, from its stored spec (cached)."""
-        off, text = self._gspecs_off, self._gspecs_text
+    def _check_memo(self) -> _Lazy[int, Check]:
+        """group -> its check, compiled on first sight."""
+        return _Lazy(self._group_check)
+
+    def _group_spec(self, group: int) -> str:
+        """The stored check spec of a base group."""
+        return next(self._group_specs((group,)))
+
+    def _group_specs(self, groups: Iterable[int]) -> Iterator[str]:
+        """The stored check specs of base groups (C-level maps over the spec blob)."""
+        text = self._gspecs_text
         if text is None:  # all specs decoded at once; ASCII, so byte offsets = char offsets
             blob = bytes(self._gspecs)
             text = self._gspecs_text = blob.decode() if blob.isascii() else ""
+        ranges = _ranges(self._gspecs_off, groups)
         if text:
-            spec = text[off[group] : off[group + 1]]
-        else:
-            spec = self._gspecs[off[group] : off[group + 1]].decode()
-        check = self._gchecks[group] = cached_check(spec)
-        return check
+            return map(text.__getitem__, ranges)
+        return map(bytearray.decode, map(self._gspecs.__getitem__, ranges))
+
+    def _group_check(self, group: int) -> Check:
+        """The check of a base group, from its stored spec (cached)."""
+        return cached_check(self._group_spec(group))
+
+    def _term_plan(self, term: str) -> _TermPlan:
+        """How the verifying groups filed under ``term`` are decided once ``term`` is in
+        a paper (see :class:`_TermPlan`), worked out from their specs on first use."""
+        ti = self._terms[term]
+        pair_keys: list[str] = []
+        pair_groups: list[int] = []
+        nots: list[int] = []
+        veto_keys: list[str] = []
+        veto_groups: list[int] = []
+        rest: list[int] = []
+        groups = self._postings[self._post_split[ti] : self._post_off[ti + 1]]
+        shapes = map(SHAPES.__getitem__, self._group_specs(groups))
+        for g, shape in zip(groups, shapes, strict=True):
+            if shape is None:
+                rest.append(g)
+                continue
+            g0, g1, negated = shape
+            if negated and term in g0:  # passes unless a term of g1 is present
+                nots.append(g)
+                veto_keys += g1
+                veto_groups += [g] * len(g1)
+            elif not negated and (term in g0 or term in g1):  # passes if the other is
+                other = g1 if term in g0 else g0
+                pair_keys += other
+                pair_groups += [g] * len(other)
+            else:  # pragma: no cover - a query is filed under terms of its groups
+                rest.append(g)
+        return _TermPlan(
+            (pair_keys, pair_groups) if pair_keys else None,
+            nots or None,
+            (veto_keys, veto_groups) if veto_keys else None,
+            rest or None,
+        )
 
     def _overlay_check(self, slot: int) -> Check:
         """The check of a query added since the last compact()."""
@@ -645,9 +740,14 @@ class MatchIndex:
         (:class:`text_terms.FieldVocab`). Kept on the analyzed paper for this index's vocabulary."""
         filters = self._vocab_filters
         if filters is None:
-            if self._vocab is None:
+            text = self._vocab_text
+            if text is not None:  # as loaded: shared with equal vocabularies
+                filters = _SHARED_VOCABS[text]
+            elif self._vocab is None:
                 return paper_terms(ap)
-            filters = self._vocab_filters = _shared_vocabs(self._vocab, self._vocab_text)
+            else:
+                filters = _field_vocabs(self._vocab)
+            self._vocab_filters = filters
         if ap.terms_for is filters and ap.vocab_terms is not None:
             return ap.vocab_terms
         terms = ap.vocab_terms = _analyzed_terms(ap, *filters)
@@ -666,29 +766,27 @@ class MatchIndex:
         groups: set[int] = set(self._always)
         tmap = self._terms
         off, split, post = self._post_off, self._post_split, self._postings
-        for t in terms & tmap.keys():
-            ti = tmap[t]
-            a, s, b = off[ti], split[ti], off[ti + 1]
-            if a < s:
-                chunk = post[a:s]
-                exact.update(chunk)
-                if record is not None:
+        hit = terms & tmap.keys()
+        if record is None:  # every term's postings in C-level maps, no Python step per term
+            numbers = list(map(tmap.__getitem__, hit))
+            starts, splits = map(off.__getitem__, numbers), map(split.__getitem__, numbers)
+            ends = map(off.__getitem__, map((1).__add__, numbers))
+            splits_list = list(splits)
+            chunks = map(post.__getitem__, map(slice, starts, splits_list))
+            exact.update(itertools.chain.from_iterable(chunks))
+            rests = map(post.__getitem__, map(slice, splits_list, ends))
+            groups.update(itertools.chain.from_iterable(rests))
+        else:
+            for t in hit:
+                ti = tmap[t]
+                a, s, b = off[ti], split[ti], off[ti + 1]
+                if a < s:
+                    chunk = post[a:s]
+                    exact.update(chunk)
                     record.append((t, chunk))
-            if s < b:
-                groups.update(post[s:b])
-        overlay: list[int] = []
-        delta = self._delta
-        if delta or self._delta_always:
-            flags = self._flags
-            others: set[int] = set(self._delta_always)
-            for t in terms & delta.keys():
-                hits = [slot for slot in delta[t] if flags[slot] & _EXACT]
-                exact.update(hits)
-                others.update(slot for slot in delta[t] if not flags[slot] & _EXACT)
-                if record is not None and hits:
-                    record.append((t, hits))
-            overlay = sorted(others)
-        return exact, groups, overlay
+                if s < b:
+                    groups.update(post[s:b])
+        return exact, groups, self._overlay_candidates(terms, exact, record)
 
     def candidates(self, ap: AnalyzedPaper) -> tuple[set[int], set[int]]:
         """Presearch: (slots matched by an exact term, slots that need verification)."""
@@ -700,12 +798,53 @@ class MatchIndex:
             exact -= self._deleted
         return exact, verify
 
-    def _match_slots(self, ap: AnalyzedPaper, record: _ExactRecord | None = None) -> list[int]:
+    def _match_slots(self, ap: AnalyzedPaper, record: _ExactRecord | None = None) -> set[int]:
+        """Every matching slot. Exact postings are added as they are; of the verifying
+        groups, those of an ``a b`` or ``a -b`` spec are decided by set operations on
+        each term's :class:`_TermPlan`, and only the rest call their checks."""
         terms = self.paper_terms(ap)
-        found, groups, overlay = self._presearch(terms, record)
-        if groups:
-            checks, compile_group = self._gchecks, self._group_check
-            passed = [g for g in groups if (checks.get(g) or compile_group(g))(terms, ap)]
+        tmap = self._terms
+        off, split, post = self._post_off, self._post_split, self._postings
+        hit = list(terms & tmap.keys())
+        numbers = list(map(tmap.__getitem__, hit))
+        splits = list(map(split.__getitem__, numbers))
+        found: set[int] = set()
+        if record is None:  # every term's exact postings in C-level maps
+            chunks = map(post.__getitem__, map(slice, map(off.__getitem__, numbers), splits))
+            found.update(itertools.chain.from_iterable(chunks))
+        else:
+            for t, ti, s in zip(hit, numbers, splits, strict=True):
+                if off[ti] < s:
+                    chunk = post[off[ti] : s]
+                    found.update(chunk)
+                    record.append((t, chunk))
+        ends = map(off.__getitem__, map((1).__add__, numbers))
+        with_groups = itertools.compress(hit, map(operator.lt, splits, ends))
+        passed: set[int] = set()
+        check: set[int] = set(self._always)
+        nots: set[int] = set()
+        vetoed: set[int] = set()
+        for pairs, not_groups, vetoes, rest in map(self._plans.__getitem__, with_groups):
+            if rest is not None:
+                check.update(rest)
+            if pairs is not None:
+                keys, of = pairs
+                passed.update(itertools.compress(of, map(terms.__contains__, keys)))
+            if not_groups is not None:
+                nots.update(not_groups)
+                if vetoes is not None:
+                    keys, of = vetoes
+                    vetoed.update(itertools.compress(of, map(terms.__contains__, keys)))
+        if nots:
+            passed |= nots - vetoed
+        check -= passed
+        if check:
+            # each group's check (compiled on first sight), called from a C-level map
+            order = list(check)
+            fns = map(self._gchecks.__getitem__, order)
+            results = map(operator.call, fns, itertools.repeat(terms), itertools.repeat(ap))
+            passed.update(itertools.compress(order, results))
+        if passed:
             goff, gslots = self._group_off, self._group_slots
             found.update(map(gslots.__getitem__, map(goff.__getitem__, passed)))
             several = self._several
@@ -713,12 +852,31 @@ class MatchIndex:
                 several = self._several = bytes(map((1).__lt__, map(operator.sub, goff[1:], goff)))
             for g in itertools.compress(passed, map(several.__getitem__, passed)):
                 found.update(gslots[goff[g] + 1 : goff[g + 1]])
+        overlay = self._overlay_candidates(terms, found, record)
         for slot in overlay:
             if self._overlay_check(slot)(terms, ap):
                 found.add(slot)
         if self._deleted:
             found -= self._deleted
-        return sorted(found)
+        return found
+
+    def _overlay_candidates(
+        self, terms: set[str], found: set[int], record: _ExactRecord | None
+    ) -> list[int]:
+        """Add the exact overlay slots of ``terms`` to ``found`` (and ``record``); return
+        the overlay slots that need their checks (queries added since the last compact)."""
+        delta = self._delta
+        if not delta and not self._delta_always:
+            return []
+        flags = self._flags
+        others: set[int] = set(self._delta_always)
+        for t in terms & delta.keys():
+            hits = [slot for slot in delta[t] if flags[slot] & _EXACT]
+            found.update(hits)
+            others.update(slot for slot in delta[t] if not flags[slot] & _EXACT)
+            if record is not None and hits:
+                record.append((t, hits))
+        return sorted(others)
 
     def query_ids(self, slots: list[int]) -> list[str]:
         """The ids of the queries in ``slots`` (from :meth:`match_slots`), in that order.
@@ -738,6 +896,10 @@ class MatchIndex:
             return [id_list[s] for s in slots]
         return list(operator.itemgetter(*slots)(id_list))
 
+    def query_texts(self, slots: Iterable[int]) -> list[str]:
+        """The stored texts of the queries in ``slots`` (from :meth:`match_slots`)."""
+        return list(map(self._text, slots))
+
     def match_slots(self, paper: Paper | AnalyzedPaper) -> list[int]:
         """The slots (storage positions) of every stored query that matches ``paper``,
         ascending; :meth:`query_ids` turns them into ids.
@@ -746,6 +908,17 @@ class MatchIndex:
         out numbers is cheaper than handing out strings when the caller groups, counts
         or stores them. Slots stay valid until the next :meth:`compact` (which
         :meth:`to_snapshot` and :meth:`build` call).
+        """
+        ap = paper if isinstance(paper, AnalyzedPaper) else AnalyzedPaper(paper)
+        return sorted(self._match_slots(ap))
+
+    def match_slot_set(self, paper: Paper | AnalyzedPaper) -> set[int]:
+        """The slots of :meth:`match_slots` as a set, in no order (a new set: the
+        caller's to keep or change).
+
+        Why: at a million stored queries a paper matches ~11,000 of them, and sorting
+        them is a large part of matching it; a caller that groups or counts the matches
+        does not need storage order.
         """
         ap = paper if isinstance(paper, AnalyzedPaper) else AnalyzedPaper(paper)
         return self._match_slots(ap)
@@ -766,7 +939,7 @@ class MatchIndex:
         """
         ap = paper if isinstance(paper, AnalyzedPaper) else AnalyzedPaper(paper)
         record: _ExactRecord = []
-        slots = self._match_slots(ap, record)
+        slots = sorted(self._match_slots(ap, record))
         source = _HitSource(self, ap, record).highlights
         return [
             QueryHit(qid, source=source, slot=s)
@@ -880,8 +1053,8 @@ class MatchIndex:
         index._group_slots = arr(n_gslots)
         index._gspecs_off = arr(n_groups + 1)
         index._gspecs = bytearray(take(n_specs))
-        vocab = index._vocab_text = str(take(n_vocab), "utf-8")
-        index._vocab = set(vocab.split("\n")) if vocab else set()
+        index._vocab_text = str(take(n_vocab), "utf-8")
+        index._vocab_pending = True
         reader.check_end()
         if len(index._ids) != index._ids_off[-1]:
             raise ValueError("corrupt match-index snapshot (ids)")

@@ -44,12 +44,15 @@ from .query_parser import (
 )
 
 __all__ = [
+    "SHAPES",
     "Check",
+    "Shape",
     "cached_check",
     "check_from_spec",
     "check_spec",
     "compile_check",
     "fallback_spec",
+    "pair_shape",
     "spec_keys",
     "tree_keys",
 ]
@@ -334,16 +337,46 @@ def _atom_check(atom: str) -> Check:
     raise ValueError(f"unknown check atom {kind!r}")
 
 
-def _two_groups(spec: str) -> Check | None:
-    """The check of the two commonest specs without atoms, ``a b`` (two positive groups)
-    and ``a -b``, made with as few steps as possible (a loaded index compiles one per
-    distinct candidate: ~200k at 1M stored queries). None for any other spec."""
+def pair_shape(spec: str) -> tuple[tuple[str, ...], tuple[str, ...], bool] | None:
+    """``(g0, g1, negated)`` if the spec is the commonest kind, two groups of index terms
+    without atoms: ``g0 g1`` (a term of each present) or ``g0 -g1`` (``negated``: a term
+    of ``g0`` present, none of ``g1``); else None. The presearcher decides these by set
+    operations instead of calling their checks (``MatchIndex._term_plan``)."""
+    if _ATOM in spec:
+        return None
     first, sep, second = spec.partition(_GROUP_SEP)
     if not sep or _GROUP_SEP in second or first.startswith(_NEGATED):
         return None
-    g0 = tuple(first.split(_ALT_SEP))
     neg = second.startswith(_NEGATED)
-    g1 = tuple((second[1:] if neg else second).split(_ALT_SEP))
+    return tuple(first.split(_ALT_SEP)), tuple((second[1:] if neg else second).split(_ALT_SEP)), neg
+
+
+#: what :func:`pair_shape` says of a spec
+Shape = tuple[tuple[str, ...], tuple[str, ...], bool] | None
+
+
+class Shapes(dict[str, Shape]):
+    """spec -> its :func:`pair_shape`, for the whole process (like :data:`_CHECKS`); a
+    dict subclass so that a C-level ``map`` looks many up at once."""
+
+    def __missing__(self, spec: str) -> Shape:
+        if len(self) >= _CHECKS_MAX:
+            self.clear()
+        shape = self[spec] = pair_shape(spec)
+        return shape
+
+
+SHAPES = Shapes()
+
+
+def _two_groups(spec: str) -> Check | None:
+    """The check of a :func:`pair_shape` spec, ``a b`` or ``a -b``, made with as few
+    steps as possible (a loaded index compiles one per distinct candidate). None for any
+    other spec."""
+    shape = pair_shape(spec)
+    if shape is None:
+        return None
+    g0, g1, neg = shape
     if neg:
         if len(g0) == 1 and len(g1) == 1:
             (k0,), (k1,) = g0, g1
@@ -391,10 +424,9 @@ def cached_check(spec: str) -> Check:
 def check_from_spec(spec: str) -> Check:
     """The check written by :func:`check_spec` or :func:`fallback_spec` (equal to
     ``compile_check`` of the query)."""
-    if _ATOM not in spec:
-        fast = _two_groups(spec)
-        if fast is not None:
-            return fast
+    fast = _two_groups(spec)
+    if fast is not None:
+        return fast
     positive: list[tuple[str, ...]] = []
     negative: list[tuple[str, ...]] = []
     atoms: list[tuple[bool, Check]] = []

@@ -97,9 +97,11 @@ class SubscriptionIndex:
         digest shows the paper (services/digests.py), for the at most 30 papers a
         mail shows, instead of for every one of up to hundreds of matches per paper.
         """
-        queries: dict[str, list[str]] = defaultdict(list)
-        for qid in self.index.match_ids(paper):
-            queries[qid.rpartition("#")[0]].append(self.index.query_text(qid))
+        index = self.index
+        slots = index.match_slots(paper)  # numbers, then ids and texts by number: no
+        queries: dict[str, list[str]] = defaultdict(list)  # id -> slot map is ever built
+        for qid, text in zip(index.query_ids(slots), index.query_texts(slots), strict=True):
+            queries[qid.rpartition("#")[0]].append(text)
         return {
             sid: PendingMatch(
                 subscriber_id=sid, paper_id=paper.id, queries=tuple(dict.fromkeys(qs))
