@@ -490,24 +490,31 @@ def _sep_kind(sep: str) -> int:
 _SEP_KIND: Memo[int] = Memo(_sep_kind)  # separator text -> _OTHER / _SPACE / _HYPHEN
 
 
-def _hyphen_chains(ft: FieldTokens, hyphen_gaps: list[int]) -> None:
-    """Add the compound of every hyphen chain of 3+ words ("state-of-the-art").
+def hyphen_chains(hyphen_gaps: list[int]) -> list[tuple[int, int]]:
+    """(first word, last word) of every hyphen chain of 3+ words ("state-of-the-art").
 
     ``hyphen_gaps`` are the (sorted) indices ``i`` whose gap to word ``i + 1`` is a hyphen.
     """
-    surfaces = ft.surfaces
+    chains = []
     run_start = prev = hyphen_gaps[0]
     for i in [*hyphen_gaps[1:], -2]:  # -2: a sentinel that ends the last run
         if i == prev + 1:
             prev = i
             continue
         if prev > run_start:  # 2+ hyphens in a row: words run_start .. prev + 1
-            joined = "".join(surfaces[run_start : prev + 2])
-            ft.hyphen_comps.append(len(ft.comp_keys))
-            ft.comp_keys.append(_KEY[joined])
-            ft.comp_first.append(run_start)
-            ft.comp_last.append(prev + 1)
+            chains.append((run_start, prev + 1))
         run_start = prev = i
+    return chains
+
+
+def _hyphen_chains(ft: FieldTokens, hyphen_gaps: list[int]) -> None:
+    """Add the compound of every hyphen chain of 3+ words (:func:`hyphen_chains`)."""
+    surfaces = ft.surfaces
+    for first, last in hyphen_chains(hyphen_gaps):
+        ft.hyphen_comps.append(len(ft.comp_keys))
+        ft.comp_keys.append(_KEY["".join(surfaces[first : last + 1])])
+        ft.comp_first.append(first)
+        ft.comp_last.append(last)
 
 
 def tokenize(text: str) -> FieldTokens:

@@ -45,7 +45,7 @@ import struct
 import sys
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Literal, NamedTuple
+from typing import Literal, NamedTuple, TypeVar
 
 from paperbell.errors import QueryError
 from paperbell.models import Paper
@@ -83,6 +83,9 @@ from .verifier import (
 )
 
 __all__ = ["MatchIndex", "paper_terms"]
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
 
 _EXACT = 1
 _DELETED = 2
@@ -223,25 +226,15 @@ def _field_vocabs(entries: set[str]) -> tuple[FieldVocab, bool]:
     return FieldVocab(firsts, prefixes), AUTHOR_NS in entries
 
 
+def _text_vocabs(text: str) -> tuple[FieldVocab, bool]:
+    return _field_vocabs(set(text.split("\n")) if text else set())
+
+
 #: vocabulary (as loaded, one string) -> its filters, for the whole process. Why: the
 #: word memos of a :class:`FieldVocab` make a paper's terms cheap, and a container reloads
 #: the index whenever the stored queries change, which mostly leaves the vocabulary (the
 #: bigrams' first words and the ``*``-beginnings) as it was.
-_SHARED_VOCABS: dict[str, tuple[FieldVocab, bool]] = {}
-_SHARED_VOCABS_MAX = 4
-
-
-def _shared_vocabs(entries: set[str], text: str | None) -> tuple[FieldVocab, bool]:
-    """:func:`_field_vocabs` of ``entries``, shared by every index loaded with the same
-    vocabulary (``text``; None: a vocabulary changed since loading, not shared)."""
-    if text is None:
-        return _field_vocabs(entries)
-    shared = _SHARED_VOCABS.get(text)
-    if shared is None:
-        if len(_SHARED_VOCABS) >= _SHARED_VOCABS_MAX:
-            _SHARED_VOCABS.clear()
-        shared = _SHARED_VOCABS[text] = _field_vocabs(entries)
-    return shared
+_SHARED_VOCABS: Memo[tuple[FieldVocab, bool]] = Memo(_text_vocabs, max_size=4)
 
 
 def _term_highlights(ap: AnalyzedPaper, term: str) -> Highlights:
@@ -310,19 +303,19 @@ class _HitSource:
         return highlights_of(root, self.ap)  # a hit: it matched, no need to re-check
 
 
-class _GroupChecks(dict[int, Check]):
-    """group -> its check, compiled on first sight. Why a dict subclass: the match loop
-    looks every candidate group up in one C-level ``map`` (see :class:`normalize.Memo`)."""
+class _Lazy(dict[_K, _V]):
+    """key -> ``make(key)``, made on first use and kept. Why a dict subclass: the match
+    loop looks many keys up in one C-level ``map`` (see :class:`normalize.Memo`)."""
 
-    __slots__ = ("compile",)
+    __slots__ = ("make",)
 
-    def __init__(self, compile_group: Callable[[int], Check]) -> None:
+    def __init__(self, make: Callable[[_K], _V]) -> None:
         super().__init__()
-        self.compile = compile_group
+        self.make = make
 
-    def __missing__(self, group: int) -> Check:
-        check = self[group] = self.compile(group)
-        return check
+    def __missing__(self, key: _K) -> _V:
+        value = self[key] = self.make(key)
+        return value
 
 
 class _TermPlan(NamedTuple):
@@ -345,21 +338,6 @@ class _TermPlan(NamedTuple):
     nots: list[int] | None
     vetoes: tuple[list[str], list[int]] | None
     rest: list[int] | None
-
-
-class _TermPlans(dict[str, _TermPlan]):
-    """term -> its :class:`_TermPlan`, worked out on first use (a dict subclass, for a
-    C-level ``map`` like :class:`_GroupChecks`)."""
-
-    __slots__ = ("plan",)
-
-    def __init__(self, plan: Callable[[str], _TermPlan]) -> None:
-        super().__init__()
-        self.plan = plan
-
-    def __missing__(self, term: str) -> _TermPlan:
-        plan = self[term] = self.plan(term)
-        return plan
 
 
 def _ranges(off: array[int], items: Iterable[int]) -> Iterator[slice]:
@@ -412,10 +390,11 @@ class MatchIndex:
         self._parsed: dict[int, Query] = {}
         #: group -> its compiled check, compiled on first sight (:meth:`_group_check`)
         self._gchecks = self._check_memo()
-        self._plans = _TermPlans(self._term_plan)
+        self._plans: _Lazy[str, _TermPlan] = _Lazy(self._term_plan)
         #: vocabulary entries (:func:`_vocab_entries`) of every term a paper must show to
         #: this index; None (snapshots before PBMIDX03) means "every term"
-        self._vocab: set[str] | None = set()
+        self._vocab_set: set[str] | None = set()
+        self._vocab_pending = False  # True: _vocab_set is still to be split from the text
         self._vocab_filters: tuple[FieldVocab, bool] | None = None
         #: the vocabulary as loaded, one string (None once it changed): equal vocabularies
         #: share their filters and word memos within the process (:data:`_SHARED_VOCABS`)
@@ -427,6 +406,22 @@ class MatchIndex:
         self._epoch = 0  # bumped whenever compact() renumbers the slots
         #: (query_id, error) for queries skipped by ``build(..., on_error="skip")``.
         self.errors: list[tuple[str, QueryError]] = []
+
+    @property
+    def _vocab(self) -> set[str] | None:
+        """The vocabulary entries (:func:`_vocab_entries`) of every term a paper must show
+        to this index; None (snapshots before PBMIDX03) means "every term". A loaded
+        index splits them from the snapshot's text on first use: matching needs only
+        the filters made of them, which indexes of equal vocabularies share."""
+        if self._vocab_pending:
+            text = self._vocab_text or ""
+            self._vocab_set = set(text.split("\n")) if text else set()
+            self._vocab_pending = False
+        return self._vocab_set
+
+    @_vocab.setter
+    def _vocab(self, value: set[str] | None) -> None:
+        self._vocab_set, self._vocab_pending = value, False
 
     # -- construction ---------------------------------------------------------------------
     @classmethod
@@ -625,7 +620,7 @@ class MatchIndex:
         self._slot_of = None
         self._parsed = {}
         self._gchecks = self._check_memo()
-        self._plans = _TermPlans(self._term_plan)
+        self._plans = _Lazy(self._term_plan)
         self._id_lines = self._id_list = None
         self._epoch += 1
 
@@ -678,8 +673,9 @@ class MatchIndex:
             self._parsed[slot] = q
         return q
 
-    def _check_memo(self) -> _GroupChecks:
-        return _GroupChecks(self._group_check)
+    def _check_memo(self) -> _Lazy[int, Check]:
+        """group -> its check, compiled on first sight."""
+        return _Lazy(self._group_check)
 
     def _group_spec(self, group: int) -> str:
         """The stored check spec of a base group."""
@@ -744,9 +740,14 @@ class MatchIndex:
         (:class:`text_terms.FieldVocab`). Kept on the analyzed paper for this index's vocabulary."""
         filters = self._vocab_filters
         if filters is None:
-            if self._vocab is None:
+            text = self._vocab_text
+            if text is not None:  # as loaded: shared with equal vocabularies
+                filters = _SHARED_VOCABS[text]
+            elif self._vocab is None:
                 return paper_terms(ap)
-            filters = self._vocab_filters = _shared_vocabs(self._vocab, self._vocab_text)
+            else:
+                filters = _field_vocabs(self._vocab)
+            self._vocab_filters = filters
         if ap.terms_for is filters and ap.vocab_terms is not None:
             return ap.vocab_terms
         terms = ap.vocab_terms = _analyzed_terms(ap, *filters)
@@ -1052,8 +1053,8 @@ class MatchIndex:
         index._group_slots = arr(n_gslots)
         index._gspecs_off = arr(n_groups + 1)
         index._gspecs = bytearray(take(n_specs))
-        vocab = index._vocab_text = str(take(n_vocab), "utf-8")
-        index._vocab = set(vocab.split("\n")) if vocab else set()
+        index._vocab_text = str(take(n_vocab), "utf-8")
+        index._vocab_pending = True
         reader.check_end()
         if len(index._ids) != index._ids_off[-1]:
             raise ValueError("corrupt match-index snapshot (ids)")

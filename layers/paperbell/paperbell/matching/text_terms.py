@@ -35,6 +35,7 @@ from .normalize import (
     _SEP_KIND,
     Memo,
     compound_keys,
+    hyphen_chains,
 )
 from .query_analyzer import PREFIX_MAX, PREFIX_MIN, PREFIX_NS
 
@@ -184,15 +185,8 @@ def hyphen_compounds(words: list[str], gap_kinds: bytes) -> list[str]:
     pairs = zip(itertools.compress(words, at), itertools.compress(words[1:], at), strict=True)
     out = list(map("-".join, pairs))
     if b"\x01\x01" in at:
-        hyphens = list(itertools.compress(range(len(at)), at))
-        run_start = prev = hyphens[0]
-        for i in [*hyphens[1:], -2]:  # -2: a sentinel that ends the last run
-            if i == prev + 1:
-                prev = i
-                continue
-            if prev > run_start:  # 2+ hyphens in a row: words run_start .. prev + 1
-                out.append("-".join(words[run_start : prev + 2]))
-            run_start = prev = i
+        chains = hyphen_chains(list(itertools.compress(range(len(at)), at)))
+        out += ["-".join(words[first : last + 1]) for first, last in chains]
     return out
 
 
