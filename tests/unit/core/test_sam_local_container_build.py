@@ -40,6 +40,7 @@ BUILD = {
     "ApiFunction/api_handler.py": b"handler",
     "PaperbellLayer/python/paperbell/__init__.py": b"pkg",
     "PaperbellLayer/python/paperbell/__pycache__/__init__.cpython-311.pyc": b"host pyc",
+    "PaperbellLayer/python/paperbell/dataclass_code.bin": b"host code",
     "PaperbellLayer/python/idna-3.20.dist-info/RECORD": b"../../bin/idna,sha256=host,173",
 }
 
@@ -49,6 +50,7 @@ def test_equal_builds_pass_and_pyc_and_record_bytes_may_differ(sam_local, tmp_pa
     container = _build(tmp_path / "container", {
         **BUILD,
         "PaperbellLayer/python/paperbell/__pycache__/__init__.cpython-311.pyc": b"other",
+        "PaperbellLayer/python/paperbell/dataclass_code.bin": b"other code",
         "PaperbellLayer/python/idna-3.20.dist-info/RECORD": b"../../bin/idna,sha256=c,215",
     })
     sam_local.compare_builds(host, container)
