@@ -343,7 +343,9 @@ def _storage(pipeline: Any) -> dict[str, dict[str, float]]:
         for item in paging.items(aws.table(name).scan):
             kind = logical
             if logical == "DeliveriesTable":
-                kind += ":" + str(item["sk"]).split("#")[0]
+                # Due markers are keyed (~due#<slot>, subscriber id), the rest by sk kind.
+                marker = str(item["subscriber_id"]).startswith("~due#")
+                kind += ":due" if marker else ":" + str(item["sk"]).split("#")[0]
             kinds.setdefault(kind, []).append(item_size(item))
     return {
         k: {"items": len(v), "avg_bytes": round(statistics.mean(v), 1)} for k, v in kinds.items()
@@ -561,12 +563,13 @@ def recommend_day(subscribers: int, papers: int, *, log: Any = print) -> dict[st
                 planned += int(rec.run("rec_plan", pipe.plan, tick)["digests_planned"])
                 rec.run("rec_mail", pipe.mail)
         sent = len(pipe.sent_mails())
+        storage = _storage(pipe)
     stages = _stage_summaries(rec, RECOMMEND_STAGES)
     log(f"  {subscribers} likes-only subscribers: {candidates} candidates, {sent} mails")
     return {"subscribers": subscribers, "profiles": subscribers, "papers_new": papers,
             "candidates": candidates, "profile_changes": PROFILE_CHANGES, "mails": sent,
             "digests_planned": planned,
-            "stages": stages}
+            "stages": stages, "storage": storage}
 
 
 def recommend_report(run: dict[str, Any], keyword: dict[str, Any] | None) -> str:

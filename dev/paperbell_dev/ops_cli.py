@@ -20,9 +20,8 @@ QUEUES = {
     "match": ("MatchFailureQueueUrl", None),
     # Scheduled/async runs (scrape, plan, index, feedback) that failed after retries.
     "runs": ("InvocationFailureQueueUrl", None),
-    # Reports behind DigestsFailedAlarm and SourceFailingAlarm (one message per failure).
-    "failed-digests": ("DigestFailureQueueUrl", None),
-    "failing-sources": ("SourceFailureQueueUrl", None),
+    # The reports behind FailureReportAlarm: rejected digests, repeatedly failing sources.
+    "reports": ("FailureReportQueueUrl", None),
 }
 
 
@@ -110,7 +109,7 @@ def cmd_dlq(args: argparse.Namespace) -> int:
                 print(f"{message['MessageId']}  receives={count}  {message['Body'][:160]}")
         print(f"{len(messages)} message(s) in the {args.queue} dead-letter queue")
         return 0
-    if target_key is None and args.queue in ("failed-digests", "failing-sources"):
+    if target_key is None and args.queue == "reports":
         raise ConfigError(
             "these are reports, not jobs: fix the cause (docs/operations.md, Alarms); "
             "a rejected digest is not retried, a source is read again by the next scrape"

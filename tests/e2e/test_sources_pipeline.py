@@ -126,9 +126,9 @@ def test_a_failing_source_is_recorded_and_never_stops_the_others(pipeline, feed_
     runs = health.recent_runs(f"{base}/broken")
     assert runs and runs[0]["status"] == "failed"
     assert "SourceFailingRepeatedly" in pipeline.invoker.output.getvalue()
-    # The third failure in a row is reported on the queue SourceFailingAlarm watches
+    # The third failure in a row is reported on the queue FailureReportAlarm watches
     # (its free AWS/SQS metric), once, with the source and the error.
-    queue = pipeline.stack.physical["SourceFailureQueue"]["Ref"]
+    queue = pipeline.stack.physical["FailureReportQueue"]["Ref"]
     reports = aws.client("sqs").receive_message(QueueUrl=queue, MaxNumberOfMessages=10)
     bodies = [json.loads(m["Body"]) for m in reports.get("Messages", [])]
     assert [(b["kind"], b["source"], b["consecutive_failures"]) for b in bodies] == [

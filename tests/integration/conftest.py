@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -28,3 +28,18 @@ def no_sdk_sleep(monkeypatch):
     import botocore.endpoint
 
     monkeypatch.setattr(botocore.endpoint.time, "sleep", lambda seconds: None)
+
+
+@pytest.fixture
+def tick_day(pipeline, frozen) -> Callable[[datetime], None]:
+    """``tick_day(start)``: the planner, then the mailer, every hour of the 24 after
+    ``start``, with the clock at each tick."""
+
+    def run(start: datetime) -> None:
+        for hour in range(1, 25):
+            tick = start.replace(minute=0) + timedelta(hours=hour)
+            frozen[0] = tick
+            pipeline.plan(tick)
+            pipeline.mail()
+
+    return run

@@ -135,8 +135,8 @@ def test_permanent_rejection_is_recorded_and_not_retried(pipeline, frozen, demo_
     entry = ledger.ledger_entry(ada.id, "digest#2026-11-27")
     assert entry is not None and entry.status == "failed"
     assert ledger.pending_matches(ada.id) == []  # not left to be retried forever
-    # Reported once on the queue DigestsFailedAlarm watches (a free AWS/SQS metric).
-    queue = pipeline.stack.physical["DigestFailureQueue"]["Ref"]
+    # Reported once on the queue FailureReportAlarm watches (a free AWS/SQS metric).
+    queue = pipeline.stack.physical["FailureReportQueue"]["Ref"]
     reports = aws.client("sqs").receive_message(QueueUrl=queue, MaxNumberOfMessages=10)
     bodies = [json.loads(m["Body"]) for m in reports.get("Messages", [])]
     assert [(b["kind"], b["subscriber_id"], b["key"]) for b in bodies] == [

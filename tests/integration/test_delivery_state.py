@@ -1,6 +1,6 @@
 """The delivery state's rules (issue 15's cost work): a digest consumes its matches and
-candidates in its one ledger item instead of a write per match, and a subscriber is on
-the planner's index through one due marker per slot instead of an entry per match."""
+candidates in its one ledger item instead of a write per match, and a subscriber is due
+through one marker per slot (one write unit) instead of an index entry per match."""
 
 from __future__ import annotations
 
@@ -33,19 +33,11 @@ def _index_entries(pipeline, slot: str) -> list[dict]:
                        ExpressionAttributeValues={":s": slot})["Items"]
 
 
-def _day(pipeline, frozen, start: datetime) -> None:
-    for hour in range(1, 25):
-        tick = start.replace(minute=0) + timedelta(hours=hour)
-        frozen[0] = tick
-        pipeline.plan(tick)
-        pipeline.mail()
-
-
 def _match(subscriber_id: str, paper_id: str) -> PendingMatch:
     return PendingMatch(subscriber_id=subscriber_id, paper_id=paper_id, queries=("q",))
 
 
-def test_a_digest_consumes_its_matches_in_its_ledger_item_and_marks_none(pipeline, frozen):
+def test_a_digest_consumes_its_matches_in_its_ledger_item_and_marks_none(pipeline, tick_day):
     ada = new_subscriber("ada@example.org", ["RoPE"], delivery_hour=8)
     pipeline.add_subscribers([ada])
     pipeline.scrape(["bundled:arxiv-cs.LG"])
@@ -54,11 +46,13 @@ def test_a_digest_consumes_its_matches_in_its_ledger_item_and_marks_none(pipelin
                if k.startswith("match#")}
     assert matched
 
-    _day(pipeline, frozen, SCRAPED_AT)
+    tick_day(SCRAPED_AT)
 
     items = _partition(pipeline, ada.id)
     assert len(pipeline.sent_mails()) == 1
-    assert set(items["digest#2026-11-27"]["matches"]) == matched  # the one write
+    ledger = items["digest#2026-11-27"]
+    # The one write: the papers it held, plus those it read and did not show (none here).
+    assert set(ledger["paper_ids"]) | set(ledger.get("matches", ())) == matched
     for paper_id in matched:  # no mark per match, and no index entry per match
         assert "delivered" not in items["match#" + paper_id]
         assert "due_slot" not in items["match#" + paper_id]
@@ -69,7 +63,7 @@ def test_a_digest_consumes_its_matches_in_its_ledger_item_and_marks_none(pipelin
     assert repo.record_match(_match(ada.id, some), due_slot="2026-11-28T08",
                              expires_at=0) == "delivered"
     # ... and the next day sends nothing again.
-    _day(pipeline, frozen, SCRAPED_AT + timedelta(days=1))
+    tick_day(SCRAPED_AT + timedelta(days=1))
     assert len(pipeline.sent_mails()) == 1
 
 
@@ -86,11 +80,14 @@ def test_one_due_marker_per_subscriber_and_slot_however_many_matches(pipeline, f
     assert later.record_match(_match("sub_a", "2411.00004"), due_slot=SLOT,
                               expires_at=0) == "new"
 
-    entries = _index_entries(pipeline, SLOT)
-    assert sorted(str(e["subscriber_id"]) for e in entries) == ["sub_a", "sub_b"]
-    assert sorted(k for k in _partition(pipeline, "sub_a") if k.startswith(MARKER_PREFIX)) == [
-        MARKER_PREFIX + SLOT]
+    # One marker item per subscriber in the slot's partition, no index entry at all.
+    assert sorted(_partition(pipeline, MARKER_PREFIX + SLOT)) == ["sub_a", "sub_b"]
+    assert _index_entries(pipeline, SLOT) == []
+    assert not any("due_slot" in i for i in _partition(pipeline, "sub_a").values())
     assert sorted(batch.subscribers_due(SLOT)) == ["sub_a", "sub_b"]
+    # Deleting a subscriber's data removes their markers too.
+    assert batch.delete_subscriber("sub_b") == 1
+    assert sorted(_partition(pipeline, MARKER_PREFIX + SLOT)) == ["sub_a"]
     assert len(batch.pending_matches("sub_a")) == 4
 
 
@@ -108,29 +105,31 @@ def test_matches_live_shorter_than_papers_and_an_expired_one_is_not_pending(pipe
 
 
 def test_ids_past_the_inline_cap_are_marked_one_by_one(pipeline, frozen, monkeypatch):
-    monkeypatch.setattr(deliveries_module, "CONSUMED_INLINE_MAX", 2)
+    monkeypatch.setattr(deliveries_module, "CONSUMED_INLINE_MAX", 1)
     repo = DeliveryRepository(pipeline.table_name("DeliveriesTable"))
     ids = ("2411.00001", "2411.00002", "2411.00003")
     for paper_id in ids:
         repo.record_match(_match("sub_a", paper_id), due_slot=SLOT, expires_at=0)
-    repo.record_ledger(LedgerEntry("sub_a", "digest#2026-11-27", "sent", "m-1", ids,
+    # A digest that showed the first paper and read all three (e.g. "and N more").
+    repo.record_ledger(LedgerEntry("sub_a", "digest#2026-11-27", "sent", "m-1", ids[:1],
                                    matches=ids), expires_at=0)
 
     items = _partition(pipeline, "sub_a")
-    assert items["digest#2026-11-27"]["matches"] == list(ids[:2])
-    assert items["match#2411.00003"]["delivered"] == "digest#2026-11-27"
+    ledger = items["digest#2026-11-27"]
+    assert ledger["paper_ids"] == [ids[0]] and ledger["matches"] == [ids[1]]  # not repeated
+    assert items["match#2411.00003"]["delivered"] == "digest#2026-11-27"  # past the cap
     assert "delivered" not in items["match#2411.00001"]
     assert repo.pending_matches("sub_a") == []
 
 
-def test_a_skipped_digest_consumes_what_it_read_and_a_new_match_stays(pipeline, frozen):
+def test_a_skipped_digest_consumes_what_it_read_and_a_new_match_stays(pipeline, tick_day):
     ada = new_subscriber("ada@example.org", ["RoPE"], delivery_hour=8)
     pipeline.add_subscribers([ada])
     pipeline.scrape(["bundled:arxiv-cs.LG"])
     pipeline.match()
     SubscriberRepository(pipeline.table_name("SubscribersTable")).set_status(ada.id, "paused")
 
-    _day(pipeline, frozen, SCRAPED_AT)
+    tick_day(SCRAPED_AT)
 
     repo = DeliveryRepository(pipeline.table_name("DeliveriesTable"))
     entry = repo.ledger_entry(ada.id, "digest#2026-11-27")
@@ -139,3 +138,34 @@ def test_a_skipped_digest_consumes_what_it_read_and_a_new_match_stays(pipeline, 
     # A match recorded after that ledger item is pending: consumption is by name.
     repo.record_match(_match(ada.id, "2411.99999"), due_slot="2026-11-28T08", expires_at=0)
     assert [m.paper_id for m in repo.pending_matches(ada.id)] == ["2411.99999"]
+
+
+def test_a_job_parked_in_the_dead_letter_queue_keeps_its_matches_for_a_redrive(
+    pipeline, frozen, tick_day, no_sdk_sleep
+):
+    """Matches live PENDING_RETENTION (10 days); the last attempt before the DLQ keeps
+    what it read PARKED_RETENTION longer, so a redrive after a week still mails them."""
+    from paperbell_dev.local.faults import FaultInjector, ses_throttling
+    from paperbell_dev.ops_cli import redrive
+
+    ada = new_subscriber("ada@example.org", ["RoPE"], delivery_hour=8)
+    pipeline.add_subscribers([ada])
+    pipeline.scrape(["bundled:arxiv-cs.LG"])
+    pipeline.match()
+    with FaultInjector(ses_throttling(times=10_000)):
+        tick_day(SCRAPED_AT)
+    dead = pipeline.stack.physical["DigestDeadLetterQueue"]["Ref"]
+    parked = aws.client("sqs").get_queue_attributes(
+        QueueUrl=dead, AttributeNames=["ApproximateNumberOfMessages"])
+    assert parked["Attributes"]["ApproximateNumberOfMessages"] == "1"
+    assert pipeline.sent_mails() == []
+    matches = [i for k, i in _partition(pipeline, ada.id).items() if k.startswith("match#")]
+    last_attempt = SCRAPED_AT.replace(hour=8, minute=0)  # the 08:00 tick's five receives
+    kept_until = int((last_attempt + deliveries_module.PARKED_RETENTION).timestamp())
+    assert matches and all(int(i["expires_at"]) == kept_until for i in matches)
+
+    frozen[0] += PENDING_RETENTION + timedelta(days=2)  # the operator redrives 12 days on
+    assert redrive(dead, pipeline.digest_queue.queue_url, 10) == 1
+    pipeline.mail()
+    assert len(pipeline.sent_mails()) == 1
+    assert DeliveryRepository(pipeline.table_name("DeliveriesTable")).pending_matches(ada.id) == []

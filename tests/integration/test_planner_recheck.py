@@ -1,8 +1,8 @@
 """A repeated planner tick of the same hour queues only what is still undelivered.
 
-A delivered match keeps its ``by-due-slot`` index entry until TTL (marking it
-delivered costs one write unit instead of two, issue 15), so the planner's re-check of
-an hour it already planned must confirm each subscriber it finds there."""
+A subscriber's due marker for a slot stays until TTL (a digest consumes its matches in
+its ledger item and writes nothing else, issue 15), so the planner's re-check of an
+hour it already planned must confirm each subscriber it finds there."""
 
 from __future__ import annotations
 
@@ -16,11 +16,10 @@ from paperbell.storage.deliveries import DeliveryRepository
 SCRAPED_AT = datetime(2026, 11, 27, 6, 31, tzinfo=UTC)
 
 
-def _index_entries(pipeline) -> int:
+def _due_markers(pipeline) -> int:
     table = aws.table(pipeline.table_name("DeliveriesTable"))
-    return len(table.query(IndexName="by-due-slot",
-                           KeyConditionExpression="due_slot = :s",
-                           ExpressionAttributeValues={":s": "2026-11-27T08"})["Items"])
+    return len(table.query(KeyConditionExpression="subscriber_id = :s",
+                           ExpressionAttributeValues={":s": "~due#2026-11-27T08"})["Items"])
 
 
 def test_a_repeated_tick_queues_delivered_subscribers_never_and_late_matches_still(
@@ -36,7 +35,7 @@ def test_a_repeated_tick_queues_delivered_subscribers_never_and_late_matches_sti
     moment[0] = tick
     assert pipeline.plan(tick)["digests_planned"] == 1
     assert pipeline.mail() == 1
-    assert _index_entries(pipeline) >= 1  # the delivered match is still in the index
+    assert _due_markers(pipeline) == 1  # the delivered subscriber's marker stays until TTL
 
     assert pipeline.plan(tick)["digests_planned"] == 0  # the same hour again: nothing
 

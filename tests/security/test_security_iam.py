@@ -57,7 +57,7 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         _pairs("PapersTable", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
         | _pairs("SourcesTable", "dynamodb:GetItem", "dynamodb:PutItem")
         | RUN_FAILURES
-        | _pairs("SourceFailureQueue", "sqs:SendMessage")  # SourceFailingAlarm's reports
+        | _pairs("FailureReportQueue", "sqs:SendMessage")  # a failing source's report
         | TRENDING_READ
         | _pairs("IndexBucket/trending/*", "s3:PutObject")
     ),
@@ -107,7 +107,7 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         | SEND_MAIL
         | SIGNING_KEY
         | TRENDING_READ
-        | _pairs("DigestFailureQueue", "sqs:SendMessage")  # DigestsFailedAlarm's reports
+        | _pairs("FailureReportQueue", "sqs:SendMessage")  # a rejected digest's report
     ),
     "FeedbackFunction": (
         _pairs("SubscribersTable", "dynamodb:GetItem", "dynamodb:UpdateItem")
@@ -144,8 +144,8 @@ NOT_EXERCISED_HERE: dict[tuple[str, str, str], str] = {
         "destination (and IndexFunction's stream OnFailure) sends with the function's role"
         for fn in ("ScrapeFunction", "IndexFunction", "PlanFunction", "FeedbackFunction")
     },
-    ("PlanFunction", "dynamodb:Query", "DeliveriesTable"): "only a repeated tick of an "
-    "hour already planned queries a due subscriber's partition "
+    ("PlanFunction", "dynamodb:Query", "DeliveriesTable"): "the hour's due markers, and on "
+    "a repeated tick of an hour already planned a due subscriber's partition "
     "(tests/integration/test_planner_recheck.py)",
     ("MatchFunction", "sqs:SendMessage", "MatchFailureQueue"): "the papers stream's "
     "OnFailure destination, sent by Lambda with the function's role",
@@ -163,9 +163,9 @@ NOT_EXERCISED_HERE: dict[tuple[str, str, str], str] = {
     ("MatchFunction", "dynamodb:Query", "DeliveriesTable"): "a redelivered stream record "
     "finds its match already recorded and reads the subscriber's partition: consumed by a "
     "ledger item, or still pending (tests/integration/test_delivery_state.py)",
-    ("ScrapeFunction", "sqs:SendMessage", "SourceFailureQueue"): "a source failing 3 runs "
+    ("ScrapeFunction", "sqs:SendMessage", "FailureReportQueue"): "a source failing 3 runs "
     "in a row is reported (tests/e2e/test_sources_pipeline.py)",
-    ("MailFunction", "sqs:SendMessage", "DigestFailureQueue"): "a permanently rejected "
+    ("MailFunction", "sqs:SendMessage", "FailureReportQueue"): "a permanently rejected "
     "digest is reported (tests/integration/test_delivery.py)",
     ("MailFunction", "dynamodb:UpdateItem", "DeliveriesTable"): "a digest that consumes "
     "more than CONSUMED_INLINE_MAX matches marks the rest one by one",

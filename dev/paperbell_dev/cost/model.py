@@ -29,9 +29,11 @@ Assumptions a reader should know (all are parameters):
   profiles per paper, x 500 papers), and ``profile_change_share`` of them change their
   profile a day (a like or a vote: one IndexFunction run each, at most one per 5-minute
   batching window);
-- storage at steady state: papers kept ``paper_retention_days`` (30), matches 3 days, the
-  delivery ledger 35 days, idempotency records 7 days, +100 bytes per item, and point-
-  in-time recovery on the tables that enable it.
+- storage at steady state: papers kept ``paper_retention_days`` (30), matches and
+  candidates PENDING_DAYS (10), the delivery ledger 35 days, idempotency records 7 days,
+  +100 bytes per item, and point-in-time recovery on the tables that enable it; and the
+  reads of such a partition, which each digest's one query makes and the one measured
+  day cannot show (:func:`history_rru_per_day`).
 """
 
 from __future__ import annotations
@@ -74,7 +76,10 @@ ITEM_OVERHEAD = 100
 LEDGER_DAYS = 35  # paperbell.services.digests.LEDGER_RETENTION (a test keeps them equal)
 #: paperbell.storage.deliveries.PENDING_RETENTION (a test keeps them equal): how long a
 #: match or candidate stays in its subscriber's partition, consumed or not.
-PENDING_DAYS = 21
+PENDING_DAYS = 10
+#: paperbell.storage.deliveries.CONSUMPTION_LOOKBACK: the ledger days a keyword-only
+#: digest reads (trending and recommendation digests read all LEDGER_DAYS).
+LOOKBACK_DAYS = 16
 #: Bytes per read unit of an eventually consistent query (the mailer's state query).
 EVENTUAL_READ_BYTES = 8192
 IDEMPOTENCY_DAYS = 7  # paperbell.services.digests.IDEMPOTENCY_SECONDS
@@ -298,6 +303,12 @@ class Model:
                          rec_run_drivers)
         biggest = max(runs, key=lambda r: r["subscribers"])
         model.storage = {k: dict(v) for k, v in biggest.get("storage", {}).items()}
+        # Candidate items are only in the recommendation day (its biggest run).
+        rec_runs = list(counts.get("recommend_runs") or [])
+        if rec_runs:
+            rec_storage = max(rec_runs, key=lambda r: r["subscribers"]).get("storage", {})
+            if "DeliveriesTable:rec" in rec_storage:
+                model.storage["DeliveriesTable:rec"] = dict(rec_storage["DeliveriesTable:rec"])
         # Billed from the first data point: what the runs emitted, and what the template
         # publishes by default (a failure count need not occur on the measured day).
         seen = {tuple(m) for r in runs for m in r.get("custom_metrics", [])}
@@ -452,6 +463,7 @@ def estimate(
     # DynamoDB: request units (measured per call), storage at steady state.
     ddb = prices["dynamodb"]
     wru, rru = _sum(daily, "wru") * month, _sum(daily, "rru") * month
+    rru += history_rru_per_day(workload, model.storage) * month
     priced |= {
         k for k in calls if k.startswith(("dynamodb:", "streams.dynamodb:", "dynamodbstreams:"))
     }
@@ -463,7 +475,6 @@ def estimate(
     items.append(
         Item("DynamoDB reads", rru / 1e6 * ddb["read_request_unit_per_million"], f"{rru:,.0f} RRU")
     )
-    rru += history_rru_per_day(workload, model.storage) * month
     stored_gb, pitr_gb = storage_gb(workload, model.storage)
     items.append(
         Item(
@@ -587,19 +598,20 @@ def billed_seconds(daily: Mapping[tuple[str, str, str], float], duration_factor:
 def history_rru_per_day(workload: Workload, storage: Mapping[str, Mapping[str, float]]
                         ) -> float:
     """Read units a day that the measured day cannot show: each digest reads its
-    subscriber's whole partition in one eventually consistent query, and at steady state
-    that holds LEDGER_DAYS ledger items and PENDING_DAYS of consumed matches or
-    candidates, where the one measured day had at most one of each. Item sizes are the
-    measured ones."""
+    subscriber's partition in one eventually consistent query, and at steady state that
+    holds PENDING_DAYS of consumed matches or candidates and LEDGER_DAYS ledger items
+    (a digest without trending reads LOOKBACK_DAYS of them), where the one measured day had
+    at most one of each. Item sizes are the measured ones."""
 
     def size(kind: str, default: float) -> float:
         return float(storage.get(kind, {}).get("avg_bytes", default)) + ITEM_OVERHEAD
 
     ledger = (LEDGER_DAYS - 1) * size("DeliveriesTable:digest", 200)
-    keyword = ledger + (PENDING_DAYS - 1) * (
+    lookback = (LOOKBACK_DAYS - 1) * size("DeliveriesTable:digest", 200)
+    keyword = lookback + (PENDING_DAYS - 1) * (
         workload.matches_per_day / max(workload.keyword_subscribers, 1.0)
     ) * size("DeliveriesTable:match", 300)
-    recs = ledger + (PENDING_DAYS - 1) * workload.recommendations_per_subscriber * size(
+    recs = lookback + (PENDING_DAYS - 1) * workload.recommendations_per_subscriber * size(
         "DeliveriesTable:rec", 400)
     return (
         workload.mails_per_day * keyword

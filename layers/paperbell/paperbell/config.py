@@ -29,9 +29,8 @@ class Settings:
     idempotency_table: str = "idempotency"
     digest_queue_url: str = ""
     #: Where a permanently rejected digest and a repeatedly failing source are reported
-    #: (one message each; the alarms watch these queues' free AWS/SQS metrics).
-    digest_failure_queue_url: str = ""
-    source_failure_queue_url: str = ""
+    #: (one message each; FailureReportAlarm watches the queue's free AWS/SQS metric).
+    failure_report_queue_url: str = ""
     sender_address: str = "papers@example.org"
     sender_name: str = "paperbell"
     reply_to_address: str | None = None
@@ -68,8 +67,7 @@ class Settings:
                 sources_table=env.get("SOURCES_TABLE", "sources"),
                 idempotency_table=env.get("IDEMPOTENCY_TABLE", "idempotency"),
                 digest_queue_url=env.get("DIGEST_QUEUE_URL", ""),
-                digest_failure_queue_url=env.get("DIGEST_FAILURE_QUEUE_URL", ""),
-                source_failure_queue_url=env.get("SOURCE_FAILURE_QUEUE_URL", ""),
+                failure_report_queue_url=env.get("FAILURE_REPORT_QUEUE_URL", ""),
                 sender_address=env.get("SENDER_ADDRESS", cls.sender_address),
                 sender_name=env.get("SENDER_NAME", cls.sender_name),
                 reply_to_address=env.get("REPLY_TO_ADDRESS") or None,

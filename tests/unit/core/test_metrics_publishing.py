@@ -33,17 +33,17 @@ def test_every_alarm_on_a_custom_metric_watches_a_published_one():
 
 
 def test_the_alarmed_failures_are_queue_messages_not_custom_metrics():
-    """$0.30 a month per custom metric: the two alarmed failures are one message each
-    on a queue, and their alarms watch that queue's free AWS/SQS metric."""
+    """$0.30 a month per custom metric: the two alarmed failures (a rejected digest, a
+    source failing 3 runs in a row) are one message each on a queue, and one alarm
+    watches that queue's free AWS/SQS metric."""
     resources = TEMPLATE["Resources"]
     assert _custom_metric_alarms() == {} and not ALARMED_METRICS
     assert published_metrics(TEMPLATE["Parameters"]["PublishedMetrics"]["Default"]) == set()
-    for alarm, queue in (("DigestsFailedAlarm", "DigestFailureQueue"),
-                         ("SourceFailingAlarm", "SourceFailureQueue")):
-        props = resources[alarm]["Properties"]
-        assert (props["Namespace"], props["MetricName"]) == ("AWS/SQS", "NumberOfMessagesSent")
-        assert props["Dimensions"] == [
-            {"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}]
+    props = resources["FailureReportAlarm"]["Properties"]
+    assert (props["Namespace"], props["MetricName"]) == ("AWS/SQS", "NumberOfMessagesSent")
+    assert props["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["FailureReportQueue", "QueueName"]}}]
+    assert "SourceFailingAlarm" not in resources and "DigestsFailedAlarm" not in resources
     env = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
     assert env[observability.PUBLISHED_METRICS_ENV] == {"Ref": "PublishedMetrics"}
 

@@ -193,14 +193,22 @@ def test_synthetic_counts_are_not_mutated():
 
 def test_retention_constants_follow_the_code():
     from paperbell.services.digests import IDEMPOTENCY_SECONDS, LEDGER_RETENTION
-    from paperbell.storage.deliveries import PENDING_RETENTION
+    from paperbell.storage.deliveries import (
+        CONSUMPTION_LOOKBACK,
+        PARKED_RETENTION,
+        PENDING_RETENTION,
+    )
     from paperbell_dev.cost import model
 
     assert LEDGER_RETENTION.days == model.LEDGER_DAYS
     assert model.IDEMPOTENCY_DAYS * 86400 == IDEMPOTENCY_SECONDS
     assert PENDING_RETENTION.days == model.PENDING_DAYS
-    # The ledger outlives every match it consumed (storage/deliveries.py).
-    assert PENDING_RETENTION < LEDGER_RETENTION
+    # The ledger outlives every match it consumed (storage/deliveries.py), also one a
+    # last attempt kept for a redrive (which is consumed after it was kept).
+    assert PENDING_RETENTION < LEDGER_RETENTION and PARKED_RETENTION < LEDGER_RETENTION
+    # A keyword-only digest's ledger read covers every live match's consumer.
+    assert max(PENDING_RETENTION, PARKED_RETENTION) < CONSUMPTION_LOOKBACK
+    assert CONSUMPTION_LOOKBACK.days == model.LOOKBACK_DAYS
 
 
 def test_history_reads_grow_with_the_ledger_and_the_kept_matches():
@@ -212,10 +220,18 @@ def test_history_reads_grow_with_the_ledger_and_the_kept_matches():
     keyword = model.history_rru_per_day(cost.Workload(subscribers=1000), storage)
     trending = model.history_rru_per_day(cost.Workload(subscribers=1000, trending_share=1),
                                          storage)
-    per_ledger = (model.LEDGER_DAYS - 1) * 500 / model.EVENTUAL_READ_BYTES
-    assert trending == 1000 * per_ledger
-    assert keyword == 1000 * (per_ledger + (model.PENDING_DAYS - 1) * 5 * 400
-                              / model.EVENTUAL_READ_BYTES)
+    assert trending == 1000 * (model.LEDGER_DAYS - 1) * 500 / model.EVENTUAL_READ_BYTES
+    assert keyword == 1000 * ((model.LOOKBACK_DAYS - 1) * 500 + (model.PENDING_DAYS - 1) * 5
+                              * 400) / model.EVENTUAL_READ_BYTES
+    # ... and they are on the bill.
+    fitted = cost.Model.from_counts(COUNTS)
+    fitted.storage = storage
+    work = cost.Workload(1000)
+    bill = {i.service: i.usd_month for i in cost.estimate(work, fitted, PRICES).items}
+    measured = sum(v for (_, q, _), v in fitted.daily(work).items() if q == "rru")
+    assert bill["DynamoDB reads"] == pytest.approx(
+        (measured + keyword) * cost.DAYS_PER_MONTH / 1e6
+        * PRICES["dynamodb"]["read_request_unit_per_million"])
 
 
 def _trending_run(mails: int) -> dict:

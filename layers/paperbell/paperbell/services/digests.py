@@ -56,6 +56,7 @@ from paperbell.scheduling import digest_date_for, needs_tick, next_slot_for, par
 from paperbell.secrets import token_key
 from paperbell.services.failure_reports import report_failure
 from paperbell.storage.deliveries import (
+    CONSUMPTION_LOOKBACK,
     DIGEST_PREFIX,
     INSTANT_PREFIX,
     DeliveryRepository,
@@ -155,7 +156,13 @@ def send_digest(work: DigestJob, *, config: Settings, now: datetime | None = Non
         # One query of the subscriber's partition: pending matches and candidates
         # (nothing an earlier ledger item consumed) and the papers already sent. Exactly
         # the ones read here are consumed by this digest's ledger item below.
-        state = deliveries.state(work.subscriber_id)
+        # The ledger is read only as far back as consumption needs, except for trending:
+        # the shared list offers the same paper for days, so its never-twice rule needs
+        # the papers sent in the whole ledger. (A match and a candidate of one paper are
+        # recorded together and consumed by the same digest, so they need no more.)
+        wider = subscriber is not None and subscriber.wants_trending
+        state = deliveries.state(work.subscriber_id, since=now - (
+            LEDGER_RETENTION if wider else CONSUMPTION_LOOKBACK))
         pending, candidates = state.matches, state.recommendations
         sent = state.sent_paper_ids(since=now - LEDGER_RETENTION)
     consumed = {
@@ -165,11 +172,16 @@ def send_digest(work: DigestJob, *, config: Settings, now: datetime | None = Non
 
     def finish(status: str, **kw: Any) -> dict:
         if status == "failed":  # what the alarm watches (services/failure_reports.py)
-            report_failure(config.digest_failure_queue_url, "digest-failed", {
+            report_failure(config.failure_report_queue_url, "digest-failed", {
                 "subscriber_id": work.subscriber_id, "key": key,
                 "detail": str(kw.get("detail", ""))[:500]})
         return _record(deliveries, work.subscriber_id, key, status, expires_at,
                        consumed=consumed, **kw)
+
+    if work.receive_count >= MAX_RECEIVES:
+        # The last attempt before the dead-letter queue: whatever ends it (a failure, a
+        # timeout), a redrive days later must still find what this digest holds.
+        deliveries.keep_for_redrive(work.subscriber_id, **consumed)
 
     if subscriber is None or subscriber.status != "active":
         deliveries.clear_tick(work.subscriber_id)
@@ -306,8 +318,8 @@ def _recommended_entries(
     from paperbell.recommend import highlight_spans
     from paperbell.services.recommending import RECOMMEND_TOP
 
-    liked = {p.id for p in subscriber.likes}
-    voted = liked | {p.id for p in subscriber.dislikes}
+    liked = {p.id: p.title for p in subscriber.likes}
+    voted = set(liked) | {p.id for p in subscriber.dislikes}
     wanted = [
         c for c in sorted(candidates, key=lambda c: (-c.score, c.paper_id))
         if c.paper_id not in taken
@@ -331,8 +343,10 @@ def _recommended_entries(
                 queries=(),
                 highlights={"title": highlight_spans(paper.title, rec.keys),
                             "abstract": highlight_spans(paper.abstract, rec.keys)},
+                # The liked paper's title from the likes (a candidate stores its id only).
                 reason=RecommendationReason(
-                    rec.score, rec.similar_to_id, rec.similar_to_title, rec.terms
+                    rec.score, rec.similar_to_id,
+                    liked.get(rec.similar_to_id) or rec.similar_to_title, rec.terms
                 ),
             ))
     return entries

@@ -1,10 +1,11 @@
-"""Failures an operator must hear about, reported as one message on a queue.
+"""Failures an operator must decide about, reported as one message on a queue.
 
 Why a queue and not a custom metric: a CloudWatch custom metric costs $0.30 a month,
-while the AWS/SQS metrics of a queue are free, so the alarm watches the queue's
-``NumberOfMessagesSent`` (template.yaml ``DigestsFailedAlarm``, ``SourceFailingAlarm``).
-The message also keeps what a metric cannot: which subscriber or source, and the error
-(``paperbell dlq list --queue failed-digests`` / ``failing-sources``).
+while the AWS/SQS metrics of a queue are free, so one alarm watches the queue's
+``NumberOfMessagesSent`` (template.yaml ``FailureReportAlarm``) for both kinds, a
+permanently rejected digest and a source failing 3 runs in a row. The message keeps
+what a metric cannot: its kind, which subscriber or source, and the error
+(``paperbell dlq list --queue reports``).
 """
 
 from __future__ import annotations

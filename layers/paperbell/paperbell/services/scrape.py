@@ -31,7 +31,7 @@ from paperbell.services.failure_reports import report_failure
 from paperbell.storage.papers import PaperRepository
 from paperbell.storage.sources import SourceRun, SourceStateRepository, StoredSourceState
 
-#: A source failing this many runs in a row is reported to the SourceFailureQueue (its
+#: A source failing this many runs in a row is reported to the FailureReportQueue (its
 #: alarm) and counted as SourceFailingRepeatedly.
 FAILURE_ALARM_THRESHOLD = 3
 
@@ -137,7 +137,7 @@ def scrape_sources(
             logger.exception("source failed unexpectedly", extra={"source": source})
             outcome = _contained_failure(source, state_repo, now or clock.now(), exc)
         if outcome.consecutive_failures >= FAILURE_ALARM_THRESHOLD:
-            report_failure(config.source_failure_queue_url, "source-failing", {
+            report_failure(config.failure_report_queue_url, "source-failing", {
                 "source": source, "consecutive_failures": outcome.consecutive_failures,
                 "error": outcome.error})
         report.sources.append(outcome)

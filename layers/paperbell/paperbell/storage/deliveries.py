@@ -8,25 +8,29 @@ Item kinds under one subscriber partition (the data model: docs/operations.md,
 - ``rec#<paper id>``: a candidate recommendation (issue 14): the paper passed the
   subscriber's similarity floor; it carries the score and the reason, and ``slot`` like
   a match.
-- ``due#<slot>``: the due marker, the one item per (subscriber, slot) that carries
-  ``due_slot`` and so puts the subscriber in the sparse ``by-due-slot`` index the hourly
-  planner reads. The matcher writes it once for all of a subscriber's matches of that
-  slot (one read checks whether an earlier batch wrote it), so the planner's cost grows
-  with due subscribers, not with matches.
+- the due marker, one item per (subscriber, slot) in the slot's own partition
+  (``~due#<slot>``, sort key the subscriber id), which the hourly planner reads. The
+  matcher writes it once for all of a subscriber's matches of that slot (one read
+  checks whether an earlier batch wrote it), so the planner's cost grows with due
+  subscribers, not with matches, and a marker is one write unit (a GSI entry would be
+  a second one).
 - ``digest#<local date>``: the ledger - what was sent (or skipped, or failed) that day,
-  and which matches and candidates it **consumed** (``matches``, ``recs``: every one it
-  read, shown or not). Consumed items are not marked one by one: a match or candidate
-  is pending while no ledger item names it. ``instant#<paper id>`` is the same for one
+  and which matches and candidates it **consumed**: every one it read, shown or not -
+  the papers it held (``paper_ids``) and the others (``matches``, ``recs``). Consumed
+  items are not marked one by one: a match or candidate is pending while no ledger item
+  names it. ``instant#<paper id>`` is the same for one
   instant-mode notification (its key names the match it consumed).
 - ``tick``: for trending and empty-note subscribers, the marker carrying their next
-  ``due_slot`` so the planner finds them without any match.
+  ``due_slot``, which puts them in the sparse ``by-due-slot`` index the planner reads
+  too (it moves with each digest, so it is one item per subscriber, not per slot).
 
-Why this is safe: matches and candidates live :data:`PENDING_RETENTION` (21 days, then
-TTL), the ledger 35 days, so every live match's consuming ledger item still exists; the
-digest reads the whole partition in one query. Older data stays readable: an item with a
-``delivered`` mark (written before issue 15, or past :data:`CONSUMED_INLINE_MAX`) is
-consumed too, and a match that still carries ``due_slot`` still shows its subscriber to
-the planner.
+Why this is safe: matches and candidates live :data:`PENDING_RETENTION` (10 days, then
+TTL; a job's last attempt before the dead-letter queue keeps its items
+:data:`PARKED_RETENTION` more), the ledger 35 days, so every live match's consuming
+ledger item still exists; the digest reads the whole partition in one query. Older data
+stays readable: an item with a ``delivered`` mark (written before issue 15, or past
+:data:`CONSUMED_INLINE_MAX`) is consumed too, and a match that still carries
+``due_slot`` still shows its subscriber to the planner.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from itertools import chain
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
@@ -50,16 +55,26 @@ MATCH_PREFIX = "match#"
 REC_PREFIX = "rec#"
 DIGEST_PREFIX = "digest#"
 INSTANT_PREFIX = "instant#"
-MARKER_PREFIX = "due#"
+#: Due markers live in one partition per slot, keyed by subscriber (see _marker_key).
+MARKER_PREFIX = "~due#"
 LEDGER_PREFIXES = (DIGEST_PREFIX, INSTANT_PREFIX)
 #: Marker that keeps a trending or empty-note subscriber due at their hour.
 TICK_KEY = "tick"
 #: How long a match or candidate is kept, consumed or not (then TTL removes it). It must
-#: outlast the longest wait for its digest - a weekly slot (7 days) plus a job parked in
-#: the digest dead-letter queue (14 days) - and stay under the ledger's 35 days, so the
-#: ledger item that consumed it is always still there. Also longer than the 24 h a
-#: DynamoDB stream keeps records: a late redelivery finds it and records nothing new.
-PENDING_RETENTION = timedelta(days=21)
+#: outlast the wait for its digest - a weekly slot (7 days) and a queue backlog - and
+#: stay under the ledger's 35 days, so the ledger item that consumed it is always still
+#: there; every day more is read by each digest (its partition query). Also longer than
+#: the 24 h a DynamoDB stream keeps records: a late redelivery records nothing new.
+PENDING_RETENTION = timedelta(days=10)
+#: A job's last attempt before the digest dead-letter queue (14 days' retention) keeps
+#: the items it read this long from then, so a redrive still finds them; still under the
+#: ledger's 35 days.
+PARKED_RETENTION = timedelta(days=15)
+#: How far back a digest must read the ledger to know what is consumed: no match lives
+#: longer than this past the digest that consumed it (PARKED_RETENTION), plus a day for
+#: the local-date ledger keys. Trending and recommendations read the whole 35 days (the
+#: papers already sent).
+CONSUMPTION_LOOKBACK = PARKED_RETENTION + timedelta(days=1)
 #: A due marker is kept this long after its slot: past the planner's look-back.
 MARKER_RETENTION = timedelta(days=2)
 #: Ids a ledger item lists per kind; past this (a subscriber with thousands of matches
@@ -73,7 +88,8 @@ PLANNER_KEY = {"subscriber_id": "~planner", "sk": "state"}
 class LedgerEntry:
     """One ledger item: how a planned digest or instant notification ended, which papers
     it held (the "never twice" rule reads them) and which pending matches and candidates
-    it consumed (``matches``, ``recs``; they are no longer pending)."""
+    it consumed (``matches``, ``recs``; they are no longer pending). Stored, the lists
+    leave out what ``paper_ids`` holds (consumed too), so read back they hold the rest."""
 
     subscriber_id: str
     key: str  # "digest#<local date>" | "instant#<paper id>"
@@ -127,10 +143,11 @@ class DeliveryRepository:
         that slot is written first (a crash in between leaves a marker with nothing
         behind it, a skipped digest, never a match the planner cannot see). ``None``
         (instant mode) writes no marker: the matcher queues the job itself."""
+        # No paper_id attribute: the sort key names the paper (each byte is read again
+        # by every digest while the item lives).
         item: dict[str, Any] = {
             "subscriber_id": match.subscriber_id,
             "sk": MATCH_PREFIX + match.paper_id,
-            "paper_id": match.paper_id,
             "queries": list(match.queries),
             "matched_at": clock.now().isoformat(),
             "correlation_id": match.correlation_id,
@@ -142,14 +159,16 @@ class DeliveryRepository:
 
     def record_recommendation(self, rec: PendingRecommendation, *, due_slot: str,
                               expires_at: int) -> str:
-        """Store a candidate once: "new", "pending" or "delivered" as for matches."""
+        """Store a candidate once: "new", "pending" or "delivered" as for matches.
+
+        The liked paper is stored by id only: the digest takes its title from the
+        subscriber's likes (a candidate whose liked paper is no longer liked is never
+        shown), which keeps the item that every digest reads again smaller."""
         item: dict[str, Any] = {
             "subscriber_id": rec.subscriber_id,
             "sk": REC_PREFIX + rec.paper_id,
-            "paper_id": rec.paper_id,
             "score": Decimal(str(round(rec.score, 6))),
             "similar_to": rec.similar_to_id,
-            "similar_title": rec.similar_to_title,
             "terms": list(rec.terms),
             "keys": list(rec.keys),
             "matched_at": clock.now().isoformat(),
@@ -174,7 +193,7 @@ class DeliveryRepository:
             state = self.state(subscriber_id, consistent=True)
             pending = {m.paper_id for m in state.matches} | {
                 r.paper_id for r in state.recommendations}
-            return "pending" if str(item["paper_id"]) in pending else "delivered"
+            return "pending" if _paper_of(item) in pending else "delivered"
         return "new"
 
     def _ensure_marker(self, subscriber_id: str, slot: str) -> None:
@@ -184,24 +203,30 @@ class DeliveryRepository:
         if (subscriber_id, slot) in self._markers:
             return
         table = aws.table(self.table_name)
-        key = {"subscriber_id": subscriber_id, "sk": MARKER_PREFIX + slot}
+        key = _marker_key(slot, subscriber_id)
         if "Item" not in table.get_item(Key=key, ProjectionExpression="sk"):
             expires = int((parse_slot(slot) + MARKER_RETENTION).timestamp())
-            table.put_item(Item={**key, "due_slot": slot, "expires_at": expires})
+            table.put_item(Item={**key, "expires_at": expires})
         self._markers.add((subscriber_id, slot))
 
-    def state(self, subscriber_id: str, *, consistent: bool = False) -> DeliveryState:
+    def state(self, subscriber_id: str, *, since: datetime | None = None,
+              consistent: bool = False) -> DeliveryState:
         """The subscriber's pending matches, candidates, ledger and tick: one query of
-        their partition (at steady state about 21 days of matches and 35 ledger items).
+        their partition (at steady state about 10 days of matches and 35 ledger items).
+        ``since`` leaves out the ledger items of digests before that date (every other
+        kind sorts after ``digest#``): at least :data:`CONSUMPTION_LOOKBACK` back.
 
         Eventually consistent by default (half the read units): an item written in the
         last second may be missing, and that is safe - a missed match waits for the
         next digest, and the ledger items that decide "already consumed" were written
         by earlier digests (the mailer re-reads this digest's own ledger item
         consistently, see services/digests.py)."""
+        condition: Any = Key("subscriber_id").eq(subscriber_id)
+        if since is not None:
+            condition &= Key("sk").gte(DIGEST_PREFIX + since.date().isoformat())
         found = paging.items(
             aws.table(self.table_name).query,
-            KeyConditionExpression=Key("subscriber_id").eq(subscriber_id),
+            KeyConditionExpression=condition,
             ConsistentRead=consistent,
         )
         return _state_of(subscriber_id, found, int(clock.now().timestamp()))
@@ -232,17 +257,21 @@ class DeliveryRepository:
                    for sid, items in by_subscriber.items())
 
     def subscribers_due(self, slot: str, *, undelivered_only: bool = False) -> Iterator[str]:
-        """Subscriber ids due in ``slot`` (a due marker, a tick, or an older match with
-        ``due_slot``): one query of the sparse GSI.
+        """Subscriber ids due in ``slot``: the slot's marker partition (matches and
+        candidates), then the sparse ``by-due-slot`` GSI (trending and empty-note ticks,
+        and matches recorded before markers existed) - one query each.
 
-        Markers stay in the index until TTL, which is harmless for a slot planned for
-        the first time. Re-checking a slot already planned (``undelivered_only``: a
-        repeated tick of the same hour) reads each subscriber's partition, so one whose
-        digest consumed everything of that slot gets no job again."""
+        Markers stay until TTL, which is harmless for a slot planned for the first time.
+        Re-checking a slot already planned (``undelivered_only``: a repeated tick of the
+        same hour) reads each subscriber's partition, so one whose digest consumed
+        everything of that slot gets no job again."""
         table = aws.table(self.table_name)
         seen: set[str] = set()
-        for item in paging.items(table.query, IndexName="by-due-slot",
-                                 KeyConditionExpression=Key("due_slot").eq(slot)):
+        markers = paging.items(table.query, KeyConditionExpression=Key("subscriber_id").eq(
+            MARKER_PREFIX + slot))
+        indexed = paging.items(table.query, IndexName="by-due-slot",
+                               KeyConditionExpression=Key("due_slot").eq(slot))
+        for item in chain(({"subscriber_id": m["sk"]} for m in markers), indexed):
             sid = str(item["subscriber_id"])
             if sid in seen:
                 continue
@@ -277,19 +306,36 @@ class DeliveryRepository:
             "recorded_at": clock.now().isoformat(),
             "expires_at": expires_at,
         }
-        if entry.matches:
-            item["matches"] = list(entry.matches[:CONSUMED_INLINE_MAX])
-        if entry.recs:
-            item["recs"] = list(entry.recs[:CONSUMED_INLINE_MAX])
+        # The papers the digest held are consumed by being listed in paper_ids already:
+        # the lists name only the others (read, not shown), so the item stays small.
+        shown = set(entry.paper_ids)
+        extra = {MATCH_PREFIX: [p for p in entry.matches if p not in shown],
+                 REC_PREFIX: [p for p in entry.recs if p not in shown]}
+        if extra[MATCH_PREFIX]:
+            item["matches"] = extra[MATCH_PREFIX][:CONSUMED_INLINE_MAX]
+        if extra[REC_PREFIX]:
+            item["recs"] = extra[REC_PREFIX][:CONSUMED_INLINE_MAX]
         if entry.message_id:
             item["message_id"] = entry.message_id
         if detail:
             item["detail"] = detail[:1000]
         table = aws.table(self.table_name)
         table.put_item(Item=item)
-        for prefix, ids in ((MATCH_PREFIX, entry.matches), (REC_PREFIX, entry.recs)):
+        for prefix, ids in extra.items():
             for pid in ids[CONSUMED_INLINE_MAX:]:
                 _mark_delivered(table, entry.subscriber_id, prefix + pid, entry.key)
+
+    def keep_for_redrive(self, subscriber_id: str, *, matches: Iterable[str],
+                         recs: Iterable[str]) -> None:
+        """A job's last attempt before the dead-letter queue: its pending items expire
+        :data:`PARKED_RETENTION` from now instead, so a redrive still has them (a write
+        per item, on this rare path only)."""
+        table = aws.table(self.table_name)
+        expires = int((clock.now() + PARKED_RETENTION).timestamp())
+        for prefix, ids in ((MATCH_PREFIX, matches), (REC_PREFIX, recs)):
+            for pid in ids:
+                _update_if_present(table, subscriber_id, prefix + pid, "expires_at", expires,
+                                   only_if="expires_at < :v")
 
     def sent_paper_ids(self, subscriber_id: str, *, since: datetime) -> set[str]:
         """Every paper a sent digest since ``since`` held (the "never twice" rule of
@@ -354,20 +400,34 @@ class DeliveryRepository:
         return entries
 
     def delete_subscriber(self, subscriber_id: str) -> int:
-        """Delete every item (matches, markers, ledger, tick) of a subscriber; the count."""
+        """Delete every item (matches, ledger, tick) of a subscriber and their due
+        markers (the slots their matches and candidates name); the count."""
         table = aws.table(self.table_name)
         deleted = 0
+        slots: set[str] = set()
         for page in paging.pages(
             table.query,
             KeyConditionExpression=Key("subscriber_id").eq(subscriber_id),
-            ProjectionExpression="subscriber_id, sk",
+            ProjectionExpression="subscriber_id, sk, #slot",
+            ExpressionAttributeNames={"#slot": "slot"},
             ConsistentRead=True,
         ):
             with table.batch_writer() as batch:
                 for item in page.get("Items", []):
                     batch.delete_item(Key={"subscriber_id": subscriber_id, "sk": item["sk"]})
                     deleted += 1
+                    if item.get("slot"):
+                        slots.add(str(item["slot"]))
+        with table.batch_writer() as batch:
+            for slot in sorted(slots):
+                batch.delete_item(Key=_marker_key(slot, subscriber_id))
         return deleted
+
+
+def _marker_key(slot: str, subscriber_id: str) -> dict[str, str]:
+    """A due marker: partition ``~due#<slot>``, one item per subscriber. The planner
+    reads the slot's partition; a marker is one write unit (no index entry to write)."""
+    return {"subscriber_id": MARKER_PREFIX + slot, "sk": subscriber_id}
 
 
 def _pending_expiry(expires_at: int) -> int:
@@ -381,7 +441,8 @@ def _pending_expiry(expires_at: int) -> int:
 def _state_of(subscriber_id: str, items: Iterable[Mapping[str, Any]], now_ts: int
               ) -> DeliveryState:
     """Pending = recorded, not past its expiry (TTL deletes late), not marked, and named
-    by no ledger item (an ``instant#<paper>`` key names its match)."""
+    by no ledger item (in its papers, ``matches`` or ``recs``; an ``instant#<paper>``
+    key names its match)."""
     ledger: dict[str, LedgerEntry] = {}
     consumed: dict[str, set[str]] = {MATCH_PREFIX: set(), REC_PREFIX: set()}
     kept: dict[str, list[Mapping[str, Any]]] = {MATCH_PREFIX: [], REC_PREFIX: []}
@@ -390,8 +451,8 @@ def _state_of(subscriber_id: str, items: Iterable[Mapping[str, Any]], now_ts: in
         sk = str(item["sk"])
         if sk.startswith(LEDGER_PREFIXES):
             entry = ledger[sk] = _entry_of(subscriber_id, item)
-            consumed[MATCH_PREFIX].update(entry.matches)
-            consumed[REC_PREFIX].update(entry.recs)
+            consumed[MATCH_PREFIX].update(entry.paper_ids, entry.matches)
+            consumed[REC_PREFIX].update(entry.paper_ids, entry.recs)
             if sk.startswith(INSTANT_PREFIX):
                 consumed[MATCH_PREFIX].add(sk.removeprefix(INSTANT_PREFIX))
         elif sk == TICK_KEY:
@@ -400,7 +461,7 @@ def _state_of(subscriber_id: str, items: Iterable[Mapping[str, Any]], now_ts: in
             expires = int(item.get("expires_at") or 0)
             if not 0 < expires <= now_ts:
                 kept[MATCH_PREFIX if sk.startswith(MATCH_PREFIX) else REC_PREFIX].append(item)
-    live = {prefix: [i for i in found if str(i["paper_id"]) not in consumed[prefix]]
+    live = {prefix: [i for i in found if _paper_of(i) not in consumed[prefix]]
             for prefix, found in kept.items()}
     recs = [_recommendation_from_item(subscriber_id, i) for i in live[REC_PREFIX]]
     recs.sort(key=lambda r: (-r.score, r.paper_id))
@@ -430,11 +491,17 @@ def _entry_of(subscriber_id: str, item: Mapping[str, Any]) -> LedgerEntry:
     )
 
 
+def _paper_of(item: Mapping[str, Any]) -> str:
+    """The paper a match or candidate is for: its sort key after the prefix (items
+    written before issue 15 also carry ``paper_id``)."""
+    return str(item.get("paper_id") or str(item["sk"]).partition("#")[2])
+
+
 def _pending_from_item(subscriber_id: str, item: Mapping[str, Any]) -> PendingMatch:
     highlights = json.loads(item.get("highlights") or "{}")
     return PendingMatch(
         subscriber_id=subscriber_id,
-        paper_id=str(item["paper_id"]),
+        paper_id=_paper_of(item),
         queries=tuple(item.get("queries", ())),
         highlights={k: [(int(a), int(b)) for a, b in v] for k, v in highlights.items()},
         correlation_id=str(item.get("correlation_id", "")),
@@ -445,7 +512,7 @@ def _recommendation_from_item(subscriber_id: str, item: Mapping[str, Any]
                               ) -> PendingRecommendation:
     return PendingRecommendation(
         subscriber_id=subscriber_id,
-        paper_id=str(item["paper_id"]),
+        paper_id=_paper_of(item),
         score=float(item.get("score", 0)),
         similar_to_id=str(item.get("similar_to", "")),
         similar_to_title=str(item.get("similar_title", "")),
@@ -457,13 +524,21 @@ def _recommendation_from_item(subscriber_id: str, item: Mapping[str, Any]
 
 def _mark_delivered(table: Any, subscriber_id: str, sk: str, key: str) -> None:
     """Mark one match or candidate consumed by the digest ``key`` (only past
-    :data:`CONSUMED_INLINE_MAX`); a match that expired meanwhile needs no mark."""
+    :data:`CONSUMED_INLINE_MAX`)."""
+    _update_if_present(table, subscriber_id, sk, "delivered", key)
+
+
+def _update_if_present(table: Any, subscriber_id: str, sk: str, name: str, value: Any,
+                       only_if: str = "") -> None:
+    """Set one attribute of an item that still exists (one that expired meanwhile
+    needs nothing), optionally only if ``only_if`` (on ``:v``) holds."""
+    condition = "attribute_exists(sk)" + (f" AND {only_if}" if only_if else "")
     try:
         table.update_item(
             Key={"subscriber_id": subscriber_id, "sk": sk},
-            UpdateExpression="SET delivered = :k",
-            ConditionExpression="attribute_exists(sk)",
-            ExpressionAttributeValues={":k": key},
+            UpdateExpression=f"SET {name} = :v",
+            ConditionExpression=condition,
+            ExpressionAttributeValues={":v": value},
         )
     except ClientError as exc:
         if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
