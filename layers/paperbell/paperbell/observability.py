@@ -13,8 +13,9 @@ which at 10k subscribers is more than the rest of the stack besides SES (issue 1
 the services count everything through ``metrics.add_metric`` as before, and
 :class:`SelectiveEMFProvider` publishes as EMF metrics only the names in
 ``PAPERBELL_PUBLISHED_METRICS`` (the template's ``PublishedMetrics`` parameter; by
-default the two that alarms watch, :data:`ALARMED_METRICS`; ``all`` publishes every
-count). The other counts of an invocation are written as one ``counts`` log line
+default :data:`ALARMED_METRICS`, which is empty: the alarmed failures are reports on a
+queue whose free AWS/SQS metric the alarm watches; ``all`` publishes every count).
+The other counts of an invocation are written as one ``counts`` log line
 (``{"message": "counts", "counts": {"DigestsSent": 3, ...}}``), which Logs Insights
 sums for free (docs/operations.md). Cold starts are in every log line (``cold_start``)
 and in Lambda's REPORT line (``Init Duration``), so no ColdStart metric is published.
@@ -41,8 +42,9 @@ LOCAL_NAME = "paperbell"
 #: Modules the X-Ray SDK patches in every function: the AWS SDK, nothing else.
 TRACED_MODULES = ("botocore",)
 #: The counts an alarm watches (template.yaml), published when nothing else is asked:
-#: none since issue 15 - the alarmed failures are messages on queues whose free AWS/SQS
-#: metrics the alarms watch (services/failure_reports.py), not $0.30-a-month metrics.
+#: none since issue 15 - the alarmed failures are messages on FailureReportQueue, whose
+#: free AWS/SQS metric FailureReportAlarm watches (services/failure_reports.py), not
+#: $0.30-a-month metrics.
 ALARMED_METRICS: frozenset[str] = frozenset()
 PUBLISHED_METRICS_ENV = "PAPERBELL_PUBLISHED_METRICS"
 
