@@ -20,7 +20,9 @@ def test_subscriber_ids_do_not_reveal_the_address():
     assert keyed == subscriber_id_for("ada@example.org", b"key-1")  # one id per address
     assert keyed != subscriber_id_for("ada@example.org", b"key-2")  # the key decides
     for sid in (a.id, b.id, keyed):
-        assert "ada" not in sid and sid[4:] not in plain_hash  # was sha256(address)[:20]
+        # No part of the address (letters that are not hex digits, so a random id
+        # cannot hold them by chance, as it could "ada"), and not its plain hash.
+        assert "@" not in sid and "example" not in sid and sid[4:] not in plain_hash
 
 
 @pytest.mark.parametrize(
