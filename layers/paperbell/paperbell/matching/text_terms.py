@@ -14,9 +14,13 @@ over the text's whitespace-separated *chunks* ("model", "pre-training", "(llms),
    :func:`ascii_field_terms` of the chunk alone, worked out once per vocabulary
    (:class:`FieldVocab`), as chunks recur from paper to paper;
 3. one memo lookup per chunk for its *code* (may its first / last word join a
-   space-separated neighbour; does its last word's key start a bigram the index holds);
+   space-separated neighbour; does its last word's key start a bigram the index holds;
+   is its first word's key ending inside a compound unsure, see
+   :func:`normalize.compound_keys`);
 4. the compounds and bigrams *between* chunks, for all boundaries at once, by integer bit
-   operations on those codes packed into one ``int`` (a byte per chunk).
+   operations on those codes packed into one ``int`` (a byte per chunk), and one memo
+   lookup per chosen chunk for the word (or key, or key ending) that the compound or
+   bigram needs.
 
 Between two chunks the gap is whitespace (a compound joins the two words if both may
 join and no punctuation stands between them); within a chunk it is punctuation (only a
@@ -28,6 +32,7 @@ real and generated text.
 from __future__ import annotations
 
 import itertools
+import operator
 
 from .normalize import (
     _ASCII_SPLIT_RE,
@@ -35,6 +40,8 @@ from .normalize import (
     _JOINABLE,
     _KEY,
     _SEP_KIND,
+    _TAIL,
+    _WHOLE_WORD_ENDINGS,
     Memo,
     compound_keys,
     hyphen_chains,
@@ -54,8 +61,9 @@ __all__ = [
 _VOCAB_MEMO_MAX = 100_000
 _JOIN, _STARTS_BIGRAM = 1, 2  # bits of a word's code
 #: bits of a chunk's code: its first word may join a space-separated word before it, its
-#: last word one after it, its last word's key starts a bigram held; or it has no word
-_JOIN_LEFT, _JOIN_RIGHT, _CHUNK_STARTS_BIGRAM, _WORDLESS = 1, 2, 4, 16
+#: last word one after it, its last word's key starts a bigram held, its first word's key
+#: ending in a compound is unsure (:func:`normalize.compound_keys`); or it has no word
+_JOIN_LEFT, _JOIN_RIGHT, _CHUNK_STARTS_BIGRAM, _UNSURE_TAIL, _WORDLESS = 1, 2, 4, 8, 16
 
 
 def prefix_terms(surface: str) -> tuple[str, ...]:
@@ -120,6 +128,8 @@ class FieldVocab:
             code |= _JOIN_RIGHT
         if firsts is None or _KEY[last] in firsts:
             code |= _CHUNK_STARTS_BIGRAM
+        if not _TAIL[first] or first in _WHOLE_WORD_ENDINGS:
+            code |= _UNSURE_TAIL
         return code
 
     def _code(self, surface: str) -> int:
@@ -180,6 +190,10 @@ def _last_word(chunk: str) -> str:
 
 _FIRST_WORD: Memo[str] = Memo(_first_word)  # chunk -> its first word (it has one)
 _LAST_WORD: Memo[str] = Memo(_last_word)  # chunk -> its last word
+_FIRST_KEY: Memo[str] = Memo(lambda chunk: _KEY[_first_word(chunk)])
+_LAST_KEY: Memo[str] = Memo(lambda chunk: _KEY[_last_word(chunk)])
+#: chunk -> what its first word's key becomes at the end of a compound (:func:`_tail_of`)
+_FIRST_TAIL: Memo[str] = Memo(lambda chunk: _TAIL[_first_word(chunk)])
 
 
 def _glue_wordless(chunks: list[str], codes: bytes) -> list[str]:
@@ -216,16 +230,25 @@ def text_terms(text: str, vocab: FieldVocab) -> set[str]:
     # byte i != 0: chunk i ends with a word that may join, chunk i + 1 starts with one
     joins = (packed >> 1) & (packed >> 8) & ones
     if joins:
+        # the second word's key ending is "" or it may end a word stem() decides whole
+        # ("ana lyses"): compound_keys looks at those
+        unsure = joins & (packed >> 11)
+        if unsure:
+            joins ^= unsure
+            at = unsure.to_bytes(n, "little")
+            firsts = list(map(_LAST_WORD.__getitem__, itertools.compress(chunks, at)))
+            lasts = list(map(_FIRST_WORD.__getitem__, itertools.compress(seconds, at)))
+            out.update(compound_keys(firsts, lasts))
+        # the rest: the first word + the key ending of the second (as compound_keys would)
         at = joins.to_bytes(n, "little")
-        firsts = list(map(_LAST_WORD.__getitem__, itertools.compress(chunks, at)))
-        lasts = list(map(_FIRST_WORD.__getitem__, itertools.compress(seconds, at)))
-        out.update(compound_keys(firsts, lasts))
+        heads = map(_LAST_WORD.__getitem__, itertools.compress(chunks, at))
+        tails = map(_FIRST_TAIL.__getitem__, itertools.compress(seconds, at))
+        out.update(map(operator.add, heads, tails))
     starts = (packed >> 2) & ones
     if starts:
         at = starts.to_bytes(n, "little")
-        key = _KEY.__getitem__
-        firsts_keys = map(key, map(_LAST_WORD.__getitem__, itertools.compress(chunks, at)))
-        seconds_keys = map(key, map(_FIRST_WORD.__getitem__, itertools.compress(seconds, at)))
+        firsts_keys = map(_LAST_KEY.__getitem__, itertools.compress(chunks, at))
+        seconds_keys = map(_FIRST_KEY.__getitem__, itertools.compress(seconds, at))
         # zip stops at the shorter: a last chunk that starts a bigram has no next chunk
         out.update(map(" ".join, zip(firsts_keys, seconds_keys, strict=False)))
     return out
