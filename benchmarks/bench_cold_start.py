@@ -114,11 +114,13 @@ def measure(
 def count_instructions(python: list[str], paths: list[str], module: str,
                        env: dict[str, str]) -> int:
     """User-space instructions of a fresh interpreter that imports ``module`` (start-up
-    included), counted by valgrind's callgrind: the same on a busy machine as on an idle
-    one, unlike CPU time, which other processes' use of the shared caches inflates by
-    10-40 % on this box. Memory stalls and the kernel's page faults are not counted."""
+    included, shutdown not), counted by valgrind's callgrind: the same on a busy machine as
+    on an idle one, unlike CPU time, which other processes' use of the shared caches
+    inflates by 10-40 % on this box. Memory stalls and the kernel's page faults are not counted."""
+    # os._exit: the interpreter's shutdown (a last collection, freeing every module) is
+    # not part of a cold start, and gc.freeze() (paperbell/coldstart.py) skips most of it.
     code = (f"import os, sys\nsys.path[:0] = {paths!r}\nos.environ.update({env!r})\n"
-            f"import {module}\n")
+            f"import {module}\nos._exit(0)\n")
     done = subprocess.run(
         ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *python, "-c", code],
         capture_output=True, text=True, check=False, cwd="/",

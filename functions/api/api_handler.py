@@ -1,5 +1,10 @@
 """ApiFunction: the subscriber pages and JSON API (API Gateway HTTP API, payload v2)."""
 
+# First: paperbell pauses the garbage collector for the cold start and defers
+# Powertools' catalogues (paperbell/coldstart.py, paperbell/lazy_packages.py).
+from paperbell import coldstart
+
+# isort: split
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
@@ -17,3 +22,6 @@ from paperbell.web.app import handle
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return handle(event, context)
+
+
+coldstart.loaded()  # last: this module and all it imports are loaded

@@ -1,5 +1,10 @@
 """FeedbackFunction: SES bounce/complaint notifications (SNS) -> suppress/unsubscribe."""
 
+# First: paperbell pauses the garbage collector for the cold start and defers
+# Powertools' catalogues (paperbell/coldstart.py, paperbell/lazy_packages.py).
+from paperbell import coldstart
+
+# isort: split
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -14,3 +19,6 @@ from paperbell.services.feedback import apply_feedback
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     return apply_feedback(sns_messages(event))
+
+
+coldstart.loaded()  # last: this module and all it imports are loaded

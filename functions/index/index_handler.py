@@ -1,5 +1,10 @@
 """IndexFunction: subscriber changes (stream) and a nightly rebuild -> S3 match index."""
 
+# First: paperbell pauses the garbage collector for the cold start and defers
+# Powertools' catalogues (paperbell/coldstart.py, paperbell/lazy_packages.py).
+from paperbell import coldstart
+
+# isort: split
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -14,3 +19,6 @@ from paperbell.services.indexing import update_index
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return update_index(subscriber_changes(event))
+
+
+coldstart.loaded()  # last: this module and all it imports are loaded

@@ -1,8 +1,8 @@
 """MailFunction: digest jobs from SQS -> one SES mail each, exactly once."""
 
-# First: paperbell defers Powertools' data_classes catalogue, which BatchProcessor's
-# module would otherwise load whole (paperbell/lazy_packages.py).
-import paperbell  # noqa: F401
+# First: paperbell pauses the garbage collector for the cold start and defers
+# Powertools' catalogues (paperbell/coldstart.py, paperbell/lazy_packages.py).
+from paperbell import coldstart
 
 # isort: split
 from typing import Any
@@ -57,3 +57,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
     return process_partial_response(
         event=event, record_handler=send_record, processor=processor, context=context
     )
+
+
+coldstart.loaded()  # last: this module and all it imports are loaded

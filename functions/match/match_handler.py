@@ -1,8 +1,8 @@
 """MatchFunction: papers-stream INSERTs -> pending matches (partial batch failures)."""
 
-# First: paperbell defers Powertools' data_classes catalogue, which BatchProcessor's
-# module would otherwise load whole (paperbell/lazy_packages.py).
-import paperbell  # noqa: F401
+# First: paperbell pauses the garbage collector for the cold start and defers
+# Powertools' catalogues (paperbell/coldstart.py, paperbell/lazy_packages.py).
+from paperbell import coldstart
 
 # isort: split
 from typing import Any
@@ -37,3 +37,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
     return process_partial_response(
         event=event, record_handler=match_record, processor=processor, context=context
     )
+
+
+coldstart.loaded()  # last: this module and all it imports are loaded

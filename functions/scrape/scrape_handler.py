@@ -1,5 +1,10 @@
 """ScrapeFunction: scheduled; reads every configured feed and writes new papers once."""
 
+# First: paperbell pauses the garbage collector for the cold start and defers
+# Powertools' catalogues (paperbell/coldstart.py, paperbell/lazy_packages.py).
+from paperbell import coldstart
+
+# isort: split
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -18,3 +23,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return run_scrape(
         requested_sources(event), refresh_trending=trending_refresh(event)
     ).as_dict()
+
+
+coldstart.loaded()  # last: this module and all it imports are loaded
