@@ -1,8 +1,6 @@
 """ApiFunction: the subscriber pages and JSON API (API Gateway HTTP API, payload v2)."""
 
-# First: paperbell pauses the garbage collector for the cold start and defers
-# Powertools' catalogues (paperbell/coldstart.py, paperbell/lazy_packages.py).
-from paperbell import coldstart
+from paperbell import coldstart  # first: see paperbell/coldstart.py, lazy_packages.py
 
 # isort: split
 from typing import Any
@@ -14,6 +12,7 @@ from paperbell.observability import logger, metrics, tracer
 from paperbell.web.app import handle
 
 
+@coldstart.loaded  # outermost: the handler is the module's last statement
 @logger.inject_lambda_context(
     correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True
 )
@@ -23,5 +22,3 @@ from paperbell.web.app import handle
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return handle(event, context)
 
-
-coldstart.loaded()  # last: this module and all it imports are loaded

@@ -1,8 +1,6 @@
 """MailFunction: digest jobs from SQS -> one SES mail each, exactly once."""
 
-# First: paperbell pauses the garbage collector for the cold start and defers
-# Powertools' catalogues (paperbell/coldstart.py, paperbell/lazy_packages.py).
-from paperbell import coldstart
+from paperbell import coldstart  # first: see paperbell/coldstart.py, lazy_packages.py
 
 # isort: split
 from typing import Any
@@ -49,6 +47,7 @@ def send_record(record: SQSRecord) -> None:
     logger.info("digest job done", extra=outcome)
 
 
+@coldstart.loaded  # outermost: the handler is the module's last statement
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
@@ -58,5 +57,3 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
         event=event, record_handler=send_record, processor=processor, context=context
     )
 
-
-coldstart.loaded()  # last: this module and all it imports are loaded

@@ -1,8 +1,6 @@
 """MatchFunction: papers-stream INSERTs -> pending matches (partial batch failures)."""
 
-# First: paperbell pauses the garbage collector for the cold start and defers
-# Powertools' catalogues (paperbell/coldstart.py, paperbell/lazy_packages.py).
-from paperbell import coldstart
+from paperbell import coldstart  # first: see paperbell/coldstart.py, lazy_packages.py
 
 # isort: split
 from typing import Any
@@ -23,6 +21,7 @@ from paperbell.services.matching import PaperMatcher
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
+@coldstart.loaded  # outermost: the handler is the module's last statement
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
@@ -38,5 +37,3 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
         event=event, record_handler=match_record, processor=processor, context=context
     )
 
-
-coldstart.loaded()  # last: this module and all it imports are loaded

@@ -1,8 +1,6 @@
 """ScrapeFunction: scheduled; reads every configured feed and writes new papers once."""
 
-# First: paperbell pauses the garbage collector for the cold start and defers
-# Powertools' catalogues (paperbell/coldstart.py, paperbell/lazy_packages.py).
-from paperbell import coldstart
+from paperbell import coldstart  # first: see paperbell/coldstart.py, lazy_packages.py
 
 # isort: split
 from typing import Any
@@ -16,6 +14,7 @@ from paperbell.services.scrape import run_scrape
 tracer.patch(modules=("requests",))  # this function's work is outbound HTTP: trace it
 
 
+@coldstart.loaded  # outermost: the handler is the module's last statement
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
@@ -24,5 +23,3 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         requested_sources(event), refresh_trending=trending_refresh(event)
     ).as_dict()
 
-
-coldstart.loaded()  # last: this module and all it imports are loaded

@@ -14,7 +14,7 @@ import warnings
 from paperbell import coldstart
 
 # Before anything else loads: a cold start in Lambda runs with the garbage collector
-# paused until the handler module calls coldstart.loaded() (paperbell/coldstart.py).
+# paused until the handler module's @coldstart.loaded (paperbell/coldstart.py).
 coldstart.pause()
 
 from paperbell import dataclass_code  # noqa: E402 - after pause(), on purpose

@@ -11,10 +11,11 @@ finds ~600 unreachable objects among ~43,000 tracked ones).
 
 How: ``paperbell/__init__.py`` calls :func:`pause` first thing, which disables the
 collector only in Lambda (``LAMBDA_TASK_ROOT`` is set there and under ``sam local``, never
-in tests or the CLI); every handler module imports paperbell before anything else and
-ends with :func:`loaded`, which moves everything loaded so far into the permanent
-generation (:func:`gc.freeze`: never traversed again, so every later collection of an
-invocation is cheaper too) and enables the collector again. It does not collect first:
+in tests or the CLI); every handler module imports paperbell before anything else, and its
+last statement, the ``handler`` function, is decorated with :func:`loaded`, which moves
+everything loaded so far into the permanent generation (:func:`gc.freeze`: never
+traversed again, so every later collection of an invocation is cheaper too) and enables
+the collector again. It does not collect first:
 a full collection there would cost more than the pause saves, and the few hundred
 unreachable objects of the import are kept, once, as Python's documentation of
 :func:`gc.freeze` suggests for a process that loads everything and then serves.
@@ -26,7 +27,10 @@ from __future__ import annotations
 
 import gc
 import os
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+F = TypeVar("F", bound=Callable[..., Any])
 _paused = False
 
 
@@ -39,10 +43,13 @@ def pause() -> bool:
     return _paused
 
 
-def loaded() -> None:
-    """The handler module is loaded: freeze what exists and resume the collector."""
+def loaded(handler: F) -> F:
+    """Decorates a handler module's ``handler``, outermost: as the module's last statement
+    it runs when everything is loaded; freezes what exists and resumes the collector.
+    Returns ``handler`` itself (nothing wraps an invocation)."""
     global _paused
     if _paused:
         gc.freeze()
         gc.enable()
         _paused = False
+    return handler

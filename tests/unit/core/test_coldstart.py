@@ -2,7 +2,7 @@
 
 Every handler of template.yaml is imported in a fresh interpreter with Lambda's
 ``LAMBDA_TASK_ROOT`` set: the collector must be running again afterwards (the handler
-module ended with ``coldstart.loaded()``) with what was loaded frozen; without the
+module's handler is decorated with ``@coldstart.loaded``) with what was loaded frozen; without the
 variable (tests, the CLI) paperbell must leave the collector alone.
 """
 
@@ -59,7 +59,7 @@ def test_there_is_a_handler_per_function() -> None:
 def test_in_lambda_the_import_runs_paused_and_the_collector_resumes(code_dir: str,
                                                                      module: str) -> None:
     seen = _import(code_dir, module, {**TABLES, "LAMBDA_TASK_ROOT": "/var/task"})
-    assert seen["enabled"], f"{module} does not end with coldstart.loaded()"
+    assert seen["enabled"], f"{module}.handler is not decorated with @coldstart.loaded"
     assert seen["frozen"] > 10_000
     # No collection ran from paperbell's pause to the end of the handler module.
     assert seen["collections_while_paused"] == 0
