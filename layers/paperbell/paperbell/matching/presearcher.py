@@ -45,6 +45,7 @@ memory copies plus one dict of distinct terms.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import operator
 import struct
@@ -349,7 +350,8 @@ def _slices(
 ) -> Iterator[slice]:
     """``slice(starts[i], ends[j])`` for each ``i`` of ``items`` and ``j`` of
     ``end_items`` (default: the same items)."""
-    return map(slice, map(starts.__getitem__, items), map(ends.__getitem__, end_items or items))
+    ends_at = items if end_items is None else end_items
+    return map(slice, map(starts.__getitem__, items), map(ends.__getitem__, ends_at))
 
 
 def _runs(values: array[int], off: array[int], items: Iterable[int]) -> Iterator[int]:
@@ -369,13 +371,17 @@ class MatchIndex:
 
     def __init__(self, df: Mapping[str, float] | None = None) -> None:
         self._df = df
-        self._ids = bytearray()
+        self._id_blob: bytearray | None = bytearray()  # None: still to make (see _ids)
         self._ids_off = array("I", [0])
         self._texts = bytearray()
         self._texts_off = array("I", [0])
         self._flags = bytearray()
         # base (compacted) postings: exact slots, then the groups that need verification
-        self._terms: dict[str, int] = {}
+        #: the base terms, sorted (a term's number is its place), and one "" after them
+        #: (what a lookup past the last one finds: see :meth:`_held`); the dict of
+        #: them is made only when needed (:attr:`_terms`)
+        self._names: list[str] = [""]
+        self._term_dict: dict[str, int] | None = {}
         self._post_off = array("I", [0])
         self._post_split = array("I")
         self._postings = array("I")
@@ -385,7 +391,10 @@ class MatchIndex:
         self._group_slots = array("I")
         self._gspecs = bytearray()
         self._gspecs_text: str | None = None  # decoded on first use (see _group_check)
-        # per group: its first slot, and 1 if it has several (see _make_plans)
+        # per term: the end of its exact postings filed under no other term (see
+        # _make_plans, _match_array)
+        self._post_once = array("I")
+        # per group: its first slot, and 1 if it has more (most passing groups have one)
         self._group_first = array("I")
         self._several = b""
         self._gspecs_off = array("I", [0])
@@ -406,9 +415,10 @@ class MatchIndex:
         #: TITLE_KEY / ABSTRACT_KEY if any plan tests a field's words, and every
         #: ``upvotes:`` atom (see :meth:`_atom_terms`)
         self._plan_atoms: tuple[str, ...] = ()
-        #: term number -> its plan's keys, split on first use (lists of strings whose
-        #: hashes are then kept: a day meets the same frequent terms in many papers)
-        self._key_lists: _Lazy[int, list[str]] = _Lazy(self._plan_key_list)
+        #: term number -> its plan's keys, split on first use (tuples of strings whose
+        #: hashes are then kept: a day meets the same frequent terms in many papers;
+        #: tuples, which the garbage collector stops tracking)
+        self._key_lists: _Lazy[int, tuple[str, ...]] = _Lazy(self._plan_key_list)
         # overlay: slots added since the last compact(); the non-exact ones with their specs
         self._delta: dict[str, list[int]] = {}
         self._delta_always: list[int] = []
@@ -449,6 +459,48 @@ class MatchIndex:
     @_vocab.setter
     def _vocab(self, value: set[str] | None) -> None:
         self._vocab_set, self._vocab_pending = value, False
+
+    @property
+    def _ids(self) -> bytearray:
+        """Every slot's id, back to back (``_ids_off``). A loaded index makes it from the
+        snapshot's ids by line on first use: matching reads those (:meth:`query_ids`)."""
+        blob = self._id_blob
+        if blob is None:
+            blob = self._id_blob = bytearray((self._id_lines or b"").replace(b"\n", b""))
+        return blob
+
+    @_ids.setter
+    def _ids(self, value: bytearray) -> None:
+        self._id_blob = value
+
+    @property
+    def _terms(self) -> dict[str, int]:
+        """Base term -> term number (made on first use: matching does not need it)."""
+        terms = self._term_dict
+        if terms is None:
+            names = self._names
+            terms = self._term_dict = dict(zip(names[:-1], range(len(names) - 1), strict=True))
+        return terms
+
+    @_terms.setter
+    def _terms(self, value: dict[str, int]) -> None:
+        """Set the base terms (numbered in sorted order, as :meth:`compact` makes them)."""
+        self._term_dict, self._names = value, [*value, ""]
+
+    def _held(self, terms: Iterable[str]) -> tuple[list[str], list[int]]:
+        """The base terms among ``terms``, and their numbers: a bisection each in the
+        sorted names (C-level ``map``s).
+
+        Why not a dict: a snapshot of a million stored queries holds up to ~650,000
+        distinct terms, and hashing them all into a dict is most of what loading it
+        costs (~0.3 s), while a day's papers look up a few hundred terms each.
+        """
+        names = self._names
+        asked = list(terms)
+        at = list(map(bisect.bisect_left, itertools.repeat(names), asked,
+                      itertools.repeat(0), itertools.repeat(len(names) - 1)))  # fmt: skip
+        held = list(map(operator.eq, map(names.__getitem__, at), asked))
+        return list(itertools.compress(asked, held)), list(itertools.compress(at, held))
 
     # -- construction ---------------------------------------------------------------------
     @classmethod
@@ -681,7 +733,7 @@ class MatchIndex:
         goff = self._group_off
         return {
             "queries": len(self),
-            "terms": len(self._terms) + len(self._delta),
+            "terms": len(self._names) - 1 + len(self._delta),
             "postings": len(self._postings) + sum(map(len, self._delta.values())),
             "always_check": sum(goff[g + 1] - goff[g] for g in self._always)
             + len(self._delta_always),
@@ -766,7 +818,7 @@ class MatchIndex:
         plan_off, plan_keyed, plan = array("I", [0]), array("I"), array("I")
         plan_koff, plan_keys = array("I", [0]), bytearray()
         veto, fact = n_groups, 2 * n_groups
-        for term, ti in self._terms.items():
+        for ti, term in enumerate(self._names[:-1]):
             start, end = split[ti], off[ti + 1]
             groups = post[start:end]
             rest = [g for g in groups if not arity[g]]
@@ -802,6 +854,18 @@ class MatchIndex:
         self._plan_koff, self._plan_keys = plan_koff, bytes(plan_keys)
         self._plan_atoms = tuple(sorted(atoms))
         self._key_lists = _Lazy(self._plan_key_list)
+        # exact postings: first the queries filed under no other term (see _match_array)
+        exacts = map(post.__getitem__, map(slice, off[:-1], split))
+        filed = Counter(itertools.chain.from_iterable(exacts))
+        post_once = array("I", off[:-1])
+        for ti in range(len(split)):
+            start, end = off[ti], split[ti]
+            if start < end:
+                exact = post[start:end]
+                once = [s for s in exact if filed[s] == 1]
+                post[start:end] = array("I", once + [s for s in exact if filed[s] > 1])
+                post_once[ti] = start + len(once)
+        self._post_once = post_once
         goff = self._group_off
         self._group_first = array("I", map(self._group_slots.__getitem__, goff[:-1]))
         self._several = bytes(map((1).__lt__, map(operator.sub, goff[1:], goff)))
@@ -821,11 +885,11 @@ class MatchIndex:
                 out.add(atom)
         return out
 
-    def _plan_key_list(self, ti: int) -> list[str]:
+    def _plan_key_list(self, ti: int) -> tuple[str, ...]:
         """The keys of term ``ti``'s plan entries (see :meth:`_make_plans`)."""
         koff = self._plan_koff
         start, end = koff[ti], koff[ti + 1]
-        return self._plan_keys[start:end].decode().split("\n") if start < end else []
+        return tuple(self._plan_keys[start:end].decode().split("\n")) if start < end else ()
 
     def _overlay_check(self, slot: int) -> Check:
         """The check of a query added since the last compact()."""
@@ -861,11 +925,9 @@ class MatchIndex:
         """
         exact: set[int] = set()
         groups: set[int] = set(self._always)
-        tmap = self._terms
         off, split, post = self._post_off, self._post_split, self._postings
-        hit = terms & tmap.keys()
+        hit, numbers = self._held(terms)
         if record is None:  # every term's postings in C-level maps, no Python step per term
-            numbers = list(map(tmap.__getitem__, hit))
             starts, splits = map(off.__getitem__, numbers), map(split.__getitem__, numbers)
             ends = map(off.__getitem__, map((1).__add__, numbers))
             splits_list = list(splits)
@@ -874,8 +936,7 @@ class MatchIndex:
             rests = map(post.__getitem__, map(slice, splits_list, ends))
             groups.update(itertools.chain.from_iterable(rests))
         else:
-            for t in hit:
-                ti = tmap[t]
+            for t, ti in zip(hit, numbers, strict=True):
                 a, s, b = off[ti], split[ti], off[ti + 1]
                 if a < s:
                     chunk = post[a:s]
@@ -896,28 +957,68 @@ class MatchIndex:
         return exact, verify
 
     def _match_slots(self, ap: AnalyzedPaper, record: _ExactRecord | None = None) -> set[int]:
-        """Every matching slot. Exact postings are added as they are; of the verifying
-        groups, those an AND of groups of index terms are decided together by the facts
-        of the terms' plans (see :meth:`_make_plans`), and only the rest call their
-        checks. Every step is a C-level ``map``/``compress`` over all of the paper's
-        terms (no Python step per term, group or slot)."""
+        """Every matching slot, as a set; with ``record``, also (term, exact slots) for
+        every exact posting found (for highlights)."""
+        if record is None:
+            return set(self._match_array(ap))
         terms = self.paper_terms(ap)
-        tmap = self._terms
+        hit, numbers = self._held(terms)
         off, split, post = self._post_off, self._post_split, self._postings
-        hit = list(terms & tmap.keys())
-        numbers = list(map(tmap.__getitem__, hit))
+        found: set[int] = set()
+        for t, ti in zip(hit, numbers, strict=True):
+            if off[ti] < split[ti]:
+                chunk = post[off[ti] : split[ti]]
+                found.update(chunk)
+                record.append((t, chunk))
+        passed = self._passed_groups(ap, terms, numbers)
+        found.update(_runs(self._group_slots, self._group_off, passed))
+        return self._with_overlay(ap, terms, found, record)
+
+    def _match_array(self, ap: AnalyzedPaper) -> array[int]:
+        """Every matching slot, once each, in no order, as machine integers.
+
+        Why an array: at a million stored queries a paper matches ~11,000 of them, and
+        putting each into a Python set costs more than finding them. Most need no
+        set: a query filed under one term only (:meth:`_make_plans` puts those first in
+        its exact postings, up to ``_post_once``) is found once, and a check group's
+        slots belong to no other group and to no exact posting; their runs are copied
+        as bytes. Only exact queries filed under several terms (``a OR b``, words with
+        joins, phrases with a compound) go through a set.
+        """
+        terms = self.paper_terms(ap)
+        _, numbers = self._held(terms)
+        off, once, split = self._post_off, self._post_once, self._post_split
+        post = self._postings
+        starts = list(map(off.__getitem__, numbers))
+        ones = list(map(once.__getitem__, numbers))
+        shared = set(
+            itertools.chain.from_iterable(
+                map(post.__getitem__, map(slice, ones, map(split.__getitem__, numbers)))
+            )
+        )
+        passed = self._passed_groups(ap, terms, numbers)
+        goff = self._group_off
+        # array slices, not memoryviews: those are objects the garbage collector tracks
+        parts = [*map(post.__getitem__, map(slice, starts, ones))]
+        # slices only for the groups of several slots: slices are tracked objects too
+        several = list(itertools.compress(passed, map(self._several.__getitem__, passed)))
+        seconds = map((1).__add__, map(goff.__getitem__, several))  # the first is below
+        ends = map(goff.__getitem__, map((1).__add__, several))
+        parts += map(self._group_slots.__getitem__, map(slice, seconds, ends))
+        out = array("I", map(self._group_first.__getitem__, passed))
+        out.frombytes(b"".join(parts))
+        out.extend(shared)
+        if self._delta or self._delta_always or self._deleted:
+            found = self._with_overlay(ap, terms, set(out), None)
+            out = array("I", found)
+        return out
+
+    def _passed_groups(self, ap: AnalyzedPaper, terms: set[str], numbers: list[int]) -> set[int]:
+        """The check groups of the base index that pass: those of the terms' plans decided
+        by C-level set operations (see :meth:`_make_plans`), the rest by their checks."""
+        post, split = self._postings, self._post_split
         nexts = list(map((1).__add__, numbers))
         splits = list(map(split.__getitem__, numbers))
-        found: set[int] = set()
-        if record is None:  # every term's exact postings in C-level maps
-            chunks = map(post.__getitem__, map(slice, map(off.__getitem__, numbers), splits))
-            found.update(itertools.chain.from_iterable(chunks))
-        else:
-            for t, ti, s in zip(hit, numbers, splits, strict=True):
-                if off[ti] < s:
-                    chunk = post[off[ti] : s]
-                    found.update(chunk)
-                    record.append((t, chunk))
         rest_ends = map(self._post_rest.__getitem__, numbers)
         check: set[int] = set(self._always)
         check.update(
@@ -952,10 +1053,13 @@ class MatchIndex:
             fns = map(self._gchecks.__getitem__, order)
             results = map(operator.call, fns, itertools.repeat(terms), itertools.repeat(ap))
             passed.update(itertools.compress(order, results))
-        if passed:
-            found.update(map(self._group_first.__getitem__, passed))
-            multi = itertools.compress(passed, map(self._several.__getitem__, passed))
-            found.update(_runs(self._group_slots, self._group_off, multi))
+        return passed
+
+    def _with_overlay(
+        self, ap: AnalyzedPaper, terms: set[str], found: set[int], record: _ExactRecord | None
+    ) -> set[int]:
+        """``found`` with the matching queries added since the last compact, less the
+        removed ones."""
         overlay = self._overlay_candidates(terms, found, record)
         for slot in overlay:
             if self._overlay_check(slot)(terms, ap):
@@ -1014,7 +1118,7 @@ class MatchIndex:
         :meth:`to_snapshot` and :meth:`build` call).
         """
         ap = paper if isinstance(paper, AnalyzedPaper) else AnalyzedPaper(paper)
-        return sorted(self._match_slots(ap))
+        return sorted(self._match_array(ap))
 
     def match_slot_set(self, paper: Paper | AnalyzedPaper) -> set[int]:
         """The slots of :meth:`match_slots` as a set, in no order (a new set: the
@@ -1025,7 +1129,18 @@ class MatchIndex:
         does not need storage order.
         """
         ap = paper if isinstance(paper, AnalyzedPaper) else AnalyzedPaper(paper)
-        return self._match_slots(ap)
+        return set(self._match_array(ap))
+
+    def match_slot_array(self, paper: Paper | AnalyzedPaper) -> array[int]:
+        """The slots of :meth:`match_slots` as an ``array('I')``, each once, in no order
+        (a new array: the caller's).
+
+        Why: the cheapest way out for many matches (~11,000 a paper at a million stored
+        queries): most are copied as runs of machine integers, with no Python object
+        per match (see :meth:`_match_array`), as a search engine hands out a doc set.
+        """
+        ap = paper if isinstance(paper, AnalyzedPaper) else AnalyzedPaper(paper)
+        return self._match_array(ap)
 
     def match_ids(self, paper: Paper | AnalyzedPaper) -> list[str]:
         """Ids of every stored query that matches ``paper``, in storage order.
@@ -1061,7 +1176,7 @@ class MatchIndex:
 
     def _vocab_of_queries(self) -> set[str]:
         """The vocabulary of every stored query: their terms and their checks' keys."""
-        keys = list(self._terms)
+        keys = self._names[:-1]
         off, blob = self._gspecs_off, self._gspecs
         for g in range(len(off) - 1):
             spec = blob[off[g] : off[g + 1]].decode()
@@ -1077,7 +1192,7 @@ class MatchIndex:
         self.compact()
         if self._vocab is None:  # loaded from an old format: learn it now
             self._vocab = self._vocab_of_queries()
-        terms_blob = "\n".join(self._terms).encode()
+        terms_blob = "\n".join(self._names[:-1]).encode()
         vocab_blob = "\n".join(sorted(self._vocab or ())).encode()
         atoms_blob = "\n".join(self._plan_atoms).encode()
         ids = bytes(self._ids)
@@ -1092,7 +1207,7 @@ class MatchIndex:
                 0 if sys.byteorder == "little" else 1,
                 flags,
                 len(self._flags),
-                len(self._terms),
+                len(self._names) - 1,
                 len(self._postings),
                 len(self._always),
                 len(self._group_off) - 1,
@@ -1129,6 +1244,7 @@ class MatchIndex:
             self._plan_koff.tobytes(),
             self._plan_keys,
             atoms_blob,
+            self._post_once.tobytes(),
             self._group_first.tobytes(),
             self._several,
         ]
@@ -1156,15 +1272,18 @@ class MatchIndex:
 
         index = cls(df)
         index._ids_off = arr(n + 1)
-        ids = bytes(take(n_ids))
         if flags & _IDS_BY_LINE:
-            index._id_lines = ids
-            ids = ids.replace(b"\n", b"")
-        index._ids = bytearray(ids)
+            index._id_lines = bytes(take(n_ids))
+            index._id_blob = None
+            n_id_bytes = n_ids - max(n - 1, 0)  # less the "\n" between them
+        else:
+            index._ids = bytearray(take(n_ids))
+            n_id_bytes = n_ids
         index._texts_off = arr(n + 1)
         index._texts = bytearray(take(n_texts))
         index._flags = bytearray(take(n))
-        index._terms = _term_numbers(take(n_tblob), n_terms)
+        index._names = _term_names(take(n_tblob), n_terms, check_order=not planned)
+        index._term_dict = None
         index._post_off = arr(n_terms + 1)
         index._post_split = arr(n_terms)
         index._postings = arr(n_post)
@@ -1186,10 +1305,11 @@ class MatchIndex:
             index._plan_keys = bytes(take(n_keys))
             atoms = str(take(n_atoms), "utf-8")
             index._plan_atoms = tuple(atoms.split("\n")) if atoms else ()
+            index._post_once = arr(n_terms)
             index._group_first = arr(n_groups)
             index._several = bytes(take(n_groups))
         reader.check_end()
-        if len(index._ids) != index._ids_off[-1]:
+        if n_id_bytes != index._ids_off[-1]:
             raise ValueError("corrupt match-index snapshot (ids)")
         if not planned:  # PBMIDX03: made now (written back as 04)
             index._make_plans()
@@ -1223,7 +1343,8 @@ class MatchIndex:
         else:
             specs_off, specs = arr(n + 1), bytes(take(n_specs))
         index._flags = bytearray(take(n))
-        index._terms = _term_numbers(take(n_tblob), n_terms)
+        index._names = _term_names(take(n_tblob), n_terms, check_order=True)
+        index._term_dict = None
         index._post_off = arr(n_terms + 1)
         index._post_split = arr(n_terms)
         postings = arr(n_post)
@@ -1251,9 +1372,14 @@ class MatchIndex:
         return index
 
 
-def _term_numbers(blob: memoryview, count: int) -> dict[str, int]:
-    """term -> term number, from the snapshot's "\n"-separated term names."""
+def _term_names(blob: memoryview, count: int, *, check_order: bool) -> list[str]:
+    """The snapshot's "\n"-separated term names (sorted: a term's number is its place),
+    and "" after them (see ``MatchIndex._held``). With ``check_order`` (formats before
+    PBMIDX04, which did not promise it), a list out of order is refused."""
     names = str(blob, "utf-8").split("\n") if count else []
     if len(names) != count:
         raise ValueError("corrupt match-index snapshot (term count)")
-    return dict(zip(names, range(count), strict=True))
+    if check_order and not all(map(operator.lt, names, itertools.islice(names, 1, None))):
+        raise ValueError("match-index snapshot with unsorted terms (rebuild it)")
+    names.append("")
+    return names
