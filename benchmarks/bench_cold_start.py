@@ -26,7 +26,8 @@ Two environments:
   runtime bootstrap. The bare ``import boto3`` runs with the same environment.
 
 ``--instructions`` also counts, once per target, the instructions of each lambda-like
-import under valgrind's callgrind (slow: ~20 s a target): a count that other jobs on a
+import under valgrind's callgrind (slow: ~20 s a target; the interpreter's start-up
+included, its shutdown not): a count that other jobs on a
 shared machine do not change, where the CPU-time ratios move by +-0.15 between runs.
 It leaves out what CPU time includes (cache misses, the kernel's page faults), so it
 reads a little lower than the CPU ratio; it is for comparing two builds.
@@ -296,7 +297,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         results[env_name] = rows
     if args.instructions and "lambda-like" in envs and shutil.which("valgrind"):
         print("cold start (lambda-like), instructions (valgrind callgrind, one run each, "
-              "load-independent; includes interpreter start-up):")
+              "load-independent; start-up included, shutdown not):")
         counted = instruction_ratios(envs["lambda-like"])
         for name, row in counted.items():
             flag = "" if name == "boto3" else ("  ok" if row["ratio"] <= GOAL else f"  > {GOAL}")
