@@ -9,13 +9,13 @@ show the source), and behave as the source checkout's do.
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from test_dataclass_code import _python  # same folder: a fresh interpreter's JSON
 
 ROOT = Path(__file__).resolve().parents[3]
 LAYER_SOURCE = ROOT / "layers" / "paperbell"
@@ -37,16 +37,6 @@ out = {
 }
 print(json.dumps(out))
 """
-
-
-def _python(code: str, *path: Path) -> dict:
-    done = subprocess.run(
-        [sys.executable, "-B", "-c",
-         f"import sys; sys.path[:0] = {[str(p) for p in path]!r}\n" + code],
-        capture_output=True, text=True, check=False, cwd="/",
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 @pytest.fixture(scope="module")
