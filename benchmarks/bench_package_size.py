@@ -183,7 +183,9 @@ def _archived_modules(path: Path) -> set[str]:
 
     if not path.is_file() or not (data := path.read_bytes()).startswith(MAGIC_NUMBER):
         return set()
-    return {relpath for relpath, _, _ in marshal.loads(data[len(MAGIC_NUMBER):]).values()}
+    head = len(MAGIC_NUMBER) + 8  # then the index: {name: (relpath, is_package, ...)}
+    index = marshal.loads(data[head:head + int.from_bytes(data[len(MAGIC_NUMBER):head], "little")])
+    return {entry[0] for entry in index.values()}
 
 
 def _dataclass_methods(path: Path) -> int:
