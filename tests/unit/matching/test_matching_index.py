@@ -6,7 +6,7 @@ import pytest
 from matching_support import make_paper, seed_papers
 
 from paperbell.errors import QueryError
-from paperbell.matching import MatchIndex, QueryHit, parse_query
+from paperbell.matching import MatchIndex, QueryHit, parse_query, presearcher
 from paperbell.matching.matcher import AnalyzedPaper
 from paperbell.matching.query_analyzer import analyze, builtin_df
 from paperbell_dev.bench.match_benchmark import QueryGenerator, main, sample_papers
@@ -262,17 +262,26 @@ def test_snapshot_rejects_truncated() -> None:
         MatchIndex.from_snapshot(data[:-3])
 
 
-def test_generated_queries_agree_with_naive_on_real_papers() -> None:
+@pytest.mark.parametrize("dict_terms", [0, 100_000])
+def test_generated_queries_agree_with_naive_on_real_papers(
+    monkeypatch: pytest.MonkeyPatch, dict_terms: int
+) -> None:
+    # 0: the loaded index finds its terms by bisection, as a large one does
+    monkeypatch.setattr(presearcher, "_DICT_TERMS", dict_terms)
     papers = seed_papers() + sample_papers()
     gen = QueryGenerator(papers, seed=3, real_rate=0.6, long_tail=500)
     queries = gen.queries(1500)
     index = MatchIndex.from_snapshot(MatchIndex.build(queries).to_snapshot())
+    assert (index._term_dict is None) == (dict_terms == 0)
     naive = NaiveMatcher(queries)
     total = 0
     for p in papers:
         ap = AnalyzedPaper(p)
         got, want = index.match(ap), naive.match(ap)
         assert got == want
+        found = index.match_slot_array(ap)
+        assert index.query_ids(sorted(found)) == [h.query_id for h in want]
+        assert len(found) == len(want)  # each once
         total += len(got)
     assert total > 100  # the workload really matches things
 

@@ -9,7 +9,8 @@ membership in the paper's term set). Equal checks are one *check group*, verifie
 per paper however many subscribers stored that query; a check is compiled from its
 stored spec on first sight (cached per process, :func:`verifier.cached_check`).
 Highlights are not needed to decide a match, so :meth:`MatchIndex.match_slots` returns
-query numbers, :meth:`MatchIndex.match_ids` ids, and :meth:`MatchIndex.match` hits whose
+query numbers (:meth:`MatchIndex.match_slot_array`: unsorted machine integers, the
+cheapest), :meth:`MatchIndex.match_ids` ids, and :meth:`MatchIndex.match` hits whose
 highlights are computed when read.
 
 A paper is asked only for the terms this index can use (:meth:`MatchIndex.paper_terms`):
@@ -22,16 +23,17 @@ well under a second for 1M queries, inside a Lambda):
 * query ids and query texts live in two UTF-8 blobs with ``array('I')`` offsets — no
   Python object per query until the ids are first needed (then one tuple of them). A
   query is parsed again only for highlights (with a bounded cache of parsed queries);
-* postings are CSR arrays: ``terms`` (dict term -> term number), ``post_off`` /
-  ``post_split`` / ``postings``; for term ``t`` the exact query slots are
-  ``postings[post_off[t]:post_split[t]]`` and the check groups needing verification
-  ``postings[post_split[t]:post_off[t+1]]``, so the hot loop splits them without looking
-  at each query; ``group_off`` / ``group_slots`` give each group's slots and
-  ``gspecs`` its check spec;
+* postings are CSR arrays: the sorted term names (a term's number is its place: found
+  by bisection, or by a dict in a small index), ``post_off`` / ``post_split`` /
+  ``postings``; for term ``t`` the exact query slots are
+  ``postings[post_off[t]:post_split[t]]`` (first those filed under no other term, up to
+  ``post_once[t]``) and the check groups needing verification
+  ``postings[post_split[t]:post_off[t+1]]`` (first those that call their checks, up to
+  ``post_rest[t]``), so the hot loop splits them without looking at each query;
+  ``group_off`` / ``group_slots`` give each group's slots and ``gspecs`` its check spec;
 * changes after a build or load go to a small overlay (dict of lists, each new query's
   spec) plus a deleted set, folded into the arrays by :meth:`MatchIndex.compact` (called
-  by ``to_snapshot``).
-
+  by ``to_snapshot``);
 * term plans, written at build time (:meth:`MatchIndex._make_plans`): for each term, the
   verifying groups that are ANDs of (negated) groups of index terms, ``title:`` /
   ``abstract:`` words or ``upvotes:`` filters, as flat lists of (key, group) entries, so
@@ -40,7 +42,8 @@ well under a second for 1M queries, inside a Lambda):
 
 The snapshot (``PBMIDX04``; ``PBMIDX01``/``02``/``03`` still load and get their plans
 made then) is these arrays written back to back (``array.tobytes``), so loading is a few
-memory copies plus one dict of distinct terms.
+memory copies plus one split of the term names (no dict of them, no hash of each: at a
+million stored queries there are up to ~650,000).
 """
 
 from __future__ import annotations
@@ -116,6 +119,8 @@ _HEADER_V2 = struct.Struct("<8sB3xQQQQQQQQ")
 _MAGIC_V1 = b"PBMIDX01"
 _HEADER_V1 = struct.Struct("<8sB3xQQQQQQQ")
 _PARSED_CACHE_MAX = 100_000
+#: a loaded index with at most this many terms finds them in a dict (see _held)
+_DICT_TERMS = 100_000
 #: In a term plan (see ``MatchIndex._make_plans``), with ``n`` check groups, an entry
 #: with a key is ``g`` ("group g passes": its other positive group is present),
 #: ``n + g`` ("group g is vetoed") or ``2 * n + (g << _FACT_SHIFT | j)`` ("positive
@@ -484,14 +489,20 @@ class MatchIndex:
         """Set the base terms (numbered in sorted order, as :meth:`compact` makes them)."""
         self._term_dict, self._names = value, [*value, ""]
 
-    def _held(self, terms: Iterable[str]) -> tuple[list[str], list[int]]:
-        """The base terms among ``terms``, and their numbers: a bisection each in the
-        sorted names (C-level ``map``s).
+    def _held(self, terms: set[str]) -> tuple[list[str], list[int]]:
+        """The base terms among ``terms``, and their numbers: from the dict of terms if
+        there is one, else by a bisection each in the sorted names (C-level ``map``s).
 
-        Why not a dict: a snapshot of a million stored queries holds up to ~650,000
-        distinct terms, and hashing them all into a dict is most of what loading it
-        costs (~0.3 s), while a day's papers look up a few hundred terms each.
+        Why not always a dict: a snapshot of a million stored queries holds up to
+        ~650,000 distinct terms, and hashing them all into a dict is most of what
+        loading it costs (~0.3 s), while a day's papers look up a few hundred terms
+        each. A snapshot of at most _DICT_TERMS terms is loaded with its dict (cheap to
+        make, and cheaper to ask).
         """
+        tmap = self._term_dict
+        if tmap is not None:
+            hit = list(terms & tmap.keys())
+            return hit, list(map(tmap.__getitem__, hit))
         names = self._names
         asked = list(terms)
         at = list(map(bisect.bisect_left, itertools.repeat(names), asked,
@@ -1280,7 +1291,9 @@ class MatchIndex:
         index._texts = bytearray(take(n_texts))
         index._flags = bytearray(take(n))
         index._names = _term_names(take(n_tblob), n_terms, check_order=not planned)
-        index._term_dict = None
+        index._term_dict = None  # made on first use, or now for a small index:
+        if n_terms <= _DICT_TERMS:
+            index._terms  # noqa: B018 - the property makes the dict
         index._post_off = arr(n_terms + 1)
         index._post_split = arr(n_terms)
         index._postings = arr(n_post)
