@@ -335,6 +335,7 @@ def _storage(pipeline: Any) -> dict[str, dict[str, float]]:
     from paperbell_dev.cost.meter import item_size
 
     kinds: dict[str, list[int]] = {}
+    listed: list[tuple[int, float]] = []  # batch items: (papers, bytes per paper)
     for logical in ("PapersTable", "SubscribersTable", "DeliveriesTable", "IdempotencyTable"):
         try:
             name = pipeline.table_name(logical)
@@ -347,9 +348,20 @@ def _storage(pipeline: Any) -> dict[str, dict[str, float]]:
                 marker = str(item["subscriber_id"]).startswith("~due#")
                 kind += ":due" if marker else ":" + str(item["sk"]).split("#")[0]
             kinds.setdefault(kind, []).append(item_size(item))
-    return {
+            if kind == "DeliveriesTable:matches" and item.get("papers"):
+                bare = item_size({**item, "papers": {}})
+                listed.append((len(item["papers"]),
+                               (item_size(item) - bare) / len(item["papers"])))
+    out: dict[str, dict[str, float]] = {
         k: {"items": len(v), "avg_bytes": round(statistics.mean(v), 1)} for k, v in kinds.items()
     }
+    if listed:  # what the cost model needs to size an item at another papers-per-item
+        out["DeliveriesTable:matches"]["avg_papers"] = round(
+            statistics.mean(n for n, _ in listed), 2)
+        out["DeliveriesTable:matches"]["papers"] = sum(n for n, _ in listed)
+        out["DeliveriesTable:matches"]["paper_bytes"] = round(
+            sum(n * b for n, b in listed) / sum(n for n, _ in listed), 1)
+    return out
 
 
 @contextmanager
@@ -402,13 +414,17 @@ def run_day(subscribers: int, papers: int, *, seed: int = 7, log: Any = print) -
         storage = _storage(pipe)
         metrics = sorted(m for m in rec.metrics if m[1] != "ColdStart")
         metrics += [tuple(m) for m in cold_start_metrics()]  # type: ignore[misc]
-    matches = int(storage.get("DeliveriesTable:match", {}).get("items", 0))
+    batch_items = storage.get("DeliveriesTable:matches", {})
+    matches = int(storage.get("DeliveriesTable:match", {}).get("items", 0)) + int(
+        batch_items.get("papers", 0))
     stages = _stage_summaries(rec, STAGES)
     return {
         "subscribers": subscribers,
         "papers_fetched": int(scraped.get("papers_fetched", 0)),
         "papers_new": int(scraped.get("papers_new", 0)),
         "matches": matches,
+        "match_items": int(batch_items.get("items", 0))
+        + int(storage.get("DeliveriesTable:match", {}).get("items", 0)),
         "digests_planned": digests,
         "mails": sent,
         "stages": stages,

@@ -6,9 +6,10 @@ Where the numbers come from:
   AWS call by stage, service and operation, the DynamoDB write/read units they consumed,
   handler seconds, invocations, log bytes, custom metrics and average item sizes.
 - Each quantity is a straight line through the two runs, ``a + b * driver``, where the
-  driver is what the code says the quantity grows with (papers for the scrape, matches
-  for recording and clearing matches, mails for the digest path, subscribers x match
-  invocations for the index scan; see :func:`driver_for`). The two runs give ``a`` and
+  driver is what the code says the quantity grows with (papers for the scrape, match
+  items - (subscriber, stream batch) pairs with a match - for recording matches, mails
+  for the digest path, subscribers x match invocations for the index scan; see
+  :func:`driver_for`). The two runs give ``a`` and
   ``b``; nothing per unit is typed in by hand.
 - ``prices_us_east_1.json``: on-demand list prices with their date and source pages.
 
@@ -49,6 +50,7 @@ DAYS_PER_MONTH = 30
 STAGES = ("scrape", "match", "plan", "mail")
 SCALARS = ("handler_s", "aws_s", "invocations", "log_bytes")
 DRIVERS = ("fixed", "papers", "subscribers", "matches", "mails", "subscriber_batches",
+           "match_items",
            "trending_mails", "rec_digests", "rec_candidates", "profile_changes",
            "profile_work")
 #: The trending day's stages (benchmarks/bench_pipeline.py trending_day): the popularity
@@ -88,7 +90,11 @@ SQS_IDLE_RECEIVES_PER_MONTH = 5 * 3 * 60 * 24 * DAYS_PER_MONTH
 #: EventBridge Scheduler invocations a day: the scrape, 24 planner ticks, the nightly
 #: index rebuild and the 8 trending re-reads (TrendingRefreshSchedule, every 3 hours).
 SCHEDULES_PER_DAY = 34
-MATCH_BATCH = 100  # template MatchBatchSize default
+MATCH_BATCH = 1000  # template MatchBatchSize default (a test keeps them equal)
+#: Share of a day's new papers that arrive after the daily scrape, in the popularity
+#: re-reads (REFRESHES_PER_DAY stream batches of their own): papers added to Hugging
+#: Face's daily list during the day. An assumption (about half of HF's ~50 a day of 500).
+LATE_PAPER_SHARE = 0.05
 MAIL_POLLERS = 5  # template MailFunction MaximumConcurrency
 S3_GET_OPS = frozenset({"GetObject", "HeadObject", "SelectObjectContent"})
 FREE_SERVICES = frozenset({"streams.dynamodb", "dynamodbstreams", "sts"})
@@ -125,6 +131,9 @@ class Workload:
     recommend_share: float = 0.0
     recommendations_per_subscriber: float = 5.0
     profile_change_share: float = 0.01
+    #: Papers-stream records per match invocation (template MatchBatchSize).
+    match_batch_size: int = MATCH_BATCH
+    late_paper_share: float = LATE_PAPER_SHARE
 
     @property
     def keyword_subscribers(self) -> float:
@@ -155,8 +164,35 @@ class Workload:
         return self.subscribers * self.trending_share
 
     @property
+    def scrape_batches(self) -> int:
+        """Stream batches of the daily scrape's papers."""
+        early = self.papers_per_day * (1.0 - self.late_paper_share)
+        return max(1, math.ceil(early / self.match_batch_size))
+
+    @property
+    def late_batches(self) -> int:
+        return REFRESHES_PER_DAY if self.late_paper_share > 0 else 0
+
+    @property
     def match_invocations(self) -> int:
-        return max(1, math.ceil(self.papers_per_day / MATCH_BATCH))
+        return self.scrape_batches + self.late_batches
+
+    @property
+    def match_items(self) -> float:
+        """Pending-match items a day: one per (keyword subscriber, stream batch) in which
+        something matched them (services/matching.py PaperMatcher.flush). A subscriber's
+        matches fall into the batches in proportion to their papers (Poisson): the
+        scrape's batches share 1 - ``late_paper_share`` of them, each re-read an equal
+        part of the rest."""
+        subscribers = max(self.keyword_subscribers, 0.0)
+        if not subscribers:
+            return 0.0
+        per_subscriber = self.matches_per_day / subscribers
+        parts = [((1.0 - self.late_paper_share) / self.scrape_batches, self.scrape_batches)]
+        if self.late_batches:
+            parts.append((self.late_paper_share / self.late_batches, self.late_batches))
+        return subscribers * sum(n * (1.0 - math.exp(-per_subscriber * share))
+                                 for share, n in parts)
 
     def drivers(self) -> dict[str, float]:
         return {
@@ -166,6 +202,7 @@ class Workload:
             "matches": self.matches_per_day,
             "mails": self.mails_per_day,
             "subscriber_batches": float(self.subscribers * self.match_invocations),
+            "match_items": self.match_items,
             "trending_mails": self.trending_mails_per_day,
             "rec_digests": self.recommend_subscribers * self.digest_share,
             "rec_candidates": self.recommend_subscribers * self.recommendations_per_subscriber,
@@ -196,6 +233,8 @@ def run_drivers(run: Mapping[str, Any]) -> dict[str, float]:
         "matches": float(run["matches"]),
         "mails": float(run["mails"]),
         "subscriber_batches": float(run["subscribers"] * invocations),
+        # Counts measured before the batch items recorded one item per match.
+        "match_items": float(run.get("match_items", run["matches"])),
     }
 
 
@@ -220,11 +259,10 @@ def driver_for(stage: str, quantity: str, key: str = "") -> str:
     if stage == "match":
         if key.endswith(":Scan") or quantity == "invocations":
             return "subscriber_batches" if key else "papers"
-        if key.endswith(":GetItem"):
-            # One due-marker check per (subscriber, stream batch) with a match: billed
-            # as if every subscriber had a match in every batch (an upper bound).
-            return "subscriber_batches"
-        return "matches"  # one put per match (and a due marker per subscriber and slot)
+        # One item per (subscriber, stream batch) with a match, a due-marker check for
+        # each, a marker per (subscriber, slot) - at most one per item, so billed per item
+        # (an upper bound) - and the matched subscribers' reads.
+        return "match_items"
     if stage == "plan":
         if quantity == "invocations":
             return "fixed"  # 24 ticks a day
@@ -608,9 +646,8 @@ def history_rru_per_day(workload: Workload, storage: Mapping[str, Mapping[str, f
 
     ledger = (LEDGER_DAYS - 1) * size("DeliveriesTable:digest", 200)
     lookback = (LOOKBACK_DAYS - 1) * size("DeliveriesTable:digest", 200)
-    keyword = lookback + (PENDING_DAYS - 1) * (
-        workload.matches_per_day / max(workload.keyword_subscribers, 1.0)
-    ) * size("DeliveriesTable:match", 300)
+    keyword = lookback + (PENDING_DAYS - 1) * match_bytes_per_day(workload, storage) / max(
+        workload.keyword_subscribers, 1.0)
     recs = lookback + (PENDING_DAYS - 1) * workload.recommendations_per_subscriber * size(
         "DeliveriesTable:rec", 400)
     return (
@@ -618,6 +655,22 @@ def history_rru_per_day(workload: Workload, storage: Mapping[str, Mapping[str, f
         + workload.trending_mails_per_day * ledger
         + workload.recommend_subscribers * workload.digest_share * recs
     ) / EVENTUAL_READ_BYTES
+
+
+def match_bytes_per_day(workload: Workload, storage: Mapping[str, Mapping[str, float]]
+                        ) -> float:
+    """Bytes of pending-match items written a day (with DynamoDB's 100 per item): one
+    item per subscriber and stream batch (:attr:`Workload.match_items`), sized from
+    the measured items - their fixed part plus the measured bytes per paper listed, at
+    the workload's papers per item. Counts from before the batch items: per match."""
+    batch = storage.get("DeliveriesTable:matches")
+    if not batch or not workload.match_items:
+        per_match = float(storage.get("DeliveriesTable:match", {}).get("avg_bytes", 300))
+        return workload.matches_per_day * (per_match + ITEM_OVERHEAD)
+    per_item = workload.matches_per_day / workload.match_items
+    size = float(batch["avg_bytes"]) + (per_item - float(batch.get("avg_papers", 1))) * float(
+        batch.get("paper_bytes", 40))
+    return workload.match_items * (max(size, 0.0) + ITEM_OVERHEAD)
 
 
 def storage_gb(
@@ -633,7 +686,7 @@ def storage_gb(
     # A match or candidate is kept PENDING_RETENTION (storage/deliveries.py), consumed
     # or not: the ledger item that consumed it is the record, no write per match.
     match_days = PENDING_DAYS
-    matches = workload.matches_per_day * match_days * size("DeliveriesTable:match", 300)
+    matches = match_days * match_bytes_per_day(workload, storage)
     recs = workload.recommend_subscribers * workload.recommendations_per_subscriber
     matches += recs * match_days * size("DeliveriesTable:rec", 400)
     digests = (workload.mails_per_day + workload.trending_mails_per_day
