@@ -7,13 +7,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from paperbell import aws
-from paperbell.models import PendingMatch
+from paperbell.models import PendingMatch, PendingRecommendation
 from paperbell.services.subscriptions import new_subscriber
 from paperbell.storage import deliveries as deliveries_module
 from paperbell.storage.deliveries import (
     BATCH_PREFIX,
     MARKER_PREFIX,
     PENDING_RETENTION,
+    REC_BATCH_PREFIX,
     DeliveryRepository,
     LedgerEntry,
 )
@@ -218,3 +219,39 @@ def test_a_job_parked_in_the_dead_letter_queue_keeps_its_matches_for_a_redrive(
     pipeline.mail()
     assert len(pipeline.sent_mails()) == 1
     assert DeliveryRepository(pipeline.table_name("DeliveriesTable")).pending_matches(ada.id) == []
+
+
+def _candidate(subscriber_id: str, paper_id: str, score: float) -> PendingRecommendation:
+    return PendingRecommendation(subscriber_id=subscriber_id, paper_id=paper_id, score=score,
+                                 similar_to_id="2411.09999", similar_to_title="",
+                                 terms=("birds",), keys=("bird",))
+
+
+def test_a_stream_batchs_candidates_are_one_item_per_subscriber_too(pipeline, frozen):
+    repo = DeliveryRepository(pipeline.table_name("DeliveriesTable"))
+    recs = {SLOT: [_candidate("sub_a", "2411.00001", 0.2),
+                   _candidate("sub_a", "2411.00002", 0.4)]}
+    assert repo.record_batch({SLOT: [_match("sub_a", "2411.00001")]}, recs=recs,
+                             expires_at=0) == 3
+    items = _partition(pipeline, "sub_a")
+    assert sorted(k.split("#")[0] for k in items) == ["matches", "recs"]  # one item each
+    (rec_item,) = [i for k, i in items.items() if k.startswith(REC_BATCH_PREFIX)]
+    assert sorted(rec_item["papers"]) == ["2411.00001", "2411.00002"]
+    assert sorted(_partition(pipeline, MARKER_PREFIX + SLOT)) == ["sub_a"]  # one marker
+    pending = repo.pending_recommendations("sub_a")
+    assert [(r.paper_id, r.score) for r in pending] == [("2411.00002", 0.4), ("2411.00001", 0.2)]
+    assert pending[0].similar_to_id == "2411.09999" and pending[0].terms == ("birds",)
+    # The digest that read both consumes them (the match of paper 1 too).
+    repo.record_ledger(LedgerEntry("sub_a", "digest#2026-11-27", "sent", "m-1",
+                                   ("2411.00002",), matches=("2411.00001",),
+                                   recs=("2411.00001", "2411.00002")), expires_at=0)
+    assert repo.pending_recommendations("sub_a") == [] and repo.pending_matches("sub_a") == []
+    # A parked job's last attempt keeps the candidate item for a redrive.
+    recs_b = {SLOT: [_candidate("sub_b", "2411.00003", 0.3)]}
+    paper_expiry = int((SCRAPED_AT + timedelta(days=30)).timestamp())
+    repo.record_batch({}, recs=recs_b, expires_at=paper_expiry)
+    repo.keep_for_redrive("sub_b", matches=(), recs=("2411.00003",))
+    (kept,) = [i for k, i in _partition(pipeline, "sub_b").items()
+               if k.startswith(REC_BATCH_PREFIX)]
+    assert int(kept["expires_at"]) == int(
+        (SCRAPED_AT + deliveries_module.PARKED_RETENTION).timestamp())

@@ -51,7 +51,7 @@ STAGES = ("scrape", "match", "plan", "mail")
 SCALARS = ("handler_s", "aws_s", "invocations", "log_bytes")
 DRIVERS = ("fixed", "papers", "subscribers", "matches", "mails", "subscriber_batches",
            "match_items",
-           "trending_mails", "rec_digests", "rec_candidates", "profile_changes",
+           "trending_mails", "rec_digests", "rec_candidates", "rec_items", "profile_changes",
            "profile_work")
 #: The trending day's stages (benchmarks/bench_pipeline.py trending_day): the popularity
 #: re-reads (fixed per day) and the planner + mailer per trending digest.
@@ -185,9 +185,18 @@ class Workload:
         scrape's batches share 1 - ``late_paper_share`` of them, each re-read an equal
         part of the rest."""
         subscribers = max(self.keyword_subscribers, 0.0)
-        if not subscribers:
+        return self._items_per_day(subscribers, self.matches_per_day / max(subscribers, 1.0))
+
+    @property
+    def rec_items(self) -> float:
+        """Candidate items a day: one per (likes-only subscriber, stream batch) in which
+        a paper passed their floor, as :attr:`match_items` for matches."""
+        return self._items_per_day(self.recommend_subscribers,
+                                   self.recommendations_per_subscriber)
+
+    def _items_per_day(self, subscribers: float, per_subscriber: float) -> float:
+        if subscribers <= 0:
             return 0.0
-        per_subscriber = self.matches_per_day / subscribers
         parts = [((1.0 - self.late_paper_share) / self.scrape_batches, self.scrape_batches)]
         if self.late_batches:
             parts.append((self.late_paper_share / self.late_batches, self.late_batches))
@@ -206,6 +215,7 @@ class Workload:
             "trending_mails": self.trending_mails_per_day,
             "rec_digests": self.recommend_subscribers * self.digest_share,
             "rec_candidates": self.recommend_subscribers * self.recommendations_per_subscriber,
+            "rec_items": self.rec_items,
             "profile_changes": self.profile_changes_per_day,
             "profile_work": self.profile_changes_per_day * self.recommend_subscribers,
         }
@@ -218,6 +228,8 @@ def rec_run_drivers(run: Mapping[str, Any]) -> dict[str, float]:
         "fixed": 1.0,
         "rec_digests": float(run.get("digests_planned", run["mails"])),
         "rec_candidates": float(run["candidates"]),
+        # Counts measured before the batch items recorded one item per candidate.
+        "rec_items": float(run.get("rec_items", run["candidates"])),
         "profile_changes": changes,
         "profile_work": changes * float(run["profiles"]),
     }
@@ -251,9 +263,11 @@ def driver_for(stage: str, quantity: str, key: str = "") -> str:
             return "rec_digests"
         if quantity == "invocations" or key.startswith("s3:"):
             return "fixed"  # the match and plan runs are there anyway; one snapshot check
-        if stage == "rec_match" and not key.endswith(":GetItem"):
-            return "rec_candidates"  # a write per candidate (and a due marker per digest)
-        return "rec_digests"  # the marker checks, then one plan job and one digest each
+        if stage == "rec_match":
+            # A candidate item per (subscriber, stream batch) with a candidate, its marker
+            # check and marker (per item: an upper bound); the scoring time per candidate.
+            return "rec_items" if key else "rec_candidates"
+        return "rec_digests"  # one plan job and one digest each
     if stage == "scrape":
         return "fixed" if quantity == "invocations" else "papers"
     if stage == "match":
@@ -345,8 +359,9 @@ class Model:
         rec_runs = list(counts.get("recommend_runs") or [])
         if rec_runs:
             rec_storage = max(rec_runs, key=lambda r: r["subscribers"]).get("storage", {})
-            if "DeliveriesTable:rec" in rec_storage:
-                model.storage["DeliveriesTable:rec"] = dict(rec_storage["DeliveriesTable:rec"])
+            for kind in ("DeliveriesTable:rec", "DeliveriesTable:recs"):
+                if kind in rec_storage:
+                    model.storage[kind] = dict(rec_storage[kind])
         # Billed from the first data point: what the runs emitted, and what the template
         # publishes by default (a failure count need not occur on the measured day).
         seen = {tuple(m) for r in runs for m in r.get("custom_metrics", [])}
@@ -648,8 +663,8 @@ def history_rru_per_day(workload: Workload, storage: Mapping[str, Mapping[str, f
     lookback = (LOOKBACK_DAYS - 1) * size("DeliveriesTable:digest", 200)
     keyword = lookback + (PENDING_DAYS - 1) * match_bytes_per_day(workload, storage) / max(
         workload.keyword_subscribers, 1.0)
-    recs = lookback + (PENDING_DAYS - 1) * workload.recommendations_per_subscriber * size(
-        "DeliveriesTable:rec", 400)
+    recs = lookback + (PENDING_DAYS - 1) * rec_bytes_per_day(workload, storage) / max(
+        workload.recommend_subscribers, 1.0)
     return (
         workload.mails_per_day * keyword
         + workload.trending_mails_per_day * ledger
@@ -663,14 +678,28 @@ def match_bytes_per_day(workload: Workload, storage: Mapping[str, Mapping[str, f
     item per subscriber and stream batch (:attr:`Workload.match_items`), sized from
     the measured items - their fixed part plus the measured bytes per paper listed, at
     the workload's papers per item. Counts from before the batch items: per match."""
-    batch = storage.get("DeliveriesTable:matches")
-    if not batch or not workload.match_items:
-        per_match = float(storage.get("DeliveriesTable:match", {}).get("avg_bytes", 300))
-        return workload.matches_per_day * (per_match + ITEM_OVERHEAD)
-    per_item = workload.matches_per_day / workload.match_items
+    return _pending_bytes(workload.match_items, workload.matches_per_day,
+                          storage, "DeliveriesTable:matches", "DeliveriesTable:match", 300)
+
+
+def rec_bytes_per_day(workload: Workload, storage: Mapping[str, Mapping[str, float]]
+                      ) -> float:
+    """The same for candidate items (:attr:`Workload.rec_items`)."""
+    return _pending_bytes(workload.rec_items,
+                          workload.recommend_subscribers * workload.recommendations_per_subscriber,
+                          storage, "DeliveriesTable:recs", "DeliveriesTable:rec", 400)
+
+
+def _pending_bytes(items: float, papers: float, storage: Mapping[str, Mapping[str, float]],
+                   batch_kind: str, item_kind: str, default: float) -> float:
+    batch = storage.get(batch_kind)
+    if not batch or not items:
+        per_paper = float(storage.get(item_kind, {}).get("avg_bytes", default))
+        return papers * (per_paper + ITEM_OVERHEAD)
+    per_item = papers / items
     size = float(batch["avg_bytes"]) + (per_item - float(batch.get("avg_papers", 1))) * float(
         batch.get("paper_bytes", 40))
-    return workload.match_items * (max(size, 0.0) + ITEM_OVERHEAD)
+    return items * (max(size, 0.0) + ITEM_OVERHEAD)
 
 
 def storage_gb(
@@ -687,8 +716,7 @@ def storage_gb(
     # or not: the ledger item that consumed it is the record, no write per match.
     match_days = PENDING_DAYS
     matches = match_days * match_bytes_per_day(workload, storage)
-    recs = workload.recommend_subscribers * workload.recommendations_per_subscriber
-    matches += recs * match_days * size("DeliveriesTable:rec", 400)
+    matches += match_days * rec_bytes_per_day(workload, storage)
     digests = (workload.mails_per_day + workload.trending_mails_per_day
                + workload.recommend_subscribers * workload.digest_share)
     ledger = digests * LEDGER_DAYS * size("DeliveriesTable:digest", 200)

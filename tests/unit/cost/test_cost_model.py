@@ -334,15 +334,18 @@ def test_likes_only_subscribers_are_priced_from_the_recommendation_day():
     counts["recommend_runs"] = [_rec_run(100, 400), _rec_run(300, 1200)]
     model = cost.Model.from_counts(counts)
     assert model.has_recommendations
+    # A write per candidate item (these synthetic counts predate the batch items: one
+    # item per candidate, the fallback).
     assert model.lines[("rec_match", "wru", "dynamodb:PutItem")] == cost.Line(
-        "rec_candidates", 0.0, 2.0)
+        "rec_items", 0.0, 2.0)
     # The digest's ledger item consumes its candidates: no write per candidate.
     assert model.lines[("rec_mail", "calls", "dynamodb:UpdateItem")] == cost.Line(
         "rec_digests", 0.0, 1.0)
     assert model.lines[("rec_index", "handler_s", "")].driver == "profile_work"
     work = cost.Workload(10_000, recommend_share=0.5, recommendations_per_subscriber=4)
     daily = model.daily(work)
-    assert daily[("rec_match", "wru", "dynamodb:PutItem")] == pytest.approx(2 * 4 * 5_000)
+    assert daily[("rec_match", "wru", "dynamodb:PutItem")] == pytest.approx(2 * work.rec_items)
+    assert 5_000 < work.rec_items < 4 * 5_000  # one item per subscriber and stream batch
     assert daily[("rec_mail", "calls", "email:SendEmail")] == pytest.approx(5_000)
     assert work.profile_changes_per_day == pytest.approx(50)
     # Half the subscribers mail recommendations instead of keyword matches: same SES bill.

@@ -27,7 +27,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from paperbell import clock
 from paperbell.config import Settings, settings
 from paperbell.matching import MatchIndex
-from paperbell.models import Paper, PendingMatch, Subscriber
+from paperbell.models import Paper, PendingMatch, PendingRecommendation, Subscriber
 from paperbell.observability import logger, metrics
 from paperbell.scheduling import next_slot_for
 from paperbell.services.planning import enqueue_jobs
@@ -198,8 +198,10 @@ class PaperMatcher:
         self.config = config or settings()
         self.index = current_index(self.config)
         self.deliveries = DeliveryRepository(self.config.deliveries_table)
-        #: The batch's daily and weekly matches by due slot, written by :meth:`flush`.
+        #: The batch's daily and weekly matches and candidates by due slot, written by
+        #: :meth:`flush`.
         self.pending: dict[str, list[PendingMatch]] = {}
+        self.pending_recs: dict[str, list[PendingRecommendation]] = {}
 
     def match(self, paper: Paper, *, scrape_run: str = "") -> int:
         """Find the paper's matches (kept for :meth:`flush`), record its candidates and
@@ -220,32 +222,36 @@ class PaperMatcher:
         # mail function's idempotency makes a duplicate job harmless.
         enqueue_jobs(self.config.digest_queue_url, instant_jobs)
         metrics.add_metric(name="Matches", unit=MetricUnit.Count, value=recorded)
+        found_recs: dict[str, list[PendingRecommendation]] = {}
         recommended = record_recommendations(
             paper,
             current_profiles(self.config.index_bucket, self.config.match_index_ttl_seconds),
-            self.deliveries,
             self.index.subscribers_for,
             now=clock.now(),
-            retention_days=self.config.paper_retention_days,
             correlation_id=scrape_run,
+            batch=found_recs,
         )
         metrics.add_metric(name="Recommendations", unit=MetricUnit.Count, value=recommended)
         # Only a paper handled without error joins the batch's items: a failed record is
         # retried, and its matches are found again then.
         for slot, matches in found.items():
             self.pending.setdefault(slot, []).extend(matches)
+        for slot, recs in found_recs.items():
+            self.pending_recs.setdefault(slot, []).extend(recs)
         logger.debug("paper matched", extra={"paper_id": paper.id, "matches": recorded})
         return recorded
 
     def flush(self) -> int:
-        """Write the batch's daily and weekly matches: one item per subscriber and slot
-        for all the papers of the batch (storage/deliveries.py ``record_batch``), and
-        the due markers. Called once the batch's records are handled; if it raises,
-        the invocation fails and Lambda retries the batch (rewriting an item is
-        harmless). Returns the matches written."""
+        """Write the batch's daily and weekly matches and candidates: one item per
+        subscriber and slot for all the papers of the batch (one for matches, one for
+        candidates; storage/deliveries.py ``record_batch``), and the due markers. Called
+        once the batch's records are handled; if it raises, the invocation fails and
+        Lambda retries the batch (rewriting an item is harmless). Returns the matches
+        and candidates written."""
         pending, self.pending = self.pending, {}
-        if not pending:
+        recs, self.pending_recs = self.pending_recs, {}
+        if not pending and not recs:
             return 0
         return self.deliveries.record_batch(
-            pending, expires_at=int((clock.now() + timedelta(
+            pending, recs=recs, expires_at=int((clock.now() + timedelta(
                 days=self.config.paper_retention_days)).timestamp()))

@@ -10,9 +10,10 @@ Item kinds under one subscriber partition (the data model: docs/operations.md,
   planner's index: one write unit per subscriber and batch (up to 1 KB), not per match.
 - ``match#<paper id>``: one paper that matched an instant-mode subscriber (its
   ``instant#<paper id>`` job reads it by key), or a match written before the batches.
-- ``rec#<paper id>``: a candidate recommendation (issue 14): the paper passed the
-  subscriber's similarity floor; it carries the score and the reason, and ``slot`` like
-  a match.
+- ``recs#<hash>``: the candidate recommendations (issue 14) of one stream batch, as
+  ``matches#`` items are for matches: per paper that passed the subscriber's similarity
+  floor, the score and the reason (``papers``: paper id -> score, liked paper, terms).
+- ``rec#<paper id>``: one candidate, as written before the batches (still read).
 - the due marker, one item per (subscriber, slot) in the slot's own partition
   (``~due#<slot>``, sort key the subscriber id), which the hourly planner reads. The
   matcher writes it once for all of a subscriber's matches of that slot (one read
@@ -58,9 +59,11 @@ from paperbell.scheduling import parse_slot
 from paperbell.storage import paging
 
 MATCH_PREFIX = "match#"
-#: One item per (subscriber, slot, scrape run) and stream batch (see record_batch). It
-#: sorts after ``digest#`` like every other kind (the ledger's ``since`` bound).
+#: One item per (subscriber, slot, scrape run) and stream batch (see record_batch), for
+#: matches and for candidates. Both sort after ``digest#`` like every other kind (the
+#: ledger's ``since`` bound).
 BATCH_PREFIX = "matches#"
+REC_BATCH_PREFIX = "recs#"
 #: Papers one batch item lists at most: a very broad query matching most of a big
 #: stream batch still writes items far below DynamoDB's 400 KB limit.
 BATCH_PAPERS_MAX = 500
@@ -176,10 +179,12 @@ class DeliveryRepository:
         return self._record_pending(item, due_slot)
 
     def record_batch(self, batches: Mapping[str, Sequence[PendingMatch]], *,
-                     expires_at: int) -> int:
+                     expires_at: int,
+                     recs: Mapping[str, Sequence[PendingRecommendation]] | None = None) -> int:
         """Store a stream batch's daily and weekly matches: per due slot (the key of
         ``batches``), one item per subscriber (and scrape run) listing every paper that
-        matched them in the batch; returns the papers recorded.
+        matched them in the batch; the candidates (``recs``) the same way, in items of
+        their own; returns the papers recorded (matches and candidates).
 
         The due markers are checked and written first, all of them in batched calls
         (a crash in between leaves a marker with nothing behind it, a skipped digest,
@@ -189,29 +194,16 @@ class DeliveryRepository:
         the papers writes them again under another key - harmless, because pending is
         decided per paper (a ledger item that names a paper consumes it in every item
         that lists it; _state_of reads one entry per paper)."""
-        now = clock.now().isoformat()
         items: list[dict[str, Any]] = []
-        markers: list[tuple[str, str]] = []
         for slot, matches in batches.items():
-            groups: dict[tuple[str, str], dict[str, list[str]]] = {}
-            for match in matches:
-                papers = groups.setdefault((match.subscriber_id, match.correlation_id), {})
-                papers.setdefault(match.paper_id, list(match.queries))
-            for (subscriber_id, correlation_id), papers in groups.items():
-                markers.append((subscriber_id, slot))
-                ids = sorted(papers)
-                for start in range(0, len(ids), BATCH_PAPERS_MAX):
-                    chunk = ids[start:start + BATCH_PAPERS_MAX]
-                    items.append({
-                        "subscriber_id": subscriber_id,
-                        "sk": BATCH_PREFIX + _hash_of(chunk),
-                        "slot": slot,
-                        "papers": {pid: papers[pid] for pid in chunk},
-                        "matched_at": now,
-                        "correlation_id": correlation_id,
-                        "expires_at": _pending_expiry(expires_at),
-                    })
-        self._ensure_markers(markers)
+            items += _batch_rows(BATCH_PREFIX, slot, expires_at, (
+                (m.subscriber_id, m.correlation_id, m.paper_id, list(m.queries))
+                for m in matches))
+        for slot, found in (recs or {}).items():
+            items += _batch_rows(REC_BATCH_PREFIX, slot, expires_at, (
+                (r.subscriber_id, r.correlation_id, r.paper_id, _rec_fields(r))
+                for r in found))
+        self._ensure_markers((str(i["subscriber_id"]), str(i["slot"])) for i in items)
         with aws.table(self.table_name).batch_writer() as batch:
             for item in items:
                 batch.put_item(Item=item)
@@ -227,10 +219,7 @@ class DeliveryRepository:
         item: dict[str, Any] = {
             "subscriber_id": rec.subscriber_id,
             "sk": REC_PREFIX + rec.paper_id,
-            "score": Decimal(str(round(rec.score, 6))),
-            "similar_to": rec.similar_to_id,
-            "terms": list(rec.terms),
-            "keys": list(rec.keys),
+            **_rec_fields(rec),
             "matched_at": clock.now().isoformat(),
             "correlation_id": rec.correlation_id,
             "expires_at": _pending_expiry(expires_at),
@@ -428,25 +417,25 @@ class DeliveryRepository:
         per item, on this rare path only)."""
         table = aws.table(self.table_name)
         expires = int((clock.now() + PARKED_RETENTION).timestamp())
-        matches = list(matches)
-        batch_keys = [sk for sk, _ in self._batch_items(subscriber_id, matches)]
-        for prefix, ids in ((MATCH_PREFIX, matches), (REC_PREFIX, recs)):
-            for sk in chain((prefix + pid for pid in ids),
-                            batch_keys if prefix == MATCH_PREFIX else ()):
+        for prefix, batch_prefix, ids in ((MATCH_PREFIX, BATCH_PREFIX, list(matches)),
+                                          (REC_PREFIX, REC_BATCH_PREFIX, list(recs))):
+            batch_keys = [sk for sk, _ in self._batch_items(subscriber_id, ids, batch_prefix)]
+            for sk in chain((prefix + pid for pid in ids), batch_keys):
                 _update_if_present(table, subscriber_id, sk, "expires_at", expires,
                                    only_if="expires_at < :v")
 
-    def _batch_items(self, subscriber_id: str, paper_ids: Iterable[str]
-                     ) -> list[tuple[str, set[str]]]:
-        """(key, papers) of the subscriber's batch items that list any of ``paper_ids``:
-        one query of those items (the rare paths only: a parked job, a huge digest)."""
+    def _batch_items(self, subscriber_id: str, paper_ids: Iterable[str],
+                     prefix: str = BATCH_PREFIX) -> list[tuple[str, set[str]]]:
+        """(key, papers) of the subscriber's batch items (``prefix``: of matches or of
+        candidates) that list any of ``paper_ids``: one query of those items (the rare
+        path of a parked job only)."""
         wanted = set(paper_ids)
         if not wanted:
             return []
         found = paging.items(
             aws.table(self.table_name).query,
             KeyConditionExpression=Key("subscriber_id").eq(subscriber_id)
-            & Key("sk").begins_with(BATCH_PREFIX),
+            & Key("sk").begins_with(prefix),
             ConsistentRead=True,
         )
         out = []
@@ -579,12 +568,15 @@ def _state_of(subscriber_id: str, items: Iterable[Mapping[str, Any]], now_ts: in
             consumed[REC_PREFIX].update(_ids(item.get("recs")))
         elif sk == TICK_KEY:
             tick = str(item["due_slot"]) if item.get("due_slot") else None
-        elif sk.startswith((MATCH_PREFIX, REC_PREFIX, BATCH_PREFIX)) and "delivered" not in item:
+        elif sk.startswith((MATCH_PREFIX, REC_PREFIX, BATCH_PREFIX, REC_BATCH_PREFIX)) and (
+                "delivered" not in item):
             expires = int(item.get("expires_at") or 0)
             if 0 < expires <= now_ts:
                 continue
             if sk.startswith(BATCH_PREFIX):
-                kept[MATCH_PREFIX].extend(_batch_entries(item))
+                kept[MATCH_PREFIX].extend(_batch_entries(item, MATCH_PREFIX))
+            elif sk.startswith(REC_BATCH_PREFIX):
+                kept[REC_PREFIX].extend(_batch_entries(item, REC_PREFIX))
             else:
                 kept[MATCH_PREFIX if sk.startswith(MATCH_PREFIX) else REC_PREFIX].append(item)
     live: dict[str, list[Mapping[str, Any]]] = {}
@@ -607,10 +599,45 @@ def _state_of(subscriber_id: str, items: Iterable[Mapping[str, Any]], now_ts: in
     )
 
 
-def _batch_entries(item: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
-    """A batch item as one match-item-like entry per paper it lists."""
-    for paper_id, queries in (item.get("papers") or {}).items():
-        yield {"sk": MATCH_PREFIX + str(paper_id), "queries": queries,
+def _batch_rows(prefix: str, slot: str, expires_at: int,
+                entries: Iterable[tuple[str, str, str, Any]]) -> list[dict[str, Any]]:
+    """The items of one slot's (subscriber, scrape run, paper, what to keep) entries:
+    one per subscriber and scrape run, at most BATCH_PAPERS_MAX papers each, keyed by a
+    hash of their paper ids."""
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
+    for subscriber_id, correlation_id, paper_id, kept in entries:
+        groups.setdefault((subscriber_id, correlation_id), {}).setdefault(paper_id, kept)
+    now = clock.now().isoformat()
+    rows = []
+    for (subscriber_id, correlation_id), papers in groups.items():
+        ids = sorted(papers)
+        for start in range(0, len(ids), BATCH_PAPERS_MAX):
+            chunk = ids[start:start + BATCH_PAPERS_MAX]
+            rows.append({
+                "subscriber_id": subscriber_id,
+                "sk": prefix + _hash_of(chunk),
+                "slot": slot,
+                "papers": {pid: papers[pid] for pid in chunk},
+                "matched_at": now,
+                "correlation_id": correlation_id,
+                "expires_at": _pending_expiry(expires_at),
+            })
+    return rows
+
+
+def _rec_fields(rec: PendingRecommendation) -> dict[str, Any]:
+    """What a candidate keeps (its own item or its entry in a batch item). The liked
+    paper is stored by id only: the digest takes its title from the subscriber's likes."""
+    return {"score": Decimal(str(round(rec.score, 6))), "similar_to": rec.similar_to_id,
+            "terms": list(rec.terms), "keys": list(rec.keys)}
+
+
+def _batch_entries(item: Mapping[str, Any], prefix: str) -> Iterator[dict[str, Any]]:
+    """A batch item as one entry per paper it lists, shaped like the per-paper item of
+    ``prefix`` (``match#``: the queries; ``rec#``: score and reason)."""
+    for paper_id, kept in (item.get("papers") or {}).items():
+        fields = {"queries": kept} if prefix == MATCH_PREFIX else dict(kept)
+        yield {**fields, "sk": prefix + str(paper_id),
                "correlation_id": item.get("correlation_id", ""), "slot": item.get("slot")}
 
 
