@@ -289,8 +289,12 @@ def test_the_committed_counts_measure_a_recommendation_day():
     assert len(runs) == 2 and runs[0]["profiles"] < runs[1]["profiles"]
     for run in runs:
         assert run["candidates"] > 0 and run["profile_changes"] > 0
-        writes = run["stages"]["rec_match"]["calls"]["dynamodb:PutItem"]
-        assert writes >= run["candidates"]  # one conditional put per candidate
+        # One item per subscriber and stream batch, not one per candidate, written 25
+        # per BatchWriteItem (with the due markers).
+        assert 0 < run["rec_items"] < run["candidates"]
+        assert "dynamodb:PutItem" not in run["stages"]["rec_match"]["calls"]
+        writes = run["stages"]["rec_match"]["calls"]["dynamodb:BatchWriteItem"]
+        assert writes * 25 >= run["rec_items"]
     assert counts["alarms"] > 0
     # The default deploy publishes no custom metric (the alarms watch AWS/SQS metrics).
     assert counts["published_metrics"] == []
