@@ -338,9 +338,12 @@ def test_checks_are_compiled_once_per_spec() -> None:
     assert first._gchecks[0] is again._gchecks[0]  # one compiled check for both indexes
 
 
-def test_and_and_not_pairs_are_decided_by_term_plans() -> None:
-    """``a b`` and ``a -b`` groups are decided by each term's plan (set operations, no
-    check call); every other group calls its check. Both must give the naive answer."""
+def test_ands_of_term_groups_are_decided_by_term_plans() -> None:
+    """ANDs of (negated) groups of index terms (``a b``, ``a -b``, ``a b c``, ``a b -c``,
+    with categories, ``title:``/``abstract:`` words and ``upvotes:`` too) are decided by
+    the facts of the terms' plans, written at build time (set operations, no check call);
+    every other group calls its check. Both must give the naive answer, including a veto
+    beside a missing positive group."""
     queries = [
         ("and", "sparse lottery"),
         ("and-miss", "sparse quantum"),
@@ -349,20 +352,42 @@ def test_and_and_not_pairs_are_decided_by_term_plans() -> None:
         ("not-fails", "rope -sparse"),
         ("not-any", "rope -(quantum OR sparse)"),
         ("three", "sparse lottery rope"),
+        ("three-miss", "sparse lottery quantum"),
+        ("and-not", "sparse lottery -quantum"),
+        ("and-not-fails", "sparse lottery -rope"),
+        ("veto-and-miss", "rope -sparse category:cs.ir"),
+        ("not-category", "rope -quantum category:cs.lg"),
         ("mixed", "sparse title:rope"),
+        ("title-only", "title:rope"),
+        ("abstract-pair", "abstract:(sparse lottery)"),
+        ("title-not", "lottery -title:quantum"),
+        ("upvotes", "rope upvotes:>=5"),
         ("same-twice", "rope rope"),
+        ("long-prefix", "sparse transforme*"),
     ]
     index = MatchIndex.from_snapshot(MatchIndex.build(queries).to_snapshot())
-    papers = [PAPER, make_paper("Quantum rope", "sparse lottery"), make_paper("rope", "")]
+    papers = [
+        PAPER,
+        make_paper("Quantum rope", "sparse lottery"),
+        make_paper("rope", ""),
+        make_paper("Sparse rope", "lottery tickets", categories=("cs.LG",), upvotes=7),
+        make_paper("Quantum", "rope lottery sparse transformers", upvotes=2),
+    ]
     naive = NaiveMatcher(queries)
     for paper in papers:
         assert index.match_ids(paper) == naive.match_ids(paper)
         assert sorted(index.query_ids(list(index.match_slot_set(paper)))) == sorted(
             naive.match_ids(paper)
         )
-    plans = list(index._plans.values())
-    assert any(p.pairs for p in plans) and any(p.nots and p.vetoes for p in plans)
-    decided = {g for p in plans for g in [*(p.pairs or ((), ()))[1], *(p.nots or ())]}
-    checked = {g for p in plans for g in p.rest or ()}
-    assert decided and checked and not decided & checked
+    slot_of = {qid: i for i, (qid, _) in enumerate(index.items())}
+    goff, gslots = index._group_off, index._group_slots
+    group_of = {s: g for g in range(len(goff) - 1) for s in gslots[goff[g] : goff[g + 1]]}
+    planned = {qid for qid, s in slot_of.items() if s in group_of and index._arity[group_of[s]]}
+    assert planned == {
+        "and", "and-miss", "and-join", "not", "not-fails", "not-any", "three", "three-miss",
+        "and-not", "and-not-fails", "veto-and-miss", "not-category", "same-twice",
+        "mixed", "title-only", "abstract-pair", "title-not", "upvotes",
+    }  # fmt: skip
+    decided = {group_of[slot_of[q]] for q in planned}
     assert not set(index._gchecks) & decided  # no check was compiled for those
+    assert set(index._gchecks) == {group_of[slot_of["long-prefix"]]}

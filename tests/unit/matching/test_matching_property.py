@@ -134,6 +134,9 @@ def test_index_agrees_with_naive(qs: list[str], ps: list[object]) -> None:
         assert reloaded.match_ids(p) == want_ids  # type: ignore[arg-type]
         # the unordered slots are the same matches
         assert index.query_ids(sorted(index.match_slot_set(shared))) == want_ids
+        for each in (loaded, mutated):  # each slot once (no set made them distinct)
+            found = each.match_slot_array(shared)
+            assert each.query_ids(sorted(found)) == want_ids and len(found) == len(want_ids)
         assert loaded.query_texts(loaded.match_slots(p)) == [  # type: ignore[arg-type]
             loaded.query_text(qid) for qid in want_ids
         ]

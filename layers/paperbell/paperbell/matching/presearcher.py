@@ -32,20 +32,28 @@ well under a second for 1M queries, inside a Lambda):
   spec) plus a deleted set, folded into the arrays by :meth:`MatchIndex.compact` (called
   by ``to_snapshot``).
 
-The snapshot (``PBMIDX03``; ``PBMIDX01``/``02`` still load) is these arrays written back
-to back (``array.tobytes``), so loading is a few memory copies plus one dict of distinct
-terms.
+* term plans, written at build time (:meth:`MatchIndex._make_plans`): for each term, the
+  verifying groups that are ANDs of (negated) groups of index terms, ``title:`` /
+  ``abstract:`` words or ``upvotes:`` filters, as flat lists of (key, group) entries, so
+  that a paper decides all of them by C-level set operations and calls checks only for
+  the rest (prefixes the term set cannot decide, longer phrases, ORs of atoms).
+
+The snapshot (``PBMIDX04``; ``PBMIDX01``/``02``/``03`` still load and get their plans
+made then) is these arrays written back to back (``array.tobytes``), so loading is a few
+memory copies plus one dict of distinct terms.
 """
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import operator
 import struct
 import sys
 from array import array
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Literal, NamedTuple, TypeVar
+from typing import Literal, TypeVar
 
 from paperbell.errors import QueryError
 from paperbell.models import Paper
@@ -73,13 +81,17 @@ from .query_analyzer import (
 from .query_parser import Query, Term, parse_query
 from .text_terms import _HEAD, _PREFIX_TERMS, FieldVocab, ascii_field_terms, ascii_split
 from .verifier import (
-    SHAPES,
+    ABSTRACT_KEY,
+    TITLE_KEY,
+    UPVOTES_KEY,
     Check,
     cached_check,
     check_spec,
     fallback_spec,
+    membership_groups,
     spec_keys,
     tree_keys,
+    upvotes_holds,
 )
 
 __all__ = ["MatchIndex", "paper_terms"]
@@ -89,10 +101,13 @@ _V = TypeVar("_V")
 
 _EXACT = 1
 _DELETED = 2
-_MAGIC = b"PBMIDX03"
+_MAGIC = b"PBMIDX04"
 # magic, byteorder, flags, n, T, P, always, groups, group slots, ids, texts, terms, specs,
-# vocabulary
-_HEADER = struct.Struct("<8sBB2xQQQQQQQQQQQ")
+# vocabulary, plan entries, plan keys, plan atoms
+_HEADER = struct.Struct("<8sBB2xQQQQQQQQQQQQQQ")
+#: PBMIDX03: the same without the term plans (made when such a snapshot is loaded)
+_MAGIC_V3 = b"PBMIDX03"
+_HEADER_V3 = struct.Struct("<8sBB2xQQQQQQQQQQQ")
 _IDS_BY_LINE = 1  # header flag: the ids blob has a "\n" between ids (none contains one)
 #: The formats before check groups (PBMIDX02: one check spec per query) and before check
 #: specs (PBMIDX01); still read, so a deploy does not strand the stored snapshot.
@@ -101,6 +116,12 @@ _HEADER_V2 = struct.Struct("<8sB3xQQQQQQQQ")
 _MAGIC_V1 = b"PBMIDX01"
 _HEADER_V1 = struct.Struct("<8sB3xQQQQQQQ")
 _PARSED_CACHE_MAX = 100_000
+#: In a term plan (see ``MatchIndex._make_plans``), with ``n`` check groups, an entry
+#: with a key is ``g`` ("group g passes": its other positive group is present),
+#: ``n + g`` ("group g is vetoed") or ``2 * n + (g << _FACT_SHIFT | j)`` ("positive
+#: group j of group g is present", for groups of 3 to _MAX_POSITIVE positive groups).
+_FACT_SHIFT = 3
+_MAX_POSITIVE = 1 << _FACT_SHIFT
 _FALLBACK = fallback_spec("")
 
 
@@ -318,32 +339,19 @@ class _Lazy(dict[_K, _V]):
         return value
 
 
-class _TermPlan(NamedTuple):
-    """How the verifying groups of one index term are decided, once the term is in a
-    paper. Why: at a million stored queries a paper meets ~2,600 such groups, three in
-    four of them ``a b`` or ``a -b``; deciding those by C-level set operations instead of
-    one check call each is most of what makes matching it cheap.
-
-    * ``pairs``: (other terms, groups), side by side: each ``a b`` group passes if one of
-      its other terms is present too;
-    * ``nots``: the ``a -b`` groups, which pass unless one of their ``vetoes`` is
-      present (``vetoes``: (terms, the group each vetoes), side by side);
-    * ``rest``: the groups that call their check.
-
-    Parallel lists, not dicts: cheap to build (a day meets ~200,000 such postings at a
-    million stored queries) and read by one C-level ``compress`` per term.
-    """
-
-    pairs: tuple[list[str], list[int]] | None
-    nots: list[int] | None
-    vetoes: tuple[list[str], list[int]] | None
-    rest: list[int] | None
-
-
 def _ranges(off: array[int], items: Iterable[int]) -> Iterator[slice]:
     """``slice(off[i], off[i + 1])`` for each ``i`` (C-level maps: no Python loop)."""
     items = list(items)
     return map(slice, map(off.__getitem__, items), map(off.__getitem__, map((1).__add__, items)))
+
+
+def _slices(
+    starts: array[int], ends: array[int], items: list[int], end_items: list[int] | None = None
+) -> Iterator[slice]:
+    """``slice(starts[i], ends[j])`` for each ``i`` of ``items`` and ``j`` of
+    ``end_items`` (default: the same items)."""
+    ends_at = items if end_items is None else end_items
+    return map(slice, map(starts.__getitem__, items), map(ends.__getitem__, ends_at))
 
 
 def _runs(values: array[int], off: array[int], items: Iterable[int]) -> Iterator[int]:
@@ -363,13 +371,17 @@ class MatchIndex:
 
     def __init__(self, df: Mapping[str, float] | None = None) -> None:
         self._df = df
-        self._ids = bytearray()
+        self._id_blob: bytearray | None = bytearray()  # None: still to make (see _ids)
         self._ids_off = array("I", [0])
         self._texts = bytearray()
         self._texts_off = array("I", [0])
         self._flags = bytearray()
         # base (compacted) postings: exact slots, then the groups that need verification
-        self._terms: dict[str, int] = {}
+        #: the base terms, sorted (a term's number is its place), and one "" after them
+        #: (what a lookup past the last one finds: see :meth:`_held`); the dict of
+        #: them is made only when needed (:attr:`_terms`)
+        self._names: list[str] = [""]
+        self._term_dict: dict[str, int] | None = {}
         self._post_off = array("I", [0])
         self._post_split = array("I")
         self._postings = array("I")
@@ -379,8 +391,34 @@ class MatchIndex:
         self._group_slots = array("I")
         self._gspecs = bytearray()
         self._gspecs_text: str | None = None  # decoded on first use (see _group_check)
-        self._several: bytes | None = None  # per group: 1 if it has several slots
+        # per term: the end of its exact postings filed under no other term (see
+        # _make_plans, _match_array)
+        self._post_once = array("I")
+        # per group: its first slot, and 1 if it has more (most passing groups have one)
+        self._group_first = array("I")
+        self._several = b""
         self._gspecs_off = array("I", [0])
+        # term plans (see _make_plans): per term, the end of the verifying groups that
+        # call their checks; per group its number of positive groups (0: calls its
+        # check); per term its plan: the groups that pass unless vetoed
+        # (plan[plan_off[t]:plan_keyed[t]]), then the entries with a key
+        # (plan[plan_keyed[t]:plan_off[t + 1]]), whose keys are "\n"-joined UTF-8
+        # (plan_keys[plan_koff[t]:plan_koff[t + 1]])
+        self._post_rest = array("I")
+        self._arity = b""
+        self._plan_off = array("I", [0])
+        self._plan_keyed = array("I")
+        self._plan = array("I")
+        self._plan_koff = array("I", [0])
+        self._plan_keys = b""
+        #: the atom keys (:func:`verifier.atom_keys`) a paper must show for the plans:
+        #: TITLE_KEY / ABSTRACT_KEY if any plan tests a field's words, and every
+        #: ``upvotes:`` atom (see :meth:`_atom_terms`)
+        self._plan_atoms: tuple[str, ...] = ()
+        #: term number -> its plan's keys, split on first use (tuples of strings whose
+        #: hashes are then kept: a day meets the same frequent terms in many papers;
+        #: tuples, which the garbage collector stops tracking)
+        self._key_lists: _Lazy[int, tuple[str, ...]] = _Lazy(self._plan_key_list)
         # overlay: slots added since the last compact(); the non-exact ones with their specs
         self._delta: dict[str, list[int]] = {}
         self._delta_always: list[int] = []
@@ -390,7 +428,6 @@ class MatchIndex:
         self._parsed: dict[int, Query] = {}
         #: group -> its compiled check, compiled on first sight (:meth:`_group_check`)
         self._gchecks = self._check_memo()
-        self._plans: _Lazy[str, _TermPlan] = _Lazy(self._term_plan)
         #: vocabulary entries (:func:`_vocab_entries`) of every term a paper must show to
         #: this index; None (snapshots before PBMIDX03) means "every term"
         self._vocab_set: set[str] | None = set()
@@ -422,6 +459,48 @@ class MatchIndex:
     @_vocab.setter
     def _vocab(self, value: set[str] | None) -> None:
         self._vocab_set, self._vocab_pending = value, False
+
+    @property
+    def _ids(self) -> bytearray:
+        """Every slot's id, back to back (``_ids_off``). A loaded index makes it from the
+        snapshot's ids by line on first use: matching reads those (:meth:`query_ids`)."""
+        blob = self._id_blob
+        if blob is None:
+            blob = self._id_blob = bytearray((self._id_lines or b"").replace(b"\n", b""))
+        return blob
+
+    @_ids.setter
+    def _ids(self, value: bytearray) -> None:
+        self._id_blob = value
+
+    @property
+    def _terms(self) -> dict[str, int]:
+        """Base term -> term number (made on first use: matching does not need it)."""
+        terms = self._term_dict
+        if terms is None:
+            names = self._names
+            terms = self._term_dict = dict(zip(names[:-1], range(len(names) - 1), strict=True))
+        return terms
+
+    @_terms.setter
+    def _terms(self, value: dict[str, int]) -> None:
+        """Set the base terms (numbered in sorted order, as :meth:`compact` makes them)."""
+        self._term_dict, self._names = value, [*value, ""]
+
+    def _held(self, terms: Iterable[str]) -> tuple[list[str], list[int]]:
+        """The base terms among ``terms``, and their numbers: a bisection each in the
+        sorted names (C-level ``map``s).
+
+        Why not a dict: a snapshot of a million stored queries holds up to ~650,000
+        distinct terms, and hashing them all into a dict is most of what loading it
+        costs (~0.3 s), while a day's papers look up a few hundred terms each.
+        """
+        names = self._names
+        asked = list(terms)
+        at = list(map(bisect.bisect_left, itertools.repeat(names), asked,
+                      itertools.repeat(0), itertools.repeat(len(names) - 1)))  # fmt: skip
+        held = list(map(operator.eq, map(names.__getitem__, at), asked))
+        return list(itertools.compress(asked, held)), list(itertools.compress(at, held))
 
     # -- construction ---------------------------------------------------------------------
     @classmethod
@@ -615,14 +694,14 @@ class MatchIndex:
         self._group_off = array("I", itertools.accumulate(map(len, group_slots), initial=0))
         self._group_slots = array("I", itertools.chain.from_iterable(group_slots))
         self._gspecs, self._gspecs_off = gspecs, gspecs_off
-        self._gspecs_text = self._several = None
+        self._gspecs_text = None
         self._delta, self._delta_always, self._delta_specs, self._deleted = {}, [], {}, set()
         self._slot_of = None
         self._parsed = {}
         self._gchecks = self._check_memo()
-        self._plans = _Lazy(self._term_plan)
         self._id_lines = self._id_list = None
         self._epoch += 1
+        self._make_plans()
 
     # -- introspection ----------------------------------------------------------------------
     def __len__(self) -> int:
@@ -654,7 +733,7 @@ class MatchIndex:
         goff = self._group_off
         return {
             "queries": len(self),
-            "terms": len(self._terms) + len(self._delta),
+            "terms": len(self._names) - 1 + len(self._delta),
             "postings": len(self._postings) + sum(map(len, self._delta.values())),
             "always_check": sum(goff[g + 1] - goff[g] for g in self._always)
             + len(self._delta_always),
@@ -696,39 +775,121 @@ class MatchIndex:
         """The check of a base group, from its stored spec (cached)."""
         return cached_check(self._group_spec(group))
 
-    def _term_plan(self, term: str) -> _TermPlan:
-        """How the verifying groups filed under ``term`` are decided once ``term`` is in
-        a paper (see :class:`_TermPlan`), worked out from their specs on first use."""
-        ti = self._terms[term]
-        pair_keys: list[str] = []
-        pair_groups: list[int] = []
-        nots: list[int] = []
-        veto_keys: list[str] = []
-        veto_groups: list[int] = []
-        rest: list[int] = []
-        groups = self._postings[self._post_split[ti] : self._post_off[ti + 1]]
-        shapes = map(SHAPES.__getitem__, self._group_specs(groups))
-        for g, shape in zip(groups, shapes, strict=True):
-            if shape is None:
-                rest.append(g)
-                continue
-            g0, g1, negated = shape
-            if negated and term in g0:  # passes unless a term of g1 is present
-                nots.append(g)
-                veto_keys += g1
-                veto_groups += [g] * len(g1)
-            elif not negated and (term in g0 or term in g1):  # passes if the other is
-                other = g1 if term in g0 else g0
-                pair_keys += other
-                pair_groups += [g] * len(other)
-            else:  # pragma: no cover - a query is filed under terms of its groups
-                rest.append(g)
-        return _TermPlan(
-            (pair_keys, pair_groups) if pair_keys else None,
-            nots or None,
-            (veto_keys, veto_groups) if veto_keys else None,
-            rest or None,
-        )
+    def _make_plans(self) -> None:
+        """Write every term's *plan* (at build time; a snapshot stores them).
+
+        Why: at a million stored queries a paper meets ~2,800 verifying groups, ~85% of
+        them ANDs of groups of index terms, some negated (``a b``, ``a -b``, ``a b c``,
+        ``a b -c``). Those are decided for all of a paper's terms at once by C-level set
+        operations (:meth:`_match_slots`) from each term's plan, instead of one check
+        call each. For a group filed under a term (which is in one of its positive
+        groups, so present when the plan is read), the plan lists:
+
+        * ``a -b`` (one positive group): the group, which passes unless vetoed;
+        * ``a b`` (two): the keys of the other group, with the group (passes if one is
+          present);
+        * three to _MAX_POSITIVE positive groups: the keys of every positive group, the
+          term itself for its own, each with the fact "group j of g is present" (the
+          group passes if all its facts are shown);
+        * the keys of its negative groups, each vetoing the group.
+
+        The verifying part of each term's postings is reordered: first the groups that
+        call their checks, then the planned ones (``_post_rest`` marks the end of the
+        first). ``title:``/``abstract:`` words and ``upvotes:`` filters are planned too,
+        as groups of atom keys (which the paper shows: :meth:`_atom_terms`); a group of
+        them holds no term, so a term's "own" group may be none. Each group's first
+        slot and whether it has more are kept too: most passing groups have one.
+        """
+        n_groups = len(self._group_off) - 1
+        specs = self._group_specs(range(n_groups))
+        shapes = [membership_groups(spec, field_atoms=True) for spec in specs]
+        arity = bytearray(n_groups)
+        atoms: set[str] = set()
+        for g, shape in enumerate(shapes):
+            if shape is not None and 0 < len(shape[0]) <= _MAX_POSITIVE:
+                arity[g] = len(shape[0])
+                for key in (grp[0] for grp in itertools.chain(*shape)):
+                    if key.startswith((TITLE_KEY, ABSTRACT_KEY)):
+                        atoms.add(key[: len(TITLE_KEY)])
+                    elif key.startswith(UPVOTES_KEY):
+                        atoms.add(key)
+        post, off, split = self._postings, self._post_off, self._post_split
+        post_rest = array("I", split)
+        plan_off, plan_keyed, plan = array("I", [0]), array("I"), array("I")
+        plan_koff, plan_keys = array("I", [0]), bytearray()
+        veto, fact = n_groups, 2 * n_groups
+        for ti, term in enumerate(self._names[:-1]):
+            start, end = split[ti], off[ti + 1]
+            groups = post[start:end]
+            rest = [g for g in groups if not arity[g]]
+            planned = [g for g in groups if arity[g]]
+            post[start:end] = array("I", rest + planned)
+            post_rest[ti] = start + len(rest)
+            keys: list[str] = []
+            entries: list[int] = []
+            for g in planned:
+                positive, negative = shapes[g] or ((), ())
+                own = next((j for j, grp in enumerate(positive) if term in grp), -1)
+                others = [grp for j, grp in enumerate(positive) if j != own]
+                if not others:
+                    plan.append(g)
+                elif len(others) == 1:
+                    keys += others[0]
+                    entries += [g] * len(others[0])
+                else:
+                    for j, grp in enumerate(positive):
+                        items = (term,) if j == own else grp
+                        keys += items
+                        entries += [fact + (g << _FACT_SHIFT | j)] * len(items)
+                for grp in negative:
+                    keys += grp
+                    entries += [veto + g] * len(grp)
+            plan_keyed.append(len(plan))
+            plan.extend(entries)
+            plan_off.append(len(plan))
+            plan_keys += "\n".join(keys).encode()
+            plan_koff.append(len(plan_keys))
+        self._post_rest, self._arity = post_rest, bytes(arity)
+        self._plan_off, self._plan_keyed, self._plan = plan_off, plan_keyed, plan
+        self._plan_koff, self._plan_keys = plan_koff, bytes(plan_keys)
+        self._plan_atoms = tuple(sorted(atoms))
+        self._key_lists = _Lazy(self._plan_key_list)
+        # exact postings: first the queries filed under no other term (see _match_array)
+        exacts = map(post.__getitem__, map(slice, off[:-1], split))
+        filed = Counter(itertools.chain.from_iterable(exacts))
+        post_once = array("I", off[:-1])
+        for ti in range(len(split)):
+            start, end = off[ti], split[ti]
+            if start < end:
+                exact = post[start:end]
+                once = [s for s in exact if filed[s] == 1]
+                post[start:end] = array("I", once + [s for s in exact if filed[s] > 1])
+                post_once[ti] = start + len(once)
+        self._post_once = post_once
+        goff = self._group_off
+        self._group_first = array("I", map(self._group_slots.__getitem__, goff[:-1]))
+        self._several = bytes(map((1).__lt__, map(operator.sub, goff[1:], goff)))
+
+    def _atom_terms(self, ap: AnalyzedPaper, terms: set[str]) -> set[str]:
+        """``terms`` and the atom keys the paper shows (:attr:`_plan_atoms`): its title
+        and abstract keys behind TITLE_KEY / ABSTRACT_KEY, and the ``upvotes:`` atoms it
+        passes. A new set: ``terms`` is the paper's, kept for other indexes."""
+        out = set(terms)
+        fields = ap.field_keys()
+        for atom in self._plan_atoms:
+            if atom == TITLE_KEY:
+                out.update(map(TITLE_KEY.__add__, fields[0]))
+            elif atom == ABSTRACT_KEY:
+                out.update(map(ABSTRACT_KEY.__add__, fields[1]))
+            elif upvotes_holds(atom, ap.upvotes):
+                out.add(atom)
+        return out
+
+    def _plan_key_list(self, ti: int) -> tuple[str, ...]:
+        """The keys of term ``ti``'s plan entries (see :meth:`_make_plans`)."""
+        koff = self._plan_koff
+        start, end = koff[ti], koff[ti + 1]
+        return tuple(self._plan_keys[start:end].decode().split("\n")) if start < end else ()
 
     def _overlay_check(self, slot: int) -> Check:
         """The check of a query added since the last compact()."""
@@ -764,11 +925,9 @@ class MatchIndex:
         """
         exact: set[int] = set()
         groups: set[int] = set(self._always)
-        tmap = self._terms
         off, split, post = self._post_off, self._post_split, self._postings
-        hit = terms & tmap.keys()
+        hit, numbers = self._held(terms)
         if record is None:  # every term's postings in C-level maps, no Python step per term
-            numbers = list(map(tmap.__getitem__, hit))
             starts, splits = map(off.__getitem__, numbers), map(split.__getitem__, numbers)
             ends = map(off.__getitem__, map((1).__add__, numbers))
             splits_list = list(splits)
@@ -777,8 +936,7 @@ class MatchIndex:
             rests = map(post.__getitem__, map(slice, splits_list, ends))
             groups.update(itertools.chain.from_iterable(rests))
         else:
-            for t in hit:
-                ti = tmap[t]
+            for t, ti in zip(hit, numbers, strict=True):
                 a, s, b = off[ti], split[ti], off[ti + 1]
                 if a < s:
                     chunk = post[a:s]
@@ -799,59 +957,109 @@ class MatchIndex:
         return exact, verify
 
     def _match_slots(self, ap: AnalyzedPaper, record: _ExactRecord | None = None) -> set[int]:
-        """Every matching slot. Exact postings are added as they are; of the verifying
-        groups, those of an ``a b`` or ``a -b`` spec are decided by set operations on
-        each term's :class:`_TermPlan`, and only the rest call their checks."""
+        """Every matching slot, as a set; with ``record``, also (term, exact slots) for
+        every exact posting found (for highlights)."""
+        if record is None:
+            return set(self._match_array(ap))
         terms = self.paper_terms(ap)
-        tmap = self._terms
+        hit, numbers = self._held(terms)
         off, split, post = self._post_off, self._post_split, self._postings
-        hit = list(terms & tmap.keys())
-        numbers = list(map(tmap.__getitem__, hit))
-        splits = list(map(split.__getitem__, numbers))
         found: set[int] = set()
-        if record is None:  # every term's exact postings in C-level maps
-            chunks = map(post.__getitem__, map(slice, map(off.__getitem__, numbers), splits))
-            found.update(itertools.chain.from_iterable(chunks))
-        else:
-            for t, ti, s in zip(hit, numbers, splits, strict=True):
-                if off[ti] < s:
-                    chunk = post[off[ti] : s]
-                    found.update(chunk)
-                    record.append((t, chunk))
-        ends = map(off.__getitem__, map((1).__add__, numbers))
-        with_groups = itertools.compress(hit, map(operator.lt, splits, ends))
-        passed: set[int] = set()
+        for t, ti in zip(hit, numbers, strict=True):
+            if off[ti] < split[ti]:
+                chunk = post[off[ti] : split[ti]]
+                found.update(chunk)
+                record.append((t, chunk))
+        passed = self._passed_groups(ap, terms, numbers)
+        found.update(_runs(self._group_slots, self._group_off, passed))
+        return self._with_overlay(ap, terms, found, record)
+
+    def _match_array(self, ap: AnalyzedPaper) -> array[int]:
+        """Every matching slot, once each, in no order, as machine integers.
+
+        Why an array: at a million stored queries a paper matches ~11,000 of them, and
+        putting each into a Python set costs more than finding them. Most need no
+        set: a query filed under one term only (:meth:`_make_plans` puts those first in
+        its exact postings, up to ``_post_once``) is found once, and a check group's
+        slots belong to no other group and to no exact posting; their runs are copied
+        as bytes. Only exact queries filed under several terms (``a OR b``, words with
+        joins, phrases with a compound) go through a set.
+        """
+        terms = self.paper_terms(ap)
+        _, numbers = self._held(terms)
+        off, once, split = self._post_off, self._post_once, self._post_split
+        post = self._postings
+        starts = list(map(off.__getitem__, numbers))
+        ones = list(map(once.__getitem__, numbers))
+        shared = set(
+            itertools.chain.from_iterable(
+                map(post.__getitem__, map(slice, ones, map(split.__getitem__, numbers)))
+            )
+        )
+        passed = self._passed_groups(ap, terms, numbers)
+        goff = self._group_off
+        # array slices, not memoryviews: those are objects the garbage collector tracks
+        parts = [*map(post.__getitem__, map(slice, starts, ones))]
+        # slices only for the groups of several slots: slices are tracked objects too
+        several = list(itertools.compress(passed, map(self._several.__getitem__, passed)))
+        seconds = map((1).__add__, map(goff.__getitem__, several))  # the first is below
+        ends = map(goff.__getitem__, map((1).__add__, several))
+        parts += map(self._group_slots.__getitem__, map(slice, seconds, ends))
+        out = array("I", map(self._group_first.__getitem__, passed))
+        out.frombytes(b"".join(parts))
+        out.extend(shared)
+        if self._delta or self._delta_always or self._deleted:
+            found = self._with_overlay(ap, terms, set(out), None)
+            out = array("I", found)
+        return out
+
+    def _passed_groups(self, ap: AnalyzedPaper, terms: set[str], numbers: list[int]) -> set[int]:
+        """The check groups of the base index that pass: those of the terms' plans decided
+        by C-level set operations (see :meth:`_make_plans`), the rest by their checks."""
+        post, split = self._postings, self._post_split
+        nexts = list(map((1).__add__, numbers))
+        splits = list(map(split.__getitem__, numbers))
+        rest_ends = map(self._post_rest.__getitem__, numbers)
         check: set[int] = set(self._always)
-        nots: set[int] = set()
-        vetoed: set[int] = set()
-        for pairs, not_groups, vetoes, rest in map(self._plans.__getitem__, with_groups):
-            if rest is not None:
-                check.update(rest)
-            if pairs is not None:
-                keys, of = pairs
-                passed.update(itertools.compress(of, map(terms.__contains__, keys)))
-            if not_groups is not None:
-                nots.update(not_groups)
-                if vetoes is not None:
-                    keys, of = vetoes
-                    vetoed.update(itertools.compress(of, map(terms.__contains__, keys)))
-        if nots:
-            passed |= nots - vetoed
-        check -= passed
+        check.update(
+            itertools.chain.from_iterable(map(post.__getitem__, map(slice, splits, rest_ends)))
+        )
+        poff, keyed, plan = self._plan_off, self._plan_keyed, self._plan
+        # groups with one positive group (the term's): pass unless vetoed
+        passed = set(
+            itertools.chain.from_iterable(map(plan.__getitem__, _slices(poff, keyed, numbers)))
+        )
+        entries = itertools.chain.from_iterable(
+            map(plan.__getitem__, _slices(keyed, poff, numbers, nexts))
+        )
+        keys = itertools.chain.from_iterable(map(self._key_lists.__getitem__, numbers))
+        known = self._atom_terms(ap, terms) if self._plan_atoms else terms
+        shown = list(itertools.compress(entries, map(known.__contains__, keys)))
+        if shown:
+            n_groups = len(self._arity)
+            passed.update(filter(n_groups.__gt__, shown))  # ``a b``: the other one is present
+            more = list(filter(n_groups.__le__, shown))
+            if more:
+                vetoes, fact = n_groups, 2 * n_groups
+                facts = set(map(fact.__rsub__, filter(fact.__le__, more)))
+                if facts:  # all positive groups present
+                    counts = Counter(map(operator.rshift, facts, itertools.repeat(_FACT_SHIFT)))
+                    full = map(operator.eq, counts.values(), map(self._arity.__getitem__, counts))
+                    passed.update(itertools.compress(counts, full))
+                passed.difference_update(map(vetoes.__rsub__, filter(fact.__gt__, more)))
         if check:
             # each group's check (compiled on first sight), called from a C-level map
             order = list(check)
             fns = map(self._gchecks.__getitem__, order)
             results = map(operator.call, fns, itertools.repeat(terms), itertools.repeat(ap))
             passed.update(itertools.compress(order, results))
-        if passed:
-            goff, gslots = self._group_off, self._group_slots
-            found.update(map(gslots.__getitem__, map(goff.__getitem__, passed)))
-            several = self._several
-            if several is None:
-                several = self._several = bytes(map((1).__lt__, map(operator.sub, goff[1:], goff)))
-            for g in itertools.compress(passed, map(several.__getitem__, passed)):
-                found.update(gslots[goff[g] + 1 : goff[g + 1]])
+        return passed
+
+    def _with_overlay(
+        self, ap: AnalyzedPaper, terms: set[str], found: set[int], record: _ExactRecord | None
+    ) -> set[int]:
+        """``found`` with the matching queries added since the last compact, less the
+        removed ones."""
         overlay = self._overlay_candidates(terms, found, record)
         for slot in overlay:
             if self._overlay_check(slot)(terms, ap):
@@ -910,7 +1118,7 @@ class MatchIndex:
         :meth:`to_snapshot` and :meth:`build` call).
         """
         ap = paper if isinstance(paper, AnalyzedPaper) else AnalyzedPaper(paper)
-        return sorted(self._match_slots(ap))
+        return sorted(self._match_array(ap))
 
     def match_slot_set(self, paper: Paper | AnalyzedPaper) -> set[int]:
         """The slots of :meth:`match_slots` as a set, in no order (a new set: the
@@ -921,7 +1129,18 @@ class MatchIndex:
         does not need storage order.
         """
         ap = paper if isinstance(paper, AnalyzedPaper) else AnalyzedPaper(paper)
-        return self._match_slots(ap)
+        return set(self._match_array(ap))
+
+    def match_slot_array(self, paper: Paper | AnalyzedPaper) -> array[int]:
+        """The slots of :meth:`match_slots` as an ``array('I')``, each once, in no order
+        (a new array: the caller's).
+
+        Why: the cheapest way out for many matches (~11,000 a paper at a million stored
+        queries): most are copied as runs of machine integers, with no Python object
+        per match (see :meth:`_match_array`), as a search engine hands out a doc set.
+        """
+        ap = paper if isinstance(paper, AnalyzedPaper) else AnalyzedPaper(paper)
+        return self._match_array(ap)
 
     def match_ids(self, paper: Paper | AnalyzedPaper) -> list[str]:
         """Ids of every stored query that matches ``paper``, in storage order.
@@ -957,7 +1176,7 @@ class MatchIndex:
 
     def _vocab_of_queries(self) -> set[str]:
         """The vocabulary of every stored query: their terms and their checks' keys."""
-        keys = list(self._terms)
+        keys = self._names[:-1]
         off, blob = self._gspecs_off, self._gspecs
         for g in range(len(off) - 1):
             spec = blob[off[g] : off[g + 1]].decode()
@@ -973,8 +1192,9 @@ class MatchIndex:
         self.compact()
         if self._vocab is None:  # loaded from an old format: learn it now
             self._vocab = self._vocab_of_queries()
-        terms_blob = "\n".join(self._terms).encode()
+        terms_blob = "\n".join(self._names[:-1]).encode()
         vocab_blob = "\n".join(sorted(self._vocab or ())).encode()
+        atoms_blob = "\n".join(self._plan_atoms).encode()
         ids = bytes(self._ids)
         flags = 0
         if b"\n" not in ids:  # then the ids split by line in one call at load
@@ -987,7 +1207,7 @@ class MatchIndex:
                 0 if sys.byteorder == "little" else 1,
                 flags,
                 len(self._flags),
-                len(self._terms),
+                len(self._names) - 1,
                 len(self._postings),
                 len(self._always),
                 len(self._group_off) - 1,
@@ -997,6 +1217,9 @@ class MatchIndex:
                 len(terms_blob),
                 len(self._gspecs),
                 len(vocab_blob),
+                len(self._plan),
+                len(self._plan_keys),
+                len(atoms_blob),
             ),
             self._ids_off.tobytes(),
             ids,
@@ -1013,6 +1236,17 @@ class MatchIndex:
             self._gspecs_off.tobytes(),
             bytes(self._gspecs),
             vocab_blob,
+            self._post_rest.tobytes(),
+            self._arity,
+            self._plan_off.tobytes(),
+            self._plan_keyed.tobytes(),
+            self._plan.tobytes(),
+            self._plan_koff.tobytes(),
+            self._plan_keys,
+            atoms_blob,
+            self._post_once.tobytes(),
+            self._group_first.tobytes(),
+            self._several,
         ]
         return b"".join(parts)
 
@@ -1022,13 +1256,15 @@ class MatchIndex:
         magic = data[:8]
         if magic in (_MAGIC_V1, _MAGIC_V2):
             return cls._from_old_snapshot(data, df)
-        if len(data) < _HEADER.size:
+        planned = magic == _MAGIC
+        header = _HEADER if planned else _HEADER_V3
+        if len(data) < header.size:
             raise ValueError("not a paperbell match-index snapshot (too short)")
         (magic, order, flags, n, n_terms, n_post, n_always, n_groups, n_gslots, n_ids,
-         n_texts, n_tblob, n_specs, n_vocab) = _HEADER.unpack_from(data)  # fmt: skip
-        if magic != _MAGIC:
+         n_texts, n_tblob, n_specs, n_vocab, *n_plan) = header.unpack_from(data)  # fmt: skip
+        if magic not in (_MAGIC, _MAGIC_V3):
             raise ValueError("not a paperbell match-index snapshot (bad magic)")
-        reader = SnapshotReader(data, _HEADER.size, order, "match-index")
+        reader = SnapshotReader(data, header.size, order, "match-index")
         take = reader.take
 
         def arr(count: int) -> array[int]:
@@ -1036,15 +1272,18 @@ class MatchIndex:
 
         index = cls(df)
         index._ids_off = arr(n + 1)
-        ids = bytes(take(n_ids))
         if flags & _IDS_BY_LINE:
-            index._id_lines = ids
-            ids = ids.replace(b"\n", b"")
-        index._ids = bytearray(ids)
+            index._id_lines = bytes(take(n_ids))
+            index._id_blob = None
+            n_id_bytes = n_ids - max(n - 1, 0)  # less the "\n" between them
+        else:
+            index._ids = bytearray(take(n_ids))
+            n_id_bytes = n_ids
         index._texts_off = arr(n + 1)
         index._texts = bytearray(take(n_texts))
         index._flags = bytearray(take(n))
-        index._terms = _term_numbers(take(n_tblob), n_terms)
+        index._names = _term_names(take(n_tblob), n_terms, check_order=not planned)
+        index._term_dict = None
         index._post_off = arr(n_terms + 1)
         index._post_split = arr(n_terms)
         index._postings = arr(n_post)
@@ -1055,9 +1294,25 @@ class MatchIndex:
         index._gspecs = bytearray(take(n_specs))
         index._vocab_text = str(take(n_vocab), "utf-8")
         index._vocab_pending = True
+        if planned:
+            n_facts, n_keys, n_atoms = n_plan
+            index._post_rest = arr(n_terms)
+            index._arity = bytes(take(n_groups))
+            index._plan_off = arr(n_terms + 1)
+            index._plan_keyed = arr(n_terms)
+            index._plan = arr(n_facts)
+            index._plan_koff = arr(n_terms + 1)
+            index._plan_keys = bytes(take(n_keys))
+            atoms = str(take(n_atoms), "utf-8")
+            index._plan_atoms = tuple(atoms.split("\n")) if atoms else ()
+            index._post_once = arr(n_terms)
+            index._group_first = arr(n_groups)
+            index._several = bytes(take(n_groups))
         reader.check_end()
-        if len(index._ids) != index._ids_off[-1]:
+        if n_id_bytes != index._ids_off[-1]:
             raise ValueError("corrupt match-index snapshot (ids)")
+        if not planned:  # PBMIDX03: made now (written back as 04)
+            index._make_plans()
         return index
 
     @classmethod
@@ -1088,7 +1343,8 @@ class MatchIndex:
         else:
             specs_off, specs = arr(n + 1), bytes(take(n_specs))
         index._flags = bytearray(take(n))
-        index._terms = _term_numbers(take(n_tblob), n_terms)
+        index._names = _term_names(take(n_tblob), n_terms, check_order=True)
+        index._term_dict = None
         index._post_off = arr(n_terms + 1)
         index._post_split = arr(n_terms)
         postings = arr(n_post)
@@ -1112,12 +1368,18 @@ class MatchIndex:
         index._group_off = array("I", range(len(others) + 1))
         index._group_slots = array("I", others)
         index._gspecs, index._gspecs_off = gspecs, gspecs_off
+        index._make_plans()
         return index
 
 
-def _term_numbers(blob: memoryview, count: int) -> dict[str, int]:
-    """term -> term number, from the snapshot's "\n"-separated term names."""
+def _term_names(blob: memoryview, count: int, *, check_order: bool) -> list[str]:
+    """The snapshot's "\n"-separated term names (sorted: a term's number is its place),
+    and "" after them (see ``MatchIndex._held``). With ``check_order`` (formats before
+    PBMIDX04, which did not promise it), a list out of order is refused."""
     names = str(blob, "utf-8").split("\n") if count else []
     if len(names) != count:
         raise ValueError("corrupt match-index snapshot (term count)")
-    return dict(zip(names, range(count), strict=True))
+    if check_order and not all(map(operator.lt, names, itertools.islice(names, 1, None))):
+        raise ValueError("match-index snapshot with unsorted terms (rebuild it)")
+    names.append("")
+    return names

@@ -44,22 +44,24 @@ from .query_parser import (
 )
 
 __all__ = [
-    "SHAPES",
+    "ABSTRACT_KEY",
+    "TITLE_KEY",
+    "UPVOTES_KEY",
     "Check",
-    "Shape",
+    "atom_keys",
     "cached_check",
     "check_from_spec",
     "check_spec",
     "compile_check",
     "fallback_spec",
-    "pair_shape",
+    "membership_groups",
     "spec_keys",
     "tree_keys",
+    "upvotes_holds",
 ]
 
 #: ``check(paper_terms, analyzed_paper) -> matched?``
 Check = Callable[[set[str], AnalyzedPaper], bool]
-
 
 
 def _keys(node: Node) -> tuple[str, ...] | None:
@@ -337,46 +339,67 @@ def _atom_check(atom: str) -> Check:
     raise ValueError(f"unknown check atom {kind!r}")
 
 
-def pair_shape(spec: str) -> tuple[tuple[str, ...], tuple[str, ...], bool] | None:
-    """``(g0, g1, negated)`` if the spec is the commonest kind, two groups of index terms
-    without atoms: ``g0 g1`` (a term of each present) or ``g0 -g1`` (``negated``: a term
-    of ``g0`` present, none of ``g1``); else None. The presearcher decides these by set
-    operations instead of calling their checks (``MatchIndex._term_plan``)."""
-    if _ATOM in spec:
-        return None
-    first, sep, second = spec.partition(_GROUP_SEP)
-    if not sep or _GROUP_SEP in second or first.startswith(_NEGATED):
-        return None
-    neg = second.startswith(_NEGATED)
-    return tuple(first.split(_ALT_SEP)), tuple((second[1:] if neg else second).split(_ALT_SEP)), neg
+def membership_groups(
+    spec: str, *, field_atoms: bool = False
+) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]] | None:
+    """``(positive, negative)`` groups of index terms if the spec has no atoms (a term of
+    each positive group present, none of any negative group); else None. The
+    presearcher decides these by set operations instead of calling their checks
+    (``MatchIndex``'s term plans, written at build time).
+
+    With ``field_atoms``, ``title:``/``abstract:`` word atoms and ``upvotes:`` atoms are
+    groups too, of *atom keys* (:func:`atom_keys`: the presearcher adds those a paper
+    shows to its terms); other atoms still give None."""
+    positive: list[tuple[str, ...]] = []
+    negative: list[tuple[str, ...]] = []
+    for group in spec.split(_GROUP_SEP):
+        neg = group.startswith(_NEGATED)
+        if neg:
+            group = group[1:]
+        if group.startswith(_ATOM):
+            if not field_atoms or group[1:2] not in _KEYED_ATOMS:
+                return None
+            keys = atom_keys(group)
+        else:
+            keys = tuple(group.split(_ALT_SEP))
+        (negative if neg else positive).append(keys)
+    return positive, negative
 
 
-#: what :func:`pair_shape` says of a spec
-Shape = tuple[tuple[str, ...], tuple[str, ...], bool] | None
+#: atoms that :func:`membership_groups` turns into groups of atom keys
+_KEYED_ATOMS = (_TITLE_WORDS, _ABSTRACT_WORDS, _UPVOTES)
+#: the atom keys of ``title:`` / ``abstract:`` words start with these (and an
+#: ``upvotes:`` atom, its own key, with UPVOTES_KEY)
+TITLE_KEY, ABSTRACT_KEY = _ATOM + _TITLE_WORDS, _ATOM + _ABSTRACT_WORDS
+UPVOTES_KEY = _ATOM + _UPVOTES
 
 
-class Shapes(dict[str, Shape]):
-    """spec -> its :func:`pair_shape`, for the whole process (like :data:`_CHECKS`); a
-    dict subclass so that a C-level ``map`` looks many up at once."""
-
-    def __missing__(self, spec: str) -> Shape:
-        if len(self) >= _CHECKS_MAX:
-            self.clear()
-        shape = self[spec] = pair_shape(spec)
-        return shape
+def atom_keys(atom: str) -> tuple[str, ...]:
+    """The atom keys of a ``title:``/``abstract:`` words atom (one per word: the field
+    prefix and the word) or of an ``upvotes:`` atom (the atom itself)."""
+    if atom[1] == _UPVOTES:
+        return (atom,)
+    head = atom[:2]
+    return tuple(map(head.__add__, atom[2:].split(_ALT_SEP)))
 
 
-SHAPES = Shapes()
+def upvotes_holds(atom: str, upvotes: int | None) -> bool:
+    """Whether a paper with ``upvotes`` passes an ``upvotes:`` atom."""
+    op, value = atom[2:].split(_ALT_SEP)
+    return upvotes is not None and _OPS[op](upvotes, int(value))
 
 
 def _two_groups(spec: str) -> Check | None:
-    """The check of a :func:`pair_shape` spec, ``a b`` or ``a -b``, made with as few
+    """The check of a two-group spec, ``a b`` or ``a -b``, made with as few
     steps as possible (a loaded index compiles one per distinct candidate). None for any
     other spec."""
-    shape = pair_shape(spec)
-    if shape is None:
+    groups = membership_groups(spec)
+    if groups is None or len(groups[0]) + len(groups[1]) != 2 or not groups[0]:
         return None
-    g0, g1, neg = shape
+    if groups[1]:
+        (g0,), (g1,), neg = groups[0], groups[1], True
+    else:
+        (g0, g1), neg = groups[0], False
     if neg:
         if len(g0) == 1 and len(g1) == 1:
             (k0,), (k1,) = g0, g1
