@@ -26,7 +26,8 @@ Two environments:
   runtime bootstrap. The bare ``import boto3`` runs with the same environment.
 
 ``--instructions`` also counts, once per target, the instructions of each lambda-like
-import under valgrind's callgrind (slow: ~20 s a target): a count that other jobs on a
+import under valgrind's callgrind (slow: ~20 s a target; the interpreter's start-up
+included, its shutdown not): a count that other jobs on a
 shared machine do not change, where the CPU-time ratios move by +-0.15 between runs.
 It leaves out what CPU time includes (cache misses, the kernel's page faults), so it
 reads a little lower than the CPU ratio; it is for comparing two builds.
@@ -114,11 +115,13 @@ def measure(
 def count_instructions(python: list[str], paths: list[str], module: str,
                        env: dict[str, str]) -> int:
     """User-space instructions of a fresh interpreter that imports ``module`` (start-up
-    included), counted by valgrind's callgrind: the same on a busy machine as on an idle
-    one, unlike CPU time, which other processes' use of the shared caches inflates by
-    10-40 % on this box. Memory stalls and the kernel's page faults are not counted."""
+    included, shutdown not), counted by valgrind's callgrind: the same on a busy machine as
+    on an idle one, unlike CPU time, which other processes' use of the shared caches
+    inflates by 10-40 % on this box. Memory stalls and the kernel's page faults are not counted."""
+    # os._exit: the interpreter's shutdown (a last collection, freeing every module) is
+    # not part of a cold start, and gc.freeze() (paperbell/coldstart.py) skips most of it.
     code = (f"import os, sys\nsys.path[:0] = {paths!r}\nos.environ.update({env!r})\n"
-            f"import {module}\n")
+            f"import {module}\nos._exit(0)\n")
     done = subprocess.run(
         ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *python, "-c", code],
         capture_output=True, text=True, check=False, cwd="/",
@@ -294,7 +297,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         results[env_name] = rows
     if args.instructions and "lambda-like" in envs and shutil.which("valgrind"):
         print("cold start (lambda-like), instructions (valgrind callgrind, one run each, "
-              "load-independent; includes interpreter start-up):")
+              "load-independent; start-up included, shutdown not):")
         counted = instruction_ratios(envs["lambda-like"])
         for name, row in counted.items():
             flag = "" if name == "boto3" else ("  ok" if row["ratio"] <= GOAL else f"  > {GOAL}")

@@ -142,8 +142,10 @@ def checks(python_dir: Path) -> list[tuple[str, bool, str]]:
     rel = [p.relative_to(python_dir).as_posix() for p in files]
     sources = [p for p in files if p.suffix == ".py"]
     tag = "cpython-311"  # the layer's runtime, whatever runs this script
+    archived = _archived_modules(python_dir / "paperbell" / "modules.bin")
     missing = [
         p for p in sources if not (p.parent / "__pycache__" / f"{p.stem}.{tag}.pyc").exists()
+        and p.relative_to(python_dir).as_posix() not in archived
     ]
     unchecked = sum(
         1
@@ -158,7 +160,7 @@ def checks(python_dir: Path) -> list[tuple[str, bool, str]]:
     ships = sorted({r.split("/")[0] for r in rel if r.split("/")[0] in RUNTIME_SHIPS})
     methods = _dataclass_methods(python_dir / "paperbell" / "dataclass_code.bin")
     return [
-        (".pyc for every module (3.11)", not missing,
+        (".pyc or archived code for every module (3.11)", not missing,
          f"{len(sources) - len(missing)}/{len(sources)} modules" +
          (f"; missing e.g. {missing[0].relative_to(python_dir)}" if missing else "")),
         ("unchecked-hash .pyc (read-only layer)", pycs > 0 and unchecked == pycs,
@@ -169,7 +171,21 @@ def checks(python_dir: Path) -> list[tuple[str, bool, str]]:
         ("nothing the runtime ships", not ships, ", ".join(ships) or "none"),
         ("compiled dataclass methods (paperbell/dataclass_code.bin)", methods > 0,
          f"{methods} methods"),
+        ("modules in one archive (paperbell/modules.bin)", len(archived) > 0,
+         f"{len(archived)} modules, {pycs} bootstrap .pyc left"),
     ]
+
+
+def _archived_modules(path: Path) -> set[str]:
+    """The source files whose code paperbell/modules.bin holds (empty: no archive)."""
+    import marshal
+    from importlib.util import MAGIC_NUMBER
+
+    if not path.is_file() or not (data := path.read_bytes()).startswith(MAGIC_NUMBER):
+        return set()
+    head = len(MAGIC_NUMBER) + 8  # then the index: {name: (relpath, is_package, ...)}
+    index = marshal.loads(data[head:head + int.from_bytes(data[len(MAGIC_NUMBER):head], "little")])
+    return {entry[0] for entry in index.values()}
 
 
 def _dataclass_methods(path: Path) -> int:

@@ -1,5 +1,8 @@
 """ApiFunction: the subscriber pages and JSON API (API Gateway HTTP API, payload v2)."""
 
+from paperbell import coldstart  # first: see paperbell/coldstart.py, lazy_packages.py
+
+# isort: split
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
@@ -9,6 +12,7 @@ from paperbell.observability import logger, metrics, tracer
 from paperbell.web.app import handle
 
 
+@coldstart.loaded  # outermost: the handler is the module's last statement
 @logger.inject_lambda_context(
     correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True
 )
@@ -17,3 +21,4 @@ from paperbell.web.app import handle
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return handle(event, context)
+

@@ -1,8 +1,6 @@
 """MailFunction: digest jobs from SQS -> one SES mail each, exactly once."""
 
-# First: paperbell defers Powertools' data_classes catalogue, which BatchProcessor's
-# module would otherwise load whole (paperbell/lazy_packages.py).
-import paperbell  # noqa: F401
+from paperbell import coldstart  # first: see paperbell/coldstart.py, lazy_packages.py
 
 # isort: split
 from typing import Any
@@ -49,6 +47,7 @@ def send_record(record: SQSRecord) -> None:
     logger.info("digest job done", extra=outcome)
 
 
+@coldstart.loaded  # outermost: the handler is the module's last statement
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
@@ -57,3 +56,4 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
     return process_partial_response(
         event=event, record_handler=send_record, processor=processor, context=context
     )
+

@@ -1,8 +1,6 @@
 """MatchFunction: papers-stream INSERTs -> pending matches (partial batch failures)."""
 
-# First: paperbell defers Powertools' data_classes catalogue, which BatchProcessor's
-# module would otherwise load whole (paperbell/lazy_packages.py).
-import paperbell  # noqa: F401
+from paperbell import coldstart  # first: see paperbell/coldstart.py, lazy_packages.py
 
 # isort: split
 from typing import Any
@@ -23,6 +21,7 @@ from paperbell.services.matching import PaperMatcher
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
+@coldstart.loaded  # outermost: the handler is the module's last statement
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics

@@ -1,5 +1,8 @@
 """ScrapeFunction: scheduled; reads every configured feed and writes new papers once."""
 
+from paperbell import coldstart  # first: see paperbell/coldstart.py, lazy_packages.py
+
+# isort: split
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -11,6 +14,7 @@ from paperbell.services.scrape import run_scrape
 tracer.patch(modules=("requests",))  # this function's work is outbound HTTP: trace it
 
 
+@coldstart.loaded  # outermost: the handler is the module's last statement
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
@@ -18,3 +22,4 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return run_scrape(
         requested_sources(event), refresh_trending=trending_refresh(event)
     ).as_dict()
+

@@ -7,8 +7,9 @@ Run by the Makefile, after the runtime package is copied into the layer:
 It imports every module of ``LAYER_PYTHON_DIR/paperbell``, with its dependencies from
 ``HOST_DEPS_DIR`` (requirements.txt plus boto3, installed for the machine that builds:
 the layer's own wheels may be for another architecture, and it holds no boto3, which
-the Lambda runtime provides), records each source text ``dataclasses`` compiles for a
-class of the ``paperbell`` package, and writes it with its code object to
+the Lambda runtime provides), records each source text ``dataclasses`` compiles while they
+load (for paperbell's classes and for those of the dependencies they import: Powertools'
+``OpenAPIConfig``, botocore's two), and writes it with its code object to
 ``paperbell/dataclass_code.bin`` (the format of :mod:`paperbell.dataclass_code`, which
 explains why). It fails if a runtime module cannot be imported.
 """
@@ -32,9 +33,8 @@ def main(layer: str, deps: str) -> int:
     recorded: dict[str, CodeType] = {}
 
     def recording_exec(source: Any, globals: Any = None, locals: Any = None, /) -> None:
-        module = (globals or {}).get("__name__", "")
-        if type(source) is str and (module == "paperbell" or module.startswith("paperbell.")):
-            recorded.setdefault(source, compile(source, "<string>", "exec"))
+        if type(source) is str:  # any class the import creates: Powertools' and
+            recorded.setdefault(source, compile(source, "<string>", "exec"))  # botocore's too
         return builtins.exec(source, globals, locals)
 
     package_dir = os.path.join(layer, "paperbell")

@@ -495,14 +495,14 @@ def compare_builds(host: Path, container: Path) -> None:
         check(not only_host and not only_container,
               f"{name}: only in the host build {only_host}, only in the container build "
               f"{only_container}")
-    # Same bytes too, except .pyc files and paperbell/dataclass_code.bin (compiled code:
-    # the build image's python3.11 patch release may differ from the host's; both
-    # compile the same sources for 3.11) and wheels' RECORD files (they hash the
-    # console-script wrappers pip writes with the interpreter's path in their shebang;
-    # the makefile drops those wrappers, bin/).
+    # Same bytes too, except .pyc files, paperbell/dataclass_code.bin and
+    # paperbell/modules.bin (compiled code: the build image's python3.11 patch release
+    # may differ from the host's; both compile the same sources for 3.11) and wheels'
+    # RECORD files (they hash the console-script wrappers pip writes with the
+    # interpreter's path in their shebang; the makefile drops those wrappers, bin/).
     differing = sorted(
         f"{name}/{rel}" for name, files in on_host.items() for rel in files
-        if not rel.endswith((".pyc", "paperbell/dataclass_code.bin"))
+        if not rel.endswith((".pyc", "paperbell/dataclass_code.bin", "paperbell/modules.bin"))
         and not rel.endswith(".dist-info/RECORD")
         and (host / name / rel).read_bytes() != (container / name / rel).read_bytes()
     )

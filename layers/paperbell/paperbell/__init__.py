@@ -11,7 +11,18 @@ nothing else of the project. It never imports the developer package
 
 import warnings
 
-from paperbell import dataclass_code
+from paperbell import coldstart
+
+# Before anything else loads: a cold start in Lambda runs with the garbage collector
+# paused until the handler module's @coldstart.loaded (paperbell/coldstart.py).
+coldstart.pause()
+
+from paperbell import module_archive  # noqa: E402 - after pause(), on purpose
+
+# Then the layer's modules load from one archive file (paperbell/module_archive.py).
+module_archive.install()
+
+from paperbell import dataclass_code  # noqa: E402 - after install(), on purpose
 
 # First, before any module of the package creates its dataclasses: their generated
 # methods come compiled with the layer (paperbell/dataclass_code.py says why).

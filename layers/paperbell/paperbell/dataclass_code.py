@@ -10,10 +10,12 @@ single cost of the cold imports (BENCHMARKS.md, "Cold start"). The layer already
 generated methods.
 
 How: at build time ``layers/paperbell/compile_dataclasses.py`` imports every runtime
-module, records each source text ``dataclasses`` compiles for a class of this package,
-and writes ``{source text: marshalled code}`` (:func:`write`) to :data:`FILE_NAME` next
-to this module. :func:`install` (called first thing by ``paperbell/__init__.py``) makes
-``dataclasses`` look the text up there before compiling it. The key is the exact text,
+module, records each source text ``dataclasses`` compiles meanwhile (for this package's
+classes and for those of the dependencies it imports: Powertools' ``OpenAPIConfig``,
+botocore's two), and writes ``{source text: marshalled code}`` (:func:`write`) to
+:data:`FILE_NAME` next to this module. :func:`install` (called by ``paperbell/__init__.py``
+before any of its modules loads) makes ``dataclasses`` look the text up there before
+compiling it. The key is the exact text,
 so a hit runs the very code object ``compile`` would have produced, with the class's own
 globals and locals: the classes are the same, with the same methods. A text that is not
 there (a class edited after the build, another module, another Python) is compiled as
@@ -37,7 +39,7 @@ DEFAULT_PATH = os.path.join(os.path.dirname(__file__), FILE_NAME)
 
 _code: dict[str, bytes] = {}
 #: Generated methods whose code came from the file, and the modules of those compiled
-#: here instead (the build's checks: none of paperbell's should be).
+#: here instead (the build's checks: none of the layer's should be).
 counts = {"hits": 0}
 missed: list[str] = []
 

@@ -45,6 +45,8 @@ Fields = dict[str, list[str]]
 
 @dataclass(frozen=True)
 class Preferences:
+    """A subscriber's validated choices: queries, schedule, trending and likes."""
+
     queries: tuple[str, ...]
     delivery_hour: int = DEFAULT_HOUR
     timezone: str = "UTC"
@@ -65,6 +67,8 @@ class Preferences:
 
 @dataclass(frozen=True)
 class SubscriptionForm:
+    """A validated sign-up: the address and the preferences."""
+
     email: str
     preferences: Preferences
 

@@ -87,6 +87,8 @@ def test_no_dataclass_method_of_the_package_is_compiled_at_import(built_layer: P
     )
     assert seen["hits"] > 300  # 60+ classes, 3-6 methods each
     assert not [name for name in seen["missed"] if name.split(".")[0] == "paperbell"]
+    # The dependencies' classes the package loads are in the file too (Powertools').
+    assert "aws_lambda_powertools.event_handler.openapi.config" not in seen["missed"]
 
 
 def test_the_classes_behave_as_without_the_file(built_layer: Path) -> None:
@@ -124,3 +126,21 @@ def test_a_text_not_in_the_file_is_compiled_and_another_python_s_file_ignored(
         built_layer,
     )
     assert ignored == {"installed": False, "exec": False}
+
+
+def test_every_dataclass_of_the_package_has_a_docstring() -> None:
+    """Without one, ``@dataclass`` builds ``__doc__`` from ``inspect.signature`` of the
+    class at import (~0.1 ms a class at every cold start)."""
+    import ast
+
+    undocumented = []
+    for path in sorted((LAYER_SOURCE / "paperbell").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ClassDef) or ast.get_docstring(node) is not None:
+                continue
+            for deco in node.decorator_list:
+                target = deco.func if isinstance(deco, ast.Call) else deco
+                name = getattr(target, "attr", None) or getattr(target, "id", "")
+                if name == "dataclass":
+                    undocumented.append(f"{path.relative_to(LAYER_SOURCE)}:{node.name}")
+    assert undocumented == []

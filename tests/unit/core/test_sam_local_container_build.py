@@ -41,6 +41,7 @@ BUILD = {
     "PaperbellLayer/python/paperbell/__init__.py": b"pkg",
     "PaperbellLayer/python/paperbell/__pycache__/__init__.cpython-311.pyc": b"host pyc",
     "PaperbellLayer/python/paperbell/dataclass_code.bin": b"host code",
+    "PaperbellLayer/python/paperbell/modules.bin": b"host modules",
     "PaperbellLayer/python/idna-3.20.dist-info/RECORD": b"../../bin/idna,sha256=host,173",
 }
 
@@ -51,6 +52,7 @@ def test_equal_builds_pass_and_pyc_and_record_bytes_may_differ(sam_local, tmp_pa
         **BUILD,
         "PaperbellLayer/python/paperbell/__pycache__/__init__.cpython-311.pyc": b"other",
         "PaperbellLayer/python/paperbell/dataclass_code.bin": b"other code",
+        "PaperbellLayer/python/paperbell/modules.bin": b"other modules",
         "PaperbellLayer/python/idna-3.20.dist-info/RECORD": b"../../bin/idna,sha256=c,215",
     })
     sam_local.compare_builds(host, container)

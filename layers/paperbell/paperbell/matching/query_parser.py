@@ -111,17 +111,23 @@ class Upvotes:
 
 @dataclass(frozen=True, slots=True)
 class Not:
+    """``-x`` / ``NOT x``: matches what ``child`` does not."""
+
     child: Node
     pos: int = dataclasses.field(default=0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
 class And:
+    """Every child must match (adjacent terms, or ``AND``)."""
+
     children: tuple[Node, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Or:
+    """At least one child must match (``OR``)."""
+
     children: tuple[Node, ...]
 
 
@@ -150,6 +156,8 @@ _STOP = frozenset(' \t\r\n\f\v()"')
 
 @dataclass(frozen=True, slots=True)
 class _Tok:
+    """One lexer token: its kind, its text and where it starts in the query."""
+
     kind: str  # WORD PHRASE LPAREN RPAREN AND OR NOT NEG FIELD EOF
     text: str
     pos: int

@@ -43,6 +43,8 @@ class PaperRef:
 
 @dataclass(slots=True)
 class PaperListParse:
+    """The papers a pasted list names, and what of it could not be used."""
+
     refs: list[PaperRef] = field(default_factory=list)
     #: One human-readable line per input that could not be used.
     problems: list[str] = field(default_factory=list)

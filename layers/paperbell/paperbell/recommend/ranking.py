@@ -22,6 +22,8 @@ __all__ = ["Recommendation", "rank_papers"]
 
 @dataclass(frozen=True, slots=True)
 class Recommendation:
+    """One recommended paper, its score and why it was chosen."""
+
     paper: Paper
     score: float
     why: Explanation

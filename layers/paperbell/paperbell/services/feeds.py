@@ -14,6 +14,8 @@ FEED_DIGESTS = 30
 
 @dataclass(frozen=True)
 class FeedItem:
+    """One paper of a subscriber's feed and the digest date it belongs to."""
+
     paper: Paper
     date: str  # digest date, or "" for a match still waiting for the next digest
 

@@ -74,6 +74,8 @@ def _recent_papers(papers_table: str, days: int, now: datetime | None) -> tuple[
 
 @dataclass(frozen=True)
 class PreviewHit:
+    """One recent paper the previewed queries match, with where they matched."""
+
     paper: Paper
     queries: tuple[str, ...]
     highlights: Highlights
@@ -81,6 +83,8 @@ class PreviewHit:
 
 @dataclass(frozen=True)
 class Preview:
+    """What the previewed queries would have matched in the last ``days`` days."""
+
     queries: tuple[str, ...]
     days: int
     scanned: int

@@ -31,6 +31,8 @@ def vote_link(ctx: RequestContext, direction: str, subscriber_id: str, paper_id:
 
 @dataclass(frozen=True, slots=True)
 class Vote:
+    """A checked "more/less like this" vote: who voted which way on which paper."""
+
     direction: str
     subscriber: Subscriber
     paper: Paper

@@ -26,6 +26,8 @@ from paperbell.validation import (
 
 @dataclass(frozen=True)
 class WebhookCreated:
+    """A new webhook subscriber with the secrets shown to its creator once."""
+
     subscriber: Subscriber
     secret: str
     manage_token: str

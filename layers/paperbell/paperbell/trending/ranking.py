@@ -25,6 +25,8 @@ WEEKLY_WINDOW = timedelta(days=7)
 
 @dataclass(frozen=True, slots=True)
 class RankedPaper:
+    """A trending paper at its rank, with where the filter matched it."""
+
     rank: int
     entry: TrendingEntry
     #: Where the filter matched (title/abstract spans); empty without a filter.

@@ -68,6 +68,8 @@ class WebhookDeliveryError(DeliveryError):
 
 @dataclass(frozen=True, slots=True)
 class _Outcome:
+    """What one delivery attempt got back: status, error text, Retry-After."""
+
     status: int | None  # None when no response was received
     error: str
     retry_after: float | None = None
