@@ -11,7 +11,7 @@ from matching_support import make_paper, seed_papers
 from paperbell.matching import presearcher
 from paperbell.matching.matcher import AnalyzedPaper
 from paperbell.matching.normalize import tokenize
-from paperbell.matching.text_terms import FieldVocab, ascii_field_terms, ascii_split
+from paperbell.matching.text_terms import FieldVocab, ascii_field_terms, ascii_split, text_terms
 
 WORDS = [
     "lottery", "ticket", "tickets", "fine", "tuning", "finetuning", "pre", "train",
@@ -19,7 +19,8 @@ WORDS = [
     "rapist", "analyses", "ana", "lyses", "caches", "cache", "x", "ray", "es", "hes",
     "studies", "stud", "ies", "bias", "series", "3d", "gpt4", "models", "llms", "and",
 ]  # fmt: skip
-SEPS = [" ", " ", " ", "-", "--", " - ", ", ", ". ", "\n", "  ", "(", ")-", "_", "/"]
+SEPS = [" ", " ", " ", "-", "--", " - ", ", ", ". ", "\n", "  ", "(", ")-", "_", "/", " -- ",
+        " > ", "\t( "]  # fmt: skip
 VOCABS = {
     "all": FieldVocab(None, None),
     "none": FieldVocab(set(), set()),
@@ -31,7 +32,7 @@ VOCABS = {
 @st.composite
 def texts(draw: st.DrawFn) -> str:
     words = draw(st.lists(st.sampled_from(WORDS), max_size=14))
-    out = draw(st.sampled_from(["", " ", "-", "("]))
+    out = draw(st.sampled_from(["", " ", "-", "(", "- ", " > "]))
     for w in words:
         w = w.upper() if draw(st.booleans()) else w
         out += w + draw(st.sampled_from(SEPS))
@@ -49,7 +50,9 @@ def _reference(text: str, vocab: FieldVocab) -> set[str]:
 @given(text=texts())
 def test_ascii_terms_equal_the_token_terms(text: str) -> None:
     for name, vocab in VOCABS.items():
-        assert ascii_field_terms(ascii_split(text), vocab) == _reference(text, vocab), name
+        expected = _reference(text, vocab)
+        assert ascii_field_terms(ascii_split(text), vocab) == expected, name
+        assert text_terms(text, vocab) == expected, name
 
 
 def test_ascii_terms_on_real_papers() -> None:
@@ -58,7 +61,9 @@ def test_ascii_terms_on_real_papers() -> None:
             if not text.isascii():
                 continue
             for name, vocab in VOCABS.items():
-                assert ascii_field_terms(ascii_split(text), vocab) == _reference(text, vocab), name
+                expected = _reference(text, vocab)
+                assert ascii_field_terms(ascii_split(text), vocab) == expected, name
+                assert text_terms(text, vocab) == expected, name
 
 
 def test_known_compounds_and_beginnings() -> None:
@@ -67,6 +72,21 @@ def test_known_compounds_and_beginnings() -> None:
     assert {"finetuning", "stateoftheart", "pretraining", "fine tuning", "*pretrain"} <= terms
     assert "oftuning" not in terms  # "of" never joins across a space
     assert "*pretr" not in terms  # not held by this vocabulary
+    assert text_terms(text, VOCABS["some"]) == terms
+
+
+def test_chunks_without_words_break_compounds_not_bigrams() -> None:
+    """Between chunks the gap is whitespace; a chunk without any word ("-", ">") stands
+    in the gap, so no compound joins across it, while the bigram does."""
+    vocab = VOCABS["all"]
+    assert {"fine tuning", "finetuning"} <= text_terms("fine tuning", vocab)
+    apart = ("fine - tuning", "fine > tuning", "fine -- tuning", "fine, tuning", "fine (tuning")
+    for text in apart:
+        terms = text_terms(text, vocab)
+        assert "fine tuning" in terms, text
+        assert "finetuning" not in terms, text
+    assert text_terms("- > --", vocab) == set()
+    assert text_terms("-- fine", vocab) == _reference("-- fine", vocab)
 
 
 @settings(max_examples=300, deadline=None)

@@ -23,7 +23,7 @@ from paperbell.models import Paper
 
 from .normalize import _HYPHEN, _KEY, FieldTokens, Memo, tokenize
 from .query_parser import And, Category, Node, Not, Or, Query, Source, Term, Upvotes, parse_query
-from .text_terms import gap_kinds_of, hyphen_compounds
+from .text_terms import ascii_split, gap_kinds_of, hyphen_compounds
 
 __all__ = [
     "AnalyzedPaper",
@@ -217,6 +217,7 @@ class AnalyzedPaper:
         "_field_words",
         "_prefix_words",
         "_split",
+        "_splittable",
         "_title",
         "categories",
         "index_terms",
@@ -233,8 +234,10 @@ class AnalyzedPaper:
         self._abstract: FieldTokens | None = None
         self._author: FieldTokens | None = None
         #: (title, abstract) split by :func:`text_terms.ascii_split` when both are ASCII
-        #: (phrase and prefix checks then read them instead of the tokens)
+        #: (phrase and prefix checks then read them instead of the tokens); made on first
+        #: use once the presearcher found both ASCII (``_splittable``)
         self._split: tuple[list[str], list[str]] | None = None
+        self._splittable = False
         self._field_words: dict[int, list[str]] = {}  # 0/1 (title/abstract) -> word keys
         self.categories = frozenset(c.lower() for c in paper.categories)
         self.source = (paper.source or "").lower()
@@ -286,25 +289,24 @@ class AnalyzedPaper:
             fk = self._field_keys = (self.title.key_set, self.abstract.key_set)
         return fk
 
-    def set_field_keys(
-        self,
-        title: set[str],
-        abstract: set[str],
-        title_split: list[str] | None = None,
-        abstract_split: list[str] | None = None,
-    ) -> None:
+    def set_field_keys(self, title: set[str], abstract: set[str], ascii_text: bool = False) -> None:
         """Keep the fields' index terms as :meth:`field_keys` unless it has them already
-        (the presearcher computed them anyway; supersets of the keys are fine), and the
-        fields' ASCII splits if both have one."""
+        (the presearcher computed them anyway; supersets of the keys are fine). With
+        ``ascii_text`` (title and abstract are ASCII), phrase and prefix checks read the
+        fields' :func:`text_terms.ascii_split` (made on first use) instead of tokens."""
         if self._field_keys is None:
             self._field_keys = (title, abstract)
-            if title_split is not None and abstract_split is not None:
-                self._split = (title_split, abstract_split)
+            self._splittable = ascii_text
 
     def _split_fields(self, field: str) -> tuple[int, ...]:
         """Which of the ASCII splits (0 title, 1 abstract) hold ``field``; () if none."""
-        if self._split is None or field == "author":
+        if field == "author":
             return ()
+        if self._split is None:
+            if not self._splittable:
+                return ()
+            paper = self.paper
+            self._split = (ascii_split(paper.title or ""), ascii_split(paper.abstract or ""))
         return (0, 1) if field == "text" else (0,) if field == "title" else (1,)
 
     def _word_keys(self, which: int) -> list[str]:

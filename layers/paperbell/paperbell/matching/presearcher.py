@@ -79,7 +79,7 @@ from .query_analyzer import (
     analyze,
 )
 from .query_parser import Query, Term, parse_query
-from .text_terms import _HEAD, _PREFIX_TERMS, FieldVocab, ascii_field_terms, ascii_split
+from .text_terms import _HEAD, _PREFIX_TERMS, FieldVocab, text_terms
 from .verifier import (
     ABSTRACT_KEY,
     TITLE_KEY,
@@ -133,7 +133,7 @@ def _field_terms(ft: FieldTokens, out: set[str], vocab: FieldVocab = _ALL_TERMS)
     for the hyphen compounds' beginnings that run past their first word: "pre-training"
     -> ``*pret`` .. ``*pretrain``). With a ``vocab``, only the bigrams and beginnings it
     holds (plus, harmlessly, pairs whose first key starts a held bigram). The reference
-    for :func:`text_terms.ascii_field_terms`, which gets the same terms from ASCII text
+    for :func:`text_terms.text_terms`, which gets the same terms from ASCII text
     without tokens; this one serves other text and author names."""
     keys = ft.keys
     out.update(keys)
@@ -182,25 +182,22 @@ def _name_terms(name: str) -> frozenset[str]:
 _NAME_TERMS: Memo[frozenset[str]] = Memo(_name_terms, max_size=20_000)
 
 
-def _text_terms(
-    raw: str, tokens: Callable[[], FieldTokens], vocab: FieldVocab
-) -> tuple[set[str], list[str] | None]:
-    """One text field's terms: from the raw text if it is ASCII (and its split), else
-    from its tokens."""
+def _text_terms(raw: str, tokens: Callable[[], FieldTokens], vocab: FieldVocab) -> set[str]:
+    """One text field's terms: from the raw text if it is ASCII, else from its tokens."""
     if raw.isascii():
-        parts = ascii_split(raw)
-        return ascii_field_terms(parts, vocab), parts
+        return text_terms(raw, vocab)
     out: set[str] = set()
     _field_terms(tokens(), out, vocab)
     out.discard("")
-    return out, None
+    return out
 
 
 def _analyzed_terms(ap: AnalyzedPaper, text: FieldVocab, authors: bool = True) -> set[str]:
     paper = ap.paper
-    title, title_parts = _text_terms(paper.title or "", ap.title_tokens, text)
-    abstract, abstract_parts = _text_terms(paper.abstract or "", ap.abstract_tokens, text)
-    ap.set_field_keys(title, abstract, title_parts, abstract_parts)
+    title_text, abstract_text = paper.title or "", paper.abstract or ""
+    title = _text_terms(title_text, ap.title_tokens, text)
+    abstract = _text_terms(abstract_text, ap.abstract_tokens, text)
+    ap.set_field_keys(title, abstract, title_text.isascii() and abstract_text.isascii())
     terms = title | abstract
     if authors and paper.authors:
         terms.update(*map(_NAME_TERMS.__getitem__, ap.paper.authors))

@@ -1,31 +1,38 @@
-"""The index terms of one title or abstract, straight from its words (the match path).
+"""The index terms of one title or abstract, straight from its text (the match path).
 
 Why a second way to the terms that :func:`presearcher._field_terms` reads off a
 :class:`~.normalize.FieldTokens`: deciding which stored queries a paper may match needs
 only the *set* of its terms, not the per-word lists that highlights and phrase checks
 read, and building those lists is most of what analysing a paper costs. For ASCII text
-(nearly every title and abstract; other text takes the :class:`FieldTokens` way) this
-module gets the very same set with a fixed, small number of C-level passes:
+(nearly every title and abstract; other text takes the :class:`FieldTokens` way),
+:func:`text_terms` gets the very same set with a fixed, small number of C-level passes
+over the text's whitespace-separated *chunks* ("model", "pre-training", "(llms),"):
 
-1. one ``re.split`` of the lower-cased text into words and the gaps between them;
-2. one memo lookup per word for its *code* (:class:`FieldVocab`: may it join a
-   space-separated neighbour; does its key start a bigram the index holds) and one per
-   gap for its kind (space, hyphen, other);
-3. the compound pairs and bigram starts of all positions at once, with integer bit
-   operations on those codes packed into one ``int`` (a byte per position), not a
-   Python step per word;
-4. one memo lookup per *distinct* word for its key and the ``*``-beginnings of it that
-   the index holds (kept per vocabulary, so a word's beginnings are worked out once).
+1. one ``str.split()`` of the lower-cased text (about a third of a regex split's cost);
+2. one memo lookup per *distinct* chunk for every term inside it (its words' keys, the
+   ``*``-beginnings of them the index holds, hyphen compounds, bigrams within it):
+   :func:`ascii_field_terms` of the chunk alone, worked out once per vocabulary
+   (:class:`FieldVocab`), as chunks recur from paper to paper;
+3. one memo lookup per chunk for its *code* (may its first / last word join a
+   space-separated neighbour; does its last word's key start a bigram the index holds;
+   is its first word's key ending inside a compound unsure, see
+   :func:`normalize.compound_keys`);
+4. the compounds and bigrams *between* chunks, for all boundaries at once, by integer bit
+   operations on those codes packed into one ``int`` (a byte per chunk), and one memo
+   lookup per chosen chunk for the word (or key, or key ending) that the compound or
+   bigram needs.
 
-Hyphens ("pre-training", "state-of-the-art") add each hyphen compound's key and the
-beginnings that run past its first word, looked up per compound as written (they recur
-from paper to paper), as in :func:`presearcher._field_terms`; the tests compare the two
-on real and generated text.
+Between two chunks the gap is whitespace (a compound joins the two words if both may
+join and no punctuation stands between them); within a chunk it is punctuation (only a
+single hyphen joins). A chunk without any word ("-", "--", ">") is glued onto the next
+chunk, where it closes the gap. The tests compare the result with the token path on
+real and generated text.
 """
 
 from __future__ import annotations
 
 import itertools
+import operator
 
 from .normalize import (
     _ASCII_SPLIT_RE,
@@ -33,6 +40,8 @@ from .normalize import (
     _JOINABLE,
     _KEY,
     _SEP_KIND,
+    _TAIL,
+    _WHOLE_WORD_ENDINGS,
     Memo,
     compound_keys,
     hyphen_chains,
@@ -46,10 +55,15 @@ __all__ = [
     "gap_kinds_of",
     "hyphen_compounds",
     "prefix_terms",
+    "text_terms",
 ]
 
 _VOCAB_MEMO_MAX = 100_000
 _JOIN, _STARTS_BIGRAM = 1, 2  # bits of a word's code
+#: bits of a chunk's code: its first word may join a space-separated word before it, its
+#: last word one after it, its last word's key starts a bigram held, its first word's key
+#: ending in a compound is unsure (:func:`normalize.compound_keys`); or it has no word
+_JOIN_LEFT, _JOIN_RIGHT, _CHUNK_STARTS_BIGRAM, _UNSURE_TAIL, _WORDLESS = 1, 2, 4, 8, 16
 
 
 def prefix_terms(surface: str) -> tuple[str, ...]:
@@ -72,10 +86,21 @@ class FieldVocab:
 
     Two memos per vocabulary serve :func:`ascii_field_terms`: ``codes`` (surface -> bit 1
     if it may join a space-separated neighbour, bit 2 if its key starts a bigram held
-    here) and ``word_terms`` (surface -> its key and the beginnings of it held here).
+    here) and ``word_terms`` (surface -> its key and the beginnings of it held here); two
+    more serve :func:`text_terms`: ``chunk_terms`` (chunk -> every term inside it) and
+    ``chunk_codes`` (chunk -> its code, see there).
     """
 
-    __slots__ = ("codes", "firsts", "heads", "hyphen_terms", "prefixes", "word_terms")
+    __slots__ = (
+        "chunk_codes",
+        "chunk_terms",
+        "codes",
+        "firsts",
+        "heads",
+        "hyphen_terms",
+        "prefixes",
+        "word_terms",
+    )
 
     def __init__(self, firsts: set[str] | None, prefixes: set[str] | None) -> None:
         self.firsts = firsts  # first keys of the bigrams held
@@ -85,6 +110,27 @@ class FieldVocab:
         self.codes: Memo[int] = Memo(self._code, _VOCAB_MEMO_MAX)
         self.word_terms: Memo[tuple[str, ...]] = Memo(self._word_terms, _VOCAB_MEMO_MAX)
         self.hyphen_terms: Memo[tuple[str, ...]] = Memo(self._hyphen_terms, _VOCAB_MEMO_MAX)
+        self.chunk_terms: Memo[tuple[str, ...]] = Memo(self._chunk_terms, _VOCAB_MEMO_MAX)
+        self.chunk_codes: Memo[int] = Memo(self._chunk_code, _VOCAB_MEMO_MAX)
+
+    def _chunk_terms(self, chunk: str) -> tuple[str, ...]:
+        terms = ascii_field_terms(ascii_split(chunk), self)
+        terms.discard("")
+        return tuple(terms)
+
+    def _chunk_code(self, chunk: str) -> int:
+        parts = ascii_split(chunk)
+        if len(parts) < 3:
+            return _WORDLESS
+        first, last, firsts = parts[1], parts[-2], self.firsts
+        code = _JOIN_LEFT if not parts[0] and _JOINABLE[first] else 0
+        if not parts[-1] and _JOINABLE[last]:
+            code |= _JOIN_RIGHT
+        if firsts is None or _KEY[last] in firsts:
+            code |= _CHUNK_STARTS_BIGRAM
+        if not _TAIL[first] or first in _WHOLE_WORD_ENDINGS:
+            code |= _UNSURE_TAIL
+        return code
 
     def _code(self, surface: str) -> int:
         firsts = self.firsts
@@ -132,6 +178,80 @@ def _ones(n: int) -> int:
             _ONES.clear()
         ones = _ONES[n] = _bytes_int(b"\x01" * n)
     return ones
+
+
+def _first_word(chunk: str) -> str:
+    return _ASCII_SPLIT_RE.split(chunk, 1)[1]
+
+
+def _last_word(chunk: str) -> str:
+    return _ASCII_SPLIT_RE.split(chunk)[-2]
+
+
+_FIRST_WORD: Memo[str] = Memo(_first_word)  # chunk -> its first word (it has one)
+_LAST_WORD: Memo[str] = Memo(_last_word)  # chunk -> its last word
+_FIRST_KEY: Memo[str] = Memo(lambda chunk: _KEY[_first_word(chunk)])
+_LAST_KEY: Memo[str] = Memo(lambda chunk: _KEY[_last_word(chunk)])
+#: chunk -> what its first word's key becomes at the end of a compound (:func:`_tail_of`)
+_FIRST_TAIL: Memo[str] = Memo(lambda chunk: _TAIL[_first_word(chunk)])
+
+
+def _glue_wordless(chunks: list[str], codes: bytes) -> list[str]:
+    """``chunks`` without the wordless ones ("-", "--", ">"), each glued onto the next
+    chunk as a comma: the gap it sat in is no space (no compound joins across it), and
+    a bigram still joins the words on either side of it."""
+    out: list[str] = []
+    glue = False
+    for chunk, code in zip(chunks, codes, strict=True):
+        if code == _WORDLESS:
+            glue = True
+        else:
+            out.append("," + chunk if glue else chunk)
+            glue = False
+    return out
+
+
+def text_terms(text: str, vocab: FieldVocab) -> set[str]:
+    """The index terms of one ASCII title or abstract for ``vocab``: what
+    :func:`presearcher._field_terms` adds for :func:`normalize.tokenize` of the text
+    (see module docstring; ``""`` never among them)."""
+    chunks = text.lower().split()
+    out = set(itertools.chain.from_iterable(map(vocab.chunk_terms.__getitem__, set(chunks))))
+    if len(chunks) < 2:
+        return out
+    codes = bytes(map(vocab.chunk_codes.__getitem__, chunks))
+    if _WORDLESS in codes:
+        chunks = _glue_wordless(chunks, codes)
+        if len(chunks) < 2:
+            return out
+        codes = bytes(map(vocab.chunk_codes.__getitem__, chunks))
+    n = len(chunks)
+    packed, ones, seconds = _bytes_int(codes), _ones(n), chunks[1:]
+    # byte i != 0: chunk i ends with a word that may join, chunk i + 1 starts with one
+    joins = (packed >> 1) & (packed >> 8) & ones
+    if joins:
+        # the second word's key ending is "" or it may end a word stem() decides whole
+        # ("ana lyses"): compound_keys looks at those
+        unsure = joins & (packed >> 11)
+        if unsure:
+            joins ^= unsure
+            at = unsure.to_bytes(n, "little")
+            firsts = list(map(_LAST_WORD.__getitem__, itertools.compress(chunks, at)))
+            lasts = list(map(_FIRST_WORD.__getitem__, itertools.compress(seconds, at)))
+            out.update(compound_keys(firsts, lasts))
+        # the rest: the first word + the key ending of the second (as compound_keys would)
+        at = joins.to_bytes(n, "little")
+        heads = map(_LAST_WORD.__getitem__, itertools.compress(chunks, at))
+        tails = map(_FIRST_TAIL.__getitem__, itertools.compress(seconds, at))
+        out.update(map(operator.add, heads, tails))
+    starts = (packed >> 2) & ones
+    if starts:
+        at = starts.to_bytes(n, "little")
+        firsts_keys = map(_LAST_KEY.__getitem__, itertools.compress(chunks, at))
+        seconds_keys = map(_FIRST_KEY.__getitem__, itertools.compress(seconds, at))
+        # zip stops at the shorter: a last chunk that starts a bigram has no next chunk
+        out.update(map(" ".join, zip(firsts_keys, seconds_keys, strict=False)))
+    return out
 
 
 def ascii_split(text: str) -> list[str]:
