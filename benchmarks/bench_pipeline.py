@@ -335,6 +335,7 @@ def _storage(pipeline: Any) -> dict[str, dict[str, float]]:
     from paperbell_dev.cost.meter import item_size
 
     kinds: dict[str, list[int]] = {}
+    listed: dict[str, list[tuple[int, float]]] = {}  # batch items: (papers, bytes/paper)
     for logical in ("PapersTable", "SubscribersTable", "DeliveriesTable", "IdempotencyTable"):
         try:
             name = pipeline.table_name(logical)
@@ -347,9 +348,18 @@ def _storage(pipeline: Any) -> dict[str, dict[str, float]]:
                 marker = str(item["subscriber_id"]).startswith("~due#")
                 kind += ":due" if marker else ":" + str(item["sk"]).split("#")[0]
             kinds.setdefault(kind, []).append(item_size(item))
-    return {
+            if kind in ("DeliveriesTable:matches", "DeliveriesTable:recs") and item.get("papers"):
+                bare = item_size({**item, "papers": {}})
+                listed.setdefault(kind, []).append(
+                    (len(item["papers"]), (item_size(item) - bare) / len(item["papers"])))
+    out: dict[str, dict[str, float]] = {
         k: {"items": len(v), "avg_bytes": round(statistics.mean(v), 1)} for k, v in kinds.items()
     }
+    for kind, rows in listed.items():  # the cost model sizes items at other papers/item
+        out[kind]["avg_papers"] = round(statistics.mean(n for n, _ in rows), 2)
+        out[kind]["papers"] = sum(n for n, _ in rows)
+        out[kind]["paper_bytes"] = round(sum(n * b for n, b in rows) / out[kind]["papers"], 1)
+    return out
 
 
 @contextmanager
@@ -402,13 +412,17 @@ def run_day(subscribers: int, papers: int, *, seed: int = 7, log: Any = print) -
         storage = _storage(pipe)
         metrics = sorted(m for m in rec.metrics if m[1] != "ColdStart")
         metrics += [tuple(m) for m in cold_start_metrics()]  # type: ignore[misc]
-    matches = int(storage.get("DeliveriesTable:match", {}).get("items", 0))
+    batch_items = storage.get("DeliveriesTable:matches", {})
+    matches = int(storage.get("DeliveriesTable:match", {}).get("items", 0)) + int(
+        batch_items.get("papers", 0))
     stages = _stage_summaries(rec, STAGES)
     return {
         "subscribers": subscribers,
         "papers_fetched": int(scraped.get("papers_fetched", 0)),
         "papers_new": int(scraped.get("papers_new", 0)),
         "matches": matches,
+        "match_items": int(batch_items.get("items", 0))
+        + int(storage.get("DeliveriesTable:match", {}).get("items", 0)),
         "digests_planned": digests,
         "mails": sent,
         "stages": stages,
@@ -519,12 +533,20 @@ def recommend_subscribers(count: int, seed: int = 13) -> list[Any]:
     return out
 
 
-def _candidates(pipeline: Any) -> int:
+def _candidates(pipeline: Any) -> tuple[int, int]:
+    """(candidates, the items holding them): a ``rec#`` item holds one, a ``recs#`` item
+    (one per subscriber and stream batch) the papers it lists."""
     from paperbell import aws
     from paperbell.storage import paging
 
     table = aws.table(pipeline.table_name("DeliveriesTable"))
-    return sum(1 for i in paging.items(table.scan) if str(i["sk"]).startswith("rec#"))
+    found = items = 0
+    for item in paging.items(table.scan):
+        sk = str(item["sk"])
+        if sk.startswith(("rec#", "recs#")):
+            items += 1
+            found += len(item.get("papers") or ()) if sk.startswith("recs#") else 1
+    return found, items
 
 
 def recommend_day(subscribers: int, papers: int, *, log: Any = print) -> dict[str, Any]:
@@ -554,7 +576,7 @@ def recommend_day(subscribers: int, papers: int, *, log: Any = print) -> dict[st
                     "2610.99999", extra.title, extra.abstract))))
                 rec.run("rec_index", pipe.subscriber_changes.drain)
             rec.run("rec_match", pipe.match)
-            candidates = _candidates(pipe)
+            candidates, rec_items = _candidates(pipe)
             tick0 = SCRAPED_AT.replace(minute=0)
             planned = 0
             for hour in range(1, 25):
@@ -567,7 +589,8 @@ def recommend_day(subscribers: int, papers: int, *, log: Any = print) -> dict[st
     stages = _stage_summaries(rec, RECOMMEND_STAGES)
     log(f"  {subscribers} likes-only subscribers: {candidates} candidates, {sent} mails")
     return {"subscribers": subscribers, "profiles": subscribers, "papers_new": papers,
-            "candidates": candidates, "profile_changes": PROFILE_CHANGES, "mails": sent,
+            "candidates": candidates, "rec_items": rec_items,
+            "profile_changes": PROFILE_CHANGES, "mails": sent,
             "digests_planned": planned,
             "stages": stages, "storage": storage}
 

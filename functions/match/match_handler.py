@@ -33,7 +33,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
         if new is not None:
             matcher.match(new.paper, scrape_run=new.scrape_run)
 
-    return process_partial_response(
+    response = process_partial_response(
         event=event, record_handler=match_record, processor=processor, context=context
     )
-
+    matcher.flush()  # the batch's matches: one item per subscriber (raises: batch retried)
+    return response

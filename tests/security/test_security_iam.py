@@ -63,7 +63,10 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
     ),
     "MatchFunction": (
         _pairs("SubscribersTable", "dynamodb:BatchGetItem", "dynamodb:Scan")
-        | _pairs("DeliveriesTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query")
+        # a stream batch's match and candidate items and due markers (batched), an
+        # instant match (conditional put; a redelivered one queries the partition)
+        | _pairs("DeliveriesTable", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem",
+                 "dynamodb:PutItem", "dynamodb:Query")
         | _pairs("DigestQueue", "sqs:SendMessage")
         | _pairs("MatchFailureQueue", "sqs:SendMessage")
         | _pairs("IndexBucket/match-index/*", "s3:GetObject")
@@ -158,8 +161,6 @@ NOT_EXERCISED_HERE: dict[tuple[str, str, str], str] = {
     },
     ("MailFunction", "s3:GetObject", "IndexBucket/trending/*"): "digests of trending "
     "subscribers read the ranked list (tests/e2e/test_trending_pipeline.py)",
-    ("MatchFunction", "dynamodb:GetItem", "DeliveriesTable"): "the due-marker check, once "
-    "per subscriber, slot and stream batch",
     ("MatchFunction", "dynamodb:Query", "DeliveriesTable"): "a redelivered stream record "
     "finds its match already recorded and reads the subscriber's partition: consumed by a "
     "ledger item, or still pending (tests/integration/test_delivery_state.py)",
@@ -167,8 +168,8 @@ NOT_EXERCISED_HERE: dict[tuple[str, str, str], str] = {
     "in a row is reported (tests/e2e/test_sources_pipeline.py)",
     ("MailFunction", "sqs:SendMessage", "FailureReportQueue"): "a permanently rejected "
     "digest is reported (tests/integration/test_delivery.py)",
-    ("MailFunction", "dynamodb:UpdateItem", "DeliveriesTable"): "a digest that consumes "
-    "more than CONSUMED_INLINE_MAX matches marks the rest one by one",
+    ("MailFunction", "dynamodb:UpdateItem", "DeliveriesTable"): "a job's last attempt "
+    "before the dead-letter queue keeps the items it read for a redrive (expires_at)",
     ("MatchFunction", "dynamodb:Scan", "SubscribersTable"): "fallback while no snapshot "
     "exists yet (a fresh stack)",
     ("MailFunction", "dynamodb:GetItem", "IdempotencyTable"): "Powertools reads a record "

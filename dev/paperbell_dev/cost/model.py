@@ -6,9 +6,10 @@ Where the numbers come from:
   AWS call by stage, service and operation, the DynamoDB write/read units they consumed,
   handler seconds, invocations, log bytes, custom metrics and average item sizes.
 - Each quantity is a straight line through the two runs, ``a + b * driver``, where the
-  driver is what the code says the quantity grows with (papers for the scrape, matches
-  for recording and clearing matches, mails for the digest path, subscribers x match
-  invocations for the index scan; see :func:`driver_for`). The two runs give ``a`` and
+  driver is what the code says the quantity grows with (papers for the scrape, match
+  items - (subscriber, stream batch) pairs with a match - for recording matches, mails
+  for the digest path, subscribers x match invocations for the index scan; see
+  :func:`driver_for`). The two runs give ``a`` and
   ``b``; nothing per unit is typed in by hand.
 - ``prices_us_east_1.json``: on-demand list prices with their date and source pages.
 
@@ -49,7 +50,8 @@ DAYS_PER_MONTH = 30
 STAGES = ("scrape", "match", "plan", "mail")
 SCALARS = ("handler_s", "aws_s", "invocations", "log_bytes")
 DRIVERS = ("fixed", "papers", "subscribers", "matches", "mails", "subscriber_batches",
-           "trending_mails", "rec_digests", "rec_candidates", "profile_changes",
+           "match_items",
+           "trending_mails", "rec_digests", "rec_candidates", "rec_items", "profile_changes",
            "profile_work")
 #: The trending day's stages (benchmarks/bench_pipeline.py trending_day): the popularity
 #: re-reads (fixed per day) and the planner + mailer per trending digest.
@@ -88,7 +90,11 @@ SQS_IDLE_RECEIVES_PER_MONTH = 5 * 3 * 60 * 24 * DAYS_PER_MONTH
 #: EventBridge Scheduler invocations a day: the scrape, 24 planner ticks, the nightly
 #: index rebuild and the 8 trending re-reads (TrendingRefreshSchedule, every 3 hours).
 SCHEDULES_PER_DAY = 34
-MATCH_BATCH = 100  # template MatchBatchSize default
+MATCH_BATCH = 1000  # template MatchBatchSize default (a test keeps them equal)
+#: Share of a day's new papers that arrive after the daily scrape, in the popularity
+#: re-reads (REFRESHES_PER_DAY stream batches of their own): papers added to Hugging
+#: Face's daily list during the day. An assumption (about half of HF's ~50 a day of 500).
+LATE_PAPER_SHARE = 0.05
 MAIL_POLLERS = 5  # template MailFunction MaximumConcurrency
 S3_GET_OPS = frozenset({"GetObject", "HeadObject", "SelectObjectContent"})
 FREE_SERVICES = frozenset({"streams.dynamodb", "dynamodbstreams", "sts"})
@@ -125,6 +131,9 @@ class Workload:
     recommend_share: float = 0.0
     recommendations_per_subscriber: float = 5.0
     profile_change_share: float = 0.01
+    #: Papers-stream records per match invocation (template MatchBatchSize).
+    match_batch_size: int = MATCH_BATCH
+    late_paper_share: float = LATE_PAPER_SHARE
 
     @property
     def keyword_subscribers(self) -> float:
@@ -155,8 +164,44 @@ class Workload:
         return self.subscribers * self.trending_share
 
     @property
+    def scrape_batches(self) -> int:
+        """Stream batches of the daily scrape's papers."""
+        early = self.papers_per_day * (1.0 - self.late_paper_share)
+        return max(1, math.ceil(early / self.match_batch_size))
+
+    @property
+    def late_batches(self) -> int:
+        return REFRESHES_PER_DAY if self.late_paper_share > 0 else 0
+
+    @property
     def match_invocations(self) -> int:
-        return max(1, math.ceil(self.papers_per_day / MATCH_BATCH))
+        return self.scrape_batches + self.late_batches
+
+    @property
+    def match_items(self) -> float:
+        """Pending-match items a day: one per (keyword subscriber, stream batch) in which
+        something matched them (services/matching.py PaperMatcher.flush). A subscriber's
+        matches fall into the batches in proportion to their papers (Poisson): the
+        scrape's batches share 1 - ``late_paper_share`` of them, each re-read an equal
+        part of the rest."""
+        subscribers = max(self.keyword_subscribers, 0.0)
+        return self._items_per_day(subscribers, self.matches_per_day / max(subscribers, 1.0))
+
+    @property
+    def rec_items(self) -> float:
+        """Candidate items a day: one per (likes-only subscriber, stream batch) in which
+        a paper passed their floor, as :attr:`match_items` for matches."""
+        return self._items_per_day(self.recommend_subscribers,
+                                   self.recommendations_per_subscriber)
+
+    def _items_per_day(self, subscribers: float, per_subscriber: float) -> float:
+        if subscribers <= 0:
+            return 0.0
+        parts = [((1.0 - self.late_paper_share) / self.scrape_batches, self.scrape_batches)]
+        if self.late_batches:
+            parts.append((self.late_paper_share / self.late_batches, self.late_batches))
+        return subscribers * sum(n * (1.0 - math.exp(-per_subscriber * share))
+                                 for share, n in parts)
 
     def drivers(self) -> dict[str, float]:
         return {
@@ -166,9 +211,11 @@ class Workload:
             "matches": self.matches_per_day,
             "mails": self.mails_per_day,
             "subscriber_batches": float(self.subscribers * self.match_invocations),
+            "match_items": self.match_items,
             "trending_mails": self.trending_mails_per_day,
             "rec_digests": self.recommend_subscribers * self.digest_share,
             "rec_candidates": self.recommend_subscribers * self.recommendations_per_subscriber,
+            "rec_items": self.rec_items,
             "profile_changes": self.profile_changes_per_day,
             "profile_work": self.profile_changes_per_day * self.recommend_subscribers,
         }
@@ -181,6 +228,8 @@ def rec_run_drivers(run: Mapping[str, Any]) -> dict[str, float]:
         "fixed": 1.0,
         "rec_digests": float(run.get("digests_planned", run["mails"])),
         "rec_candidates": float(run["candidates"]),
+        # Counts measured before the batch items recorded one item per candidate.
+        "rec_items": float(run.get("rec_items", run["candidates"])),
         "profile_changes": changes,
         "profile_work": changes * float(run["profiles"]),
     }
@@ -196,6 +245,8 @@ def run_drivers(run: Mapping[str, Any]) -> dict[str, float]:
         "matches": float(run["matches"]),
         "mails": float(run["mails"]),
         "subscriber_batches": float(run["subscribers"] * invocations),
+        # Counts measured before the batch items recorded one item per match.
+        "match_items": float(run.get("match_items", run["matches"])),
     }
 
 
@@ -212,19 +263,20 @@ def driver_for(stage: str, quantity: str, key: str = "") -> str:
             return "rec_digests"
         if quantity == "invocations" or key.startswith("s3:"):
             return "fixed"  # the match and plan runs are there anyway; one snapshot check
-        if stage == "rec_match" and not key.endswith(":GetItem"):
-            return "rec_candidates"  # a write per candidate (and a due marker per digest)
-        return "rec_digests"  # the marker checks, then one plan job and one digest each
+        if stage == "rec_match":
+            # A candidate item per (subscriber, stream batch) with a candidate, its marker
+            # check and marker (per item: an upper bound); the scoring time per candidate.
+            return "rec_items" if key else "rec_candidates"
+        return "rec_digests"  # one plan job and one digest each
     if stage == "scrape":
         return "fixed" if quantity == "invocations" else "papers"
     if stage == "match":
         if key.endswith(":Scan") or quantity == "invocations":
             return "subscriber_batches" if key else "papers"
-        if key.endswith(":GetItem"):
-            # One due-marker check per (subscriber, stream batch) with a match: billed
-            # as if every subscriber had a match in every batch (an upper bound).
-            return "subscriber_batches"
-        return "matches"  # one put per match (and a due marker per subscriber and slot)
+        # One item per (subscriber, stream batch) with a match, a due-marker check for
+        # each, a marker per (subscriber, slot) - at most one per item, so billed per item
+        # (an upper bound) - and the matched subscribers' reads.
+        return "match_items"
     if stage == "plan":
         if quantity == "invocations":
             return "fixed"  # 24 ticks a day
@@ -307,8 +359,9 @@ class Model:
         rec_runs = list(counts.get("recommend_runs") or [])
         if rec_runs:
             rec_storage = max(rec_runs, key=lambda r: r["subscribers"]).get("storage", {})
-            if "DeliveriesTable:rec" in rec_storage:
-                model.storage["DeliveriesTable:rec"] = dict(rec_storage["DeliveriesTable:rec"])
+            for kind in ("DeliveriesTable:rec", "DeliveriesTable:recs"):
+                if kind in rec_storage:
+                    model.storage[kind] = dict(rec_storage[kind])
         # Billed from the first data point: what the runs emitted, and what the template
         # publishes by default (a failure count need not occur on the measured day).
         seen = {tuple(m) for r in runs for m in r.get("custom_metrics", [])}
@@ -608,16 +661,45 @@ def history_rru_per_day(workload: Workload, storage: Mapping[str, Mapping[str, f
 
     ledger = (LEDGER_DAYS - 1) * size("DeliveriesTable:digest", 200)
     lookback = (LOOKBACK_DAYS - 1) * size("DeliveriesTable:digest", 200)
-    keyword = lookback + (PENDING_DAYS - 1) * (
-        workload.matches_per_day / max(workload.keyword_subscribers, 1.0)
-    ) * size("DeliveriesTable:match", 300)
-    recs = lookback + (PENDING_DAYS - 1) * workload.recommendations_per_subscriber * size(
-        "DeliveriesTable:rec", 400)
+    keyword = lookback + (PENDING_DAYS - 1) * match_bytes_per_day(workload, storage) / max(
+        workload.keyword_subscribers, 1.0)
+    recs = lookback + (PENDING_DAYS - 1) * rec_bytes_per_day(workload, storage) / max(
+        workload.recommend_subscribers, 1.0)
     return (
         workload.mails_per_day * keyword
         + workload.trending_mails_per_day * ledger
         + workload.recommend_subscribers * workload.digest_share * recs
     ) / EVENTUAL_READ_BYTES
+
+
+def match_bytes_per_day(workload: Workload, storage: Mapping[str, Mapping[str, float]]
+                        ) -> float:
+    """Bytes of pending-match items written a day (with DynamoDB's 100 per item): one
+    item per subscriber and stream batch (:attr:`Workload.match_items`), sized from
+    the measured items - their fixed part plus the measured bytes per paper listed, at
+    the workload's papers per item. Counts from before the batch items: per match."""
+    return _pending_bytes(workload.match_items, workload.matches_per_day,
+                          storage, "DeliveriesTable:matches", "DeliveriesTable:match", 300)
+
+
+def rec_bytes_per_day(workload: Workload, storage: Mapping[str, Mapping[str, float]]
+                      ) -> float:
+    """The same for candidate items (:attr:`Workload.rec_items`)."""
+    return _pending_bytes(workload.rec_items,
+                          workload.recommend_subscribers * workload.recommendations_per_subscriber,
+                          storage, "DeliveriesTable:recs", "DeliveriesTable:rec", 400)
+
+
+def _pending_bytes(items: float, papers: float, storage: Mapping[str, Mapping[str, float]],
+                   batch_kind: str, item_kind: str, default: float) -> float:
+    batch = storage.get(batch_kind)
+    if not batch or not items:
+        per_paper = float(storage.get(item_kind, {}).get("avg_bytes", default))
+        return papers * (per_paper + ITEM_OVERHEAD)
+    per_item = papers / items
+    size = float(batch["avg_bytes"]) + (per_item - float(batch.get("avg_papers", 1))) * float(
+        batch.get("paper_bytes", 40))
+    return items * (max(size, 0.0) + ITEM_OVERHEAD)
 
 
 def storage_gb(
@@ -633,9 +715,8 @@ def storage_gb(
     # A match or candidate is kept PENDING_RETENTION (storage/deliveries.py), consumed
     # or not: the ledger item that consumed it is the record, no write per match.
     match_days = PENDING_DAYS
-    matches = workload.matches_per_day * match_days * size("DeliveriesTable:match", 300)
-    recs = workload.recommend_subscribers * workload.recommendations_per_subscriber
-    matches += recs * match_days * size("DeliveriesTable:rec", 400)
+    matches = match_days * match_bytes_per_day(workload, storage)
+    matches += match_days * rec_bytes_per_day(workload, storage)
     digests = (workload.mails_per_day + workload.trending_mails_per_day
                + workload.recommend_subscribers * workload.digest_share)
     ledger = digests * LEDGER_DAYS * size("DeliveriesTable:digest", 200)

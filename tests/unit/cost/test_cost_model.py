@@ -95,8 +95,9 @@ def test_per_unit_counts_come_from_the_two_runs():
     # (the idempotency record's update), not with matches.
     assert fitted.lines[("mail", "wru", "dynamodb:UpdateItem")] == cost.Line("mails", 0.0, 1.0)
     assert fitted.lines[("match", "calls", "dynamodb:Scan")].driver == "subscriber_batches"
-    # One due-marker check per subscriber and stream batch.
-    assert fitted.lines[("match", "calls", "dynamodb:GetItem")].driver == "subscriber_batches"
+    # One due-marker check per subscriber and stream batch with a match (these synthetic
+    # counts predate the batch items: one item per match, the fallback).
+    assert fitted.lines[("match", "calls", "dynamodb:GetItem")].driver == "match_items"
     assert fitted.lines[("plan", "invocations", "")] == cost.Line("fixed", 24.0, 0.0)
     assert fitted.custom_metrics == 2 and fitted.alarms == 3
 
@@ -108,8 +109,9 @@ def test_the_bill_is_the_counts_times_the_prices():
     items = {i.service: i.usd_month for i in bill.items}
     month = cost.DAYS_PER_MONTH
     assert items["SES"] == pytest.approx(100_000 * month / 1000 * 0.10)
-    # WRU per day: scrape 1/paper, match 2/match, plan 24, mail 4/mail
-    wru = 500 + 2 * 400_000 + 24 + 4 * 100_000
+    # WRU per day: scrape 1/paper, match 2 per item (one per subscriber and stream batch
+    # with a match), plan 24, mail 4/mail
+    wru = 500 + 2 * work.match_items + 24 + 4 * 100_000
     assert items["DynamoDB writes"] == pytest.approx(wru * month / 1e6 * 0.625)
     sqs = (100_000 / 10 + 100_000 / 10) * month + cost.SQS_IDLE_RECEIVES_PER_MONTH
     assert items["SQS"] == pytest.approx(sqs / 1e6 * 0.40)
@@ -287,8 +289,12 @@ def test_the_committed_counts_measure_a_recommendation_day():
     assert len(runs) == 2 and runs[0]["profiles"] < runs[1]["profiles"]
     for run in runs:
         assert run["candidates"] > 0 and run["profile_changes"] > 0
-        writes = run["stages"]["rec_match"]["calls"]["dynamodb:PutItem"]
-        assert writes >= run["candidates"]  # one conditional put per candidate
+        # One item per subscriber and stream batch, not one per candidate, written 25
+        # per BatchWriteItem (with the due markers).
+        assert 0 < run["rec_items"] < run["candidates"]
+        assert "dynamodb:PutItem" not in run["stages"]["rec_match"]["calls"]
+        writes = run["stages"]["rec_match"]["calls"]["dynamodb:BatchWriteItem"]
+        assert writes * 25 >= run["rec_items"]
     assert counts["alarms"] > 0
     # The default deploy publishes no custom metric (the alarms watch AWS/SQS metrics).
     assert counts["published_metrics"] == []
@@ -332,15 +338,18 @@ def test_likes_only_subscribers_are_priced_from_the_recommendation_day():
     counts["recommend_runs"] = [_rec_run(100, 400), _rec_run(300, 1200)]
     model = cost.Model.from_counts(counts)
     assert model.has_recommendations
+    # A write per candidate item (these synthetic counts predate the batch items: one
+    # item per candidate, the fallback).
     assert model.lines[("rec_match", "wru", "dynamodb:PutItem")] == cost.Line(
-        "rec_candidates", 0.0, 2.0)
+        "rec_items", 0.0, 2.0)
     # The digest's ledger item consumes its candidates: no write per candidate.
     assert model.lines[("rec_mail", "calls", "dynamodb:UpdateItem")] == cost.Line(
         "rec_digests", 0.0, 1.0)
     assert model.lines[("rec_index", "handler_s", "")].driver == "profile_work"
     work = cost.Workload(10_000, recommend_share=0.5, recommendations_per_subscriber=4)
     daily = model.daily(work)
-    assert daily[("rec_match", "wru", "dynamodb:PutItem")] == pytest.approx(2 * 4 * 5_000)
+    assert daily[("rec_match", "wru", "dynamodb:PutItem")] == pytest.approx(2 * work.rec_items)
+    assert 5_000 < work.rec_items < 4 * 5_000  # one item per subscriber and stream batch
     assert daily[("rec_mail", "calls", "email:SendEmail")] == pytest.approx(5_000)
     assert work.profile_changes_per_day == pytest.approx(50)
     # Half the subscribers mail recommendations instead of keyword matches: same SES bill.
@@ -380,3 +389,38 @@ def test_the_index_batching_window_is_the_templates():
     events = template["Resources"]["IndexFunction"]["Properties"]["Events"]
     window = events["SubscriberChanges"]["Properties"]["MaximumBatchingWindowInSeconds"]
     assert window == cost.INDEX_BATCHING_WINDOW_S
+
+
+def test_the_match_batch_size_is_the_templates():
+    from pathlib import Path
+
+    from paperbell_dev.local.template import load_template
+
+    template = load_template(Path(__file__).resolve().parents[3] / "template.yaml")
+    assert template["Parameters"]["MatchBatchSize"]["Default"] == cost.MATCH_BATCH
+
+
+def test_match_items_are_one_per_subscriber_and_stream_batch_with_a_match():
+    """A keyword subscriber's matches of one stream batch are one item: the scrape's
+    batch holds nearly all of them; the re-reads' few late papers add a fraction."""
+    one_batch = cost.Workload(10_000, late_paper_share=0)
+    assert one_batch.match_invocations == 1
+    assert one_batch.match_items == pytest.approx(10_000 * (1 - math.exp(-5)))
+    default = cost.Workload(10_000)
+    assert default.match_invocations == 1 + cost.REFRESHES_PER_DAY
+    assert one_batch.match_items < default.match_items < 10_000 * 1.3
+    # Small batches spread the matches: more items, never more than matches.
+    small = cost.Workload(10_000, match_batch_size=100, late_paper_share=0)
+    assert default.match_items < small.match_items < small.matches_per_day
+
+
+def test_match_item_bytes_follow_the_papers_per_item():
+    storage = {"DeliveriesTable:matches": {"avg_bytes": 300.0, "avg_papers": 5,
+                                           "paper_bytes": 40.0}}
+    work = cost.Workload(1000, late_paper_share=0)
+    per_item = work.matches_per_day / work.match_items
+    assert cost.match_bytes_per_day(work, storage) == pytest.approx(
+        work.match_items * (300 + (per_item - 5) * 40 + cost.ITEM_OVERHEAD))
+    # Counts from before the batch items: an item per match.
+    old = {"DeliveriesTable:match": {"avg_bytes": 300.0}}
+    assert cost.match_bytes_per_day(work, old) == work.matches_per_day * 400

@@ -5,10 +5,13 @@ subscribers table and cached in the Lambda container. It is rebuilt when older t
 ``MATCH_INDEX_TTL_SECONDS`` (60 s by default), so a new subscription matches from the
 next scrape on without a per-paper scan of subscribers.
 
-Every (subscriber, paper) match is recorded with a conditional put, so a stream batch
-delivered twice records nothing twice. The handler (functions/match) turns stream
-records into papers and reports the ones that fail back to Lambda (partial batch
-response); they end in the OnFailure queue after the configured retries.
+A daily or weekly subscriber's matches of one stream batch are recorded as one item
+(one write, not one per paper), after the batch's records are handled; a stream batch
+delivered twice rewrites the same item, and pending is decided per paper, so nothing is
+recorded (or sent) twice. Instant subscribers' matches are one conditional put each.
+The handler (functions/match) turns stream records into papers and reports the ones
+that fail back to Lambda (partial batch response); they end in the OnFailure queue
+after the configured retries.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from paperbell import clock
 from paperbell.config import Settings, settings
 from paperbell.matching import MatchIndex
-from paperbell.models import Paper, PendingMatch, Subscriber
+from paperbell.models import Paper, PendingMatch, PendingRecommendation, Subscriber
 from paperbell.observability import logger, metrics
 from paperbell.scheduling import next_slot_for
 from paperbell.services.planning import enqueue_jobs
@@ -155,14 +158,14 @@ def record_matches(
     now: datetime,
     retention_days: int,
     correlation_id: str = "",
+    batch: dict[str, list[PendingMatch]],
 ) -> tuple[int, list[dict[str, str]]]:
-    """Record the paper's matches once each (redeliveries record nothing).
-
-    Daily subscribers' matches are stamped with their next delivery slot (the planner
-    picks them up); instant subscribers' matches become jobs for the digest queue now.
-    Returns (matches recorded, instant jobs to queue).
-    """
-    recorded = 0
+    """Find the paper's matches: daily and weekly subscribers' go into ``batch`` under
+    their next delivery slot (:meth:`PaperMatcher.flush` writes one item per
+    subscriber for the whole stream batch); instant subscribers' are recorded once each
+    now (redeliveries record nothing) and become jobs for the digest queue.
+    Returns (matches found, instant jobs to queue)."""
+    found = 0
     instant_jobs: list[dict[str, str]] = []
     expires_at = int((now + timedelta(days=retention_days)).timestamp())
     matches = index.match(paper)
@@ -171,20 +174,17 @@ def record_matches(
         subscriber = subscribers.get(match.subscriber_id)
         if subscriber is None or subscriber.status != "active":
             continue  # left or paused since the snapshot; the next snapshot drops them
-        instant = subscriber.mode == "instant"
-        slot = (
-            None
-            if instant
-            else next_slot_for(subscriber, now)
-        )
         match = replace(match, correlation_id=correlation_id)
-        state = deliveries.record_match(match, due_slot=slot, expires_at=expires_at)
-        recorded += state == "new"
-        if instant and state != "delivered":
+        found += 1
+        if subscriber.mode != "instant":
+            batch.setdefault(next_slot_for(subscriber, now), []).append(match)
+            continue
+        state = deliveries.record_match(match, due_slot=None, expires_at=expires_at)
+        if state != "delivered":
             # Also for "pending": a crash between recording and queueing must not lose
             # the notification; a duplicate job is absorbed by the mail idempotency.
             instant_jobs.append({"subscriber_id": subscriber.id, "slot": INSTANT_PREFIX + paper.id})
-    return recorded, instant_jobs
+    return found, instant_jobs
 
 
 class PaperMatcher:
@@ -198,10 +198,16 @@ class PaperMatcher:
         self.config = config or settings()
         self.index = current_index(self.config)
         self.deliveries = DeliveryRepository(self.config.deliveries_table)
+        #: The batch's daily and weekly matches and candidates by due slot, written by
+        #: :meth:`flush`.
+        self.pending: dict[str, list[PendingMatch]] = {}
+        self.pending_recs: dict[str, list[PendingRecommendation]] = {}
 
     def match(self, paper: Paper, *, scrape_run: str = "") -> int:
-        """Record the paper's matches and queue instant jobs; returns matches recorded."""
+        """Find the paper's matches (kept for :meth:`flush`), record its candidates and
+        queue instant jobs; returns the matches found."""
         logger.set_correlation_id(scrape_run or None)
+        found: dict[str, list[PendingMatch]] = {}
         recorded, instant_jobs = record_matches(
             paper,
             self.index,
@@ -209,21 +215,43 @@ class PaperMatcher:
             now=clock.now(),
             retention_days=self.config.paper_retention_days,
             correlation_id=scrape_run,
+            batch=found,
         )
         # Queued inside the record's handling: if queueing fails the record fails and is
         # retried; the match is already recorded, so only the job is (re)sent, and the
         # mail function's idempotency makes a duplicate job harmless.
         enqueue_jobs(self.config.digest_queue_url, instant_jobs)
         metrics.add_metric(name="Matches", unit=MetricUnit.Count, value=recorded)
+        found_recs: dict[str, list[PendingRecommendation]] = {}
         recommended = record_recommendations(
             paper,
             current_profiles(self.config.index_bucket, self.config.match_index_ttl_seconds),
-            self.deliveries,
             self.index.subscribers_for,
             now=clock.now(),
-            retention_days=self.config.paper_retention_days,
             correlation_id=scrape_run,
+            batch=found_recs,
         )
         metrics.add_metric(name="Recommendations", unit=MetricUnit.Count, value=recommended)
+        # Only a paper handled without error joins the batch's items: a failed record is
+        # retried, and its matches are found again then.
+        for slot, matches in found.items():
+            self.pending.setdefault(slot, []).extend(matches)
+        for slot, recs in found_recs.items():
+            self.pending_recs.setdefault(slot, []).extend(recs)
         logger.debug("paper matched", extra={"paper_id": paper.id, "matches": recorded})
         return recorded
+
+    def flush(self) -> int:
+        """Write the batch's daily and weekly matches and candidates: one item per
+        subscriber and slot for all the papers of the batch (one for matches, one for
+        candidates; storage/deliveries.py ``record_batch``), and the due markers. Called
+        once the batch's records are handled; if it raises, the invocation fails and
+        Lambda retries the batch (rewriting an item is harmless). Returns the matches
+        and candidates written."""
+        pending, self.pending = self.pending, {}
+        recs, self.pending_recs = self.pending_recs, {}
+        if not pending and not recs:
+            return 0
+        return self.deliveries.record_batch(
+            pending, recs=recs, expires_at=int((clock.now() + timedelta(
+                days=self.config.paper_retention_days)).timestamp()))

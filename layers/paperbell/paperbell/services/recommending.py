@@ -21,7 +21,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from paperbell.models import Paper, PaperText, PendingRecommendation, Subscriber
 from paperbell.observability import logger
@@ -34,7 +34,6 @@ from paperbell.recommend import (
     build_profile,
 )
 from paperbell.scheduling import next_slot_for
-from paperbell.storage.deliveries import DeliveryRepository
 from paperbell.storage.index_snapshots import IndexSnapshotStore
 
 __all__ = [
@@ -131,34 +130,32 @@ def recommend(
 def record_recommendations(
     paper: Paper,
     index: ProfileIndex | None,
-    deliveries: DeliveryRepository,
     subscribers_for: Callable[[list[str]], dict[str, Subscriber]],
     *,
     now: datetime,
-    retention_days: int,
     correlation_id: str = "",
+    batch: dict[str, list[PendingRecommendation]],
 ) -> int:
-    """Record a candidate per subscriber whose floor the paper passes (once each, as
-    matches are); instant-mode subscribers get none (recommendations are a digest
-    section). Returns the number of new candidates."""
+    """Find a candidate per subscriber whose floor the paper passes and keep it in
+    ``batch`` under their next slot: the matcher writes a stream batch's candidates as
+    one item per subscriber, as it does matches (PaperMatcher.flush). Instant-mode
+    subscribers get none (recommendations are a digest section). Returns the number of
+    candidates found."""
     if index is None or not len(index):
         return 0
     candidates = recommend(paper, index)
     if not candidates:
         return 0
     subscribers = subscribers_for([c.subscriber_id for c in candidates])
-    expires_at = int((now + timedelta(days=retention_days)).timestamp())
-    recorded = 0
+    found = 0
     for rec in candidates:
         subscriber = subscribers.get(rec.subscriber_id)
         if subscriber is None or subscriber.status != "active" or subscriber.mode == "instant":
             continue
         slot = next_slot_for(subscriber, now)  # weekly subscribers: their weekday
-        state = deliveries.record_recommendation(
-            replace(rec, correlation_id=correlation_id), due_slot=slot, expires_at=expires_at
-        )
-        recorded += state == "new"
-    return recorded
+        batch.setdefault(slot, []).append(replace(rec, correlation_id=correlation_id))
+        found += 1
+    return found
 
 
 @dataclass

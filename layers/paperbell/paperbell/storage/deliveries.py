@@ -2,12 +2,18 @@
 
 Item kinds under one subscriber partition (the data model: docs/operations.md,
 *Delivery state*):
-- ``match#<paper id>``: a paper that matched, waiting for a digest; its ``slot`` says
-  for which UTC hour ("YYYY-MM-DDTHH"). It is **not** in the planner's index: one write
-  unit per match.
-- ``rec#<paper id>``: a candidate recommendation (issue 14): the paper passed the
-  subscriber's similarity floor; it carries the score and the reason, and ``slot`` like
-  a match.
+- ``matches#<hash>``: the papers of one stream batch that matched a daily or weekly
+  subscriber, waiting for a digest - one item per (subscriber, slot, scrape run) and
+  stream batch, however many papers matched (``papers``: paper id -> the queries that
+  matched it; ``hash``: of the paper ids, so a redelivered batch rewrites the same
+  item). Its ``slot`` says for which UTC hour ("YYYY-MM-DDTHH"). It is **not** in the
+  planner's index: one write unit per subscriber and batch (up to 1 KB), not per match.
+- ``match#<paper id>``: one paper that matched an instant-mode subscriber (its
+  ``instant#<paper id>`` job reads it by key), or a match written before the batches.
+- ``recs#<hash>``: the candidate recommendations (issue 14) of one stream batch, as
+  ``matches#`` items are for matches: per paper that passed the subscriber's similarity
+  floor, the score and the reason (``papers``: paper id -> score, liked paper, terms).
+- ``rec#<paper id>``: one candidate, as written before the batches (still read).
 - the due marker, one item per (subscriber, slot) in the slot's own partition
   (``~due#<slot>``, sort key the subscriber id), which the hourly planner reads. The
   matcher writes it once for all of a subscriber's matches of that slot (one read
@@ -28,15 +34,16 @@ Why this is safe: matches and candidates live :data:`PENDING_RETENTION` (10 days
 TTL; a job's last attempt before the dead-letter queue keeps its items
 :data:`PARKED_RETENTION` more), the ledger 35 days, so every live match's consuming
 ledger item still exists; the digest reads the whole partition in one query. Older data
-stays readable: an item with a ``delivered`` mark (written before issue 15, or past
-:data:`CONSUMED_INLINE_MAX`) is consumed too, and a match that still carries
+stays readable: an item with a ``delivered`` mark (written before issue 15) is
+consumed too, and a match that still carries
 ``due_slot`` still shows its subscriber to the planner.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -52,6 +59,16 @@ from paperbell.scheduling import parse_slot
 from paperbell.storage import paging
 
 MATCH_PREFIX = "match#"
+#: One item per (subscriber, slot, scrape run) and stream batch (see record_batch), for
+#: matches and for candidates. Both sort after ``digest#`` like every other kind (the
+#: ledger's ``since`` bound).
+BATCH_PREFIX = "matches#"
+REC_BATCH_PREFIX = "recs#"
+#: Papers one batch item lists at most: a very broad query matching most of a big
+#: stream batch still writes items far below DynamoDB's 400 KB limit.
+BATCH_PAPERS_MAX = 500
+#: BatchGetItem takes 100 keys per request (the due-marker checks).
+BATCH_GET_LIMIT = 100
 REC_PREFIX = "rec#"
 DIGEST_PREFIX = "digest#"
 INSTANT_PREFIX = "instant#"
@@ -78,8 +95,12 @@ CONSUMPTION_LOOKBACK = PARKED_RETENTION + timedelta(days=1)
 #: A due marker is kept this long after its slot: past the planner's look-back.
 MARKER_RETENTION = timedelta(days=2)
 #: Ids a ledger item lists per kind; past this (a subscriber with thousands of matches
-#: in one digest) the rest are marked ``delivered`` one by one, keeping the item small.
+#: in one digest) the rest go into more items (``~more#<ledger key>#<n>``, as many as
+#: needed, living as long as the ledger item), keeping each item small.
 CONSUMED_INLINE_MAX = 2000
+#: The continuation items of a ledger item past CONSUMED_INLINE_MAX; "~" sorts after
+#: every other kind, so the digest's partition query always reads them.
+MORE_PREFIX = "~more#"
 #: The planner's progress marker (a reserved partition, not a subscriber).
 PLANNER_KEY = {"subscriber_id": "~planner", "sk": "state"}
 
@@ -157,6 +178,37 @@ class DeliveryRepository:
             item["highlights"] = json.dumps(match.highlights)
         return self._record_pending(item, due_slot)
 
+    def record_batch(self, batches: Mapping[str, Sequence[PendingMatch]], *,
+                     expires_at: int,
+                     recs: Mapping[str, Sequence[PendingRecommendation]] | None = None) -> int:
+        """Store a stream batch's daily and weekly matches: per due slot (the key of
+        ``batches``), one item per subscriber (and scrape run) listing every paper that
+        matched them in the batch; the candidates (``recs``) the same way, in items of
+        their own; returns the papers recorded (matches and candidates).
+
+        The due markers are checked and written first, all of them in batched calls
+        (a crash in between leaves a marker with nothing behind it, a skipped digest,
+        never a match the planner cannot see); then the items, 25 per BatchWriteItem.
+        The writes are unconditional: an item's key is a hash of its paper ids, so a
+        redelivered batch rewrites the same item, and a bisected retry that regroups
+        the papers writes them again under another key - harmless, because pending is
+        decided per paper (a ledger item that names a paper consumes it in every item
+        that lists it; _state_of reads one entry per paper)."""
+        items: list[dict[str, Any]] = []
+        for slot, matches in batches.items():
+            items += _batch_rows(BATCH_PREFIX, slot, expires_at, (
+                (m.subscriber_id, m.correlation_id, m.paper_id, list(m.queries))
+                for m in matches))
+        for slot, found in (recs or {}).items():
+            items += _batch_rows(REC_BATCH_PREFIX, slot, expires_at, (
+                (r.subscriber_id, r.correlation_id, r.paper_id, _rec_fields(r))
+                for r in found))
+        self._ensure_markers((str(i["subscriber_id"]), str(i["slot"])) for i in items)
+        with aws.table(self.table_name).batch_writer() as batch:
+            for item in items:
+                batch.put_item(Item=item)
+        return sum(len(item["papers"]) for item in items)
+
     def record_recommendation(self, rec: PendingRecommendation, *, due_slot: str,
                               expires_at: int) -> str:
         """Store a candidate once: "new", "pending" or "delivered" as for matches.
@@ -167,10 +219,7 @@ class DeliveryRepository:
         item: dict[str, Any] = {
             "subscriber_id": rec.subscriber_id,
             "sk": REC_PREFIX + rec.paper_id,
-            "score": Decimal(str(round(rec.score, 6))),
-            "similar_to": rec.similar_to_id,
-            "terms": list(rec.terms),
-            "keys": list(rec.keys),
+            **_rec_fields(rec),
             "matched_at": clock.now().isoformat(),
             "correlation_id": rec.correlation_id,
             "expires_at": _pending_expiry(expires_at),
@@ -195,6 +244,30 @@ class DeliveryRepository:
                 r.paper_id for r in state.recommendations}
             return "pending" if _paper_of(item) in pending else "delivered"
         return "new"
+
+    def _ensure_markers(self, pairs: Iterable[tuple[str, str]]) -> None:
+        """:meth:`_ensure_marker` for many (subscriber, slot) pairs at once: one
+        BatchGetItem per 100 markers not seen yet, and the missing ones written 25 per
+        BatchWriteItem."""
+        wanted = [p for p in dict.fromkeys(pairs) if p not in self._markers]
+        resource = aws.dynamodb_resource()
+        found: set[tuple[str, str]] = set()
+        for start in range(0, len(wanted), BATCH_GET_LIMIT):
+            keys = [_marker_key(slot, sid) for sid, slot in wanted[start:start + BATCH_GET_LIMIT]]
+            pending: dict[str, Any] = {self.table_name: {
+                "Keys": keys, "ProjectionExpression": "subscriber_id, sk"}}
+            while pending:
+                response = resource.batch_get_item(RequestItems=pending)
+                for item in response.get("Responses", {}).get(self.table_name, []):
+                    found.add((str(item["sk"]), str(item["subscriber_id"]).removeprefix(
+                        MARKER_PREFIX)))
+                pending = response.get("UnprocessedKeys") or {}
+        with aws.table(self.table_name).batch_writer() as batch:
+            for sid, slot in wanted:
+                if (sid, slot) not in found:
+                    expires = int((parse_slot(slot) + MARKER_RETENTION).timestamp())
+                    batch.put_item(Item={**_marker_key(slot, sid), "expires_at": expires})
+        self._markers.update(wanted)
 
     def _ensure_marker(self, subscriber_id: str, slot: str) -> None:
         """The subscriber's due marker for ``slot``: one read per instance and slot, a
@@ -296,8 +369,9 @@ class DeliveryRepository:
     def record_ledger(self, entry: LedgerEntry, *, expires_at: int, detail: str = "") -> None:
         """Write the outcome of a planned digest (every planned digest ends recorded),
         and with it which matches and candidates it consumed. This one write replaces a
-        mark per match; ids past :data:`CONSUMED_INLINE_MAX` per kind are marked one by
-        one after it (a crash in between re-sends only those: at-least-once)."""
+        mark per match; ids past :data:`CONSUMED_INLINE_MAX` per kind go into
+        continuation items after it (a crash in between re-sends only those:
+        at-least-once)."""
         item: dict[str, Any] = {
             "subscriber_id": entry.subscriber_id,
             "sk": entry.key,
@@ -321,9 +395,20 @@ class DeliveryRepository:
             item["detail"] = detail[:1000]
         table = aws.table(self.table_name)
         table.put_item(Item=item)
-        for prefix, ids in extra.items():
-            for pid in ids[CONSUMED_INLINE_MAX:]:
-                _mark_delivered(table, entry.subscriber_id, prefix + pid, entry.key)
+        # Past the cap, more items of the same kind of list (rare: thousands of matches
+        # in one digest); a crash in between re-sends only those (at-least-once).
+        rest = {name: extra[prefix][CONSUMED_INLINE_MAX:]
+                for name, prefix in (("matches", MATCH_PREFIX), ("recs", REC_PREFIX))}
+        part = 0
+        while any(rest.values()):
+            part += 1
+            more: dict[str, Any] = {"subscriber_id": entry.subscriber_id,
+                                    "sk": f"{MORE_PREFIX}{entry.key}#{part}",
+                                    "expires_at": expires_at}
+            for name, ids in rest.items():
+                if ids:
+                    more[name], rest[name] = ids[:CONSUMED_INLINE_MAX], ids[CONSUMED_INLINE_MAX:]
+            table.put_item(Item=more)
 
     def keep_for_redrive(self, subscriber_id: str, *, matches: Iterable[str],
                          recs: Iterable[str]) -> None:
@@ -332,10 +417,33 @@ class DeliveryRepository:
         per item, on this rare path only)."""
         table = aws.table(self.table_name)
         expires = int((clock.now() + PARKED_RETENTION).timestamp())
-        for prefix, ids in ((MATCH_PREFIX, matches), (REC_PREFIX, recs)):
-            for pid in ids:
-                _update_if_present(table, subscriber_id, prefix + pid, "expires_at", expires,
+        for prefix, batch_prefix, ids in ((MATCH_PREFIX, BATCH_PREFIX, list(matches)),
+                                          (REC_PREFIX, REC_BATCH_PREFIX, list(recs))):
+            batch_keys = [sk for sk, _ in self._batch_items(subscriber_id, ids, batch_prefix)]
+            for sk in chain((prefix + pid for pid in ids), batch_keys):
+                _update_if_present(table, subscriber_id, sk, "expires_at", expires,
                                    only_if="expires_at < :v")
+
+    def _batch_items(self, subscriber_id: str, paper_ids: Iterable[str],
+                     prefix: str = BATCH_PREFIX) -> list[tuple[str, set[str]]]:
+        """(key, papers) of the subscriber's batch items (``prefix``: of matches or of
+        candidates) that list any of ``paper_ids``: one query of those items (the rare
+        path of a parked job only)."""
+        wanted = set(paper_ids)
+        if not wanted:
+            return []
+        found = paging.items(
+            aws.table(self.table_name).query,
+            KeyConditionExpression=Key("subscriber_id").eq(subscriber_id)
+            & Key("sk").begins_with(prefix),
+            ConsistentRead=True,
+        )
+        out = []
+        for item in found:
+            papers = {str(p) for p in item.get("papers") or {}}
+            if papers & wanted:
+                out.append((str(item["sk"]), papers))
+        return out
 
     def sent_paper_ids(self, subscriber_id: str, *, since: datetime) -> set[str]:
         """Every paper a sent digest since ``since`` held (the "never twice" rule of
@@ -441,8 +549,8 @@ def _pending_expiry(expires_at: int) -> int:
 def _state_of(subscriber_id: str, items: Iterable[Mapping[str, Any]], now_ts: int
               ) -> DeliveryState:
     """Pending = recorded, not past its expiry (TTL deletes late), not marked, and named
-    by no ledger item (in its papers, ``matches`` or ``recs``; an ``instant#<paper>``
-    key names its match)."""
+    by no ledger item (in its papers, ``matches`` or ``recs``, or its ``~more#`` items;
+    an ``instant#<paper>`` key names its match), decided per paper."""
     ledger: dict[str, LedgerEntry] = {}
     consumed: dict[str, set[str]] = {MATCH_PREFIX: set(), REC_PREFIX: set()}
     kept: dict[str, list[Mapping[str, Any]]] = {MATCH_PREFIX: [], REC_PREFIX: []}
@@ -455,14 +563,30 @@ def _state_of(subscriber_id: str, items: Iterable[Mapping[str, Any]], now_ts: in
             consumed[REC_PREFIX].update(entry.paper_ids, entry.recs)
             if sk.startswith(INSTANT_PREFIX):
                 consumed[MATCH_PREFIX].add(sk.removeprefix(INSTANT_PREFIX))
+        elif sk.startswith(MORE_PREFIX):
+            consumed[MATCH_PREFIX].update(_ids(item.get("matches")))
+            consumed[REC_PREFIX].update(_ids(item.get("recs")))
         elif sk == TICK_KEY:
             tick = str(item["due_slot"]) if item.get("due_slot") else None
-        elif sk.startswith((MATCH_PREFIX, REC_PREFIX)) and "delivered" not in item:
+        elif sk.startswith((MATCH_PREFIX, REC_PREFIX, BATCH_PREFIX, REC_BATCH_PREFIX)) and (
+                "delivered" not in item):
             expires = int(item.get("expires_at") or 0)
-            if not 0 < expires <= now_ts:
+            if 0 < expires <= now_ts:
+                continue
+            if sk.startswith(BATCH_PREFIX):
+                kept[MATCH_PREFIX].extend(_batch_entries(item, MATCH_PREFIX))
+            elif sk.startswith(REC_BATCH_PREFIX):
+                kept[REC_PREFIX].extend(_batch_entries(item, REC_PREFIX))
+            else:
                 kept[MATCH_PREFIX if sk.startswith(MATCH_PREFIX) else REC_PREFIX].append(item)
-    live = {prefix: [i for i in found if _paper_of(i) not in consumed[prefix]]
-            for prefix, found in kept.items()}
+    live: dict[str, list[Mapping[str, Any]]] = {}
+    for prefix, found in kept.items():
+        # One entry per paper: a paper recorded twice (a regrouped stream retry) is one
+        # pending match, and one ledger item consumes it wherever it is listed.
+        first: dict[str, Mapping[str, Any]] = {}
+        for i in found:
+            first.setdefault(_paper_of(i), i)
+        live[prefix] = [i for pid, i in first.items() if pid not in consumed[prefix]]
     recs = [_recommendation_from_item(subscriber_id, i) for i in live[REC_PREFIX]]
     recs.sort(key=lambda r: (-r.score, r.paper_id))
     return DeliveryState(
@@ -473,6 +597,54 @@ def _state_of(subscriber_id: str, items: Iterable[Mapping[str, Any]], now_ts: in
         slots=frozenset(str(i.get("slot") or i.get("due_slot") or "")
                         for found in live.values() for i in found) - {""},
     )
+
+
+def _batch_rows(prefix: str, slot: str, expires_at: int,
+                entries: Iterable[tuple[str, str, str, Any]]) -> list[dict[str, Any]]:
+    """The items of one slot's (subscriber, scrape run, paper, what to keep) entries:
+    one per subscriber and scrape run, at most BATCH_PAPERS_MAX papers each, keyed by a
+    hash of their paper ids."""
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
+    for subscriber_id, correlation_id, paper_id, kept in entries:
+        groups.setdefault((subscriber_id, correlation_id), {}).setdefault(paper_id, kept)
+    now = clock.now().isoformat()
+    rows = []
+    for (subscriber_id, correlation_id), papers in groups.items():
+        ids = sorted(papers)
+        for start in range(0, len(ids), BATCH_PAPERS_MAX):
+            chunk = ids[start:start + BATCH_PAPERS_MAX]
+            rows.append({
+                "subscriber_id": subscriber_id,
+                "sk": prefix + _hash_of(chunk),
+                "slot": slot,
+                "papers": {pid: papers[pid] for pid in chunk},
+                "matched_at": now,
+                "correlation_id": correlation_id,
+                "expires_at": _pending_expiry(expires_at),
+            })
+    return rows
+
+
+def _rec_fields(rec: PendingRecommendation) -> dict[str, Any]:
+    """What a candidate keeps (its own item or its entry in a batch item). The liked
+    paper is stored by id only: the digest takes its title from the subscriber's likes."""
+    return {"score": Decimal(str(round(rec.score, 6))), "similar_to": rec.similar_to_id,
+            "terms": list(rec.terms), "keys": list(rec.keys)}
+
+
+def _batch_entries(item: Mapping[str, Any], prefix: str) -> Iterator[dict[str, Any]]:
+    """A batch item as one entry per paper it lists, shaped like the per-paper item of
+    ``prefix`` (``match#``: the queries; ``rec#``: score and reason)."""
+    for paper_id, kept in (item.get("papers") or {}).items():
+        fields = {"queries": kept} if prefix == MATCH_PREFIX else dict(kept)
+        yield {**fields, "sk": prefix + str(paper_id),
+               "correlation_id": item.get("correlation_id", ""), "slot": item.get("slot")}
+
+
+def _hash_of(paper_ids: Sequence[str]) -> str:
+    """A batch item's key: the same papers always give the same key (a redelivered
+    stream batch rewrites its item instead of adding one)."""
+    return hashlib.sha256("\n".join(paper_ids).encode()).hexdigest()[:20]
 
 
 def _ids(value: Any) -> tuple[str, ...]:
@@ -520,12 +692,6 @@ def _recommendation_from_item(subscriber_id: str, item: Mapping[str, Any]
         keys=_ids(item.get("keys")),
         correlation_id=str(item.get("correlation_id", "")),
     )
-
-
-def _mark_delivered(table: Any, subscriber_id: str, sk: str, key: str) -> None:
-    """Mark one match or candidate consumed by the digest ``key`` (only past
-    :data:`CONSUMED_INLINE_MAX`)."""
-    _update_if_present(table, subscriber_id, sk, "delivered", key)
 
 
 def _update_if_present(table: Any, subscriber_id: str, sk: str, name: str, value: Any,
