@@ -230,7 +230,7 @@ class DeliveryRepository:
         subscriber_id = str(item["subscriber_id"])
         if due_slot:
             item["slot"] = due_slot
-            self._ensure_marker(subscriber_id, due_slot)
+            self._ensure_markers([(subscriber_id, due_slot)])
         try:
             aws.table(self.table_name).put_item(
                 Item=item, ConditionExpression="attribute_not_exists(sk)"
@@ -246,9 +246,10 @@ class DeliveryRepository:
         return "new"
 
     def _ensure_markers(self, pairs: Iterable[tuple[str, str]]) -> None:
-        """:meth:`_ensure_marker` for many (subscriber, slot) pairs at once: one
-        BatchGetItem per 100 markers not seen yet, and the missing ones written 25 per
-        BatchWriteItem."""
+        """The due markers of these (subscriber, slot) pairs: one BatchGetItem per 100
+        markers this instance has not seen yet, and the missing ones written 25 per
+        BatchWriteItem. The reads may be eventually consistent: missing a marker just
+        written costs one more write, nothing else."""
         wanted = [p for p in dict.fromkeys(pairs) if p not in self._markers]
         resource = aws.dynamodb_resource()
         found: set[tuple[str, str]] = set()
@@ -268,19 +269,6 @@ class DeliveryRepository:
                     expires = int((parse_slot(slot) + MARKER_RETENTION).timestamp())
                     batch.put_item(Item={**_marker_key(slot, sid), "expires_at": expires})
         self._markers.update(wanted)
-
-    def _ensure_marker(self, subscriber_id: str, slot: str) -> None:
-        """The subscriber's due marker for ``slot``: one read per instance and slot, a
-        write only when no earlier batch wrote it. The read may be eventually
-        consistent: missing a marker just written costs one more write, nothing else."""
-        if (subscriber_id, slot) in self._markers:
-            return
-        table = aws.table(self.table_name)
-        key = _marker_key(slot, subscriber_id)
-        if "Item" not in table.get_item(Key=key, ProjectionExpression="sk"):
-            expires = int((parse_slot(slot) + MARKER_RETENTION).timestamp())
-            table.put_item(Item={**key, "expires_at": expires})
-        self._markers.add((subscriber_id, slot))
 
     def state(self, subscriber_id: str, *, since: datetime | None = None,
               consistent: bool = False) -> DeliveryState:
