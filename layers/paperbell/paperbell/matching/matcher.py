@@ -215,6 +215,7 @@ class AnalyzedPaper:
         "_cache",
         "_field_keys",
         "_field_words",
+        "_prefix_texts",
         "_prefix_words",
         "_split",
         "_splittable",
@@ -245,6 +246,8 @@ class AnalyzedPaper:
         self._cache: dict[Term, _TermResult] = {}
         self._field_keys: tuple[set[str], set[str]] | None = None
         self._prefix_words: dict[str, list[str]] = {}
+        #: field -> its lower-cased ASCII text without hyphens (see :meth:`has_prefix`)
+        self._prefix_texts: dict[str, str] = {}
         #: the presearcher's index terms of this paper, once computed (``paper_terms``)
         self.index_terms: set[str] | None = None
         #: the terms one index asked for (``MatchIndex.paper_terms``), and for which
@@ -319,8 +322,28 @@ class AnalyzedPaper:
     def has_prefix(self, field: str, prefix: str) -> bool:
         """Does a word (or hyphenated word written as one) of ``field`` start with
         ``prefix``? The same answer as a ``prefix*`` term, by bisection in the field's
-        sorted words (built once per field), without computing spans."""
+        sorted words (built once per field), without computing spans.
+
+        Why the substring test first: a word that starts with ``prefix`` (or a hyphen
+        compound that does, once its hyphens go) leaves ``prefix`` in the field's
+        lower-cased text with its hyphens taken out, so a prefix not found there is no
+        match. The check is asked only of papers that hold the prefix's first
+        PREFIX_MAX letters or that are restricted to one field (long prefixes,
+        ``title:``/``abstract:`` prefixes), and most fail this test, which costs a
+        ``str.find`` instead of splitting and sorting the field's words.
+        """
         words = self._prefix_words.get(field)
+        if words is None and field != "author" and self._splittable:
+            text = self._prefix_texts.get(field)
+            if text is None:
+                paper = self.paper
+                title, abstract = paper.title or "", paper.abstract or ""
+                raw = abstract if field == "abstract" else title if field == "title" else (
+                    f"{title}\n{abstract}"
+                )
+                text = self._prefix_texts[field] = raw.lower().replace("-", "")
+            if prefix not in text:
+                return False
         if words is None and self._split_fields(field):
             found: set[str] = set()
             for which in self._split_fields(field):

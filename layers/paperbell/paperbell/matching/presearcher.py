@@ -128,6 +128,8 @@ _DICT_TERMS = 100_000
 _FACT_SHIFT = 3
 _MAX_POSITIVE = 1 << _FACT_SHIFT
 _FALLBACK = fallback_spec("")
+#: what every atom key starts with (TITLE_KEY, ABSTRACT_KEY, UPVOTES_KEY)
+_ATOM_START = TITLE_KEY[0]
 
 
 _ALL_TERMS = FieldVocab(None, None)
@@ -415,12 +417,14 @@ class MatchIndex:
         self._plan_keys = b""
         #: the atom keys (:func:`verifier.atom_keys`) a paper must show for the plans:
         #: TITLE_KEY / ABSTRACT_KEY if any plan tests a field's words, and every
-        #: ``upvotes:`` atom (see :meth:`_atom_terms`)
+        #: ``upvotes:`` atom (see :meth:`_shown_atoms`)
         self._plan_atoms: tuple[str, ...] = ()
         #: term number -> its plan's keys, split on first use (tuples of strings whose
         #: hashes are then kept: a day meets the same frequent terms in many papers;
         #: tuples, which the garbage collector stops tracking)
         self._key_lists: _Lazy[int, tuple[str, ...]] = _Lazy(self._plan_key_list)
+        #: term number -> the atom keys among its plan's keys (mostly none), on first use
+        self._key_atoms: _Lazy[int, tuple[str, ...]] = _Lazy(self._plan_key_atoms)
         # overlay: slots added since the last compact(); the non-exact ones with their specs
         self._delta: dict[str, list[int]] = {}
         self._delta_always: list[int] = []
@@ -804,7 +808,7 @@ class MatchIndex:
         The verifying part of each term's postings is reordered: first the groups that
         call their checks, then the planned ones (``_post_rest`` marks the end of the
         first). ``title:``/``abstract:`` words and ``upvotes:`` filters are planned too,
-        as groups of atom keys (which the paper shows: :meth:`_atom_terms`); a group of
+        as groups of atom keys (which the paper shows: :meth:`_shown_atoms`); a group of
         them holds no term, so a term's "own" group may be none. Each group's first
         slot and whether it has more are kept too: most passing groups have one.
         """
@@ -862,6 +866,7 @@ class MatchIndex:
         self._plan_koff, self._plan_keys = plan_koff, bytes(plan_keys)
         self._plan_atoms = tuple(sorted(atoms))
         self._key_lists = _Lazy(self._plan_key_list)
+        self._key_atoms = _Lazy(self._plan_key_atoms)
         # exact postings: first the queries filed under no other term (see _match_array)
         exacts = map(post.__getitem__, map(slice, off[:-1], split))
         filed = Counter(itertools.chain.from_iterable(exacts))
@@ -878,26 +883,40 @@ class MatchIndex:
         self._group_first = array("I", map(self._group_slots.__getitem__, goff[:-1]))
         self._several = bytes(map((1).__lt__, map(operator.sub, goff[1:], goff)))
 
-    def _atom_terms(self, ap: AnalyzedPaper, terms: set[str]) -> set[str]:
-        """``terms`` and the atom keys the paper shows (:attr:`_plan_atoms`): its title
-        and abstract keys behind TITLE_KEY / ABSTRACT_KEY, and the ``upvotes:`` atoms it
-        passes. A new set: ``terms`` is the paper's, kept for other indexes."""
-        out = set(terms)
+    @staticmethod
+    def _shown_atoms(ap: AnalyzedPaper, atoms: Iterable[str]) -> set[str]:
+        """The atom keys among ``atoms`` that the paper shows: a ``title:`` /
+        ``abstract:`` word key (TITLE_KEY / ABSTRACT_KEY + the key) its field holds, or an
+        ``upvotes:`` atom it passes.
+
+        Why only the atoms asked: a paper's plans test a handful of them, while writing
+        every title and abstract key out behind its field's atom prefix (~150 new
+        strings) cost more than the rest of matching the paper at 1k stored queries."""
         fields = ap.field_keys()
-        for atom in self._plan_atoms:
-            if atom == TITLE_KEY:
-                out.update(map(TITLE_KEY.__add__, fields[0]))
-            elif atom == ABSTRACT_KEY:
-                out.update(map(ABSTRACT_KEY.__add__, fields[1]))
+        shown: set[str] = set()
+        for atom in atoms:
+            if atom.startswith(TITLE_KEY):
+                if atom[len(TITLE_KEY) :] in fields[0]:
+                    shown.add(atom)
+            elif atom.startswith(ABSTRACT_KEY):
+                if atom[len(ABSTRACT_KEY) :] in fields[1]:
+                    shown.add(atom)
             elif upvotes_holds(atom, ap.upvotes):
-                out.add(atom)
-        return out
+                shown.add(atom)
+        return shown
 
     def _plan_key_list(self, ti: int) -> tuple[str, ...]:
         """The keys of term ``ti``'s plan entries (see :meth:`_make_plans`)."""
         koff = self._plan_koff
         start, end = koff[ti], koff[ti + 1]
         return tuple(self._plan_keys[start:end].decode().split("\n")) if start < end else ()
+
+    def _plan_key_atoms(self, ti: int) -> tuple[str, ...]:
+        """The atom keys (``title:`` / ``abstract:`` words, ``upvotes:``) of term ``ti``'s
+        plan, each once (see :meth:`_shown_atoms`)."""
+        if not self._plan_atoms:
+            return ()
+        return tuple({k for k in self._key_lists[ti] if k.startswith(_ATOM_START)})
 
     def _overlay_check(self, slot: int) -> Check:
         """The check of a query added since the last compact()."""
@@ -1041,7 +1060,11 @@ class MatchIndex:
             map(plan.__getitem__, _slices(keyed, poff, numbers, nexts))
         )
         keys = itertools.chain.from_iterable(map(self._key_lists.__getitem__, numbers))
-        known = self._atom_terms(ap, terms) if self._plan_atoms else terms
+        known = terms
+        if self._plan_atoms:
+            atoms = set(itertools.chain.from_iterable(map(self._key_atoms.__getitem__, numbers)))
+            if atoms:  # a new set: ``terms`` is the paper's, kept for other indexes
+                known = terms | self._shown_atoms(ap, atoms)
         shown = list(itertools.compress(entries, map(known.__contains__, keys)))
         if shown:
             n_groups = len(self._arity)
