@@ -543,7 +543,7 @@ class MatchIndex:
                           itertools.repeat(0), itertools.repeat(len(names) - 1)))  # fmt: skip
             held = list(map(operator.eq, map(names.__getitem__, at), asked))
             found = list(itertools.compress(asked, held))
-            met.update(zip(found, itertools.compress(at, held)))
+            met.update(zip(found, itertools.compress(at, held), strict=True))
             absent.update(itertools.compress(asked, map(operator.not_, held)))
             hit += found
         return hit, list(map(met.__getitem__, hit))
@@ -1087,7 +1087,9 @@ class MatchIndex:
             out = array("I", found)
         return out
 
-    def _passed_groups(self, ap: AnalyzedPaper, terms: set[str], parts: list[_TermParts]) -> set[int]:
+    def _passed_groups(
+        self, ap: AnalyzedPaper, terms: set[str], parts: list[_TermParts]
+    ) -> set[int]:
         """The check groups of the base index that pass, for the paper's terms' parts:
         those of the terms' plans decided by C-level set operations (see
         :meth:`_make_plans`), the rest by their checks."""
