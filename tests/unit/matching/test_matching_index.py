@@ -400,3 +400,24 @@ def test_ands_of_term_groups_are_decided_by_term_plans() -> None:
     decided = {group_of[slot_of[q]] for q in planned}
     assert not set(index._gchecks) & decided  # no check was compiled for those
     assert set(index._gchecks) == {group_of[slot_of["long-prefix"]]}
+
+
+def test_groups_of_several_queries_come_last_and_the_old_order_matches_alike() -> None:
+    """compact() numbers the check groups of one query first, so that matching tells
+    the groups of several queries by their number; an index whose groups are mixed (a
+    snapshot written before that order) reads each group's size and finds the same."""
+    texts = ["transformer attention", "graph -neural", '"language models" -survey',
+             "diffusion upvotes:>=2", "reinforcement AND learning"]  # fmt: skip
+    queries = [(f"q{i}-{k}", text) for i, text in enumerate(texts) for k in range(i % 3 + 1)]
+    index = MatchIndex.from_snapshot(MatchIndex.build(queries).to_snapshot())
+    goff = index._group_off
+    sizes = [goff[g + 1] - goff[g] for g in range(len(goff) - 1)]
+    assert sizes == sorted(sizes, key=lambda size: size > 1) and max(sizes) > 1
+    assert index._multi_from == next(g for g, size in enumerate(sizes) if size > 1)
+    papers = [*seed_papers(), make_paper("Graph transformers with attention", "graph")]
+    expected = [index.match_ids(p) for p in papers]
+    assert any(len(ids) > 1 for ids in expected)
+    index._multi_from = -1  # the order of an older snapshot: by each group's size
+    assert [index.match_ids(p) for p in papers] == expected
+    naive = NaiveMatcher(queries)
+    assert [naive.match_ids(p) for p in papers] == expected

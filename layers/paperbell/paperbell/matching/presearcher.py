@@ -51,6 +51,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import operator
+import re
 import struct
 import sys
 from array import array
@@ -132,7 +133,8 @@ _MAX_POSITIVE = 1 << _FACT_SHIFT
 _FALLBACK = fallback_spec("")
 #: what every atom key starts with (TITLE_KEY, ABSTRACT_KEY, UPVOTES_KEY)
 _ATOM_START = TITLE_KEY[0]
-_ATOM_BYTE = _ATOM_START.encode()
+#: the atom keys in a plan's "\n"-joined keys (see MatchIndex._term_parts)
+_ATOM_KEYS_RE = re.compile(f"^{_ATOM_START}.*$", re.MULTILINE)
 
 
 _ALL_TERMS = FieldVocab(None, None)
@@ -355,6 +357,17 @@ class _Lazy(dict[_K, _V]):
         return value
 
 
+def _multi_from(several: bytes) -> int:
+    """The first group with several slots, if those are all the groups from it on (as
+    :meth:`MatchIndex.compact` numbers them: snapshots written before that was so may
+    mix them), else -1. Why: a paper at 1M stored queries passes ~1,400 groups, and
+    looking each one's size up in a 300 KB table costs more than comparing numbers."""
+    first = several.find(1)
+    if first < 0:
+        return len(several)
+    return first if several.find(0, first) < 0 else -1
+
+
 def _ranges(off: array[int], items: Iterable[int]) -> Iterator[slice]:
     """``slice(off[i], off[i + 1])`` for each ``i`` (C-level maps: no Python loop)."""
     items = list(items)
@@ -416,6 +429,9 @@ class MatchIndex:
         # per group: its first slot, and 1 if it has more (most passing groups have one)
         self._group_first = array("I")
         self._several = b""
+        #: the first group of several slots if every group from it on has several and
+        #: none before it does (as :meth:`compact` numbers them), else -1
+        self._multi_from = 0
         self._gspecs_off = array("I", [0])
         # term plans (see _make_plans): per term, the end of the verifying groups that
         # call their checks; per group its number of positive groups (0: calls its
@@ -434,12 +450,6 @@ class MatchIndex:
         #: TITLE_KEY / ABSTRACT_KEY if any plan tests a field's words, and every
         #: ``upvotes:`` atom (see :meth:`_shown_atoms`)
         self._plan_atoms: tuple[str, ...] = ()
-        #: term number -> its plan's keys, split on first use (tuples of strings whose
-        #: hashes are then kept: a day meets the same frequent terms in many papers;
-        #: tuples, which the garbage collector stops tracking)
-        self._key_lists: _Lazy[int, tuple[str, ...]] = _Lazy(self._plan_key_list)
-        #: term number -> the atom keys among its plan's keys (mostly none), on first use
-        self._key_atoms: _Lazy[int, tuple[str, ...]] = _Lazy(self._plan_key_atoms)
         #: term number -> its :data:`_TermParts`, sliced on first use (see _term_parts)
         self._parts: _Lazy[int, _TermParts] = _Lazy(self._term_parts)
         # overlay: slots added since the last compact(); the non-exact ones with their specs
@@ -685,6 +695,12 @@ class MatchIndex:
                     g = group_of_spec[spec] = len(group_slots)
                     group_slots.append([])
                 group_slots[g].append(new)
+        # groups of one query first, so that a group number tells which have several
+        # (see _multi_from); a stable order otherwise
+        order = sorted(range(len(group_slots)), key=lambda g: len(group_slots[g]) > 1)
+        specs_in_order = list(group_of_spec)
+        group_of_spec = {specs_in_order[g]: i for i, g in enumerate(order)}
+        group_slots = [group_slots[g] for g in order]
         new_group = [0] * len(new_flags)
         for g, slots in enumerate(group_slots):
             for slot in slots:
@@ -899,8 +915,6 @@ class MatchIndex:
         self._plan_off, self._plan_keyed, self._plan = plan_off, plan_keyed, plan
         self._plan_koff, self._plan_keys = plan_koff, bytes(plan_keys)
         self._plan_atoms = tuple(sorted(atoms))
-        self._key_lists = _Lazy(self._plan_key_list)
-        self._key_atoms = _Lazy(self._plan_key_atoms)
         self._parts = _Lazy(self._term_parts)
         # exact postings: first the queries filed under no other term (see _match_array)
         exacts = map(post.__getitem__, map(slice, off[:-1], split))
@@ -917,6 +931,7 @@ class MatchIndex:
         goff = self._group_off
         self._group_first = array("I", map(self._group_slots.__getitem__, goff[:-1]))
         self._several = bytes(map((1).__lt__, map(operator.sub, goff[1:], goff)))
+        self._multi_from = _multi_from(self._several)
 
     @staticmethod
     def _shown_atoms(ap: AnalyzedPaper, atoms: Iterable[str]) -> set[str]:
@@ -940,20 +955,6 @@ class MatchIndex:
                 shown.add(atom)
         return shown
 
-    def _plan_key_list(self, ti: int) -> tuple[str, ...]:
-        """The keys of term ``ti``'s plan entries (see :meth:`_make_plans`)."""
-        koff = self._plan_koff
-        start, end = koff[ti], koff[ti + 1]
-        return tuple(self._plan_keys[start:end].decode().split("\n")) if start < end else ()
-
-    def _plan_key_atoms(self, ti: int) -> tuple[str, ...]:
-        """The atom keys (``title:`` / ``abstract:`` words, ``upvotes:``) of term ``ti``'s
-        plan, each once (see :meth:`_shown_atoms`)."""
-        koff = self._plan_koff
-        if not self._plan_atoms or self._plan_keys.find(_ATOM_BYTE, koff[ti], koff[ti + 1]) < 0:
-            return ()  # most plans test none (a search in the bytes: no split, no copy)
-        return tuple({k for k in self._key_lists[ti] if k.startswith(_ATOM_START)})
-
     def _term_parts(self, ti: int) -> _TermParts:
         """Term ``ti``'s :data:`_TermParts` (made on first use, then kept).
 
@@ -964,14 +965,23 @@ class MatchIndex:
         offsets and a new array per run, most of them empty."""
         off, once, split, rest = self._post_off, self._post_once, self._post_split, self._post_rest
         poff, keyed, plan, post = self._plan_off, self._plan_keyed, self._plan, self._postings
+        koff = self._plan_koff
+        start, end = koff[ti], koff[ti + 1]
+        keys: tuple[str, ...] = ()
+        atoms: tuple[str, ...] = ()
+        if start < end:  # the plan's keys, "\n"-joined, and the atom keys among them
+            text = self._plan_keys[start:end].decode()
+            keys = tuple(text.split("\n"))
+            if _ATOM_START in text:
+                atoms = tuple(set(_ATOM_KEYS_RE.findall(text)))
         return (
             post[off[ti] : once[ti]].tobytes(),
             post[once[ti] : split[ti]],
             post[split[ti] : rest[ti]],
             plan[poff[ti] : keyed[ti]],
             plan[keyed[ti] : poff[ti + 1]],
-            self._key_lists[ti],
-            self._key_atoms[ti],
+            keys,
+            atoms,
         )
 
     def _overlay_check(self, slot: int) -> Check:
@@ -1075,7 +1085,11 @@ class MatchIndex:
         goff = self._group_off
         runs = [*map(_ONCE, parts)]
         # slices only for the groups of several slots: slices are tracked objects too
-        several = list(itertools.compress(passed, map(self._several.__getitem__, passed)))
+        multi_from = self._multi_from
+        if multi_from >= 0:  # by number: no look at the groups' sizes (cache misses)
+            several = list(filter(multi_from.__le__, passed))
+        else:
+            several = list(itertools.compress(passed, map(self._several.__getitem__, passed)))
         seconds = map((1).__add__, map(goff.__getitem__, several))  # the first is below
         ends = map(goff.__getitem__, map((1).__add__, several))
         runs += map(self._group_slots.__getitem__, map(slice, seconds, ends))
@@ -1381,6 +1395,7 @@ class MatchIndex:
             index._post_once = arr(n_terms)
             index._group_first = arr(n_groups)
             index._several = bytes(take(n_groups))
+            index._multi_from = _multi_from(index._several)
         reader.check_end()
         if n_id_bytes != index._ids_off[-1]:
             raise ValueError("corrupt match-index snapshot (ids)")
