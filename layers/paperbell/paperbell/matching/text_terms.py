@@ -48,6 +48,8 @@ from .normalize import (
 )
 from .query_analyzer import PREFIX_MAX, PREFIX_MIN, PREFIX_NS
 
+_chain, _compress, _add = itertools.chain.from_iterable, itertools.compress, operator.add
+
 __all__ = [
     "FieldVocab",
     "ascii_field_terms",
@@ -94,11 +96,13 @@ class FieldVocab:
     __slots__ = (
         "chunk_codes",
         "chunk_terms",
+        "code_of",
         "codes",
         "firsts",
         "heads",
         "hyphen_terms",
         "prefixes",
+        "terms_of",
         "word_terms",
     )
 
@@ -112,6 +116,9 @@ class FieldVocab:
         self.hyphen_terms: Memo[tuple[str, ...]] = Memo(self._hyphen_terms, _VOCAB_MEMO_MAX)
         self.chunk_terms: Memo[tuple[str, ...]] = Memo(self._chunk_terms, _VOCAB_MEMO_MAX)
         self.chunk_codes: Memo[int] = Memo(self._chunk_code, _VOCAB_MEMO_MAX)
+        # their lookups, bound once (as the global memos' below)
+        self.terms_of = self.chunk_terms.__getitem__
+        self.code_of = self.chunk_codes.__getitem__
 
     def _chunk_terms(self, chunk: str) -> tuple[str, ...]:
         terms = ascii_field_terms(ascii_split(chunk), self)
@@ -166,18 +173,24 @@ def _bytes_int(values: bytes) -> int:
     return int.from_bytes(values, "little")
 
 
-_ONES: dict[int, int] = {}  # n -> n bytes of 0x01, as an int
+class _Ones(dict[int, int]):
+    """n -> n bytes of 0x01, as an int (a dict subclass: ``_ONES[n]`` is one C-level
+    lookup for every length seen before)."""
+
+    def __missing__(self, n: int) -> int:
+        if len(self) > 4096:
+            self.clear()
+        ones = self[n] = _bytes_int(b"\x01" * n)
+        return ones
+
+
+_ONES = _Ones()
 #: gap kind (a byte) -> 1 for a hyphen, else 0 (``bytes.translate`` table)
 _HYPHEN_GAPS = bytes(1 if i == _HYPHEN else 0 for i in range(256))
 
 
 def _ones(n: int) -> int:
-    ones = _ONES.get(n)
-    if ones is None:
-        if len(_ONES) > 4096:
-            _ONES.clear()
-        ones = _ONES[n] = _bytes_int(b"\x01" * n)
-    return ones
+    return _ONES[n]
 
 
 def _first_word(chunk: str) -> str:
@@ -191,9 +204,16 @@ def _last_word(chunk: str) -> str:
 _FIRST_WORD: Memo[str] = Memo(_first_word)  # chunk -> its first word (it has one)
 _LAST_WORD: Memo[str] = Memo(_last_word)  # chunk -> its last word
 _FIRST_KEY: Memo[str] = Memo(lambda chunk: _KEY[_first_word(chunk)])
-_LAST_KEY: Memo[str] = Memo(lambda chunk: _KEY[_last_word(chunk)])
+#: chunk -> its last word's key and a space: a bigram's first half
+_LAST_KEY_SPACE: Memo[str] = Memo(lambda chunk: _KEY[_last_word(chunk)] + " ")
 #: chunk -> what its first word's key becomes at the end of a compound (:func:`_tail_of`)
 _FIRST_TAIL: Memo[str] = Memo(lambda chunk: _TAIL[_first_word(chunk)])
+# the memos' lookups, bound once: ``map`` calls them for every chunk chosen, and binding
+# ``memo.__getitem__`` anew makes (and frees) a method object on every paper
+_last_word_of = _LAST_WORD.__getitem__
+_first_tail_of = _FIRST_TAIL.__getitem__
+_first_key_of = _FIRST_KEY.__getitem__
+_last_key_space_of = _LAST_KEY_SPACE.__getitem__
 
 
 def _glue_wordless(chunks: list[str], codes: bytes) -> list[str]:
@@ -216,17 +236,18 @@ def text_terms(text: str, vocab: FieldVocab) -> set[str]:
     :func:`presearcher._field_terms` adds for :func:`normalize.tokenize` of the text
     (see module docstring; ``""`` never among them)."""
     chunks = text.lower().split()
-    out = set(itertools.chain.from_iterable(map(vocab.chunk_terms.__getitem__, set(chunks))))
-    if len(chunks) < 2:
+    out = set(_chain(map(vocab.terms_of, set(chunks))))
+    n = len(chunks)
+    if n < 2:
         return out
-    codes = bytes(map(vocab.chunk_codes.__getitem__, chunks))
+    codes = bytes(map(vocab.code_of, chunks))
     if _WORDLESS in codes:
         chunks = _glue_wordless(chunks, codes)
-        if len(chunks) < 2:
+        n = len(chunks)
+        if n < 2:
             return out
-        codes = bytes(map(vocab.chunk_codes.__getitem__, chunks))
-    n = len(chunks)
-    packed, ones, seconds = _bytes_int(codes), _ones(n), chunks[1:]
+        codes = bytes(map(vocab.code_of, chunks))
+    packed, ones, seconds = int.from_bytes(codes, "little"), _ONES[n], chunks[1:]
     # byte i != 0: chunk i ends with a word that may join, chunk i + 1 starts with one
     joins = (packed >> 1) & (packed >> 8) & ones
     if joins:
@@ -236,21 +257,20 @@ def text_terms(text: str, vocab: FieldVocab) -> set[str]:
         if unsure:
             joins ^= unsure
             at = unsure.to_bytes(n, "little")
-            firsts = list(map(_LAST_WORD.__getitem__, itertools.compress(chunks, at)))
-            lasts = list(map(_FIRST_WORD.__getitem__, itertools.compress(seconds, at)))
+            firsts = list(map(_last_word_of, _compress(chunks, at)))
+            lasts = list(map(_FIRST_WORD.__getitem__, _compress(seconds, at)))
             out.update(compound_keys(firsts, lasts))
         # the rest: the first word + the key ending of the second (as compound_keys would)
         at = joins.to_bytes(n, "little")
-        heads = map(_LAST_WORD.__getitem__, itertools.compress(chunks, at))
-        tails = map(_FIRST_TAIL.__getitem__, itertools.compress(seconds, at))
-        out.update(map(operator.add, heads, tails))
+        heads = map(_last_word_of, _compress(chunks, at))
+        out.update(map(_add, heads, map(_first_tail_of, _compress(seconds, at))))
     starts = (packed >> 2) & ones
     if starts:
         at = starts.to_bytes(n, "little")
-        firsts_keys = map(_LAST_KEY.__getitem__, itertools.compress(chunks, at))
-        seconds_keys = map(_FIRST_KEY.__getitem__, itertools.compress(seconds, at))
-        # zip stops at the shorter: a last chunk that starts a bigram has no next chunk
-        out.update(map(" ".join, zip(firsts_keys, seconds_keys, strict=False)))
+        # "key " + key: one concatenation a bigram; map stops at the shorter, as a last
+        # chunk that starts a bigram has no next chunk
+        firsts_keys = map(_last_key_space_of, _compress(chunks, at))
+        out.update(map(_add, firsts_keys, map(_first_key_of, _compress(seconds, at))))
     return out
 
 
