@@ -111,3 +111,26 @@ def test_split_checks_answer_like_the_tokens(title: str, abstract: str, probe: s
     for which in (0, 1):
         assert key in fast.field_keys()[which] or key not in slow.field_keys()[which]
         assert (key in fast.field_keys()[which]) == (key in slow.field_keys()[which])
+
+
+def test_prefix_checks_skip_papers_without_the_letters_but_keep_hyphen_compounds() -> None:
+    """has_prefix first looks for the prefix in the field's text without hyphens: a
+    paper where it is missing fails at once, and one where it stands inside a word,
+    spans a hyphen or sits in the other field still gets the exact answer."""
+    paper = make_paper("Pre-training of unconstrained models", "State-of-the-art results")
+    fast = AnalyzedPaper(paper)
+    presearcher._analyzed_terms(fast, VOCABS["some"])
+    slow = AnalyzedPaper(paper)
+    cases = {
+        ("title", "pretrainin"): True,  # spans the hyphen of "pre-training"
+        ("title", "constrain"): False,  # only inside "unconstrained"
+        ("title", "unconstrai"): True,
+        ("abstract", "stateofthe"): True,  # the chain "state-of-the-art" as one word
+        ("abstract", "oftheart"): False,  # no compound starts mid-chain past one hyphen
+        ("text", "resul"): True,
+        ("title", "results"): False,  # the abstract's word
+        ("abstract", "transformer"): False,
+    }
+    for (field, prefix), expected in cases.items():
+        assert fast.has_prefix(field, prefix) is expected, (field, prefix)
+        assert slow.has_prefix(field, prefix) is expected, (field, prefix)

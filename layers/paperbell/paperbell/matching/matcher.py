@@ -16,6 +16,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import operator
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
@@ -164,6 +165,28 @@ _TermResult = tuple[bool, tuple[Span, ...], tuple[Span, ...]]
 #: author name -> its tokens. Why: names recur from paper to paper (prolific authors, a
 #: lab's list), and a paper's tokens are only read, never changed, so pieces are shared.
 _NAME_TOKENS: Memo[FieldTokens] = Memo(tokenize, max_size=20_000)
+_ASCII_WORD = re.compile("[a-z0-9]+")
+
+
+def _prefix_pattern(prefix: str) -> re.Pattern[str] | None:
+    """A search, in lower-cased ASCII text, for a word or hyphen compound that starts
+    with ``prefix`` (None if ``prefix`` is not ``[a-z0-9]+``: then no such text word can).
+
+    The compounds are those :func:`text_terms.hyphen_compounds` makes: each pair of words
+    joined by one hyphen, and each whole chain of them ("state-of-the-art"). So the
+    prefix may run over one hyphen from any word, and over more only from a word that
+    starts its chain (no word and one hyphen before it): ``pretrain`` finds
+    "pre-training", ``stateofthe`` finds "state-of-the-art", ``oftheart`` does not."""
+    if not _ASCII_WORD.fullmatch(prefix):
+        return None
+    letters = list(prefix)
+    anywhere = "-?".join(letters)
+    once = [prefix, *(f"{prefix[:k]}-{prefix[k:]}" for k in range(1, len(prefix)))]
+    return re.compile(f"(?<![a-z0-9])(?:(?<![a-z0-9]-){anywhere}|{'|'.join(once)})")
+
+
+#: prefix -> its :func:`_prefix_pattern` (long and field prefixes recur across papers)
+_PREFIX_PATTERNS: Memo[re.Pattern[str] | None] = Memo(_prefix_pattern, max_size=20_000)
 
 
 def _field_spans(ft: FieldTokens, term: Term) -> list[Span]:
@@ -215,6 +238,7 @@ class AnalyzedPaper:
         "_cache",
         "_field_keys",
         "_field_words",
+        "_prefix_texts",
         "_prefix_words",
         "_split",
         "_splittable",
@@ -245,6 +269,8 @@ class AnalyzedPaper:
         self._cache: dict[Term, _TermResult] = {}
         self._field_keys: tuple[set[str], set[str]] | None = None
         self._prefix_words: dict[str, list[str]] = {}
+        #: field -> its lower-cased ASCII text, with and without hyphens (has_prefix)
+        self._prefix_texts: dict[str, tuple[str, str]] = {}
         #: the presearcher's index terms of this paper, once computed (``paper_terms``)
         self.index_terms: set[str] | None = None
         #: the terms one index asked for (``MatchIndex.paper_terms``), and for which
@@ -319,8 +345,35 @@ class AnalyzedPaper:
     def has_prefix(self, field: str, prefix: str) -> bool:
         """Does a word (or hyphenated word written as one) of ``field`` start with
         ``prefix``? The same answer as a ``prefix*`` term, by bisection in the field's
-        sorted words (built once per field), without computing spans."""
+        sorted words (built once per field), without computing spans.
+
+        Why the substring test first: a word that starts with ``prefix`` (or a hyphen
+        compound that does, once its hyphens go) leaves ``prefix`` in the field's
+        lower-cased text with its hyphens taken out, so a prefix not found there is no
+        match. The check is asked only of papers that hold the prefix's first
+        PREFIX_MAX letters or that are restricted to one field (long prefixes,
+        ``title:``/``abstract:`` prefixes), and most fail this test, which costs a
+        ``str.find`` instead of splitting and sorting the field's words. Those that
+        pass are answered by one regular-expression search of the text
+        (:func:`_prefix_pattern`), not by the sorted words.
+        """
         words = self._prefix_words.get(field)
+        if words is None and field != "author" and self._splittable:
+            texts = self._prefix_texts.get(field)
+            if texts is None:
+                paper = self.paper
+                title, abstract = paper.title or "", paper.abstract or ""
+                if field == "text":
+                    raw = f"{title}\n{abstract}"
+                else:
+                    raw = title if field == "title" else abstract
+                lower = raw.lower()
+                texts = self._prefix_texts[field] = (lower, lower.replace("-", ""))
+            if prefix not in texts[1]:
+                return False
+            pattern = _PREFIX_PATTERNS[prefix]
+            if pattern is not None:
+                return pattern.search(texts[0]) is not None
         if words is None and self._split_fields(field):
             found: set[str] = set()
             for which in self._split_fields(field):

@@ -121,6 +121,8 @@ _HEADER_V1 = struct.Struct("<8sB3xQQQQQQQ")
 _PARSED_CACHE_MAX = 100_000
 #: a loaded index with at most this many terms finds them in a dict (see _held)
 _DICT_TERMS = 100_000
+#: at most this many terms asked are remembered by an index without that dict (_held)
+_MET_MAX = 300_000
 #: In a term plan (see ``MatchIndex._make_plans``), with ``n`` check groups, an entry
 #: with a key is ``g`` ("group g passes": its other positive group is present),
 #: ``n + g`` ("group g is vetoed") or ``2 * n + (g << _FACT_SHIFT | j)`` ("positive
@@ -128,6 +130,9 @@ _DICT_TERMS = 100_000
 _FACT_SHIFT = 3
 _MAX_POSITIVE = 1 << _FACT_SHIFT
 _FALLBACK = fallback_spec("")
+#: what every atom key starts with (TITLE_KEY, ABSTRACT_KEY, UPVOTES_KEY)
+_ATOM_START = TITLE_KEY[0]
+_ATOM_BYTE = _ATOM_START.encode()
 
 
 _ALL_TERMS = FieldVocab(None, None)
@@ -274,6 +279,15 @@ def _term_highlights(ap: AnalyzedPaper, term: str) -> Highlights:
 #: (index term, slots of the exact queries filed under it) found in one paper
 _ExactRecord = list[tuple[str, Iterable[int]]]
 
+#: What matching reads of one base term, sliced out of the flat arrays once per index
+#: (:meth:`MatchIndex._term_parts`): its exact postings filed under it alone (bytes, to
+#: be joined), its other exact postings, the check groups that call their checks, its
+#: plan's groups that pass unless vetoed, its plan's keyed entries, their keys, and the
+#: atom keys among those.
+_TermParts = tuple[bytes, "array[int]", "array[int]", "array[int]", "array[int]",
+                   tuple[str, ...], tuple[str, ...]]  # fmt: skip
+_ONCE, _SHARED, _CHECKS, _PASSES, _ENTRIES, _KEYS, _ATOMS = map(operator.itemgetter, range(7))
+
 
 class _HitSource:
     """Computes the lazy highlights of the hits of one :meth:`MatchIndex.match` call.
@@ -384,6 +398,9 @@ class MatchIndex:
         #: them is made only when needed (:attr:`_terms`)
         self._names: list[str] = [""]
         self._term_dict: dict[str, int] | None = {}
+        #: without the dict, the terms asked so far: held (their numbers) or not (see _held)
+        self._met_held: dict[str, int] = {}
+        self._met_absent: set[str] = set()
         self._post_off = array("I", [0])
         self._post_split = array("I")
         self._postings = array("I")
@@ -415,12 +432,16 @@ class MatchIndex:
         self._plan_keys = b""
         #: the atom keys (:func:`verifier.atom_keys`) a paper must show for the plans:
         #: TITLE_KEY / ABSTRACT_KEY if any plan tests a field's words, and every
-        #: ``upvotes:`` atom (see :meth:`_atom_terms`)
+        #: ``upvotes:`` atom (see :meth:`_shown_atoms`)
         self._plan_atoms: tuple[str, ...] = ()
         #: term number -> its plan's keys, split on first use (tuples of strings whose
         #: hashes are then kept: a day meets the same frequent terms in many papers;
         #: tuples, which the garbage collector stops tracking)
         self._key_lists: _Lazy[int, tuple[str, ...]] = _Lazy(self._plan_key_list)
+        #: term number -> the atom keys among its plan's keys (mostly none), on first use
+        self._key_atoms: _Lazy[int, tuple[str, ...]] = _Lazy(self._plan_key_atoms)
+        #: term number -> its :data:`_TermParts`, sliced on first use (see _term_parts)
+        self._parts: _Lazy[int, _TermParts] = _Lazy(self._term_parts)
         # overlay: slots added since the last compact(); the non-exact ones with their specs
         self._delta: dict[str, list[int]] = {}
         self._delta_always: list[int] = []
@@ -488,6 +509,7 @@ class MatchIndex:
     def _terms(self, value: dict[str, int]) -> None:
         """Set the base terms (numbered in sorted order, as :meth:`compact` makes them)."""
         self._term_dict, self._names = value, [*value, ""]
+        self._met_held, self._met_absent = {}, set()
 
     def _held(self, terms: set[str]) -> tuple[list[str], list[int]]:
         """The base terms among ``terms``, and their numbers: from the dict of terms if
@@ -497,18 +519,34 @@ class MatchIndex:
         ~650,000 distinct terms, and hashing them all into a dict is most of what
         loading it costs (~0.3 s), while a day's papers look up a few hundred terms
         each. A snapshot of at most _DICT_TERMS terms is loaded with its dict (cheap to
-        make, and cheaper to ask).
+        make, and cheaper to ask). A bigger one remembers every term it was asked
+        (its number, or that it holds none): a day's papers share most of their terms,
+        so each is bisected about once a day, not once a paper (at 1M stored queries the
+        bisections cost ~0.6 ms a paper).
         """
         tmap = self._term_dict
         if tmap is not None:
             hit = list(terms & tmap.keys())
             return hit, list(map(tmap.__getitem__, hit))
-        names = self._names
-        asked = list(terms)
-        at = list(map(bisect.bisect_left, itertools.repeat(names), asked,
-                      itertools.repeat(0), itertools.repeat(len(names) - 1)))  # fmt: skip
-        held = list(map(operator.eq, map(names.__getitem__, at), asked))
-        return list(itertools.compress(asked, held)), list(itertools.compress(at, held))
+        met, absent = self._met_held, self._met_absent
+        # (the memos are large: each set operation here walks ``terms``, never them)
+        hit = list(filter(met.__contains__, terms))
+        new = terms.difference(met).difference(absent)
+        if new:
+            if len(met) + len(absent) + len(new) > _MET_MAX:
+                met.clear()
+                absent.clear()
+                hit, new = [], set(terms)
+            names = self._names
+            asked = list(new)
+            at = list(map(bisect.bisect_left, itertools.repeat(names), asked,
+                          itertools.repeat(0), itertools.repeat(len(names) - 1)))  # fmt: skip
+            held = list(map(operator.eq, map(names.__getitem__, at), asked))
+            found = list(itertools.compress(asked, held))
+            met.update(zip(found, itertools.compress(at, held), strict=True))
+            absent.update(itertools.compress(asked, map(operator.not_, held)))
+            hit += found
+        return hit, list(map(met.__getitem__, hit))
 
     # -- construction ---------------------------------------------------------------------
     @classmethod
@@ -804,7 +842,7 @@ class MatchIndex:
         The verifying part of each term's postings is reordered: first the groups that
         call their checks, then the planned ones (``_post_rest`` marks the end of the
         first). ``title:``/``abstract:`` words and ``upvotes:`` filters are planned too,
-        as groups of atom keys (which the paper shows: :meth:`_atom_terms`); a group of
+        as groups of atom keys (which the paper shows: :meth:`_shown_atoms`); a group of
         them holds no term, so a term's "own" group may be none. Each group's first
         slot and whether it has more are kept too: most passing groups have one.
         """
@@ -862,6 +900,8 @@ class MatchIndex:
         self._plan_koff, self._plan_keys = plan_koff, bytes(plan_keys)
         self._plan_atoms = tuple(sorted(atoms))
         self._key_lists = _Lazy(self._plan_key_list)
+        self._key_atoms = _Lazy(self._plan_key_atoms)
+        self._parts = _Lazy(self._term_parts)
         # exact postings: first the queries filed under no other term (see _match_array)
         exacts = map(post.__getitem__, map(slice, off[:-1], split))
         filed = Counter(itertools.chain.from_iterable(exacts))
@@ -878,26 +918,61 @@ class MatchIndex:
         self._group_first = array("I", map(self._group_slots.__getitem__, goff[:-1]))
         self._several = bytes(map((1).__lt__, map(operator.sub, goff[1:], goff)))
 
-    def _atom_terms(self, ap: AnalyzedPaper, terms: set[str]) -> set[str]:
-        """``terms`` and the atom keys the paper shows (:attr:`_plan_atoms`): its title
-        and abstract keys behind TITLE_KEY / ABSTRACT_KEY, and the ``upvotes:`` atoms it
-        passes. A new set: ``terms`` is the paper's, kept for other indexes."""
-        out = set(terms)
+    @staticmethod
+    def _shown_atoms(ap: AnalyzedPaper, atoms: Iterable[str]) -> set[str]:
+        """The atom keys among ``atoms`` that the paper shows: a ``title:`` /
+        ``abstract:`` word key (TITLE_KEY / ABSTRACT_KEY + the key) its field holds, or an
+        ``upvotes:`` atom it passes.
+
+        Why only the atoms asked: a paper's plans test a handful of them, while writing
+        every title and abstract key out behind its field's atom prefix (~150 new
+        strings) cost more than the rest of matching the paper at 1k stored queries."""
         fields = ap.field_keys()
-        for atom in self._plan_atoms:
-            if atom == TITLE_KEY:
-                out.update(map(TITLE_KEY.__add__, fields[0]))
-            elif atom == ABSTRACT_KEY:
-                out.update(map(ABSTRACT_KEY.__add__, fields[1]))
+        shown: set[str] = set()
+        for atom in atoms:
+            if atom.startswith(TITLE_KEY):
+                if atom[len(TITLE_KEY) :] in fields[0]:
+                    shown.add(atom)
+            elif atom.startswith(ABSTRACT_KEY):
+                if atom[len(ABSTRACT_KEY) :] in fields[1]:
+                    shown.add(atom)
             elif upvotes_holds(atom, ap.upvotes):
-                out.add(atom)
-        return out
+                shown.add(atom)
+        return shown
 
     def _plan_key_list(self, ti: int) -> tuple[str, ...]:
         """The keys of term ``ti``'s plan entries (see :meth:`_make_plans`)."""
         koff = self._plan_koff
         start, end = koff[ti], koff[ti + 1]
         return tuple(self._plan_keys[start:end].decode().split("\n")) if start < end else ()
+
+    def _plan_key_atoms(self, ti: int) -> tuple[str, ...]:
+        """The atom keys (``title:`` / ``abstract:`` words, ``upvotes:``) of term ``ti``'s
+        plan, each once (see :meth:`_shown_atoms`)."""
+        koff = self._plan_koff
+        if not self._plan_atoms or self._plan_keys.find(_ATOM_BYTE, koff[ti], koff[ti + 1]) < 0:
+            return ()  # most plans test none (a search in the bytes: no split, no copy)
+        return tuple({k for k in self._key_lists[ti] if k.startswith(_ATOM_START)})
+
+    def _term_parts(self, ti: int) -> _TermParts:
+        """Term ``ti``'s :data:`_TermParts` (made on first use, then kept).
+
+        Why: a day's papers meet the same terms again and again (at 10k stored queries
+        each term a paper holds was met by ~5 papers before it), and a paper reads five
+        runs of the flat arrays per term. Slicing them once per term leaves a paper one
+        C-level map of an ``itemgetter`` per part, instead of several maps of
+        offsets and a new array per run, most of them empty."""
+        off, once, split, rest = self._post_off, self._post_once, self._post_split, self._post_rest
+        poff, keyed, plan, post = self._plan_off, self._plan_keyed, self._plan, self._postings
+        return (
+            post[off[ti] : once[ti]].tobytes(),
+            post[once[ti] : split[ti]],
+            post[split[ti] : rest[ti]],
+            plan[poff[ti] : keyed[ti]],
+            plan[keyed[ti] : poff[ti + 1]],
+            self._key_lists[ti],
+            self._key_atoms[ti],
+        )
 
     def _overlay_check(self, slot: int) -> Check:
         """The check of a query added since the last compact()."""
@@ -978,7 +1053,7 @@ class MatchIndex:
                 chunk = post[off[ti] : split[ti]]
                 found.update(chunk)
                 record.append((t, chunk))
-        passed = self._passed_groups(ap, terms, numbers)
+        passed = self._passed_groups(ap, terms, list(map(self._parts.__getitem__, numbers)))
         found.update(_runs(self._group_slots, self._group_off, passed))
         return self._with_overlay(ap, terms, found, record)
 
@@ -994,55 +1069,43 @@ class MatchIndex:
         joins, phrases with a compound) go through a set.
         """
         terms = self.paper_terms(ap)
-        _, numbers = self._held(terms)
-        off, once, split = self._post_off, self._post_once, self._post_split
-        post = self._postings
-        starts = list(map(off.__getitem__, numbers))
-        ones = list(map(once.__getitem__, numbers))
-        shared = set(
-            itertools.chain.from_iterable(
-                map(post.__getitem__, map(slice, ones, map(split.__getitem__, numbers)))
-            )
-        )
-        passed = self._passed_groups(ap, terms, numbers)
+        parts = list(map(self._parts.__getitem__, self._held(terms)[1]))
+        shared = set(itertools.chain.from_iterable(map(_SHARED, parts)))
+        passed = self._passed_groups(ap, terms, parts)
         goff = self._group_off
-        # array slices, not memoryviews: those are objects the garbage collector tracks
-        parts = [*map(post.__getitem__, map(slice, starts, ones))]
+        runs = [*map(_ONCE, parts)]
         # slices only for the groups of several slots: slices are tracked objects too
         several = list(itertools.compress(passed, map(self._several.__getitem__, passed)))
         seconds = map((1).__add__, map(goff.__getitem__, several))  # the first is below
         ends = map(goff.__getitem__, map((1).__add__, several))
-        parts += map(self._group_slots.__getitem__, map(slice, seconds, ends))
+        runs += map(self._group_slots.__getitem__, map(slice, seconds, ends))
         out = array("I", map(self._group_first.__getitem__, passed))
-        out.frombytes(b"".join(parts))
+        out.frombytes(b"".join(runs))
         out.extend(shared)
         if self._delta or self._delta_always or self._deleted:
             found = self._with_overlay(ap, terms, set(out), None)
             out = array("I", found)
         return out
 
-    def _passed_groups(self, ap: AnalyzedPaper, terms: set[str], numbers: list[int]) -> set[int]:
-        """The check groups of the base index that pass: those of the terms' plans decided
-        by C-level set operations (see :meth:`_make_plans`), the rest by their checks."""
-        post, split = self._postings, self._post_split
-        nexts = list(map((1).__add__, numbers))
-        splits = list(map(split.__getitem__, numbers))
-        rest_ends = map(self._post_rest.__getitem__, numbers)
+    def _passed_groups(
+        self, ap: AnalyzedPaper, terms: set[str], parts: list[_TermParts]
+    ) -> set[int]:
+        """The check groups of the base index that pass, for the paper's terms' parts:
+        those of the terms' plans decided by C-level set operations (see
+        :meth:`_make_plans`), the rest by their checks."""
         check: set[int] = set(self._always)
-        check.update(
-            itertools.chain.from_iterable(map(post.__getitem__, map(slice, splits, rest_ends)))
-        )
-        poff, keyed, plan = self._plan_off, self._plan_keyed, self._plan
+        check.update(itertools.chain.from_iterable(map(_CHECKS, parts)))
         # groups with one positive group (the term's): pass unless vetoed
-        passed = set(
-            itertools.chain.from_iterable(map(plan.__getitem__, _slices(poff, keyed, numbers)))
-        )
-        entries = itertools.chain.from_iterable(
-            map(plan.__getitem__, _slices(keyed, poff, numbers, nexts))
-        )
-        keys = itertools.chain.from_iterable(map(self._key_lists.__getitem__, numbers))
-        known = self._atom_terms(ap, terms) if self._plan_atoms else terms
-        shown = list(itertools.compress(entries, map(known.__contains__, keys)))
+        passed = set(itertools.chain.from_iterable(map(_PASSES, parts)))
+        entries = itertools.chain.from_iterable(map(_ENTRIES, parts))
+        keys = list(itertools.chain.from_iterable(map(_KEYS, parts)))
+        present = map(terms.__contains__, keys)
+        if self._plan_atoms:
+            atoms = set(itertools.chain.from_iterable(map(_ATOMS, parts)))
+            shown_atoms = self._shown_atoms(ap, atoms) if atoms else None
+            if shown_atoms:  # atom keys are never paper terms: either set may hold a key
+                present = map(operator.or_, present, map(shown_atoms.__contains__, keys))
+        shown = list(itertools.compress(entries, present))
         if shown:
             n_groups = len(self._arity)
             passed.update(filter(n_groups.__gt__, shown))  # ``a b``: the other one is present
