@@ -9,14 +9,16 @@ read, and building those lists is most of what analysing a paper costs. For ASCI
 over the text's whitespace-separated *chunks* ("model", "pre-training", "(llms),"):
 
 1. one ``str.split()`` of the lower-cased text (about a third of a regex split's cost);
-2. one memo lookup per *distinct* chunk for every term inside it (its words' keys, the
-   ``*``-beginnings of them the index holds, hyphen compounds, bigrams within it):
-   :func:`ascii_field_terms` of the chunk alone, worked out once per vocabulary
-   (:class:`FieldVocab`), as chunks recur from paper to paper;
+2. the terms inside each chunk (its words' keys, the ``*``-beginnings of them the index
+   holds, hyphen compounds, bigrams within it) are :func:`ascii_field_terms` of the chunk
+   alone, worked out once per vocabulary (:class:`FieldVocab`), as chunks recur from
+   paper to paper: one memo lookup per chunk for its first term (most chunks have just
+   one: a set of those costs less than deduplicating the chunks first), and one per
+   chunk that has more (marked in its code) for the others;
 3. one memo lookup per chunk for its *code* (may its first / last word join a
    space-separated neighbour; does its last word's key start a bigram the index holds;
    is its first word's key ending inside a compound unsure, see
-   :func:`normalize.compound_keys`);
+   :func:`normalize.compound_keys`; has it more than one term);
 4. the compounds and bigrams *between* chunks, for all boundaries at once, by integer bit
    operations on those codes packed into one ``int`` (a byte per chunk), and one memo
    lookup per chosen chunk for the word (or key, or key ending) that the compound or
@@ -66,6 +68,8 @@ _JOIN, _STARTS_BIGRAM = 1, 2  # bits of a word's code
 #: last word one after it, its last word's key starts a bigram held, its first word's key
 #: ending in a compound is unsure (:func:`normalize.compound_keys`); or it has no word
 _JOIN_LEFT, _JOIN_RIGHT, _CHUNK_STARTS_BIGRAM, _UNSURE_TAIL, _WORDLESS = 1, 2, 4, 8, 16
+#: one more bit of a chunk's code: it has more than one term (see :func:`text_terms`)
+_MORE_TERMS = 32
 
 
 def prefix_terms(surface: str) -> tuple[str, ...]:
@@ -88,21 +92,25 @@ class FieldVocab:
 
     Two memos per vocabulary serve :func:`ascii_field_terms`: ``codes`` (surface -> bit 1
     if it may join a space-separated neighbour, bit 2 if its key starts a bigram held
-    here) and ``word_terms`` (surface -> its key and the beginnings of it held here); two
-    more serve :func:`text_terms`: ``chunk_terms`` (chunk -> every term inside it) and
+    here) and ``word_terms`` (surface -> its key and the beginnings of it held here); more
+    serve :func:`text_terms`: ``chunk_terms`` (chunk -> every term inside it, sorted),
+    split into ``chunk_first`` (its first term) and ``chunk_more`` (the others), and
     ``chunk_codes`` (chunk -> its code, see there).
     """
 
     __slots__ = (
         "chunk_codes",
+        "chunk_first",
+        "chunk_more",
         "chunk_terms",
         "code_of",
         "codes",
+        "first_of",
         "firsts",
         "heads",
         "hyphen_terms",
+        "more_of",
         "prefixes",
-        "terms_of",
         "word_terms",
     )
 
@@ -116,14 +124,25 @@ class FieldVocab:
         self.hyphen_terms: Memo[tuple[str, ...]] = Memo(self._hyphen_terms, _VOCAB_MEMO_MAX)
         self.chunk_terms: Memo[tuple[str, ...]] = Memo(self._chunk_terms, _VOCAB_MEMO_MAX)
         self.chunk_codes: Memo[int] = Memo(self._chunk_code, _VOCAB_MEMO_MAX)
+        # a chunk's first term ("" if none) and the others: most chunks have one term
+        self.chunk_first: Memo[str] = Memo(self._chunk_first, _VOCAB_MEMO_MAX)
+        self.chunk_more: Memo[tuple[str, ...]] = Memo(self._chunk_more, _VOCAB_MEMO_MAX)
         # their lookups, bound once (as the global memos' below)
-        self.terms_of = self.chunk_terms.__getitem__
         self.code_of = self.chunk_codes.__getitem__
+        self.first_of = self.chunk_first.__getitem__
+        self.more_of = self.chunk_more.__getitem__
 
     def _chunk_terms(self, chunk: str) -> tuple[str, ...]:
         terms = ascii_field_terms(ascii_split(chunk), self)
         terms.discard("")
-        return tuple(terms)
+        return tuple(sorted(terms))  # sorted: chunk_first and chunk_more split it alike
+
+    def _chunk_first(self, chunk: str) -> str:
+        terms = self.chunk_terms[chunk]
+        return terms[0] if terms else ""
+
+    def _chunk_more(self, chunk: str) -> tuple[str, ...]:
+        return self.chunk_terms[chunk][1:]
 
     def _chunk_code(self, chunk: str) -> int:
         parts = ascii_split(chunk)
@@ -137,6 +156,8 @@ class FieldVocab:
             code |= _CHUNK_STARTS_BIGRAM
         if not _TAIL[first] or first in _WHOLE_WORD_ENDINGS:
             code |= _UNSURE_TAIL
+        if len(self.chunk_terms[chunk]) > 1:
+            code |= _MORE_TERMS
         return code
 
     def _code(self, surface: str) -> int:
@@ -236,18 +257,25 @@ def text_terms(text: str, vocab: FieldVocab) -> set[str]:
     :func:`presearcher._field_terms` adds for :func:`normalize.tokenize` of the text
     (see module docstring; ``""`` never among them)."""
     chunks = text.lower().split()
-    out = set(_chain(map(vocab.terms_of, set(chunks))))
     n = len(chunks)
     if n < 2:
-        return out
+        return set(vocab.chunk_terms[chunks[0]]) if n else set()
+    # every chunk's first term, then the other terms of the few chunks that have more
+    out = set(map(vocab.first_of, chunks))
     codes = bytes(map(vocab.code_of, chunks))
+    packed, ones = int.from_bytes(codes, "little"), _ONES[n]
+    more = (packed >> 5) & ones
+    if more:
+        out.update(_chain(map(vocab.more_of, _compress(chunks, more.to_bytes(n, "little")))))
     if _WORDLESS in codes:
+        out.discard("")  # the first term of a chunk without any
         chunks = _glue_wordless(chunks, codes)
         n = len(chunks)
         if n < 2:
             return out
         codes = bytes(map(vocab.code_of, chunks))
-    packed, ones, seconds = int.from_bytes(codes, "little"), _ONES[n], chunks[1:]
+        packed, ones = int.from_bytes(codes, "little"), _ONES[n]
+    seconds = chunks[1:]
     # byte i != 0: chunk i ends with a word that may join, chunk i + 1 starts with one
     joins = (packed >> 1) & (packed >> 8) & ones
     if joins:
