@@ -263,7 +263,7 @@ class AnalyzedPaper:
         self._split: tuple[list[str], list[str]] | None = None
         self._splittable = False
         self._field_words: dict[int, list[str]] = {}  # 0/1 (title/abstract) -> word keys
-        self.categories = frozenset(c.lower() for c in paper.categories)
+        self.categories = frozenset(map(str.lower, paper.categories))
         self.source = (paper.source or "").lower()
         self.upvotes = paper.upvotes
         self._cache: dict[Term, _TermResult] = {}

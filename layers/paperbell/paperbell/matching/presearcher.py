@@ -210,7 +210,7 @@ def _analyzed_terms(ap: AnalyzedPaper, text: FieldVocab, authors: bool = True) -
     title = _text_terms(title_text, ap.title_tokens, text)
     abstract = _text_terms(abstract_text, ap.abstract_tokens, text)
     ap.set_field_keys(title, abstract, title_text.isascii() and abstract_text.isascii())
-    terms = title | abstract
+    terms = abstract | title  # copies the big set in one go, then adds the few
     if authors and paper.authors:
         terms.update(*map(_NAME_TERMS.__getitem__, ap.paper.authors))
     terms.discard("")

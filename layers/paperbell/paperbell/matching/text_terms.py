@@ -9,14 +9,16 @@ read, and building those lists is most of what analysing a paper costs. For ASCI
 over the text's whitespace-separated *chunks* ("model", "pre-training", "(llms),"):
 
 1. one ``str.split()`` of the lower-cased text (about a third of a regex split's cost);
-2. one memo lookup per *distinct* chunk for every term inside it (its words' keys, the
-   ``*``-beginnings of them the index holds, hyphen compounds, bigrams within it):
-   :func:`ascii_field_terms` of the chunk alone, worked out once per vocabulary
-   (:class:`FieldVocab`), as chunks recur from paper to paper;
+2. the terms inside each chunk (its words' keys, the ``*``-beginnings of them the index
+   holds, hyphen compounds, bigrams within it) are :func:`ascii_field_terms` of the chunk
+   alone, worked out once per vocabulary (:class:`FieldVocab`), as chunks recur from
+   paper to paper: one memo lookup per chunk for its first term (most chunks have just
+   one: a set of those costs less than deduplicating the chunks first), and one per
+   chunk that has more (marked in its code) for the others;
 3. one memo lookup per chunk for its *code* (may its first / last word join a
    space-separated neighbour; does its last word's key start a bigram the index holds;
    is its first word's key ending inside a compound unsure, see
-   :func:`normalize.compound_keys`);
+   :func:`normalize.compound_keys`; has it more than one term);
 4. the compounds and bigrams *between* chunks, for all boundaries at once, by integer bit
    operations on those codes packed into one ``int`` (a byte per chunk), and one memo
    lookup per chosen chunk for the word (or key, or key ending) that the compound or
@@ -48,6 +50,8 @@ from .normalize import (
 )
 from .query_analyzer import PREFIX_MAX, PREFIX_MIN, PREFIX_NS
 
+_chain, _compress, _add = itertools.chain.from_iterable, itertools.compress, operator.add
+
 __all__ = [
     "FieldVocab",
     "ascii_field_terms",
@@ -64,6 +68,8 @@ _JOIN, _STARTS_BIGRAM = 1, 2  # bits of a word's code
 #: last word one after it, its last word's key starts a bigram held, its first word's key
 #: ending in a compound is unsure (:func:`normalize.compound_keys`); or it has no word
 _JOIN_LEFT, _JOIN_RIGHT, _CHUNK_STARTS_BIGRAM, _UNSURE_TAIL, _WORDLESS = 1, 2, 4, 8, 16
+#: one more bit of a chunk's code: it has more than one term (see :func:`text_terms`)
+_MORE_TERMS = 32
 
 
 def prefix_terms(surface: str) -> tuple[str, ...]:
@@ -86,18 +92,24 @@ class FieldVocab:
 
     Two memos per vocabulary serve :func:`ascii_field_terms`: ``codes`` (surface -> bit 1
     if it may join a space-separated neighbour, bit 2 if its key starts a bigram held
-    here) and ``word_terms`` (surface -> its key and the beginnings of it held here); two
-    more serve :func:`text_terms`: ``chunk_terms`` (chunk -> every term inside it) and
+    here) and ``word_terms`` (surface -> its key and the beginnings of it held here); more
+    serve :func:`text_terms`: ``chunk_terms`` (chunk -> every term inside it, sorted),
+    split into ``chunk_first`` (its first term) and ``chunk_more`` (the others), and
     ``chunk_codes`` (chunk -> its code, see there).
     """
 
     __slots__ = (
         "chunk_codes",
+        "chunk_first",
+        "chunk_more",
         "chunk_terms",
+        "code_of",
         "codes",
+        "first_of",
         "firsts",
         "heads",
         "hyphen_terms",
+        "more_of",
         "prefixes",
         "word_terms",
     )
@@ -112,11 +124,25 @@ class FieldVocab:
         self.hyphen_terms: Memo[tuple[str, ...]] = Memo(self._hyphen_terms, _VOCAB_MEMO_MAX)
         self.chunk_terms: Memo[tuple[str, ...]] = Memo(self._chunk_terms, _VOCAB_MEMO_MAX)
         self.chunk_codes: Memo[int] = Memo(self._chunk_code, _VOCAB_MEMO_MAX)
+        # a chunk's first term ("" if none) and the others: most chunks have one term
+        self.chunk_first: Memo[str] = Memo(self._chunk_first, _VOCAB_MEMO_MAX)
+        self.chunk_more: Memo[tuple[str, ...]] = Memo(self._chunk_more, _VOCAB_MEMO_MAX)
+        # their lookups, bound once (as the global memos' below)
+        self.code_of = self.chunk_codes.__getitem__
+        self.first_of = self.chunk_first.__getitem__
+        self.more_of = self.chunk_more.__getitem__
 
     def _chunk_terms(self, chunk: str) -> tuple[str, ...]:
         terms = ascii_field_terms(ascii_split(chunk), self)
         terms.discard("")
-        return tuple(terms)
+        return tuple(sorted(terms))  # sorted: chunk_first and chunk_more split it alike
+
+    def _chunk_first(self, chunk: str) -> str:
+        terms = self.chunk_terms[chunk]
+        return terms[0] if terms else ""
+
+    def _chunk_more(self, chunk: str) -> tuple[str, ...]:
+        return self.chunk_terms[chunk][1:]
 
     def _chunk_code(self, chunk: str) -> int:
         parts = ascii_split(chunk)
@@ -130,6 +156,8 @@ class FieldVocab:
             code |= _CHUNK_STARTS_BIGRAM
         if not _TAIL[first] or first in _WHOLE_WORD_ENDINGS:
             code |= _UNSURE_TAIL
+        if len(self.chunk_terms[chunk]) > 1:
+            code |= _MORE_TERMS
         return code
 
     def _code(self, surface: str) -> int:
@@ -166,18 +194,24 @@ def _bytes_int(values: bytes) -> int:
     return int.from_bytes(values, "little")
 
 
-_ONES: dict[int, int] = {}  # n -> n bytes of 0x01, as an int
+class _Ones(dict[int, int]):
+    """n -> n bytes of 0x01, as an int (a dict subclass: ``_ONES[n]`` is one C-level
+    lookup for every length seen before)."""
+
+    def __missing__(self, n: int) -> int:
+        if len(self) > 4096:
+            self.clear()
+        ones = self[n] = _bytes_int(b"\x01" * n)
+        return ones
+
+
+_ONES = _Ones()
 #: gap kind (a byte) -> 1 for a hyphen, else 0 (``bytes.translate`` table)
 _HYPHEN_GAPS = bytes(1 if i == _HYPHEN else 0 for i in range(256))
 
 
 def _ones(n: int) -> int:
-    ones = _ONES.get(n)
-    if ones is None:
-        if len(_ONES) > 4096:
-            _ONES.clear()
-        ones = _ONES[n] = _bytes_int(b"\x01" * n)
-    return ones
+    return _ONES[n]
 
 
 def _first_word(chunk: str) -> str:
@@ -191,9 +225,16 @@ def _last_word(chunk: str) -> str:
 _FIRST_WORD: Memo[str] = Memo(_first_word)  # chunk -> its first word (it has one)
 _LAST_WORD: Memo[str] = Memo(_last_word)  # chunk -> its last word
 _FIRST_KEY: Memo[str] = Memo(lambda chunk: _KEY[_first_word(chunk)])
-_LAST_KEY: Memo[str] = Memo(lambda chunk: _KEY[_last_word(chunk)])
+#: chunk -> its last word's key and a space: a bigram's first half
+_LAST_KEY_SPACE: Memo[str] = Memo(lambda chunk: _KEY[_last_word(chunk)] + " ")
 #: chunk -> what its first word's key becomes at the end of a compound (:func:`_tail_of`)
 _FIRST_TAIL: Memo[str] = Memo(lambda chunk: _TAIL[_first_word(chunk)])
+# the memos' lookups, bound once: ``map`` calls them for every chunk chosen, and binding
+# ``memo.__getitem__`` anew makes (and frees) a method object on every paper
+_last_word_of = _LAST_WORD.__getitem__
+_first_tail_of = _FIRST_TAIL.__getitem__
+_first_key_of = _FIRST_KEY.__getitem__
+_last_key_space_of = _LAST_KEY_SPACE.__getitem__
 
 
 def _glue_wordless(chunks: list[str], codes: bytes) -> list[str]:
@@ -216,17 +257,25 @@ def text_terms(text: str, vocab: FieldVocab) -> set[str]:
     :func:`presearcher._field_terms` adds for :func:`normalize.tokenize` of the text
     (see module docstring; ``""`` never among them)."""
     chunks = text.lower().split()
-    out = set(itertools.chain.from_iterable(map(vocab.chunk_terms.__getitem__, set(chunks))))
-    if len(chunks) < 2:
-        return out
-    codes = bytes(map(vocab.chunk_codes.__getitem__, chunks))
-    if _WORDLESS in codes:
-        chunks = _glue_wordless(chunks, codes)
-        if len(chunks) < 2:
-            return out
-        codes = bytes(map(vocab.chunk_codes.__getitem__, chunks))
     n = len(chunks)
-    packed, ones, seconds = _bytes_int(codes), _ones(n), chunks[1:]
+    if n < 2:
+        return set(vocab.chunk_terms[chunks[0]]) if n else set()
+    # every chunk's first term, then the other terms of the few chunks that have more
+    out = set(map(vocab.first_of, chunks))
+    codes = bytes(map(vocab.code_of, chunks))
+    packed, ones = int.from_bytes(codes, "little"), _ONES[n]
+    more = (packed >> 5) & ones
+    if more:
+        out.update(_chain(map(vocab.more_of, _compress(chunks, more.to_bytes(n, "little")))))
+    if _WORDLESS in codes:
+        out.discard("")  # the first term of a chunk without any
+        chunks = _glue_wordless(chunks, codes)
+        n = len(chunks)
+        if n < 2:
+            return out
+        codes = bytes(map(vocab.code_of, chunks))
+        packed, ones = int.from_bytes(codes, "little"), _ONES[n]
+    seconds = chunks[1:]
     # byte i != 0: chunk i ends with a word that may join, chunk i + 1 starts with one
     joins = (packed >> 1) & (packed >> 8) & ones
     if joins:
@@ -236,21 +285,20 @@ def text_terms(text: str, vocab: FieldVocab) -> set[str]:
         if unsure:
             joins ^= unsure
             at = unsure.to_bytes(n, "little")
-            firsts = list(map(_LAST_WORD.__getitem__, itertools.compress(chunks, at)))
-            lasts = list(map(_FIRST_WORD.__getitem__, itertools.compress(seconds, at)))
+            firsts = list(map(_last_word_of, _compress(chunks, at)))
+            lasts = list(map(_FIRST_WORD.__getitem__, _compress(seconds, at)))
             out.update(compound_keys(firsts, lasts))
         # the rest: the first word + the key ending of the second (as compound_keys would)
         at = joins.to_bytes(n, "little")
-        heads = map(_LAST_WORD.__getitem__, itertools.compress(chunks, at))
-        tails = map(_FIRST_TAIL.__getitem__, itertools.compress(seconds, at))
-        out.update(map(operator.add, heads, tails))
+        heads = map(_last_word_of, _compress(chunks, at))
+        out.update(map(_add, heads, map(_first_tail_of, _compress(seconds, at))))
     starts = (packed >> 2) & ones
     if starts:
         at = starts.to_bytes(n, "little")
-        firsts_keys = map(_LAST_KEY.__getitem__, itertools.compress(chunks, at))
-        seconds_keys = map(_FIRST_KEY.__getitem__, itertools.compress(seconds, at))
-        # zip stops at the shorter: a last chunk that starts a bigram has no next chunk
-        out.update(map(" ".join, zip(firsts_keys, seconds_keys, strict=False)))
+        # "key " + key: one concatenation a bigram; map stops at the shorter, as a last
+        # chunk that starts a bigram has no next chunk
+        firsts_keys = map(_last_key_space_of, _compress(chunks, at))
+        out.update(map(_add, firsts_keys, map(_first_key_of, _compress(seconds, at))))
     return out
 
 
