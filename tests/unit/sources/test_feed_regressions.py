@@ -158,3 +158,18 @@ def test_an_id_of_control_characters_only_is_skipped_with_a_reason() -> None:
     result = parse_feed(body)
     assert [p.id for p in result.papers] == ["2605.00001"]
     assert result.errors == ["item 1: no usable id (only control characters)"]
+
+
+def test_a_character_reference_to_no_xml_character_costs_only_that_character() -> None:
+    # found by tests/fuzz: "&#xD800;" (a lone surrogate) in the channel title made lxml's
+    # recovering parser keep bytes that are no UTF-8, and the whole feed failed with
+    # "could not read feed: unexpected UnicodeDecodeError"
+    body = (b'<rss version="2.0"><channel><title>a&#xD800;b &#1;</title>'
+            b"<item><title>Kept &#57343;x &#233;</title><link>https://e.org/1</link></item>"
+            b"<item><title>Also kept &#x1F600;</title><link>https://e.org/2</link></item>"
+            b"</channel></rss>")
+    result = parse_feed(body)
+    assert result.meta["title"] == "a\ufffdb \ufffd"
+    assert [p.title for p in result.papers] == ["Kept \ufffdx \u00e9", "Also kept \U0001f600"]
+    assert parse_feed(b'<rss version="2.0"><channel><title>&#xD800;</title></channel></rss>'
+                      ).meta["title"] == "\ufffd"

@@ -184,9 +184,29 @@ def _fix_entity(match: Any, declared: frozenset[bytes]) -> bytes:
         if len(char) == 1 or not char.startswith("&"):
             return char.encode("ascii", "xmlcharrefreplace")
         return b"&amp;" + name + b";"
-    if match.group("ok") is not None:
-        return match.group(0)
+    ok = match.group("ok")
+    if ok is not None:
+        hexadecimal = ok[1:2] in (b"x", b"X")
+        code = int(ok[2:-1], 16) if hexadecimal else int(ok[1:-1])
+        return match.group(0) if _is_xml_char(code) else _REPLACEMENT_REF
     return b"&amp;"
+
+
+#: what a character reference to no XML character becomes (U+FFFD)
+_REPLACEMENT_REF = b"&#xFFFD;"
+
+
+def _is_xml_char(code: int) -> bool:
+    """Whether XML 1.0 allows the character (its ``Char`` production). Why: libxml2's
+    recovering parser keeps a reference such as ``&#xD800;`` (a lone surrogate) as
+    bytes that are no UTF-8, and reading that text then raises UnicodeDecodeError, so
+    the whole feed would be lost to one bad character."""
+    return (
+        code in (0x9, 0xA, 0xD)
+        or 0x20 <= code <= 0xD7FF
+        or 0xE000 <= code <= 0xFFFD
+        or 0x10000 <= code <= 0x10FFFF
+    )
 
 
 def resolve_entity_nodes(root: Any) -> None:
