@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from paperbell.models import Paper
 
-from .normalize import _HYPHEN, _KEY, FieldTokens, Memo, tokenize
+from .normalize import _ASCII_SPLIT_RE, _HYPHEN, _KEY, FieldTokens, Memo, tokenize
 from .query_parser import And, Category, Node, Not, Or, Query, Source, Term, Upvotes, parse_query
 from .text_terms import ascii_split, gap_kinds_of, hyphen_compounds
 
@@ -165,7 +165,6 @@ _TermResult = tuple[bool, tuple[Span, ...], tuple[Span, ...]]
 #: author name -> its tokens. Why: names recur from paper to paper (prolific authors, a
 #: lab's list), and a paper's tokens are only read, never changed, so pieces are shared.
 _NAME_TOKENS: Memo[FieldTokens] = Memo(tokenize, max_size=20_000)
-_ASCII_WORD = re.compile("[a-z0-9]+")
 
 
 def _prefix_pattern(prefix: str) -> re.Pattern[str] | None:
@@ -177,7 +176,7 @@ def _prefix_pattern(prefix: str) -> re.Pattern[str] | None:
     prefix may run over one hyphen from any word, and over more only from a word that
     starts its chain (no word and one hyphen before it): ``pretrain`` finds
     "pre-training", ``stateofthe`` finds "state-of-the-art", ``oftheart`` does not."""
-    if not _ASCII_WORD.fullmatch(prefix):
+    if not _ASCII_SPLIT_RE.fullmatch(prefix):  # one lower-cased ASCII word
         return None
     letters = list(prefix)
     anywhere = "-?".join(letters)

@@ -374,15 +374,6 @@ def _ranges(off: array[int], items: Iterable[int]) -> Iterator[slice]:
     return map(slice, map(off.__getitem__, items), map(off.__getitem__, map((1).__add__, items)))
 
 
-def _slices(
-    starts: array[int], ends: array[int], items: list[int], end_items: list[int] | None = None
-) -> Iterator[slice]:
-    """``slice(starts[i], ends[j])`` for each ``i`` of ``items`` and ``j`` of
-    ``end_items`` (default: the same items)."""
-    ends_at = items if end_items is None else end_items
-    return map(slice, map(starts.__getitem__, items), map(ends.__getitem__, ends_at))
-
-
 def _runs(values: array[int], off: array[int], items: Iterable[int]) -> Iterator[int]:
     """``values[off[i]:off[i + 1]]`` for each ``i``, one after the other (CSR rows)."""
     return itertools.chain.from_iterable(map(values.__getitem__, _ranges(off, items)))
