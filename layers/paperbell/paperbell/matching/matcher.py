@@ -236,6 +236,7 @@ class AnalyzedPaper:
         "_author",
         "_cache",
         "_field_keys",
+        "_field_keys_for",
         "_field_words",
         "_prefix_texts",
         "_prefix_words",
@@ -267,6 +268,7 @@ class AnalyzedPaper:
         self.upvotes = paper.upvotes
         self._cache: dict[Term, _TermResult] = {}
         self._field_keys: tuple[set[str], set[str]] | None = None
+        self._field_keys_for: object = None  # the vocabulary they were filtered for, if any
         self._prefix_words: dict[str, list[str]] = {}
         #: field -> its lower-cased ASCII text, with and without hyphens (has_prefix)
         self._prefix_texts: dict[str, tuple[str, str]] = {}
@@ -308,19 +310,30 @@ class AnalyzedPaper:
     def field_keys(self) -> tuple[set[str], set[str]]:
         """(title, abstract): sets that hold every word key and compound key of each
         field (and possibly other index terms, which never look like a key: a bigram has
-        a space, a beginning a ``*``), built on first use."""
+        a space, a beginning a ``*``), built on first use; or, after an index's
+        :meth:`MatchIndex.paper_terms`, every word key and hyphen compound and those
+        glued compounds that index can ask for (see :meth:`set_field_keys`)."""
         fk = self._field_keys
         if fk is None:
             fk = self._field_keys = (self.title.key_set, self.abstract.key_set)
         return fk
 
-    def set_field_keys(self, title: set[str], abstract: set[str], ascii_text: bool = False) -> None:
+    def set_field_keys(
+        self, title: set[str], abstract: set[str], ascii_text: bool = False, vocab: object = None
+    ) -> None:
         """Keep the fields' index terms as :meth:`field_keys` unless it has them already
         (the presearcher computed them anyway; supersets of the keys are fine). With
         ``ascii_text`` (title and abstract are ASCII), phrase and prefix checks read the
-        fields' :func:`text_terms.ascii_split` (made on first use) instead of tokens."""
-        if self._field_keys is None:
+        fields' :func:`text_terms.ascii_split` (made on first use) instead of tokens.
+
+        ``vocab``: the sets hold only the glued compounds that this vocabulary's index
+        can ask for (:class:`text_terms.FieldVocab`), so they replace any kept for
+        another one; None: they hold every key, and are kept for good."""
+        if self._field_keys is None or (
+            self._field_keys_for is not None and self._field_keys_for is not vocab
+        ):
             self._field_keys = (title, abstract)
+            self._field_keys_for = vocab
             self._splittable = ascii_text
 
     def _split_fields(self, field: str) -> tuple[int, ...]:

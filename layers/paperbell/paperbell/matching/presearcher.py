@@ -14,8 +14,9 @@ cheapest), :meth:`MatchIndex.match_ids` ids, and :meth:`MatchIndex.match` hits w
 highlights are computed when read.
 
 A paper is asked only for the terms this index can use (:meth:`MatchIndex.paper_terms`):
-its words and compounds, categories and source, and of its ~200 word pairs and ~800 word
-beginnings only those the index holds (the index's *vocabulary*, kept in the snapshot).
+its words and hyphen compounds, categories and source, and of its ~200 word pairs, ~800
+word beginnings and ~70 glued word pairs only those the index may ask for (the index's
+*vocabulary*, kept in the snapshot).
 
 Memory layout (the goals are <= 300 bytes per stored query and a snapshot that loads in
 well under a second for 1M queries, inside a Lambda):
@@ -83,7 +84,15 @@ from .query_analyzer import (
     analyze,
 )
 from .query_parser import Query, Term, parse_query
-from .text_terms import _HEAD, _PREFIX_TERMS, FieldVocab, text_terms
+from .text_terms import (
+    _HEAD,
+    _PREFIX_TERMS,
+    GLUED,
+    GLUED_REVERSED,
+    FieldVocab,
+    glued_entries,
+    text_terms,
+)
 from .verifier import (
     ABSTRACT_KEY,
     TITLE_KEY,
@@ -209,7 +218,9 @@ def _analyzed_terms(ap: AnalyzedPaper, text: FieldVocab, authors: bool = True) -
     title_text, abstract_text = paper.title or "", paper.abstract or ""
     title = _text_terms(title_text, ap.title_tokens, text)
     abstract = _text_terms(abstract_text, ap.abstract_tokens, text)
-    ap.set_field_keys(title, abstract, title_text.isascii() and abstract_text.isascii())
+    ascii_text = title_text.isascii() and abstract_text.isascii()
+    # glued compounds filtered: the field keys hold only those this vocabulary's index asks
+    ap.set_field_keys(title, abstract, ascii_text, None if text.glued is None else text)
     terms = abstract | title  # copies the big set in one go, then adds the few
     if authors and paper.authors:
         terms.update(*map(_NAME_TERMS.__getitem__, ap.paper.authors))
@@ -235,29 +246,61 @@ def paper_terms(ap: AnalyzedPaper) -> set[str]:
 
 
 def _vocab_entries(keys: Iterable[str]) -> list[str]:
-    """The vocabulary entries of index terms: ``*``-beginnings as they are, bigrams as
-    their first key and a space (``"lottery "``, ``"@geoffrey "``); other terms need none."""
-    out = []
+    """The vocabulary entries of index terms (and of the words checks look up in a field's
+    keys): ``*``-beginnings as they are, bigrams as their first key and a space
+    (``"lottery "``, ``"@geoffrey "``), words that two glued words could make as their
+    :func:`text_terms.glued_entries`; and :data:`text_terms.GLUED` alone, which says that
+    the vocabulary has those for every such term (a vocabulary of an older snapshot has
+    none: its papers then make every glued compound)."""
+    out = [GLUED]
     for k in keys:
         if k.startswith((PREFIX_NS, AUTHOR_NS + PREFIX_NS)):
             out.append(k)
         elif " " in k:
             out.append(k[: k.index(" ") + 1])
+        else:
+            out += glued_entries(k)
         if k.startswith(AUTHOR_NS):
             out.append(AUTHOR_NS)  # the index uses authors at all
     return out
 
 
-def _field_vocabs(entries: set[str]) -> tuple[FieldVocab, bool]:
-    """The text filter from vocabulary entries (see :func:`_vocab_entries`), and whether
-    the index has any ``author:`` term (else authors are skipped)."""
+#: above this many glued terms (about 150,000 stored queries) papers make every glued
+#: compound: most pass the filter anyway, and its sorted lists would cost memory
+_GLUED_MAX = 200_000
+
+
+def _filters(entries: set[str], glued: list[str] | None) -> tuple[FieldVocab, bool]:
     firsts = {e[:-1] for e in entries if e.endswith(" ") and not e.startswith(AUTHOR_NS)}
     prefixes = {e for e in entries if e.startswith(PREFIX_NS)}
-    return FieldVocab(firsts, prefixes), AUTHOR_NS in entries
+    if glued is not None and len(glued) > _GLUED_MAX:
+        glued = None
+    return FieldVocab(firsts, prefixes, glued), AUTHOR_NS in entries
+
+
+def _field_vocabs(entries: set[str]) -> tuple[FieldVocab, bool]:
+    """The text filter from vocabulary entries (see :func:`_vocab_entries`), and whether
+    the index has any ``author:`` term (else authors are skipped). The glued compounds
+    are filtered only if ``entries`` says it has the entries of every term glued words
+    could make (:data:`text_terms.GLUED`)."""
+    glued = None
+    if GLUED in entries:
+        glued = [e[1:] for e in entries if e.startswith(GLUED) and len(e) > 1]
+    return _filters(entries, glued)
 
 
 def _text_vocabs(text: str) -> tuple[FieldVocab, bool]:
-    return _field_vocabs(set(text.split("\n")) if text else set())
+    """:func:`_field_vocabs` of a vocabulary as a snapshot stores it ("\\n"-joined and
+    sorted, so the glued terms' entries come first: they are sliced out, not hashed)."""
+    lines = text.split("\n") if text else []
+    if lines and lines[0] == GLUED:
+        end = bisect.bisect_left(lines, GLUED_REVERSED)
+        past = bisect.bisect_left(lines, chr(ord(GLUED_REVERSED) + 1), end)
+        run = lines[:past]
+        glued_lines = text.count("\n" + GLUED) + text.count("\n" + GLUED_REVERSED)
+        if glued_lines == past - 1 and run == sorted(run):  # as to_snapshot writes it
+            return _filters(set(lines[past:]), [e[1:] for e in lines[1:end]])
+    return _field_vocabs(set(lines))
 
 
 #: vocabulary (as loaded, one string) -> its filters, for the whole process. Why: the
@@ -980,9 +1023,13 @@ class MatchIndex:
         return cached_check(self._delta_specs[slot])
 
     def paper_terms(self, ap: AnalyzedPaper) -> set[str]:
-        """The index terms of ``ap`` that this index can use: its words and compounds,
-        categories and source, and only those bigrams and ``*``-beginnings the index holds
-        (:class:`text_terms.FieldVocab`). Kept on the analyzed paper for this index's vocabulary."""
+        """The index terms of ``ap`` that this index can use: its words and hyphen
+        compounds, categories and source, and only those bigrams, ``*``-beginnings and
+        glued compounds ("downstream model" -> ``downstreammodel``) the index may ask for
+        (:class:`text_terms.FieldVocab`): a subset of :func:`paper_terms`, which matches
+        exactly the same queries of this index. Kept on the analyzed paper for this
+        index's vocabulary; its fields' keys (:meth:`AnalyzedPaper.field_keys`) are
+        filtered alike, for the words and phrase compounds its checks look up."""
         filters = self._vocab_filters
         if filters is None:
             text = self._vocab_text
@@ -992,6 +1039,10 @@ class MatchIndex:
                 return paper_terms(ap)
             else:
                 filters = _field_vocabs(self._vocab)
+            if not filters[0].holds_glued(self._names[:-1]):
+                # the mark without every term's entries: a vocabulary of an older
+                # snapshot that learned new queries' entries (make every glued compound)
+                filters = _filters(self._vocab or set(), None)
             self._vocab_filters = filters
         if ap.terms_for is filters and ap.vocab_terms is not None:
             return ap.vocab_terms

@@ -18,7 +18,9 @@ over the text's whitespace-separated *chunks* ("model", "pre-training", "(llms),
 3. one memo lookup per chunk for its *code* (may its first / last word join a
    space-separated neighbour; does its last word's key start a bigram the index holds;
    is its first word's key ending inside a compound unsure, see
-   :func:`normalize.compound_keys`; has it more than one term);
+   :func:`normalize.compound_keys`; has it more than one term; may a glued term that
+   the index can ask for start with its last word, end with its first word's key
+   ending: see :class:`FieldVocab`);
 4. the compounds and bigrams *between* chunks, for all boundaries at once, by integer bit
    operations on those codes packed into one ``int`` (a byte per chunk), and one memo
    lookup per chosen chunk for the word (or key, or key ending) that the compound or
@@ -33,6 +35,7 @@ real and generated text.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import operator
 
@@ -70,6 +73,31 @@ _JOIN, _STARTS_BIGRAM = 1, 2  # bits of a word's code
 _JOIN_LEFT, _JOIN_RIGHT, _CHUNK_STARTS_BIGRAM, _UNSURE_TAIL, _WORDLESS = 1, 2, 4, 8, 16
 #: one more bit of a chunk's code: it has more than one term (see :func:`text_terms`)
 _MORE_TERMS = 32
+#: the last two bits of a chunk's code: some glued term held may begin with its last word,
+#: some may end with its first word's key ending (see :class:`FieldVocab`, ``glued``)
+_HELD_HEAD, _HELD_TAIL = 64, 128
+#: what a vocabulary entry of a term that two glued words could make starts with (the
+#: term follows), and that of its reversed spelling; the first alone marks a vocabulary
+#: that has these entries for every such term (see :func:`glued_entries`)
+GLUED, GLUED_REVERSED = "\x01", "\x02"
+#: the shortest term two glued words can make (3 letters, and at least one more)
+_GLUED_MIN = 4
+
+
+def glued_entries(key: str) -> tuple[str, ...]:
+    """The vocabulary entries of one index term (or key a check looks up) that two
+    space-separated words glued together could make: itself and its reversed spelling,
+    behind :data:`GLUED` / :data:`GLUED_REVERSED` (none for a bigram, a namespaced term,
+    or a word too short to be made so)."""
+    if len(key) < _GLUED_MIN or " " in key or not key[0].isalnum():
+        return ()
+    return GLUED + key, GLUED_REVERSED + key[::-1]
+
+
+def _held_start(held: list[str], start: str) -> bool:
+    """Does a string of the sorted ``held`` start with ``start`` and run longer?"""
+    i = bisect.bisect_right(held, start)
+    return i < len(held) and held[i].startswith(start)
 
 
 def prefix_terms(surface: str) -> tuple[str, ...]:
@@ -96,6 +124,15 @@ class FieldVocab:
     serve :func:`text_terms`: ``chunk_terms`` (chunk -> every term inside it, sorted),
     split into ``chunk_first`` (its first term) and ``chunk_more`` (the others), and
     ``chunk_codes`` (chunk -> its code, see there).
+
+    ``glued`` (sorted) holds the terms an index can ask for that two space-separated words
+    glued together could make ("downstream model" -> ``downstreammodel``), and
+    ``glued_reversed`` the same spelled backwards; ``None`` for "any". Why: a paper has
+    ~70 such pairs and an index asks for a few (1 at 1k stored queries, 3 at 10k), so a
+    compound is made only if some held term starts with its first word and some ends with
+    its second word's key ending (two bits of each chunk's code, worked out once per
+    chunk; compounds whose ending is unsure are always made, see
+    :func:`normalize.compound_keys`).
     """
 
     __slots__ = (
@@ -107,6 +144,9 @@ class FieldVocab:
         "codes",
         "first_of",
         "firsts",
+        "glued",
+        "glued_reversed",
+        "glued_set",
         "heads",
         "hyphen_terms",
         "more_of",
@@ -114,9 +154,17 @@ class FieldVocab:
         "word_terms",
     )
 
-    def __init__(self, firsts: set[str] | None, prefixes: set[str] | None) -> None:
+    def __init__(
+        self,
+        firsts: set[str] | None,
+        prefixes: set[str] | None,
+        glued: list[str] | None = None,
+    ) -> None:
         self.firsts = firsts  # first keys of the bigrams held
         self.prefixes = prefixes  # the ``*``-beginnings held
+        self.glued = None if glued is None else sorted(glued)
+        self.glued_reversed = None if glued is None else sorted(g[::-1] for g in glued)
+        self.glued_set: set[str] | None = None  # made by holds_glued
         # their first PREFIX_MIN letters: a word whose head is not here begins none of them
         self.heads = None if prefixes is None else {p[: PREFIX_MIN + 1] for p in prefixes}
         self.codes: Memo[int] = Memo(self._code, _VOCAB_MEMO_MAX)
@@ -131,6 +179,17 @@ class FieldVocab:
         self.code_of = self.chunk_codes.__getitem__
         self.first_of = self.chunk_first.__getitem__
         self.more_of = self.chunk_more.__getitem__
+
+    def holds_glued(self, names: list[str]) -> bool:
+        """Are all of ``names`` that two glued words could make in ``glued`` (or is
+        there no filter)? (C-level maps: an index asks this of its terms once per load.)"""
+        if self.glued is None:
+            return True
+        held = self.glued_set
+        if held is None:
+            held = self.glued_set = set(self.glued)
+        plain = list(_compress(names, map(str.isalnum, names)))  # no bigram, no namespace
+        return held.issuperset(_compress(plain, map((_GLUED_MIN - 1).__lt__, map(len, plain))))
 
     def _chunk_terms(self, chunk: str) -> tuple[str, ...]:
         terms = ascii_field_terms(ascii_split(chunk), self)
@@ -158,6 +217,11 @@ class FieldVocab:
             code |= _UNSURE_TAIL
         if len(self.chunk_terms[chunk]) > 1:
             code |= _MORE_TERMS
+        glued, backwards = self.glued, self.glued_reversed
+        if glued is None or _held_start(glued, last):
+            code |= _HELD_HEAD
+        if backwards is None or _held_start(backwards, _TAIL[first][::-1]):
+            code |= _HELD_TAIL
         return code
 
     def _code(self, surface: str) -> int:
@@ -282,8 +346,11 @@ def text_terms(text: str, vocab: FieldVocab) -> set[str]:
         # the second word's key ending is "" or it may end a word stem() decides whole
         # ("ana lyses"): compound_keys looks at those
         unsure = joins & (packed >> 11)
+        # the others only where a glued term held may start with the first word and
+        # end with the second word's key ending
+        joins &= (packed >> 6) & (packed >> 15)
         if unsure:
-            joins ^= unsure
+            joins &= ~unsure
             at = unsure.to_bytes(n, "little")
             firsts = list(map(_last_word_of, _compress(chunks, at)))
             lasts = list(map(_FIRST_WORD.__getitem__, _compress(seconds, at)))

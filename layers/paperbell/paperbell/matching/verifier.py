@@ -280,22 +280,31 @@ def fallback_spec(query_text: str) -> str:
 
 
 def spec_keys(spec: str) -> list[str]:
-    """Every index term a spec's membership groups test (the index must let papers emit
-    them; see ``MatchIndex``'s vocabulary). Atoms need no index terms."""
+    """Every index term a spec's membership groups test, and every key its atoms look up
+    in a field's keys (``title:``/``abstract:`` words, a phrase's compound): the index
+    must let papers emit them (see ``MatchIndex``'s vocabulary: papers make only the
+    glued compounds it holds, and :meth:`AnalyzedPaper.field_keys` holds the same)."""
     out: list[str] = []
     for group in spec.split(_GROUP_SEP):
         group = group.removeprefix(_NEGATED)
         if not group.startswith(_ATOM):
             out += group.split(_ALT_SEP)
+        elif group[1] in (_TITLE_WORDS, _ABSTRACT_WORDS):
+            out += group[2:].split(_ALT_SEP)
+        elif group[1] == _PHRASE:
+            out.append(group[2:].split(_ALT_SEP)[1])  # field, compound ("" if none), parts
     return out
 
 
 def tree_keys(node: Node) -> list[str]:
-    """Every index term a compiled check of ``node`` may test by membership."""
+    """Every index term a compiled check of ``node`` may test by membership, and every key
+    it may look up in a field's keys (see :func:`spec_keys`)."""
     if isinstance(node, And | Or):
         return [k for c in node.children for k in tree_keys(c)]
     if isinstance(node, Not):
         return tree_keys(node.child)
+    if isinstance(node, Term) and node.field in _FIELD_WORD_KIND and len(node.parts) == 1:
+        return [node.parts[0], *node.joins]  # a field_word check (or a prefix: harmless)
     return list(_keys(node) or ())
 
 
