@@ -490,6 +490,15 @@ def check_from_spec(spec: str) -> Check:
         return with_not
     if not pos and not neg_groups and len(atoms) == 1 and not atoms[0][0]:
         return atoms[0][1]
+    if len(pos) == 1 and not neg_groups and len(atoms) == 1 and not atoms[0][0]:
+        # the common ``long-prefix* category:x`` / ``author:``, ``source:``,
+        # ``upvotes:``: no loops and no generator (an object the collector tracks) a call
+        (p0,), test = pos, atoms[0][1]
+
+        def group_and_atom(terms: set[str], ap: AnalyzedPaper) -> bool:
+            return not terms.isdisjoint(p0) and test(terms, ap)
+
+        return group_and_atom
     tests = tuple(atoms)
 
     def mixed(terms: set[str], ap: AnalyzedPaper) -> bool:
@@ -500,6 +509,9 @@ def check_from_spec(spec: str) -> Check:
         for g in neg_groups:
             if not terms.isdisjoint(g):
                 return False
-        return all(test(terms, ap) != negated for negated, test in tests)
+        for negated, test in tests:  # noqa: SIM110 - a loop: no generator object a call
+            if test(terms, ap) == negated:
+                return False
+        return True
 
     return mixed
