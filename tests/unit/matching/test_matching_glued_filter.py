@@ -68,6 +68,9 @@ CASES = [
      "Robots", "for a downstream model"),
     # a title: phrase matched through its compound (the paper writes its words otherwise)
     ('title:"downstream model" robot', "robot", "Robot down streammodel", ""),
+    # a two-word phrase filed under its rarer word: its bigram is a plan key
+    ('robot "downstream model"', "robot", "Robot", "for the downstream model"),
+    ('robot "rl agents"', "robot", "Robot", "with rl agents"),  # no compound: the bigram
     # a phrase of three words, two of them glued in its compound
     ('"downstream model zoo" robot', "robot", "Robot", "a downstreammodel zoo"),
     # an OR mixing a field word and a phrase: the full evaluator (a fallback check)
@@ -129,25 +132,34 @@ GLUED_WORDS = ["finetuning", "inform", "therapist", "lotteryticket", "analysis",
 
 
 def _assert_only_compounds_dropped(
-    text: str, every: set[str], some: set[str], held: list[str]
+    text: str, every: set[str], some: set[str], held: list[str], seconds: set[str] | None = None
 ) -> None:
     ft = presearcher.tokenize(text)
     assert some <= every
     assert every & set(held) <= some  # no held term lost
     dropped = every - some
-    assert not dropped & set(ft.keys)  # never a word, and only compounds
-    assert dropped <= set(ft.comp_keys)
+    assert not dropped & set(ft.keys)  # never a word, and only compounds ...
+    bigrams = {t for t in dropped if " " in t}
+    assert dropped - bigrams <= set(ft.comp_keys)
+    # ... or bigrams whose second key ends no bigram held
+    assert not {t for t in bigrams if seconds is None or t.split(" ")[1] in seconds}
 
 
 @settings(max_examples=300, deadline=None)
-@given(text=texts(), held=st.lists(st.sampled_from(GLUED_WORDS + WORDS), max_size=5))
-def test_the_filter_drops_only_compounds_not_held(text: str, held: list[str]) -> None:
+@given(
+    text=texts(),
+    held=st.lists(st.sampled_from(GLUED_WORDS + WORDS), max_size=5),
+    seconds=st.none() | st.sets(st.sampled_from(WORDS), max_size=6),
+)
+def test_the_filter_drops_only_compounds_not_held(
+    text: str, held: list[str], seconds: set[str] | None
+) -> None:
     """Against the unfiltered terms: nothing added, no held term lost, and what is left
-    out are compounds (never a word, bigram or beginning)."""
+    out are compounds and bigrams not held (never a word or beginning)."""
     for base in VOCABS.values():
         every = text_terms(text, base)
-        some = text_terms(text, FieldVocab(base.firsts, base.prefixes, held))
-        _assert_only_compounds_dropped(text, every, some, held)
+        some = text_terms(text, FieldVocab(base.firsts, base.prefixes, held, seconds))
+        _assert_only_compounds_dropped(text, every, some, held, seconds)
 
 
 def test_real_papers_lose_only_compounds_not_held() -> None:

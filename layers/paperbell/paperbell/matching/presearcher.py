@@ -248,7 +248,8 @@ def paper_terms(ap: AnalyzedPaper) -> set[str]:
 def _vocab_entries(keys: Iterable[str]) -> list[str]:
     """The vocabulary entries of index terms (and of the words checks look up in a field's
     keys): ``*``-beginnings as they are, bigrams as their first key and a space
-    (``"lottery "``, ``"@geoffrey "``), words that two glued words could make as their
+    (``"lottery "``, ``"@geoffrey "``) and a text bigram also as a space and its second
+    key (``" ticket"``), words that two glued words could make as their
     :func:`text_terms.glued_entries`; and :data:`text_terms.GLUED` alone, which says that
     the vocabulary has those for every such term (a vocabulary of an older snapshot has
     none: its papers then make every glued compound)."""
@@ -257,7 +258,10 @@ def _vocab_entries(keys: Iterable[str]) -> list[str]:
         if k.startswith((PREFIX_NS, AUTHOR_NS + PREFIX_NS)):
             out.append(k)
         elif " " in k:
-            out.append(k[: k.index(" ") + 1])
+            space = k.index(" ")
+            out.append(k[: space + 1])
+            if not k.startswith(AUTHOR_NS):  # and a space and its second key: " ticket"
+                out.append(k[space:])
         else:
             out += glued_entries(k)
         if k.startswith(AUTHOR_NS):
@@ -271,11 +275,14 @@ _GLUED_MAX = 200_000
 
 
 def _filters(entries: set[str], glued: list[str] | None) -> tuple[FieldVocab, bool]:
+    """The filters of :func:`_field_vocabs`; ``glued`` None: a vocabulary without the
+    glued terms' and bigram seconds' entries (every glued compound, any second key)."""
     firsts = {e[:-1] for e in entries if e.endswith(" ") and not e.startswith(AUTHOR_NS)}
     prefixes = {e for e in entries if e.startswith(PREFIX_NS)}
+    seconds = None if glued is None else {e[1:] for e in entries if e.startswith(" ")}
     if glued is not None and len(glued) > _GLUED_MAX:
         glued = None
-    return FieldVocab(firsts, prefixes, glued), AUTHOR_NS in entries
+    return FieldVocab(firsts, prefixes, glued, seconds), AUTHOR_NS in entries
 
 
 def _field_vocabs(entries: set[str]) -> tuple[FieldVocab, bool]:

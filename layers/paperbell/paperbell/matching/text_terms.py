@@ -69,8 +69,9 @@ _VOCAB_MEMO_MAX = 100_000
 _JOIN, _STARTS_BIGRAM = 1, 2  # bits of a word's code
 #: bits of a chunk's code: its first word may join a space-separated word before it, its
 #: last word one after it, its last word's key starts a bigram held, its first word's key
-#: ending in a compound is unsure (:func:`normalize.compound_keys`); or it has no word
-_JOIN_LEFT, _JOIN_RIGHT, _CHUNK_STARTS_BIGRAM, _UNSURE_TAIL, _WORDLESS = 1, 2, 4, 8, 16
+#: ending in a compound is unsure (:func:`normalize.compound_keys`), its first word's key
+#: ends a bigram held (a chunk without any word has code 0, and first term "")
+_JOIN_LEFT, _JOIN_RIGHT, _CHUNK_STARTS_BIGRAM, _UNSURE_TAIL, _ENDS_BIGRAM = 1, 2, 4, 8, 16
 #: one more bit of a chunk's code: it has more than one term (see :func:`text_terms`)
 _MORE_TERMS = 32
 #: the last two bits of a chunk's code: some glued term held may begin with its last word,
@@ -125,6 +126,10 @@ class FieldVocab:
     split into ``chunk_first`` (its first term) and ``chunk_more`` (the others), and
     ``chunk_codes`` (chunk -> its code, see there).
 
+    ``seconds`` holds the second keys of the bigrams held (``None``: any): a bigram is
+    made only between a chunk whose last key starts one and a chunk whose first key
+    ends one (a paper at 10k stored queries made 24 and needed 3).
+
     ``glued`` (sorted) holds the terms an index can ask for that two space-separated words
     glued together could make ("downstream model" -> ``downstreammodel``), and
     ``glued_reversed`` the same spelled backwards; ``None`` for "any". Why: a paper has
@@ -151,6 +156,7 @@ class FieldVocab:
         "hyphen_terms",
         "more_of",
         "prefixes",
+        "seconds",
         "word_terms",
     )
 
@@ -159,8 +165,10 @@ class FieldVocab:
         firsts: set[str] | None,
         prefixes: set[str] | None,
         glued: list[str] | None = None,
+        seconds: set[str] | None = None,
     ) -> None:
         self.firsts = firsts  # first keys of the bigrams held
+        self.seconds = seconds  # their second keys (None: any)
         self.prefixes = prefixes  # the ``*``-beginnings held
         self.glued = None if glued is None else sorted(glued)
         self.glued_reversed = None if glued is None else sorted(g[::-1] for g in glued)
@@ -206,8 +214,8 @@ class FieldVocab:
     def _chunk_code(self, chunk: str) -> int:
         parts = ascii_split(chunk)
         if len(parts) < 3:
-            return _WORDLESS
-        first, last, firsts = parts[1], parts[-2], self.firsts
+            return 0  # no word: its first term is "" (see text_terms)
+        first, last, firsts, seconds = parts[1], parts[-2], self.firsts, self.seconds
         code = _JOIN_LEFT if not parts[0] and _JOINABLE[first] else 0
         if not parts[-1] and _JOINABLE[last]:
             code |= _JOIN_RIGHT
@@ -215,6 +223,8 @@ class FieldVocab:
             code |= _CHUNK_STARTS_BIGRAM
         if not _TAIL[first] or first in _WHOLE_WORD_ENDINGS:
             code |= _UNSURE_TAIL
+        if seconds is None or _KEY[first] in seconds:
+            code |= _ENDS_BIGRAM
         if len(self.chunk_terms[chunk]) > 1:
             code |= _MORE_TERMS
         glued, backwards = self.glued, self.glued_reversed
@@ -301,14 +311,14 @@ _first_key_of = _FIRST_KEY.__getitem__
 _last_key_space_of = _LAST_KEY_SPACE.__getitem__
 
 
-def _glue_wordless(chunks: list[str], codes: bytes) -> list[str]:
-    """``chunks`` without the wordless ones ("-", "--", ">"), each glued onto the next
-    chunk as a comma: the gap it sat in is no space (no compound joins across it), and
-    a bigram still joins the words on either side of it."""
+def _glue_wordless(chunks: list[str], firsts: list[str]) -> list[str]:
+    """``chunks`` without the wordless ones ("-", "--", ">": first term ""), each glued
+    onto the next chunk as a comma: the gap it sat in is no space (no compound joins
+    across it), and a bigram still joins the words on either side of it."""
     out: list[str] = []
     glue = False
-    for chunk, code in zip(chunks, codes, strict=True):
-        if code == _WORDLESS:
+    for chunk, first in zip(chunks, firsts, strict=True):
+        if not first:
             glue = True
         else:
             out.append("," + chunk if glue else chunk)
@@ -331,9 +341,9 @@ def text_terms(text: str, vocab: FieldVocab) -> set[str]:
     more = (packed >> 5) & ones
     if more:
         out.update(_chain(map(vocab.more_of, _compress(chunks, more.to_bytes(n, "little")))))
-    if _WORDLESS in codes:
-        out.discard("")  # the first term of a chunk without any
-        chunks = _glue_wordless(chunks, codes)
+    if "" in out:  # the first term of a chunk without any word
+        out.discard("")
+        chunks = _glue_wordless(chunks, list(map(vocab.first_of, chunks)))
         n = len(chunks)
         if n < 2:
             return out
@@ -359,7 +369,8 @@ def text_terms(text: str, vocab: FieldVocab) -> set[str]:
         at = joins.to_bytes(n, "little")
         heads = map(_last_word_of, _compress(chunks, at))
         out.update(map(_add, heads, map(_first_tail_of, _compress(seconds, at))))
-    starts = (packed >> 2) & ones
+    # byte i != 0: chunk i's last key starts a bigram held, chunk i + 1's first key ends one
+    starts = (packed >> 2) & (packed >> 12) & ones
     if starts:
         at = starts.to_bytes(n, "little")
         # "key " + key: one concatenation a bigram; map stops at the shorter, as a last
