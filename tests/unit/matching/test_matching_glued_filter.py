@@ -170,3 +170,22 @@ def test_real_papers_lose_only_compounds_not_held() -> None:
                 every = text_terms(text, VOCABS["all"])
                 some = text_terms(text, FieldVocab(None, None, held))
                 _assert_only_compounds_dropped(text, every, some, held)
+
+
+def test_a_vocabulary_of_too_many_glued_terms_is_stored_without_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Above _GLUED_MAX glued terms the filter is off, so a snapshot leaves their entries
+    out (at 1M stored queries they were 10 MB of it) and its papers make every compound."""
+    index = _index(["downstreammodel"])
+    full = index.to_snapshot()
+    monkeypatch.setattr(presearcher, "_GLUED_MAX", 2)  # FILLER and the query hold more
+    lean = index.to_snapshot()
+    assert len(lean) < len(full)
+    loaded = MatchIndex.from_snapshot(lean)
+    text = loaded._vocab_text or ""
+    assert text and not any(e[:1] in (GLUED, GLUED_REVERSED) for e in text.split("\n"))
+    assert not _filtered(loaded)
+    ap = AnalyzedPaper(make_paper(title="A downstream model", abstract="the vision robot"))
+    assert "visionrobot" in loaded.paper_terms(ap)  # every compound again
+    assert "q0" in _ids(loaded, "A downstream model")
