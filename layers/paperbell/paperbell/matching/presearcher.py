@@ -279,7 +279,10 @@ def _filters(entries: set[str], glued: list[str] | None) -> tuple[FieldVocab, bo
     glued terms' and bigram seconds' entries (every glued compound, any second key)."""
     firsts = {e[:-1] for e in entries if e.endswith(" ") and not e.startswith(AUTHOR_NS)}
     prefixes = {e for e in entries if e.startswith(PREFIX_NS)}
-    seconds = None if glued is None else {e[1:] for e in entries if e.startswith(" ")}
+    # the bigram seconds are complete with the glued mark, or with the mark of a
+    # vocabulary stored without the glued entries (see _stored_vocab)
+    complete = glued is not None or GLUED_REVERSED in entries
+    seconds = {e[1:] for e in entries if e.startswith(" ")} if complete else None
     if glued is not None and len(glued) > _GLUED_MAX:
         glued = None
     return FieldVocab(firsts, prefixes, glued, seconds), AUTHOR_NS in entries
@@ -289,11 +292,12 @@ def _stored_vocab(entries: set[str]) -> set[str]:
     """The vocabulary entries a snapshot stores: without the glued terms' entries (and
     their mark) if there are more than _GLUED_MAX, as a loaded index would not use them
     (its papers then make every glued compound). Why: at 1M stored queries they were
-    ~480,000 entries, 10 MB of the snapshot that every load copied for nothing."""
+    ~480,000 entries, 10 MB of the snapshot that every load copied for nothing. A bare
+    GLUED_REVERSED then says that the bigrams' second keys are still all there."""
     glued = sum(1 for e in entries if e[:1] == GLUED) - (GLUED in entries)
     if glued <= _GLUED_MAX:
         return entries
-    return {e for e in entries if e[:1] not in (GLUED, GLUED_REVERSED)}
+    return {e for e in entries if e[:1] not in (GLUED, GLUED_REVERSED)} | {GLUED_REVERSED}
 
 
 def _field_vocabs(entries: set[str]) -> tuple[FieldVocab, bool]:
